@@ -23,3 +23,16 @@ export function normalizeBytes32(value: string): Hex {
 export function compareHex(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+const CANONICAL_ADDRESS = /^0x[0-9a-f]{40}$/;
+const CANONICAL_BYTES32 = /^0x[0-9a-f]{64}$/;
+
+/** True when `value` is already in the engine's canonical (lowercase) address form. */
+export function isCanonicalAddress(value: string): boolean {
+  return CANONICAL_ADDRESS.test(value);
+}
+
+/** True when `value` is already a canonical (lowercase) bytes32. */
+export function isCanonicalBytes32(value: string): boolean {
+  return CANONICAL_BYTES32.test(value);
+}
