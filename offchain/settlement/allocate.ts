@@ -8,8 +8,8 @@
  *   3. Σ per (account, token), added to the previous cumulative.
  * Hence Σ this epoch's amounts = Σ recognized, per token, exactly.
  */
-import type { Address } from "viem";
-import type { AccountAllocation, CumulativeAllocation, LicenseState, SettlementInput, SettlementResult, TokenTotal } from "./types";
+import type { Address, Hex } from "viem";
+import type { AccountAllocation, CumulativeAllocation, LicenseModelKind, LicenseState, SettlementInput, SettlementResult, TokenTotal } from "./types";
 import { prepareEpoch } from "./validate";
 import { ingestFacts } from "./ingest";
 import { recognizeLicense } from "./recognize";
@@ -17,6 +17,22 @@ import { recipientParts, splitPool } from "./pools";
 import { ReportBuilder } from "./report";
 import { compareHex } from "./normalize";
 import { invariant } from "./errors";
+
+/**
+ * The intermediate amounts of both split stages, for audits and tests. Holds per-license figures:
+ * private, never to be logged or published.
+ */
+export interface AllocationTrace {
+  /** Stage 1, ascending license id; `perDataset` in bundle order (ascending dataset id). */
+  licenses: { licenseId: Hex; token: Address; kind: LicenseModelKind; total: bigint; perDataset: { datasetId: Hex; weight: bigint; amount: bigint }[] }[];
+  /** Stage 2, ascending (dataset id, token); `shares` ascending account. */
+  pools: { datasetId: Hex; token: Address; gross: bigint; fee: bigint; shares: { account: Address; bps: bigint; amount: bigint }[] }[];
+}
+
+export interface AllocateOptions {
+  /** Also return the {@link AllocationTrace} (costs memory; meant for audits and tests). */
+  trace?: boolean;
+}
 
 /** Every account that may appear in the output, ascending, with its index. */
 function indexAccounts(input: SettlementInput, recipients: Iterable<Address>): { accounts: Address[]; accountIndex: Map<Address, number> } {
@@ -36,7 +52,8 @@ function indexAccounts(input: SettlementInput, recipients: Iterable<Address>): {
  * @throws SettlementError (all non-retryable) for invalid input, overlapping exclusivity, a previous
  *         state that does not chain, or a broken internal invariant
  */
-export function allocate(input: SettlementInput): SettlementResult {
+export function allocate(input: SettlementInput, options: AllocateOptions = {}): SettlementResult & { trace?: AllocationTrace } {
+  const trace: AllocationTrace | undefined = options.trace ? { licenses: [], pools: [] } : undefined;
   const epoch = prepareEpoch(input);
   const rejected = ingestFacts(epoch);
   const { datasets, tokens, tokenIndex, licenses } = epoch;
@@ -55,6 +72,13 @@ export function allocate(input: SettlementInput): SettlementResult {
     recognizedPerToken[pl.tokenIndex] += rec.total;
     report.addLicense(pl.tokenIndex, pl.license.model.kind, pl.newDeposits, rec.total, rec.owedTotal, rec.state);
     states.push(rec.state);
+    trace?.licenses.push({
+      licenseId: pl.license.id,
+      token: pl.license.token,
+      kind: pl.license.model.kind,
+      total: rec.total,
+      perDataset: pl.bundle.map((b, i) => ({ datasetId: b.datasetId, weight: b.weight, amount: rec.perDataset[i] })),
+    });
   }
   for (const s of epoch.carriedStates) {
     let owed = 0n;
@@ -84,6 +108,13 @@ export function allocate(input: SettlementInput): SettlementResult {
       row[treasury] += fee;
       report.addFee(t, fee);
       for (let i = 0; i < shares.length; i++) row[recipientIdx[i]] += shares[i];
+      trace?.pools.push({
+        datasetId: datasets[d].id,
+        token: tokens[t],
+        gross: g,
+        fee,
+        shares: datasets[d].recipients.map((r, i) => ({ account: r.account, bps: r.bps, amount: shares[i] })),
+      });
     }
   }
 
@@ -115,5 +146,6 @@ export function allocate(input: SettlementInput): SettlementResult {
     totals,
     state: { epoch: input.window.epoch, epochEnd: input.window.end, cumulative, licenses: licenseStates },
     report: report.build(input, allocations.length, rejected),
+    ...(trace ? { trace } : {}),
   };
 }

@@ -6,7 +6,7 @@
  *   const { allocations, totals, state, report } = allocate(input);
  *   // store `state` for the next epoch; hand `allocations` (account, token, cumulative) to the Merkle builder
  */
-export { allocate } from "./allocate";
+export { allocate, type AllocateOptions, type AllocationTrace } from "./allocate";
 export { largestRemainder, type WeightedKey } from "./split";
 export { normalizeAddress, normalizeBytes32 } from "./normalize";
 export { subscriptionRecognizedToDate } from "./recognize/subscription";
