@@ -10,13 +10,13 @@
  */
 import type { Address, Hex } from "viem";
 import type { AccountAllocation, CumulativeAllocation, LicenseModelKind, LicenseState, SettlementInput, SettlementResult, TokenTotal } from "./types";
-import { prepareEpoch } from "./validate";
+import { prepareEpoch, type PreparedDataset } from "./validate";
 import { ingestFacts } from "./ingest";
 import { recognizeLicense } from "./recognize";
 import { recipientParts, splitPool } from "./pools";
 import { ReportBuilder } from "./report";
 import { compareHex } from "./normalize";
-import { invariant } from "./errors";
+import { invalidInput, invariant } from "./errors";
 
 /**
  * The intermediate amounts of both split stages, for audits and tests. Holds per-license figures:
@@ -35,8 +35,9 @@ export interface AllocateOptions {
 }
 
 /** Every account that may appear in the output, ascending, with its index. */
-function indexAccounts(input: SettlementInput, recipients: Iterable<Address>): { accounts: Address[]; accountIndex: Map<Address, number> } {
-  const set = new Set<Address>(recipients);
+function indexAccounts(input: SettlementInput, datasets: readonly PreparedDataset[]): { accounts: Address[]; accountIndex: Map<Address, number> } {
+  const set = new Set<Address>();
+  for (const d of datasets) for (const r of d.recipients) set.add(r.account);
   set.add(input.platformFee.treasury);
   for (const c of input.previous?.cumulative ?? []) set.add(c.account);
   const accounts = [...set].sort(compareHex);
@@ -87,10 +88,7 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
   }
 
   // Stage 2: pools → treasury + contributors, accumulated per (token, account).
-  const recipientAccounts = function* () {
-    for (const d of datasets) for (const r of d.recipients) yield r.account;
-  };
-  const { accounts, accountIndex } = indexAccounts(input, recipientAccounts());
+  const { accounts, accountIndex } = indexAccounts(input, datasets);
   const nAccounts = accounts.length;
   const amounts = tokens.map(() => new Array<bigint>(nAccounts).fill(0n));
   const feeBps = BigInt(input.platformFee.bps);
@@ -119,14 +117,19 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
   }
 
   // Stage 3: merge with the previous cumulative; keep every previous (account, token).
-  const previousCum = tokens.map(() => new Map<number, bigint>());
-  for (const c of input.previous?.cumulative ?? []) previousCum[tokenIndex.get(c.token)!].set(accountIndex.get(c.account)!, c.amount);
+  const previousCum = tokens.map(() => new Array<bigint | undefined>(nAccounts).fill(undefined));
+  for (const c of input.previous?.cumulative ?? []) {
+    const row = previousCum[tokenIndex.get(c.token)!];
+    const a = accountIndex.get(c.account)!;
+    if (row[a] !== undefined) throw invalidInput(`previous cumulative lists (${c.account}, ${c.token}) twice`);
+    row[a] = c.amount;
+  }
   const allocations: AccountAllocation[] = [];
   const totals: TokenTotal[] = tokens.map((token) => ({ token, amount: 0n, cumulative: 0n }));
   for (let a = 0; a < nAccounts; a++) {
     for (let t = 0; t < nTokens; t++) {
       const amount = amounts[t][a];
-      const before = previousCum[t].get(a);
+      const before = previousCum[t][a];
       if (amount === 0n && before === undefined) continue;
       const cumulative = (before ?? 0n) + amount;
       allocations.push({ account: accounts[a], token: tokens[t], amount, cumulative });

@@ -33,7 +33,7 @@ function reject(summary: RejectionSummary, reason: RejectionReason, sum: bigint)
 
 /** Mutates the prepared licenses (deposits, usage, revenue); returns what was set aside. */
 export function ingestFacts(epoch: PreparedEpoch): RejectionSummary {
-  const { input, licenses, licenseIndex, datasetIndex } = epoch;
+  const { input, licenses, licenseIndex } = epoch;
   const rejected = emptyRejections();
   const current = input.window.epoch;
 
@@ -51,6 +51,7 @@ export function ingestFacts(epoch: PreparedEpoch): RejectionSummary {
 
   for (const u of input.usage) {
     if (u.units < 0n) throw invalidInput("usage units must be non-negative");
+    // Hot loop (one pass per usage row): two map lookups, one multiplication, no allocation per row.
     const i = licenseIndex.get(u.licenseId);
     if (i === undefined) {
       if (!isCanonicalBytes32(u.licenseId)) throw invalidInput("usage license ids must be canonical lowercase bytes32");
@@ -58,7 +59,8 @@ export function ingestFacts(epoch: PreparedEpoch): RejectionSummary {
       continue;
     }
     const pl = licenses[i];
-    if (pl.license.model.kind !== "perUse") {
+    const model = pl.license.model;
+    if (model.kind !== "perUse") {
       reject(rejected, "usageNotPerUse", u.units);
       continue;
     }
@@ -66,15 +68,19 @@ export function ingestFacts(epoch: PreparedEpoch): RejectionSummary {
       reject(rejected, "usageWrongEpoch", u.units);
       continue;
     }
-    const d = datasetIndex.get(u.datasetId);
-    if (d === undefined || !pl.bundlePosition.has(d)) {
+    const position = pl.bundlePosition.get(u.datasetId);
+    if (position === undefined) {
       if (!isCanonicalBytes32(u.datasetId)) throw invalidInput("usage dataset ids must be canonical lowercase bytes32");
       reject(rejected, "usageDatasetNotLicensed", u.units);
       continue;
     }
-    if (pl.usageSeen.has(d)) throw invalidInput(`duplicate usage aggregate for license ${u.licenseId}, dataset ${u.datasetId}, epoch ${u.epoch}`);
-    pl.usageSeen.add(d);
-    pl.usage.push({ datasetIndex: d, units: u.units });
+    if (pl.usageDue === null || pl.usageSeen === null) {
+      pl.usageDue = new Array<bigint>(pl.bundle.length).fill(0n);
+      pl.usageSeen = new Uint8Array(pl.bundle.length);
+    }
+    if (pl.usageSeen[position] === 1) throw invalidInput(`duplicate usage aggregate for license ${u.licenseId}, dataset ${u.datasetId}, epoch ${u.epoch}`);
+    pl.usageSeen[position] = 1;
+    pl.usageDue[position] = model.ratePerUnit * u.units;
   }
 
   for (const r of input.revenue) {

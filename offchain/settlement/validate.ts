@@ -27,14 +27,16 @@ export interface PreparedLicense {
   tokenIndex: number;
   /** Ascending dataset id. */
   bundle: BundleEntry[];
-  /** Dataset index → position in `bundle`. */
-  bundlePosition: Map<number, number>;
+  /** Dataset id → position in `bundle` (one lookup per usage row, no index detour). */
+  bundlePosition: Map<Hex, number>;
   previous: LicenseState | undefined;
   /** Filled by ingest.ts. */
   newDeposits: bigint;
   depositCount: number;
-  usage: { datasetIndex: number; units: bigint }[];
-  usageSeen: Set<number>;
+  /** Per-use: rate · units per bundle position, filled by ingest.ts (null until the first row). */
+  usageDue: bigint[] | null;
+  /** Per-use: 1 where a usage row was taken, to refuse duplicates. */
+  usageSeen: Uint8Array | null;
   revenue: bigint;
 }
 
@@ -105,39 +107,35 @@ function checkModel(license: License): void {
   }
 }
 
-function prepareBundle(license: License, datasetIndex: Map<Hex, number>): { bundle: BundleEntry[]; bundlePosition: Map<number, number> } {
+function prepareBundle(license: License, datasetIndex: Map<Hex, number>): { bundle: BundleEntry[]; bundlePosition: Map<Hex, number> } {
   const bundle: BundleEntry[] = [];
   for (const entry of license.datasets) {
-    requireBytes32(entry.datasetId, `dataset of license ${license.id}`);
+    // Found in the index ⇒ canonical (the index holds validated ids only), so no regex per entry.
     const index = datasetIndex.get(entry.datasetId);
-    if (index === undefined) throw invalidInput(`license ${license.id} references unknown dataset ${entry.datasetId}`);
+    if (index === undefined) throw invalidInput(`license ${license.id} references unknown (or non-canonical) dataset ${entry.datasetId}`);
     if (!Number.isSafeInteger(entry.weight) || entry.weight <= 0) throw invalidInput(`license ${license.id}: bundle weights must be positive integers`);
     bundle.push({ datasetIndex: index, datasetId: entry.datasetId, weight: BigInt(entry.weight) });
   }
   bundle.sort((a, b) => a.datasetIndex - b.datasetIndex); // dataset indices follow ascending id
-  const bundlePosition = new Map<number, number>();
+  const bundlePosition = new Map<Hex, number>();
   bundle.forEach((b, i) => {
-    if (bundlePosition.has(b.datasetIndex)) throw invalidInput(`license ${license.id} lists dataset ${b.datasetId} twice`);
-    bundlePosition.set(b.datasetIndex, i);
+    if (bundlePosition.has(b.datasetId)) throw invalidInput(`license ${license.id} lists dataset ${b.datasetId} twice`);
+    bundlePosition.set(b.datasetId, i);
   });
   for (const w of license.exclusivity) {
     requireBytes32(w.datasetId, `exclusivity dataset of license ${license.id}`);
-    const index = datasetIndex.get(w.datasetId);
-    if (index === undefined || !bundlePosition.has(index)) throw invalidInput(`license ${license.id}: exclusivity on dataset ${w.datasetId} it does not license`);
+    if (!bundlePosition.has(w.datasetId)) throw invalidInput(`license ${license.id}: exclusivity on dataset ${w.datasetId} it does not license`);
     if (!(w.start < w.end)) throw invalidInput(`license ${license.id}: exclusivity window must have start < end`);
   }
   return { bundle, bundlePosition };
 }
 
+/** Form only; duplicates are caught where the driver indexes them (allocate.ts, stage 3). */
 function checkCumulative(cumulative: readonly CumulativeAllocation[]): void {
-  const seen = new Set<string>();
   for (const c of cumulative) {
     requireAddress(c.account, "previous cumulative account");
     requireAddress(c.token, "previous cumulative token");
     if (c.amount < 0n) throw invalidInput("previous cumulative amounts must be non-negative");
-    const key = c.account + c.token;
-    if (seen.has(key)) throw invalidInput(`previous cumulative lists (${c.account}, ${c.token}) twice`);
-    seen.add(key);
   }
 }
 
@@ -191,8 +189,7 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
       const license = sortedLicenses[index];
       if (license.token !== s.token) throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: token changed from ${s.token} to ${license.token}`);
       for (const o of s.owed) {
-        const d = datasetIndex.get(o.datasetId);
-        if (d === undefined || !bundles[index].bundlePosition.has(d)) {
+        if (!bundles[index].bundlePosition.has(o.datasetId)) {
           throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: owed on dataset ${o.datasetId} it no longer licenses`);
         }
         if (o.amount < 0n) throw invalidInput(`license ${s.licenseId}: owed must be non-negative`);
@@ -210,8 +207,8 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
     previous: statesById.get(license.id),
     newDeposits: 0n,
     depositCount: 0,
-    usage: [],
-    usageSeen: new Set<number>(),
+    usageDue: null,
+    usageSeen: null,
     revenue: 0n,
   }));
   carriedStates.sort((a, b) => compareHex(a.licenseId, b.licenseId));

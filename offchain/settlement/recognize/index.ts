@@ -30,22 +30,19 @@ export function splitByBundle(amount: bigint, bundle: readonly BundleEntry[]): b
   return largestRemainder(amount, bundle.map((b) => ({ key: b.datasetId, weight: b.weight })));
 }
 
-function owedBefore(pl: PreparedLicense): bigint[] {
-  const owed = pl.bundle.map(() => 0n);
-  for (const o of pl.previous?.owed ?? []) {
-    // validate.ts guarantees the dataset is in the bundle.
-    owed[pl.bundle.findIndex((b) => b.datasetId === o.datasetId)] += o.amount;
-  }
+/** Owed from earlier epochs per bundle position, or null when nothing is owed (the common case). */
+function owedBefore(pl: PreparedLicense): bigint[] | null {
+  const list = pl.previous?.owed ?? [];
+  if (list.length === 0) return null;
+  const owed = new Array<bigint>(pl.bundle.length).fill(0n);
+  // validate.ts guarantees each dataset is in the bundle.
+  for (const o of list) owed[pl.bundlePosition.get(o.datasetId)!] += o.amount;
   return owed;
 }
 
 function dueThisEpoch(pl: PreparedLicense): bigint[] {
   const m = pl.license.model;
-  if (m.kind === "perUse") {
-    const due = pl.bundle.map(() => 0n);
-    for (const u of pl.usage) due[pl.bundlePosition.get(u.datasetIndex)!] = m.ratePerUnit * u.units;
-    return due;
-  }
+  if (m.kind === "perUse") return pl.usageDue ?? new Array<bigint>(pl.bundle.length).fill(0n);
   if (m.kind === "revenueShare") return splitByBundle((pl.revenue * BigInt(m.bps)) / 10_000n, pl.bundle);
   return pl.bundle.map(() => 0n);
 }
@@ -63,13 +60,7 @@ export function recognizeLicense(pl: PreparedLicense, window: EpochWindow): Lice
     const amount = m.kind === "oneTime" ? recognizeOneTime(m, deposited, recognizedBefore) : recognizeSubscription(m, deposited, recognizedBefore, window.end);
     perDataset = splitByBundle(amount, pl.bundle);
   } else {
-    const hasOwed = (pl.previous?.owed.length ?? 0) > 0;
-    const draw = drawFromEscrow(
-      deposited - recognizedBefore,
-      hasOwed ? owedBefore(pl) : pl.bundle.map(() => 0n),
-      dueThisEpoch(pl),
-      pl.bundle.map((b) => b.datasetId),
-    );
+    const draw = drawFromEscrow(deposited - recognizedBefore, owedBefore(pl), dueThisEpoch(pl), () => pl.bundle.map((b) => b.datasetId));
     perDataset = draw.paid;
     owed = draw.owed;
     for (const o of owed) owedTotal += o;
