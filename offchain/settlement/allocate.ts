@@ -68,7 +68,7 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
   for (const pl of licenses) {
     const rec = recognizeLicense(pl, input.window);
     for (let i = 0; i < pl.bundle.length; i++) {
-      if (rec.perDataset[i] !== 0n) gross[pl.bundle[i].datasetIndex * nTokens + pl.tokenIndex] += rec.perDataset[i];
+      if (rec.perDataset[i] !== 0n) gross[pl.bundleDatasets[i] * nTokens + pl.tokenIndex] += rec.perDataset[i];
     }
     recognizedPerToken[pl.tokenIndex] += rec.total;
     report.addLicense(pl.tokenIndex, pl.license.model.kind, pl.newDeposits, rec.total, rec.owedTotal, rec.state);
@@ -78,7 +78,9 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
       token: pl.license.token,
       kind: pl.license.model.kind,
       total: rec.total,
-      perDataset: pl.bundle.map((b, i) => ({ datasetId: b.datasetId, weight: b.weight, amount: rec.perDataset[i] })),
+      perDataset: pl.bundle
+        .map((b, i) => ({ datasetId: b.datasetId, weight: BigInt(b.weight), amount: rec.perDataset[i] }))
+        .sort((a, b) => compareHex(a.datasetId, b.datasetId)),
     });
   }
   for (const s of epoch.carriedStates) {

@@ -6,16 +6,17 @@
  * - per-use: rate · units per dataset, drawn from escrow.
  * Every amount recognized is covered by confirmed deposits: recognized-to-date ≤ deposited-to-date.
  */
-import type { EpochWindow, LicenseState, Owed } from "../types";
-import type { BundleEntry, PreparedLicense } from "../validate";
+import type { EpochWindow, LicenseDataset, LicenseState, Owed } from "../types";
+import type { PreparedLicense } from "../validate";
 import { largestRemainder } from "../split";
 import { invariant } from "../errors";
+import { compareHex } from "../normalize";
 import { recognizeOneTime } from "./oneTime";
 import { recognizeSubscription } from "./subscription";
 import { drawFromEscrow } from "./escrow";
 
 export interface LicenseRecognition {
-  /** Recognized this epoch per bundle position (aligned with `PreparedLicense.bundle`). */
+  /** Recognized this epoch per bundle position (aligned with `PreparedLicense.bundle`, input order). */
   perDataset: bigint[];
   total: bigint;
   /** Owed carried forward after this epoch (Σ of `state.owed`). */
@@ -24,10 +25,10 @@ export interface LicenseRecognition {
 }
 
 /** Split a license-level amount over its bundle by weight. */
-export function splitByBundle(amount: bigint, bundle: readonly BundleEntry[]): bigint[] {
+export function splitByBundle(amount: bigint, bundle: readonly LicenseDataset[]): bigint[] {
   if (bundle.length === 1) return [amount];
   if (amount === 0n) return bundle.map(() => 0n);
-  return largestRemainder(amount, bundle.map((b) => ({ key: b.datasetId, weight: b.weight })));
+  return largestRemainder(amount, bundle.map((b) => ({ key: b.datasetId, weight: BigInt(b.weight) })));
 }
 
 /** Owed from earlier epochs per bundle position, or null when nothing is owed (the common case). */
@@ -36,7 +37,8 @@ function owedBefore(pl: PreparedLicense): bigint[] | null {
   if (list.length === 0) return null;
   const owed = new Array<bigint>(pl.bundle.length).fill(0n);
   // validate.ts guarantees each dataset is in the bundle.
-  for (const o of list) owed[pl.bundlePosition.get(o.datasetId)!] += o.amount;
+  const position = new Map(pl.bundle.map((b, i) => [b.datasetId, i] as const)); // rare path: only licenses in arrears
+  for (const o of list) owed[position.get(o.datasetId)!] += o.amount;
   return owed;
 }
 
@@ -73,6 +75,7 @@ export function recognizeLicense(pl: PreparedLicense, window: EpochWindow): Lice
 
   const owedList: Owed[] = [];
   for (let i = 0; i < owed.length; i++) if (owed[i] > 0n) owedList.push({ datasetId: pl.bundle[i].datasetId, amount: owed[i] });
+  owedList.sort((a, b) => compareHex(a.datasetId, b.datasetId));
   return {
     perDataset,
     total,
