@@ -40,11 +40,16 @@ export const Bytes32Schema = z.string().transform((value, ctx): Hex => {
   }
 });
 
-/** Token base units: a non-negative bigint, or its decimal string as stored in the database. */
-export const AmountSchema = z.union([
-  z.bigint().nonnegative(),
-  z.string().regex(/^(0|[1-9][0-9]*)$/, "amount must be a non-negative decimal integer string").transform((s) => BigInt(s)),
-]);
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * Token base units: a non-negative bigint, or its decimal string as stored in the database.
+ * One custom check rather than a union: a union's failing branch builds an issue per row, which
+ * made parsing a million usage rows several times slower.
+ */
+export const AmountSchema = z
+  .custom<bigint | string>((v) => (typeof v === "bigint" ? v >= 0n : typeof v === "string" && DECIMAL.test(v)), "amount must be a non-negative bigint or decimal integer string")
+  .transform((v): bigint => (typeof v === "bigint" ? v : BigInt(v)));
 
 /** A strictly positive amount (fees, rates). */
 export const PositiveAmountSchema = AmountSchema.refine((v) => v > 0n, "amount must be > 0");

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { allocate, type SettlementInput } from "../../offchain/settlement";
+import { allocate, SettlementInputSchema, type SettlementInput } from "../../offchain/settlement";
 import { buildEpoch, buildMarket, FULL_SHAPE } from "./allocateInput";
 import { allocateNaive } from "./allocateNaive";
 
@@ -69,6 +69,12 @@ export async function benchAllocate(): Promise<{ allocate1MMs: number }> {
   const naive100k = timeMedian(() => allocateNaive(small));
   log(`  same run, first 100k aggregates: allocate ${ours100k.toFixed(0)} ms, naive per-aggregate baseline ${naive100k.toFixed(0)} ms`);
   log(`  naive baseline scaled ×10 to 1M: ~${(naive100k * 10).toFixed(0)} ms → allocate is ${((naive100k * 10) / allocate1MMs).toFixed(1)}× faster (baseline skips validation and escrow)`);
+
+  // The service boundary, for orientation (not part of allocate1MMs): the same 1M rows as the
+  // database hands them over (amounts as decimal strings) through SettlementInputSchema.
+  const raw = { ...epoch2, usage: epoch2.usage.map((u) => ({ ...u, units: u.units.toString() })) };
+  const parseMs = time(() => SettlementInputSchema.parse(raw));
+  log(`  for orientation: SettlementInputSchema.parse of the same input (1M usage rows, amounts as strings): ${parseMs.toFixed(0)} ms (1 run)`);
 
   const rounded = Math.round(allocate1MMs);
   writeResult({ allocate1MMs: rounded });
