@@ -200,6 +200,21 @@ describe("settlement/allocate: hand-checked examples", () => {
     ]);
   });
 
+  it("a license absent from a later input keeps its carried state, and its recipients keep their cumulative", () => {
+    const base: Partial<Raw> = {
+      datasets: [{ id: D1, contributors: [{ account: A, bps: 10000 }] }],
+      licenses: [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "perUse", ratePerUnit: "2" } }],
+    };
+    // Epoch 1: escrow 10, due 2·8 = 16 → 10 paid to A, 6 owed.
+    const e1 = epoch(1, 0, 100, { ...base, deposits: [{ licenseId: L1, token: TOKEN, amount: "10" }], usage: [{ licenseId: L1, datasetId: D1, epoch: 1, units: "8" }] }, null);
+    expect(amountOf(e1, A)).to.equal(10n);
+    // Epoch 2 without the license: nothing recognized, the owed 6 and A's cumulative 10 carry over.
+    const e2 = epoch(2, 100, 200, { datasets: base.datasets }, e1.state);
+    expect(e2.allocations).to.deep.equal([{ account: A, token: TOKEN, amount: 0n, cumulative: 10n }]);
+    expect(e2.state.licenses).to.deep.equal(e1.state.licenses);
+    expect(e2.report.tokens[0].carriedForward).to.deep.equal({ licenses: 1, amount: 6n });
+  });
+
   it("platform fee: the treasury gets ⌊gross · bps / 10000⌋ as an ordinary leaf, duplicate contributor entries merge", () => {
     // Fee 999, platform 250 bps: ⌊999 · 250 / 10000⌋ = ⌊24.975⌋ = 24 to the treasury; net 975.
     // A is listed twice (2500 + 2500 = 5000), B 5000: 487.5 each → leftover 1 to the lower address A → A 488, B 487.
