@@ -57,7 +57,8 @@ export type RejectionSummary = Record<RejectionReason, { count: number; sum: big
 
 export interface SettlementReport {
   epoch: number;
-  counts: { datasets: number; licenses: number; deposits: number; usage: number; revenue: number; accounts: number };
+  /** Input rows (accepted or set aside), and `leaves` = number of (account, token) allocations. */
+  counts: { datasets: number; licenses: number; deposits: number; usage: number; revenue: number; leaves: number };
   /** Ascending token. */
   tokens: TokenReport[];
   rejected: RejectionSummary;

@@ -48,8 +48,16 @@ export interface PreparedEpoch {
   carriedStates: LicenseState[];
 }
 
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
 function requireAddress(value: string, what: string): void {
   if (!isCanonicalAddress(value)) throw invalidInput(`${what} is not a canonical lowercase address (parse with SettlementInputSchema): ${value}`);
+}
+
+/** A recipient must be able to claim: the zero address cannot. */
+function requireRecipient(value: string, what: string): void {
+  requireAddress(value, what);
+  if (value === ZERO_ADDRESS) throw invalidInput(`${what} is the zero address`);
 }
 
 function requireBytes32(value: string, what: string): void {
@@ -66,7 +74,7 @@ function prepareDatasets(input: SettlementInput): { datasets: PreparedDataset[];
     const merged = new Map<Address, bigint>();
     let sum = 0;
     for (const c of d.contributors) {
-      requireAddress(c.account, `contributor of dataset ${d.id}`);
+      requireRecipient(c.account, `contributor of dataset ${d.id}`);
       if (!Number.isInteger(c.bps) || c.bps <= 0) throw invalidInput(`dataset ${d.id}: contributor bps must be a positive integer`);
       sum += c.bps;
       merged.set(c.account, (merged.get(c.account) ?? 0n) + BigInt(c.bps));
@@ -141,7 +149,7 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
   const { window, platformFee, previous } = input;
   if (!(window.start < window.end)) throw invalidInput("epoch window must have start < end");
   if (!Number.isInteger(platformFee.bps) || platformFee.bps < 0 || platformFee.bps > 10_000) throw invalidInput("platform fee bps must be in 0..10000");
-  requireAddress(platformFee.treasury, "treasury");
+  requireRecipient(platformFee.treasury, "treasury");
   if (previous !== null && (previous.epoch + 1 !== window.epoch || previous.epochEnd !== window.start)) {
     throw new SettlementError(
       "SETTLEMENT_STATE_MISMATCH",

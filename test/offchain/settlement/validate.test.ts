@@ -74,6 +74,24 @@ describe("settlement/validate", () => {
     expect(codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 100, end: 200 }, previous: first.state }))))).to.equal(undefined);
   });
 
+  it("refuses the zero address as contributor or treasury: it could never claim", () => {
+    const zero = "0x0000000000000000000000000000000000000000";
+    expect(codeOf(() => allocate(parse(raw({ datasets: [{ id: D1, contributors: [{ account: zero, bps: 10000 }] }] }))))).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(codeOf(() => allocate(parse(raw({ platformFee: { bps: 1, treasury: zero } }))))).to.equal("SETTLEMENT_INVALID_INPUT");
+  });
+
+  it("refuses license terms edited after recognition (one-time fee, subscription fee)", () => {
+    const oneTime = (fee: bigint) => [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime" as const, fee } }];
+    const first = allocate(parse(raw({ licenses: oneTime(100n), deposits: [{ licenseId: L1, token: TOKEN, amount: 100n }] })));
+    const next = { window: { epoch: 2, start: 100, end: 200 }, previous: first.state };
+    expect(codeOf(() => allocate(parse(raw({ ...next, licenses: oneTime(90n) }))))).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(codeOf(() => allocate(parse(raw({ ...next, licenses: oneTime(100n) }))))).to.equal(undefined);
+
+    const sub = (fee: bigint) => [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "subscription" as const, feePerPeriod: fee, periodSeconds: 100, start: 0 } }];
+    const s1 = allocate(parse(raw({ licenses: sub(100n), deposits: [{ licenseId: L1, token: TOKEN, amount: 100n }] }))); // 100 recognized by t = 100
+    expect(codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 100, end: 150 }, previous: s1.state, licenses: sub(50n) }))))).to.equal("SETTLEMENT_STATE_MISMATCH");
+  });
+
   it("sets aside rows that do not apply and counts them by reason, allocating nothing for them", () => {
     const other = addr(0x71);
     const result = allocate(
