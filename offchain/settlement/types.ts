@@ -15,6 +15,7 @@
 import { z } from "zod";
 import type { Address, Hex } from "viem";
 import { normalizeAddress, normalizeBytes32 } from "./normalize";
+import { fastList, quickContributor, quickCumulative, quickLicenseDataset, quickUsage } from "./fastList";
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -74,7 +75,7 @@ export type Contributor = z.output<typeof ContributorSchema>;
 
 export const DatasetSchema = z.object({
   id: Bytes32Schema,
-  contributors: z.array(ContributorSchema).min(1),
+  contributors: fastList(ContributorSchema, quickContributor).refine((c) => c.length >= 1, "a dataset needs at least one contributor"),
 });
 export type Dataset = z.output<typeof DatasetSchema>;
 
@@ -165,7 +166,7 @@ export const LicenseSchema = z.object({
   /** The ERC-20 the license is paid in; deposits in another token are rejected. */
   token: AddressSchema,
   /** One dataset (length 1) or a bundle. */
-  datasets: z.array(LicenseDatasetSchema).min(1),
+  datasets: fastList(LicenseDatasetSchema, quickLicenseDataset).refine((d) => d.length >= 1, "a license covers at least one dataset"),
   model: LicenseModelSchema,
   exclusivity: z.array(ExclusivitySchema).default([]),
 });
@@ -252,7 +253,7 @@ export const SettlementStateSchema = z.object({
   /** Its window end; the next epoch must start here. */
   epochEnd: UnixSecondsSchema,
   /** Every (account, token) ever allocated, ascending (account, token). */
-  cumulative: z.array(CumulativeAllocationSchema),
+  cumulative: fastList(CumulativeAllocationSchema, quickCumulative),
   /** Every license ever seen, ascending id. */
   licenses: z.array(LicenseStateSchema),
 });
@@ -268,7 +269,7 @@ export const SettlementInputSchema = z.object({
   datasets: z.array(DatasetSchema),
   licenses: z.array(LicenseSchema),
   deposits: z.array(ConfirmedDepositSchema).default([]),
-  usage: z.array(UsageAggregateSchema).default([]),
+  usage: fastList(UsageAggregateSchema, quickUsage).default([]),
   revenue: z.array(RevenueReportSchema).default([]),
   /** `null` for the first epoch. */
   previous: SettlementStateSchema.nullable(),
