@@ -184,7 +184,11 @@ export const ConfirmedDepositSchema = z.object({
 });
 export type ConfirmedDeposit = z.output<typeof ConfirmedDepositSchema>;
 
-/** Units used under a per-use license on one dataset in one epoch; (licenseId, datasetId, epoch) is unique. */
+/**
+ * Units used under a per-use license on one dataset in one epoch; (licenseId, datasetId, epoch) is
+ * unique (a duplicate is refused: summing it would charge twice). Rows for another epoch than the
+ * one being settled, another model, or a dataset the license does not cover are set aside and counted.
+ */
 export const UsageAggregateSchema = z.object({
   licenseId: Bytes32Schema,
   datasetId: Bytes32Schema,
@@ -193,7 +197,10 @@ export const UsageAggregateSchema = z.object({
 });
 export type UsageAggregate = z.output<typeof UsageAggregateSchema>;
 
-/** Downstream revenue reported for a revenue-share license, in the license token's base units. */
+/**
+ * Downstream revenue reported for a revenue-share license, in the license token's base units.
+ * Several reports of the same epoch are summed before the bps are applied (one rounding per epoch).
+ */
 export const RevenueReportSchema = z.object({
   licenseId: Bytes32Schema,
   epoch: z.number().int().nonnegative(),
