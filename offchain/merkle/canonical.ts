@@ -30,7 +30,6 @@ export interface TokenTotal {
 }
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
-const LOWER_RE = /^0x[0-9a-f]{40}$/;
 const UPPER_RE = /^0x[0-9A-F]{40}$/;
 // A group's local index fits in 21 bits, so (32-bit account prefix, index) packs exactly into a double.
 const INDEX_BITS = 2 ** 21;
@@ -42,10 +41,13 @@ const INDEX_BITS = 2 ** 21;
  */
 export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves {
   const byToken = new Map<Address, { accounts: Address[]; amounts: bigint[] }>();
+  // Few distinct token strings recur on every leaf: validate each once.
+  const tokenSeen = new Map<string, Address>();
   let position = 0;
   for (const value of values) {
     const account = normalizeAddress(value.account, position, "account");
-    const token = normalizeAddress(value.token, position, "token");
+    let token = tokenSeen.get(value.token);
+    if (token === undefined) tokenSeen.set(value.token, (token = normalizeAddress(value.token, position, "token")));
     const amount = value.cumulativeAmount;
     if (typeof amount !== "bigint" || amount < 0n || amount > MAX_UINT256) {
       throw new MerkleInvalidLeafError(position, "cumulativeAmount must be a bigint in [0, 2^256-1]");
@@ -57,9 +59,10 @@ export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves
     position++;
   }
 
-  const accounts: Address[] = new Array(position);
-  const tokens: Address[] = new Array(position);
-  const amounts: bigint[] = new Array(position);
+  // Filled with push: `new Array(n)` above ~100k elements starts in slow dictionary mode in V8.
+  const accounts: Address[] = [];
+  const tokens: Address[] = [];
+  const amounts: bigint[] = [];
   const tokenTotals: TokenTotal[] = [];
   let next = 0;
   for (const token of [...byToken.keys()].sort()) {
@@ -72,9 +75,9 @@ export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves
       if (k > 0 && group.accounts[i] === accounts[next - 1]) {
         throw new MerkleDuplicateLeafError(group.accounts[i], token);
       }
-      accounts[next] = group.accounts[i];
-      tokens[next] = token;
-      amounts[next] = group.amounts[i];
+      accounts.push(group.accounts[i]);
+      tokens.push(token);
+      amounts.push(group.amounts[i]);
       total += group.amounts[i];
       next++;
     }
@@ -84,18 +87,39 @@ export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves
 }
 
 function normalizeAddress(address: string, position: number, field: string): Address {
+  if (isLowerHexAddress(address)) return address as Address;
   if (typeof address !== "string" || !ADDRESS_RE.test(address)) {
     throw new MerkleInvalidLeafError(position, `${field} is not a 20-byte 0x address`);
   }
-  if (LOWER_RE.test(address) || UPPER_RE.test(address)) return address.toLowerCase() as Address;
+  if (UPPER_RE.test(address)) return address.toLowerCase() as Address;
   if (!isAddress(address, { strict: true })) {
     throw new MerkleInvalidLeafError(position, `${field} has an invalid EIP-55 checksum`);
   }
   return address.toLowerCase() as Address;
 }
 
+// Same as /^0x[0-9a-f]{40}$/ but ~4× faster on the hot path (2M addresses per 1M leaves).
+function isLowerHexAddress(s: unknown): boolean {
+  if (typeof s !== "string" || s.length !== 42 || s.charCodeAt(0) !== 48 || s.charCodeAt(1) !== 120) return false;
+  for (let i = 2; i < 42; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+// First 4 bytes of a validated lower-case address, as a number (no substring allocation).
+function prefix32(s: string): number {
+  let v = 0;
+  for (let i = 2; i < 10; i++) {
+    const c = s.charCodeAt(i);
+    v = v * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return v;
+}
+
 /**
- * Indices of `accounts` in ascending order. A native Float64Array sort on (32-bit prefix, index)
+ * Indices of `accounts` (validated lower-case addresses) in ascending order. A native Float64Array sort on (32-bit prefix, index)
  * keys is ~3× faster than a comparator sort on 1M strings; runs sharing a prefix are then ordered
  * by the full address.
  */
@@ -109,7 +133,7 @@ export function sortedOrder(accounts: readonly string[]): Uint32Array {
     return order;
   }
   const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = parseInt(accounts[i].slice(2, 10), 16) * INDEX_BITS + i;
+  for (let i = 0; i < n; i++) keys[i] = prefix32(accounts[i]) * INDEX_BITS + i;
   keys.sort();
   for (let i = 0; i < n; i++) order[i] = keys[i] % INDEX_BITS;
   let runStart = 0;

@@ -101,15 +101,48 @@ export interface FastLeafHasher {
 export async function createFastLeafHasher(): Promise<FastLeafHasher> {
   const keccak = await createFastKeccak256();
   // Word layout of abi.encode(address, address, uint256): 12 zero bytes + account, 12 zero bytes + token, amount.
-  const encoded = Buffer.alloc(96);
+  const encoded = new Uint8Array(96);
+  const words = new DataView(encoded.buffer);
   const inner = new Uint8Array(32);
+  let lastToken = "";
   return {
     hashLeafInto(account, token, amount, out, outOffset) {
-      encoded.write(account.slice(2), 12, 20, "hex");
-      encoded.write(token.slice(2), 44, 20, "hex");
-      encoded.write(amount.toString(16).padStart(64, "0"), 64, 32, "hex");
+      decodeAddressInto(account, encoded, 12);
+      // Canonical order groups leaves by token: rewrite the token word only when it changes.
+      if (token !== lastToken) {
+        decodeAddressInto(token, encoded, 44);
+        lastToken = token;
+      }
+      writeUint256(words, 64, amount);
       keccak.hashInto(encoded, inner, 0);
       keccak.hashInto(inner, out, outOffset);
     },
   };
+}
+
+// Hex digits of "0x" + 40 hex to 20 bytes, without allocating (Buffer.write needs a sliced string).
+function decodeAddressInto(address: string, out: Uint8Array, offset: number): void {
+  for (let i = 0; i < 20; i++) {
+    out[offset + i] = (hexValue(address.charCodeAt(2 + 2 * i)) << 4) | hexValue(address.charCodeAt(3 + 2 * i));
+  }
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : (c | 0x20) - 87;
+}
+
+const U64 = (1n << 64n) - 1n;
+
+// Big-endian uint256 as four 64-bit limbs; amounts below 2^128 (nearly all) take two bigint ops.
+function writeUint256(words: DataView, offset: number, amount: bigint): void {
+  words.setBigUint64(offset + 24, amount & U64);
+  let rest = amount >> 64n;
+  for (let limb = 16; limb >= 0; limb -= 8) {
+    if (rest === 0n) {
+      words.setBigUint64(offset + limb, 0n);
+    } else {
+      words.setBigUint64(offset + limb, rest & U64);
+      rest >>= 64n;
+    }
+  }
 }
