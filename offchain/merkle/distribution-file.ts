@@ -53,20 +53,25 @@ export function serializeLeaf(account: string, token: string, cumulativeAmount: 
   return `["${account}","${token}","${cumulativeAmount}"]\n`;
 }
 
-const CHUNK_CHARS = 1 << 16;
+const CHUNK_BYTES = 1 << 16;
+const MAX_LEAF_LINE = 2 * 44 + 78 + 9;
 
 /** The file's bytes in ~64 KiB chunks, generated lazily (1M leaves never sit in one string). */
 export function* distributionFileChunks(d: Distribution): Generator<Buffer> {
-  let chunk = serializeHeader({ ...d, tokens: d.tokenTotals });
+  const header = Buffer.from(serializeHeader({ ...d, tokens: d.tokenTotals }), "latin1");
+  let chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, header.length + MAX_LEAF_LINE));
+  let used = header.copy(chunk, 0);
   const { accounts, tokens, amounts } = d.leaves;
   for (let i = 0; i < d.leafCount; i++) {
-    chunk += serializeLeaf(accounts[i], tokens[i], amounts[i]);
-    if (chunk.length >= CHUNK_CHARS) {
-      yield Buffer.from(chunk, "latin1");
-      chunk = "";
+    // Lines are ASCII: latin1 writes them byte for byte into the chunk, no intermediate buffers.
+    used += chunk.write(serializeLeaf(accounts[i], tokens[i], amounts[i]), used, "latin1");
+    if (used > chunk.length - MAX_LEAF_LINE) {
+      yield chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      used = 0;
     }
   }
-  if (chunk.length > 0) yield Buffer.from(chunk, "latin1");
+  if (used > 0) yield chunk.subarray(0, used);
 }
 
 /** keccak256 over a stream of bytes, updated chunk by chunk. */

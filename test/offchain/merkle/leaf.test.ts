@@ -98,3 +98,22 @@ describe("offchain/merkle/leaf", () => {
     expect(seen.has("0xffffffffffffffffffffffffffffffffffffffff")).to.equal(true);
   });
 });
+
+describe("offchain/merkle/leaf hashLeafRange", () => {
+  it("hashes a range with token runs and packed-string accounts exactly like leafHash (property)", async () => {
+    const { createKeccakHasher, hashLeafRange } = await import("../../../offchain/merkle/leaf");
+    const hasher = await createKeccakHasher();
+    fc.assert(
+      fc.property(fc.array(leafValueArb, { minLength: 1, maxLength: 20 }), fc.boolean(), (values, packed) => {
+        const lower = values.map((v) => ({ ...v, account: v.account.toLowerCase() as Hex, token: v.token.toLowerCase() as Hex }));
+        // Runs of equal tokens, as canonical order produces; a different token each leaf is the worst case.
+        const runs = lower.map((v, i) => ({ token: v.token, end: i + 1 }));
+        const out = new Uint8Array(32 * lower.length + 32);
+        const accounts = packed ? lower.map((v) => v.account).join("") : lower.map((v) => v.account);
+        hashLeafRange(hasher, accounts, runs, lower.map((v) => v.cumulativeAmount), out, 32);
+        lower.forEach((v, k) => expect(bytesToHex(out.subarray(32 + 32 * k, 64 + 32 * k))).to.equal(leafHash(v)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
