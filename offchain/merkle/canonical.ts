@@ -18,6 +18,12 @@ export interface CanonicalLeaves {
   readonly accounts: readonly Address[];
   readonly tokens: readonly Address[];
   readonly amounts: readonly bigint[];
+  /**
+   * The accounts again as ASCII, 42 bytes per leaf ("0x" + 40 hex), in a SharedArrayBuffer: the hot
+   * loops (leaf hashing on two threads, file writing) read these bytes in order instead of chasing a
+   * million string objects scattered over the heap.
+   */
+  readonly accountsAscii: Buffer;
   /** One entry per token, tokens ascending; `start`/`end` delimit its leaves (end exclusive). */
   readonly tokenTotals: readonly TokenTotal[];
 }
@@ -64,6 +70,7 @@ export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves
   const tokens: Address[] = [];
   const amounts: bigint[] = [];
   const tokenTotals: TokenTotal[] = [];
+  const accountsAscii = allocateAscii(position);
   let next = 0;
   for (const token of [...byToken.keys()].sort()) {
     const group = byToken.get(token)!;
@@ -76,6 +83,7 @@ export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves
         throw new MerkleDuplicateLeafError(group.accounts[i], token);
       }
       accounts.push(group.accounts[i]);
+      accountsAscii.write(group.accounts[i], ASCII_ADDRESS * next, ASCII_ADDRESS, "latin1");
       tokens.push(token);
       amounts.push(group.amounts[i]);
       total += group.amounts[i];
@@ -83,7 +91,21 @@ export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves
     }
     tokenTotals.push({ token, total, start, end: next });
   }
-  return { length: position, accounts, tokens, amounts, tokenTotals };
+  return { length: position, accounts, tokens, amounts, accountsAscii, tokenTotals };
+}
+
+/** Bytes per account in `accountsAscii`. */
+export const ASCII_ADDRESS = 42;
+
+/** `accountsAscii` for validated lower-case accounts already in canonical order. */
+export function packAccounts(accounts: readonly string[]): Buffer {
+  const ascii = allocateAscii(accounts.length);
+  for (let i = 0; i < accounts.length; i++) ascii.write(accounts[i], ASCII_ADDRESS * i, ASCII_ADDRESS, "latin1");
+  return ascii;
+}
+
+function allocateAscii(n: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(Math.max(1, n * ASCII_ADDRESS)), 0, n * ASCII_ADDRESS);
 }
 
 function normalizeAddress(address: string, position: number, field: string): Address {

@@ -21,7 +21,7 @@ import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import { createKeccak } from "hash-wasm";
 import type { Hex } from "viem";
-import type { TokenTotal } from "./canonical";
+import { ASCII_ADDRESS, type TokenTotal } from "./canonical";
 import type { Distribution } from "./distribution";
 
 export const DISTRIBUTION_FORMAT = "tributary-distribution";
@@ -55,20 +55,35 @@ export function serializeLeaf(account: string, token: string, cumulativeAmount: 
 
 const CHUNK_BYTES = 1 << 16;
 const MAX_LEAF_LINE = 2 * 44 + 78 + 9;
+const OPEN = Buffer.from('["', "latin1");
+const SEPARATOR = Buffer.from('","', "latin1");
+const CLOSE = Buffer.from('"]\n', "latin1");
 
-/** The file's bytes in ~64 KiB chunks, generated lazily (1M leaves never sit in one string). */
+/**
+ * The file's bytes in ~64 KiB chunks, generated lazily (1M leaves never sit in one string). Leaf
+ * lines are assembled from byte copies (accounts from `accountsAscii`, one encoded token per run);
+ * the test suite pins them to `serializeLeaf`.
+ */
 export function* distributionFileChunks(d: Distribution): Generator<Buffer> {
   const header = Buffer.from(serializeHeader({ ...d, tokens: d.tokenTotals }), "latin1");
   let chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, header.length + MAX_LEAF_LINE));
   let used = header.copy(chunk, 0);
-  const { accounts, tokens, amounts } = d.leaves;
-  for (let i = 0; i < d.leafCount; i++) {
-    // Lines are ASCII: latin1 writes them byte for byte into the chunk, no intermediate buffers.
-    used += chunk.write(serializeLeaf(accounts[i], tokens[i], amounts[i]), used, "latin1");
-    if (used > chunk.length - MAX_LEAF_LINE) {
-      yield chunk.subarray(0, used);
-      chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      used = 0;
+  const { accountsAscii, amounts } = d.leaves;
+  for (const run of d.tokenTotals) {
+    const token = Buffer.from(run.token, "latin1");
+    for (let i = run.start; i < run.end; i++) {
+      used += OPEN.copy(chunk, used);
+      used += accountsAscii.copy(chunk, used, ASCII_ADDRESS * i, ASCII_ADDRESS * (i + 1));
+      used += SEPARATOR.copy(chunk, used);
+      used += token.copy(chunk, used);
+      used += SEPARATOR.copy(chunk, used);
+      used += chunk.write(amounts[i].toString(), used, "latin1");
+      used += CLOSE.copy(chunk, used);
+      if (used > chunk.length - MAX_LEAF_LINE) {
+        yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+        used = 0;
+      }
     }
   }
   if (used > 0) yield chunk.subarray(0, used);

@@ -90,8 +90,8 @@ export interface TokenRun {
 
 /**
  * Fast path of `leafHash` for `amounts.length` leaves, written to `out` at `outBase + 32 * k`.
- * @param accounts per leaf "0x" + 40 hex digits, as an array or as one string of 42-character records
- *   (a single string crosses to a worker thread as one copy instead of 500k objects).
+ * @param accounts per leaf "0x" + 40 hex digits, as strings or as ASCII bytes, 42 per leaf (see
+ *   `CanonicalLeaves.accountsAscii`; bytes in a SharedArrayBuffer reach a worker thread without a copy).
  * @param tokenRuns tokens in leaf order as runs (canonical order groups leaves by token).
  * @dev Warning: inputs must already be validated (see canonical.ts): hex decoding does not check digits.
  * Self-contained — it references nothing outside its body — because parallel-tree.ts ships its
@@ -99,7 +99,7 @@ export interface TokenRun {
  */
 export function hashLeafRange(
   hasher: KeccakHasher,
-  accounts: readonly string[] | string,
+  accounts: readonly string[] | Uint8Array,
   tokenRuns: readonly TokenRun[],
   amounts: readonly bigint[],
   out: Uint8Array,
@@ -110,20 +110,25 @@ export function hashLeafRange(
   const encoded = new Uint8Array(96);
   const words = new DataView(encoded.buffer);
   const hex = (c: number) => (c <= 57 ? c - 48 : (c | 0x20) - 87);
-  const decodeAddress = (text: string, at: number, offset: number) => {
-    for (let b = 0; b < 20; b++) encoded[offset + b] = (hex(text.charCodeAt(at + 2 + 2 * b)) << 4) | hex(text.charCodeAt(at + 3 + 2 * b));
+  const decodeAddress = (text: string, offset: number) => {
+    for (let b = 0; b < 20; b++) encoded[offset + b] = (hex(text.charCodeAt(2 + 2 * b)) << 4) | hex(text.charCodeAt(3 + 2 * b));
   };
-  const packed = typeof accounts === "string";
+  const ascii = accounts instanceof Uint8Array ? accounts : undefined;
+  const strings = accounts instanceof Uint8Array ? undefined : accounts;
   let run = -1;
   let runEnd = 0;
   for (let k = 0; k < amounts.length; k++) {
     if (k >= runEnd) {
       while (tokenRuns[++run].end <= k);
       runEnd = tokenRuns[run].end;
-      decodeAddress(tokenRuns[run].token, 0, 44);
+      decodeAddress(tokenRuns[run].token, 44);
     }
-    if (packed) decodeAddress(accounts, 42 * k, 12);
-    else decodeAddress(accounts[k], 0, 12);
+    if (ascii !== undefined) {
+      const at = 42 * k + 2;
+      for (let b = 0; b < 20; b++) encoded[12 + b] = (hex(ascii[at + 2 * b]) << 4) | hex(ascii[at + 1 + 2 * b]);
+    } else {
+      decodeAddress(strings![k], 12);
+    }
     const amount = amounts[k];
     if (amount <= U64) {
       words.setBigUint64(64, 0n);

@@ -27,7 +27,7 @@ export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOp
   if (n < Math.max(threshold, 2) || availableParallelism() < 2 || split <= 0 || split >= n) {
     const layers = allocateLayers(new Uint8Array(n * 32));
     const hasher = await createKeccakHasher();
-    hashLeafRange(hasher, leaves.accounts, runs, leaves.amounts, layers[0], 0);
+    hashLeafRange(hasher, leaves.accountsAscii, runs, leaves.amounts, layers[0], 0);
     return finishLevels(layers, 1, hasher);
   }
 
@@ -35,7 +35,7 @@ export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOp
   const worker = startWorker();
   const done = workerDone(worker);
   worker.postMessage({
-    accounts: leaves.accounts.slice(split).join(""),
+    accounts: leaves.accountsAscii.subarray(42 * split),
     tokenRuns: runs.map((r) => ({ token: r.token, end: r.end - split })).filter((r) => r.end > 0),
     amounts: leaves.amounts.slice(split),
     layers: layers.slice(0, levels + 1),
@@ -43,7 +43,7 @@ export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOp
   });
   const hasher = await createKeccakHasher();
   try {
-    hashLeafRange(hasher, leaves.accounts, runs, leaves.amounts.slice(0, split), layers[0], 0);
+    hashLeafRange(hasher, leaves.accountsAscii, runs, leaves.amounts.slice(0, split), layers[0], 0);
     for (let level = 1; level <= levels; level++) {
       hashLayerRange(hasher, layers[level - 1], layers[level - 1].length / 32, layers[level], 0, split >> level);
     }
