@@ -136,8 +136,13 @@ export function hashLeafRange(
       words.setBigUint64(80, 0n);
       words.setBigUint64(88, amount);
     } else {
+      // Stop at the first zero limb: amounts below 2^128 cost two bigint operations, not eight.
       let rest = amount;
       for (let limb = 88; limb >= 64; limb -= 8) {
+        if (rest === 0n) {
+          words.setBigUint64(limb, 0n);
+          continue;
+        }
         words.setBigUint64(limb, BigInt.asUintN(64, rest));
         rest >>= 64n;
       }
