@@ -109,9 +109,11 @@ export function hashLeafRange(
   // abi.encode(address, address, uint256): 12 zero bytes + account, 12 zero bytes + token, amount.
   const encoded = new Uint8Array(96);
   const words = new DataView(encoded.buffer);
-  const hex = (c: number) => (c <= 57 ? c - 48 : (c | 0x20) - 87);
+  // Hex digit values by character code ("0"-"9", "a"-"f", "A"-"F"); a table beats per-digit branches.
+  const hex = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) hex[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 0;
   const decodeAddress = (text: string, offset: number) => {
-    for (let b = 0; b < 20; b++) encoded[offset + b] = (hex(text.charCodeAt(2 + 2 * b)) << 4) | hex(text.charCodeAt(3 + 2 * b));
+    for (let b = 0; b < 20; b++) encoded[offset + b] = (hex[text.charCodeAt(2 + 2 * b)] << 4) | hex[text.charCodeAt(3 + 2 * b)];
   };
   const ascii = accounts instanceof Uint8Array ? accounts : undefined;
   const strings = accounts instanceof Uint8Array ? undefined : accounts;
@@ -125,7 +127,7 @@ export function hashLeafRange(
     }
     if (ascii !== undefined) {
       const at = 42 * k + 2;
-      for (let b = 0; b < 20; b++) encoded[12 + b] = (hex(ascii[at + 2 * b]) << 4) | hex(ascii[at + 1 + 2 * b]);
+      for (let b = 0; b < 20; b++) encoded[12 + b] = (hex[ascii[at + 2 * b]] << 4) | hex[ascii[at + 1 + 2 * b]];
     } else {
       decodeAddress(strings![k], 12);
     }
