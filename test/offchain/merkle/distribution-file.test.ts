@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { keccak256, type Address } from "viem";
+import { buildDistribution, type Distribution } from "../../../offchain/merkle/distribution";
+import { distributionContentHash, distributionFileChunks, serializeHeader, serializeLeaf, writeDistributionFile } from "../../../offchain/merkle/distribution-file";
+import { readDistributionFile } from "../../../offchain/merkle/distribution-reader";
+import { leafSetArb } from "./arbitraries";
+
+const META = { chainId: 31337, contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address, epoch: 7n };
+const A = "0x00000000000000000000000000000000000000a1" as Address;
+const B = "0x00000000000000000000000000000000000000b2" as Address;
+const T1 = "0x1000000000000000000000000000000000000001" as Address;
+const T2 = "0x2000000000000000000000000000000000000002" as Address;
+
+async function small(): Promise<Distribution> {
+  return buildDistribution(META, [
+    { account: B, token: T2, cumulativeAmount: 5n },
+    { account: A, token: T1, cumulativeAmount: 10n ** 30n },
+    { account: B, token: T1, cumulativeAmount: 0n },
+  ]);
+}
+const bytesOf = (d: Distribution) => Buffer.concat([...distributionFileChunks(d)]);
+async function* chunksOf(buf: Buffer, size: number) {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+describe("offchain/merkle/distribution-file", () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), "tributary-merkle-"))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes the documented canonical bytes, header first, then one leaf per line in (token, account) order", async () => {
+    const d = await small();
+    expect(bytesOf(d).toString("latin1")).to.equal(
+      `{"format":"tributary-distribution","version":1,"chainId":31337,"contract":"0x5fbdb2315678afecb367f032d93f642f64180aa3",` +
+        `"epoch":"7","root":"${d.root}","leafCount":3,"leafFields":["account","token","cumulativeAmount"],` +
+        `"tokens":[{"token":"${T1}","total":"1000000000000000000000000000000"},{"token":"${T2}","total":"5"}]}\n` +
+        `["${A}","${T1}","1000000000000000000000000000000"]\n` +
+        `["${B}","${T1}","0"]\n` +
+        `["${B}","${T2}","5"]\n`,
+    );
+  });
+
+  it("assembles leaf lines byte for byte like serializeLeaf, across chunk boundaries (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(leafSetArb(1, 40), async (values) => {
+        const d = await buildDistribution(META, values);
+        let expected = serializeHeader({ ...d, tokens: d.tokenTotals });
+        for (let i = 0; i < d.leafCount; i++) expected += serializeLeaf(d.leaves.accounts[i], d.leaves.tokens[i], d.leaves.amounts[i]);
+        expect(bytesOf(d).toString("latin1")).to.equal(expected);
+      }),
+      { numRuns: 200 },
+    );
+    // 2,000 leaves with 78-digit amounts span several 64 KiB chunks.
+    const big = await buildDistribution(
+      META,
+      Array.from({ length: 2000 }, (_, i) => ({ account: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address, token: T1, cumulativeAmount: (1n << 255n) + BigInt(i) })),
+    );
+    expect([...distributionFileChunks(big)].length).to.be.greaterThan(3);
+    let expected = serializeHeader({ ...big, tokens: big.tokenTotals });
+    for (let i = 0; i < big.leafCount; i++) expected += serializeLeaf(big.leaves.accounts[i], big.leaves.tokens[i], big.leaves.amounts[i]);
+    expect(bytesOf(big).toString("latin1")).to.equal(expected);
+  });
+
+  it("round-trips through a file: same root, leaves and proofs, and contentHash = keccak256 of the file bytes", async () => {
+    const d = await small();
+    const path = join(dir, "small.ndjson");
+    const written = await writeDistributionFile(d, path);
+    const bytes = readFileSync(path);
+    expect(written.contentHash).to.equal(keccak256(bytes));
+    expect(written.bytes).to.equal(bytes.length);
+    expect((await distributionContentHash(d)).contentHash).to.equal(written.contentHash);
+    const read = await readDistributionFile(path);
+    expect(read.contentHash).to.equal(written.contentHash);
+    expect(read.distribution.root).to.equal(d.root);
+    expect(read.distribution.epoch).to.equal(7n);
+    for (let i = 0; i < d.leafCount; i++) expect(read.distribution.claimAt(i)).to.deep.equal(d.claimAt(i));
+  });
+
+  it("round-trips random distributions through a stream in arbitrary chunk sizes (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(leafSetArb(1, 25), fc.integer({ min: 1, max: 300 }), async (values, chunk) => {
+        const d = await buildDistribution(META, values);
+        const sink = new PassThrough();
+        const collected: Buffer[] = [];
+        sink.on("data", (b: Buffer) => collected.push(b));
+        const written = await writeDistributionFile(d, sink);
+        const bytes = Buffer.concat(collected);
+        expect(keccak256(bytes)).to.equal(written.contentHash);
+        const read = await readDistributionFile(chunksOf(bytes, chunk));
+        expect(read.contentHash).to.equal(written.contentHash);
+        expect(read.distribution.root).to.equal(d.root);
+        expect(read.distribution.leafCount).to.equal(d.leafCount);
+        for (let i = 0; i < d.leafCount; i++) expect(read.distribution.tree.proof(i)).to.deep.equal(d.tree.proof(i));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+});
