@@ -26,8 +26,9 @@ import {ClaimProof} from "./libraries/ClaimProof.sol";
 ///
 /// Lifecycle of a root: `proposeRoot` stores it as *pending* with `readyAt = now + timelock`. There is no
 /// accept transaction: from `readyAt` on, claims use the pending root directly. The guardian may veto it
-/// before `readyAt`. A later proposal first promotes an already-matured pending root to active (so frequent
-/// proposals can never keep every root pending), or, if the pending root has not matured, replaces it.
+/// before `readyAt`. A proposal made while a pending root is still maturing reverts (so frequent proposals can
+/// never keep every root pending, the flaw of distributors whose new proposal resets the pending one); a
+/// proposal made after it matured first promotes it to active.
 ///
 /// Roles: the default admin (two-step, delayed transfer) manages roles, the timelock, the token allow-list
 /// and lifts a pause; the poster proposes roots; the guardian vetoes and pauses. No function lets any role
@@ -123,7 +124,7 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     /// @dev Cumulative amount claimed per account and token.
     mapping(address account => mapping(address token => uint256)) private _claimed;
 
-    /// @dev Bitmap of epochs whose pending root was vetoed or replaced (never claimable).
+    /// @dev Bitmap of epochs whose pending root was vetoed (never claimable).
     mapping(uint256 word => uint256 bits) private _discardedEpochs;
 
     /* ------------------------------------------------------------------ */
@@ -152,11 +153,13 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     /// @inheritdoc IRoyaltySplitter
     /// @dev For ERC-20s the credited amount is the balance increase (fee-on-transfer tokens credit what arrived).
     function deposit(bytes32 licenseId, address token, uint256 amount) external payable nonReentrant {
+        _requireNotPaused();
         if (token == NATIVE_TOKEN) {
             if (msg.value != amount) revert RoyaltySplitterValueMismatch(amount, msg.value);
             _credit(licenseId, token, amount);
         } else {
             if (msg.value != 0) revert RoyaltySplitterValueMismatch(0, msg.value);
+            _requireErc20Allowed(token);
             _pull(licenseId, token, amount);
         }
     }
@@ -173,6 +176,8 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         bytes32 r,
         bytes32 s
     ) external nonReentrant {
+        _requireNotPaused();
+        _requireErc20Allowed(token);
         try IERC20Permit(token).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
         _pull(licenseId, token, amount);
     }
@@ -183,14 +188,15 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
 
     /// @inheritdoc IRoyaltySplitter
     /// @dev `epoch` is the publisher's epoch number and must be strictly above every earlier proposal's
-    /// (vetoed or replaced ones included): a publisher retrying a transaction can never post the same epoch
+    /// (vetoed ones included): a publisher retrying a transaction can never post the same epoch
     /// twice, and every root is identified on-chain by its epoch (RootProposed is indexed by it). It is packed
     /// with the timelock state, so it costs no extra storage slot.
     /// `contentHash` (keccak of the published distribution file) is emitted, not stored: auditors read it from
     /// the `RootProposed` log of the claimable epoch, and storing it would add ~5,000 gas to every proposal.
     /// `totals` lists, sorted by strictly increasing token address, each token whose total this root sets;
     /// tokens left out keep the claimable root's total. Each total must be ≤ `totalDeposited(token)` and
-    /// ≥ `rootTotal(token)`. A pending root that has matured is promoted first; an unmatured one is replaced.
+    /// ≥ `rootTotal(token)`. A pending root that has matured is promoted first; while one is still maturing,
+    /// the proposal reverts: skipping an epoch loses nothing because allocations are cumulative.
     function proposeRoot(bytes32 root, bytes32 contentHash, uint32 epoch, TokenTotal[] calldata totals)
         external
         onlyRole(POSTER_ROLE)
@@ -204,14 +210,14 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         uint256 activeIndex = (hot >> ACTIVE_INDEX_SHIFT) & 1;
         uint256 pendingReadyAt = hot & READY_AT_MASK;
         if (pendingReadyAt != 0) {
-            if (block.timestamp >= pendingReadyAt) {
-                // Matured: it is already what claims use; make it the active root by flipping the index.
-                activeIndex ^= 1;
-                m.activeEpoch = m.lastEpoch;
-            } else {
-                _discard(m.lastEpoch);
-                emit RootReplaced(m.lastEpoch, _roots[activeIndex ^ 1]);
+            // Never discard a pending root: an unmatured one blocks the proposal (so it always gets to mature
+            // unless the guardian vetoes it), a matured one is what claims already use and becomes the active
+            // root by flipping the index.
+            if (block.timestamp < pendingReadyAt) {
+                revert RoyaltySplitterRootPending(m.lastEpoch, uint64(pendingReadyAt));
             }
+            activeIndex ^= 1;
+            m.activeEpoch = m.lastEpoch;
         }
         uint256 readyAt = block.timestamp + m.timelock;
         if (readyAt > READY_AT_MASK) revert RoyaltySplitterTimestampTooLarge(readyAt);
@@ -239,7 +245,7 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     }
 
     /// @inheritdoc IRoyaltySplitter
-    /// @dev Naming the epoch stops a veto from hitting a newer root that replaced the intended one.
+    /// @dev Naming the epoch stops a veto from hitting a later root the guardian has not reviewed.
     function vetoRoot(uint32 epoch) external onlyRole(GUARDIAN_ROLE) {
         uint256 hot = _hot;
         uint256 pendingReadyAt = hot & READY_AT_MASK;
@@ -478,9 +484,13 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         }
     }
 
+    /// @dev Reverts unless `token` is an allow-listed ERC-20 (the native sentinel has no code to pull from).
+    function _requireErc20Allowed(address token) private view {
+        if (token == NATIVE_TOKEN || !_books[token].allowed) revert RoyaltySplitterTokenNotAllowed(token);
+    }
+
     /// @dev Pulls an ERC-20 deposit and credits the balance increase.
     function _pull(bytes32 licenseId, address token, uint256 amount) private {
-        if (!_books[token].allowed || token == NATIVE_TOKEN) revert RoyaltySplitterTokenNotAllowed(token);
         if (amount == 0) revert RoyaltySplitterZeroAmount();
         uint256 balanceBefore = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
@@ -506,9 +516,14 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         emit TimelockSet(previous, newTimelock);
     }
 
-    /// @dev Marks `epoch` as never claimable (vetoed or replaced).
+    /// @dev Marks `epoch` as never claimable (vetoed).
     function _discard(uint32 epoch) private {
         _discardedEpochs[epoch >> 8] |= 1 << (epoch & 0xff);
+    }
+
+    /// @dev Reverts while paused.
+    function _requireNotPaused() private view {
+        if (_hot & PAUSED_BIT != 0) revert RoyaltySplitterPaused();
     }
 
     /// @dev Whether the pending root exists and has matured, from the hot slot.

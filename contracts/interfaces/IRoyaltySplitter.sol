@@ -38,16 +38,13 @@ interface IRoyaltySplitter {
     event Deposited(bytes32 indexed licenseId, address indexed payer, address indexed token, uint256 amount);
 
     /// @notice Emitted when the poster proposes the root of `epoch`; it becomes claimable at `readyAt`
-    /// unless vetoed (or replaced by a newer proposal before then).
+    /// unless the guardian vetoes it before then.
     event RootProposed(
         uint32 indexed epoch, bytes32 indexed root, bytes32 contentHash, uint64 readyAt, TokenTotal[] totals
     );
 
     /// @notice Emitted when the guardian vetoes the pending root of `epoch` before it matured.
     event RootVetoed(uint32 indexed epoch, bytes32 indexed root, address indexed guardian);
-
-    /// @notice Emitted when a newer proposal replaces the pending root of `epoch` before it matured.
-    event RootReplaced(uint32 indexed epoch, bytes32 indexed root);
 
     /// @notice Emitted when `amount` of `token` is paid for `account`'s leaf; `cumulativeAmount` is the account's
     /// new claimed total of `token`. The payout went to `account` unless `ClaimRedirected` follows in the same call.
@@ -101,6 +98,9 @@ interface IRoyaltySplitter {
 
     /// @notice Thrown when a proposal's epoch is not above the last proposed epoch.
     error RoyaltySplitterEpochNotIncreasing(uint32 epoch, uint32 lastEpoch);
+
+    /// @notice Thrown when proposing while the pending root of `epoch` is still maturing (until `readyAt`).
+    error RoyaltySplitterRootPending(uint32 epoch, uint64 readyAt);
 
     /// @notice Thrown when a proposal's root is zero.
     error RoyaltySplitterZeroRoot();
@@ -215,7 +215,7 @@ interface IRoyaltySplitter {
     /// @notice The proposed root that is not claimable yet (zeros if none).
     function pendingRoot() external view returns (bytes32 root, uint32 epoch, uint64 readyAt);
 
-    /// @notice The last epoch ever proposed (vetoed and replaced ones included); the next must be higher.
+    /// @notice The last epoch ever proposed (vetoed ones included); the next must be higher.
     function lastProposedEpoch() external view returns (uint32);
 
     /// @notice How much of `token` `account` has claimed in total.
