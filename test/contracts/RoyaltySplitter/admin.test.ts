@@ -1,7 +1,7 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { getAddress, keccak256, toHex, type AbiFunction } from "viem";
+import { getAddress, keccak256, toHex, type Abi, type AbiFunction } from "viem";
 import { ADMIN_DELAY, CONTENT, deploySplitterFixture, expectRevert, NATIVE, receiptOf, TIMELOCK } from "./helpers";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -16,7 +16,7 @@ describe("RoyaltySplitter administration", () => {
     expect(await f.splitter.read.timelock()).to.equal(TIMELOCK);
     expect(await f.splitter.read.paused()).to.equal(false);
     expect(await f.splitter.read.NATIVE_TOKEN()).to.equal(NATIVE);
-    const [event] = await f.splitter.getEvents.TimelockSet({}, { fromBlock: 0n });
+    const [event] = await f.splitter.getEvents.TimelockSet({ fromBlock: 0n });
     expect(event.args).to.deep.equal({ previousTimelock: 0, newTimelock: TIMELOCK });
   });
 
@@ -67,7 +67,7 @@ describe("RoyaltySplitter administration", () => {
       30 * 86_400,
     ]);
     hash = await f.splitter.write.setTimelock([3_600], { account: f.admin.account });
-    const [set] = await f.splitter.getEvents.TimelockSet({}, { blockHash: (await receiptOf(f, hash)).blockHash });
+    const [set] = await f.splitter.getEvents.TimelockSet({ blockHash: (await receiptOf(f, hash)).blockHash });
     expect(set.args).to.deep.equal({ previousTimelock: TIMELOCK, newTimelock: 3_600 });
     expect(await f.splitter.read.timelock()).to.equal(3_600);
   });
@@ -119,7 +119,7 @@ describe("RoyaltySplitter administration", () => {
   it("has no state-changing function beyond the reviewed list, so no role has a path to the funds", async () => {
     // Funds leave only through claim/claimBatch/claimTo (proof-gated, to the leaf's account or its signed
     // recipient). Any new non-view function must be reviewed and added here on purpose.
-    const abi = (await hre.artifacts.readArtifact("RoyaltySplitter")).abi;
+    const abi = (await hre.artifacts.readArtifact("RoyaltySplitter")).abi as Abi;
     const mutating = abi
       .filter((x): x is AbiFunction => x.type === "function" && x.stateMutability !== "view" && x.stateMutability !== "pure")
       .map((x) => x.name)
