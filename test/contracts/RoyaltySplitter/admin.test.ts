@@ -74,9 +74,11 @@ describe("RoyaltySplitter administration", () => {
 
   it("lets the guardian pause and only the admin unpause, with events; pausing twice or unpausing twice reverts", async () => {
     const f = await loadFixture(deploySplitterFixture);
+    const guardianRole = await f.splitter.read.GUARDIAN_ROLE();
+    const adminRole = await f.splitter.read.DEFAULT_ADMIN_ROLE();
     await expectRevert(f.splitter.write.pause({ account: f.outsider.account }), f.abi, "AccessControlUnauthorizedAccount", [
       f.outsider.account.address,
-      await f.splitter.read.GUARDIAN_ROLE(),
+      guardianRole,
     ]);
     let hash = await f.splitter.write.pause({ account: f.guardian.account });
     expect(await f.splitter.read.paused()).to.equal(true);
@@ -92,7 +94,7 @@ describe("RoyaltySplitter administration", () => {
     );
     await expectRevert(f.splitter.write.unpause({ account: f.guardian.account }), f.abi, "AccessControlUnauthorizedAccount", [
       f.guardian.account.address,
-      await f.splitter.read.DEFAULT_ADMIN_ROLE(),
+      adminRole,
     ]);
     hash = await f.splitter.write.unpause({ account: f.admin.account });
     expect(await f.splitter.read.paused()).to.equal(false);

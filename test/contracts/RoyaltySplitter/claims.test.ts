@@ -228,5 +228,31 @@ describe("RoyaltySplitter claims", () => {
     );
     expect(await f.splitter.read.claimed([f.alice.account.address, evil.address])).to.equal(0n);
     expect(await evil.read.balanceOf([f.splitter.address])).to.equal(1_000n);
+
+    // Every other guarded entry point refuses re-entry from the payout too.
+    const zero32 = `0x${"00".repeat(32)}` as const;
+    const reentries = [
+      encodeFunctionData({ abi: f.splitter.abi, functionName: "claimBatch", args: [[]] }),
+      encodeFunctionData({
+        abi: f.splitter.abi,
+        functionName: "claimTo",
+        args: [f.bob.account.address, evil.address, bob.amount, bob.proof, f.carol.account.address, 2n ** 64n, "0x"],
+      }),
+      encodeFunctionData({ abi: f.splitter.abi, functionName: "deposit", args: [zero32, evil.address, 1n] }),
+      encodeFunctionData({
+        abi: f.splitter.abi,
+        functionName: "depositWithPermit",
+        args: [zero32, evil.address, 1n, 0n, 27, zero32, zero32],
+      }),
+    ];
+    for (const data of reentries) {
+      await evil.write.arm([f.splitter.address, data]);
+      await expectRevert(
+        f.splitter.write.claim([f.alice.account.address, evil.address, alice.amount, alice.proof]),
+        f.abi,
+        "ReentrancyGuardReentrantCall",
+        [],
+      );
+    }
   });
 });
