@@ -89,6 +89,7 @@ CREATE TABLE "contributor_shares" (
 CREATE TABLE "consent_records" (
     "id" UUID NOT NULL,
     "dataset_id" TEXT NOT NULL,
+    "item_ref" TEXT,
     "subject_hash" TEXT NOT NULL,
     "salt" TEXT NOT NULL,
     "scope" "ConsentScope" NOT NULL,
@@ -192,6 +193,7 @@ CREATE TABLE "deposits" (
     "block_number" BIGINT NOT NULL,
     "block_hash" TEXT NOT NULL,
     "state" "DepositState" NOT NULL DEFAULT 'pending',
+    "settled_epoch" INTEGER,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "deposits_pkey" PRIMARY KEY ("id")
@@ -223,6 +225,7 @@ CREATE TABLE "epochs" (
     "totals" JSONB NOT NULL,
     "leaf_count" INTEGER NOT NULL,
     "report" JSONB NOT NULL,
+    "state" JSONB NOT NULL,
     "distribution" BYTEA NOT NULL,
     "tx_hash" TEXT,
     "closed_by" TEXT NOT NULL,
@@ -363,7 +366,6 @@ ALTER TABLE "usage_events" ADD CONSTRAINT "usage_events_license_id_fkey" FOREIGN
 
 -- AddForeignKey
 ALTER TABLE "allocations" ADD CONSTRAINT "allocations_epoch_id_fkey" FOREIGN KEY ("epoch_id") REFERENCES "epochs"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-
 -- The audit log is append-only: rows can be added, never changed or removed.
 -- The PostgreSQL driver adapter splits migration scripts on every semicolon, so the function body spells its
 -- semicolons as the octal escape \073 inside an E'' string instead of using a dollar-quoted body.
