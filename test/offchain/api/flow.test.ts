@@ -160,6 +160,24 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     }
   });
 
+  it("public routes expose tree data and aggregates only: no buyer, usage item, consent subject or key", async () => {
+    const publicText = (
+      await Promise.all(
+        ["/v1/epochs", "/v1/epochs/1", "/v1/epochs/1/distribution", `/v1/proofs/${s.creatorA.address}`, `/v1/proofs/${s.contributor}`, `/v1/proofs/${TREASURY}`].map(
+          async (p) => (await request(t.app).get(p).expect(200)).text,
+        ),
+      )
+    ).join("\n");
+    for (const secret of [s.buyer.address.toLowerCase(), s.buyer.address, "Buyer Labs", "alice@example.org", "clip-1", "img-1", "model-v1", s.apiKey, "u-1"]) {
+      expect(publicText, secret).to.not.include(secret);
+    }
+    // A creator sees their consent receipts (hash and salt), never the subject itself.
+    const receipts = (await request(t.app).get(`/v1/datasets/${s.datasets.d1}/consents`).set(bearer(s.tokens.creatorA)).expect(200)).text;
+    expect(receipts).to.not.include("alice@example.org");
+    const stored = JSON.stringify(await t.db.prisma.consentRecord.findMany());
+    expect(stored).to.not.include("alice@example.org");
+  });
+
   it("once the epoch is claimable on-chain, claimable = cumulative − claimed", async () => {
     await t.db.prisma.epoch.update({ where: { id: 1 }, data: { status: "claimable" } });
     const a = s.creatorA.address.toLowerCase();
