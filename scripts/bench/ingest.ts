@@ -1,16 +1,17 @@
 /**
  * npm run bench:ingest — usage events per second accepted through POST /v1/usage over a real HTTP server on
  * 127.0.0.1, sustained for BENCH_SECONDS (default 30) on PGlite (a data folder on disk) and on the PostgreSQL
- * server (a database created and dropped here), 10,000-event batches from BENCH_CLIENTS (default 3) keep-alive
- * clients. Reports p50/p99 batch latency and lost = acknowledged − rows counted in the database.
+ * server (a database created and dropped here), 10,000-event batches from keep-alive clients in worker threads
+ * (BENCH_CLIENTS_PGLITE default 2, BENCH_CLIENTS_PG default 4). Reports p50/p99 batch latency and lost = acknowledged − rows counted in the database.
  * Baseline, measured in the same run on the same database: Prisma createMany of the same batches (no HTTP).
  *
- * Environment: BENCH_SECONDS (30), BENCH_CLIENTS (3), BENCH_PG_URL (postgres://root@127.0.0.1:5432),
+ * Environment: BENCH_SECONDS (30), BENCH_CLIENTS_PGLITE (2), BENCH_CLIENTS_PG (4), BENCH_PG_URL (postgres://root@127.0.0.1:5432),
  * BENCH_BASELINE_BATCHES (5).
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import { Worker } from "node:worker_threads";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
@@ -23,12 +24,15 @@ import { createApiKey, registerBuyer } from "../../offchain/api/services/buyers"
 import { createDataset, registerCreator } from "../../offchain/api/services/creators";
 import { createOffer } from "../../offchain/api/services/offers";
 import { takeLicense } from "../../offchain/api/services/licenses";
+import { batchBody, post, type ClientParams, type ClientReport } from "./ingest-client";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 3);
+// PGlite executes one statement at a time, so more batches in flight only queue; the server takes more.
+const CLIENTS = { pglite: Number(process.env.BENCH_CLIENTS_PGLITE ?? 2), postgres: Number(process.env.BENCH_CLIENTS_PG ?? 4) };
 const PG_URL = process.env.BENCH_PG_URL ?? "postgres://root@127.0.0.1:5432";
 const BASELINE_BATCHES = Number(process.env.BENCH_BASELINE_BATCHES ?? 5);
 const BATCH = 10_000;
+const LOAD_AT_START = os.loadavg()[0];
 
 type Fixture = { apiKey: string; buyerId: string; licenseId: string; datasetIds: string[] };
 
@@ -52,31 +56,6 @@ async function fixture(db: Db): Promise<Fixture> {
   return { apiKey: key.key, buyerId: b.id, licenseId: license.licenseId, datasetIds };
 }
 
-function batchBody(f: Fixture, tag: string): string {
-  const at = new Date(Date.now() - 60_000).toISOString();
-  const parts = new Array<string>(BATCH);
-  for (let i = 0; i < BATCH; i++) {
-    parts[i] = `{"licenseId":"${f.licenseId}","datasetId":"${f.datasetIds[i & 3]}","itemRef":"item-${i}","units":"${1 + (i % 7)}","occurredAt":"${at}","idempotencyKey":"${tag}-${i}"}`;
-  }
-  return `{"events":[${parts.join(",")}]}`;
-}
-
-function post(agent: http.Agent, port: number, key: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path: "/v1/usage", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-api-key": key } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -90,35 +69,39 @@ async function measure(label: string, db: Db): Promise<Result> {
   const server = createApp({ common, db }).listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   const port = (server.address() as AddressInfo).port;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
   // Warm-up batch (JIT, first-statement plans); its events count in the database like the rest.
   let acknowledged = 0;
-  const warm = await post(agent, port, f.apiKey, batchBody(f, "warm"));
+  const warm = await post(agent, port, f.apiKey, batchBody({ ...f, batch: BATCH }, "warm"));
+  agent.destroy();
   if (warm.status !== 200) throw new Error(`warm-up failed: ${warm.status} ${warm.text}`);
-  acknowledged += JSON.parse(warm.text).accepted as number;
+  acknowledged += (JSON.parse(warm.text) as { accepted: number }).accepted;
 
-  const latencies: number[] = [];
-  let seq = 0;
-  let failures = 0;
-  const t0 = performance.now();
-  const deadline = t0 + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, c) => {
-      while (performance.now() < deadline) {
-        const body = batchBody(f, `c${c}-b${seq++}`);
-        const start = performance.now();
-        const res = await post(agent, port, f.apiKey, body);
-        latencies.push(performance.now() - start);
-        if (res.status === 200) acknowledged += JSON.parse(res.text).accepted as number;
-        else failures++;
-      }
+  const clients = CLIENTS[label as "pglite" | "postgres"];
+  // Start every client thread first, then give them one common deadline, so thread start-up is not timed.
+  const workers = await Promise.all(
+    Array.from({ length: clients }, (_, c) => {
+      const params: ClientParams = { port, apiKey: f.apiKey, licenseId: f.licenseId, datasetIds: f.datasetIds, tag: `c${c}`, batch: BATCH };
+      const worker = new Worker(path.join(__dirname, "ingest-client.ts"), { workerData: params, execArgv: ["-r", "ts-node/register/transpile-only"] });
+      return new Promise<Worker>((resolve, reject) => worker.once("message", () => resolve(worker)).once("error", reject));
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
-  agent.destroy();
+  const deadline = performance.timeOrigin + performance.now() + SECONDS * 1000;
+  const reports = await Promise.all(
+    workers.map((w) => {
+      const done = new Promise<ClientReport>((resolve, reject) => w.once("message", (r: ClientReport) => resolve(r)).once("error", reject));
+      w.postMessage(deadline);
+      return done.finally(() => w.terminate());
+    }),
+  );
+  // The timed window: first request sent to last reply received, over all clients.
+  const elapsed = (Math.max(...reports.map((r) => r.lastEnd)) - Math.min(...reports.map((r) => r.firstStart))) / 1000;
   await new Promise((r) => server.close(r));
-  if (failures) throw new Error(`${label}: ${failures} batches failed`);
+  const failures = reports.flatMap((r) => r.failures);
+  if (failures.length) throw new Error(`${label}: ${failures.length} batches failed: ${failures[0]}`);
+  const latencies = reports.flatMap((r) => r.latencies);
+  for (const r of reports) acknowledged += r.acknowledged;
   const [{ n }] = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*)::bigint AS n FROM usage_events`;
   const counted = Number(n);
   const eventsPerSec = (acknowledged - BATCH) / elapsed; // the warm-up batch is outside the timed window
@@ -156,7 +139,10 @@ function print(label: string, r: Result) {
 }
 
 async function main() {
-  console.log(`bench:ingest — ${SECONDS}s per database, ${CLIENTS} clients, ${BATCH}-event batches, ${os.cpus().length} cores`);
+  console.log(
+    `bench:ingest — ${SECONDS}s per database, ${BATCH}-event batches, clients: PGlite ${CLIENTS.pglite}, PostgreSQL ${CLIENTS.postgres}; ` +
+      `${os.cpus().length} cores, load average ${LOAD_AT_START.toFixed(1)} at start`,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-"));
   const lite = await openDatabase({ dataDir: dir });
   let pglite: Result;
@@ -195,7 +181,9 @@ async function main() {
     postgresBaselineCreateManyRowsPerSec: Math.round(postgres.baselineRowsPerSec),
     pgliteBaselineCreateManyRowsPerSec: Math.round(pglite.baselineRowsPerSec),
     seconds: SECONDS,
-    clients: CLIENTS,
+    pgliteClients: CLIENTS.pglite,
+    postgresClients: CLIENTS.postgres,
+    loadAverageAtStart: Number(LOAD_AT_START.toFixed(1)),
     batchEvents: BATCH,
   };
   fs.mkdirSync(path.join(__dirname, "../../bench/results"), { recursive: true });
