@@ -31,6 +31,14 @@ describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DAT
     expect(total).to.equal(String((2000 * 2001) / 2));
   });
 
+  it("ids in upper-case hex are accepted and stored lower-case", async () => {
+    const body = batch("case", 1);
+    body.events[0].licenseId = "0x" + body.events[0].licenseId.slice(2).toUpperCase();
+    await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(body).expect(200);
+    const row = await t.db.prisma.usageEvent.findFirstOrThrow({ where: { idempotencyKey: "case-0" } });
+    expect(row.licenseId).to.equal(s.licenses.perUse);
+  });
+
   it("a batch repeating one idempotency key inside itself is refused whole", async () => {
     const body = batch("dup", 3);
     body.events[2].idempotencyKey = body.events[0].idempotencyKey;
