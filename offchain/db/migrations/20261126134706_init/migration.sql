@@ -307,7 +307,7 @@ CREATE INDEX "deposits_license_id_state_idx" ON "deposits"("license_id", "state"
 CREATE UNIQUE INDEX "deposits_tx_hash_log_index_key" ON "deposits"("tx_hash", "log_index");
 
 -- CreateIndex
-CREATE INDEX "usage_events_license_id_occurred_at_idx" ON "usage_events"("license_id", "occurred_at");
+CREATE INDEX "usage_events_occurred_at_idx" ON "usage_events"("occurred_at");
 
 -- CreateIndex
 CREATE INDEX "allocations_account_idx" ON "allocations"("account");
