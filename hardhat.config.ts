@@ -6,6 +6,10 @@
  * - `SOLIDITY_COVERAGE`   (default unset)  set by `npm run coverage`; hardhat-viem needs it under coverage.
  * - `FUZZ_STEPS`          (default 1000)   steps of the randomized RoyaltySplitter invariant run.
  * - `FUZZ_SEED`           (default random) seed of that run; a failing run prints the seed to replay it.
+ * - `SETTLEMENT_FUZZ_RUNS` (default 500)   generated cases per settlement property test.
+ * - `MERKLE_FUZZ_RUNS`    (default 500)    generated cases per Merkle property test.
+ * - `TEST_DATABASE`       (default pglite) `postgres` runs the service suite on the PostgreSQL server.
+ * - `TEST_PG_URL`         (default postgres://root@127.0.0.1:5432) the server the tests create and drop databases on.
  * - `MOCHA_GREP`          (default unset)  run only tests whose title matches.
  */
 import "@nomicfoundation/hardhat-toolbox-viem";
