@@ -1,0 +1,51 @@
+/**
+ * Opens the database: PostgreSQL through DATABASE_URL (PrismaPg), else the embedded PGlite in a data folder
+ * (PrismaPGlite). Pending committed migrations are applied before the client is handed out.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaClient } from "./generated/client";
+import { applyMigrations } from "./migrations";
+import type { DatabaseConfig } from "../config";
+
+export { PrismaClient };
+export type Db = {
+  prisma: PrismaClient;
+  kind: "postgres" | "pglite";
+  appliedMigrations: string[];
+  close(): Promise<void>;
+};
+
+/** Opens (and migrates) the configured database. `dataDir: ":memory:"` gives a throwaway PGlite. */
+export async function openDatabase(cfg: DatabaseConfig, opts: { migrate?: boolean } = {}): Promise<Db> {
+  const migrate = opts.migrate ?? true;
+  let factory: SqlMigrationAwareDriverAdapterFactory;
+  let pglite: PGlite | undefined;
+  if (cfg.url) {
+    factory = new PrismaPg({ connectionString: cfg.url, max: 20 });
+  } else {
+    let dir: string | undefined;
+    if (cfg.dataDir !== ":memory:") {
+      dir = path.resolve(cfg.dataDir, "pglite");
+      // PGlite does not create missing parent folders.
+      fs.mkdirSync(dir, { recursive: true });
+    }
+    pglite = new PGlite(dir);
+    factory = new PrismaPGlite(pglite);
+  }
+  const appliedMigrations = migrate ? await applyMigrations(factory) : [];
+  const prisma = new PrismaClient({ adapter: factory });
+  return {
+    prisma,
+    kind: cfg.url ? "postgres" : "pglite",
+    appliedMigrations,
+    async close() {
+      await prisma.$disconnect();
+      if (pglite) await pglite.close();
+    },
+  };
+}
