@@ -30,16 +30,21 @@ export function createAdvisoryLock(p: { db: Db; databaseUrl?: string; key?: bigi
     };
   }
   if (!p.databaseUrl) throw new Error("an advisory lock on PostgreSQL needs the database URL");
-  let client: Client | undefined;
-  const connection = async (): Promise<Client> => {
-    if (client) return client;
-    const c = new Client({ connectionString: p.databaseUrl });
-    c.on("error", () => {
-      client = undefined; // the server dropped the session, and with it the lock
+  let client: Promise<Client> | undefined;
+  // One connection per lock, created once even when passes race: a second session would hold a lock nobody releases.
+  const connection = (): Promise<Client> => {
+    client ??= (async () => {
+      const c = new Client({ connectionString: p.databaseUrl });
+      c.on("error", () => {
+        client = undefined; // the server dropped the session, and with it the lock
+      });
+      await c.connect();
+      return c;
+    })().catch((err: unknown) => {
+      client = undefined;
+      throw err;
     });
-    await c.connect();
-    client = c;
-    return c;
+    return client;
   };
   return {
     async tryAcquire() {
@@ -47,12 +52,12 @@ export function createAdvisoryLock(p: { db: Db; databaseUrl?: string; key?: bigi
       return rows[0].locked;
     },
     async release() {
-      if (client) await client.query("SELECT pg_advisory_unlock($1::bigint)", [key]);
+      if (client) await (await client).query("SELECT pg_advisory_unlock($1::bigint)", [key]);
     },
     async close() {
       const c = client;
       client = undefined;
-      await c?.end();
+      await (await c?.catch(() => undefined))?.end();
     },
   };
 }

@@ -43,6 +43,18 @@ export type RootPublisher = { runOnce(): Promise<PublishPass>; start(): void; st
 
 type Publication = NonNullable<Awaited<ReturnType<Db["prisma"]["epochPublication"]["findUnique"]>>>;
 
+const TAKEN = Symbol("taken");
+
+/** Runs an insert of a publication row; TAKEN when another instance inserted that epoch first. */
+async function takenByOther<T>(insert: () => Promise<T>): Promise<T | typeof TAKEN> {
+  try {
+    return await insert();
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return TAKEN;
+    throw err;
+  }
+}
+
 export function createRootPublisher(p: {
   common: ChainCommon;
   db: Db;
@@ -161,7 +173,10 @@ export function createRootPublisher(p: {
     if (proposal.epoch <= lastOnChain) {
       const onChain = await findProposedRoot(clients, config, proposal.epoch);
       if (onChain && onChain.root.toLowerCase() === proposal.root.toLowerCase()) {
-        const pub = await prisma.epochPublication.create({ data: { epochId: proposal.epoch, state: "submitted", attempts: [onChain.txHash] } });
+        const pub = await takenByOther(() =>
+          prisma.epochPublication.create({ data: { epochId: proposal.epoch, state: "submitted", attempts: [onChain.txHash] } }),
+        );
+        if (pub === TAKEN) return { waiting: `epoch ${proposal.epoch} is being recorded by another instance` };
         log.warn({ epoch: proposal.epoch, txHash: onChain.txHash }, "epoch already on chain; adopting it instead of posting again");
         await markMined(pub, onChain.txHash, onChain.blockNumber, onChain.readyAt);
         return {};
@@ -180,10 +195,17 @@ export function createRootPublisher(p: {
       if (why && PERMANENT_ROOT_ERRORS.has(why.errorName)) return fail(proposal.epoch, why.errorName, formatRevert(why));
       throw err; // paused, RPC trouble: worth another pass
     }
-    const tx = await signProposal(clients, proposal, latest, await feesAtLeast(clients));
-    await hooks.afterSign?.(proposal.epoch);
+    let tx;
     try {
-      await prisma.$transaction([
+      tx = await signProposal(clients, proposal, latest, await feesAtLeast(clients));
+    } catch (err) {
+      // Another instance's transaction for this epoch landed since the dry run: nothing was sent, look again next pass.
+      if (decodeRevert(err)?.errorName === "RoyaltySplitterEpochNotIncreasing") return { waiting: `epoch ${proposal.epoch} was proposed meanwhile` };
+      throw err;
+    }
+    await hooks.afterSign?.(proposal.epoch);
+    const recorded = await takenByOther(() =>
+      prisma.$transaction([
         prisma.epochPublication.create({
           data: {
             epochId: proposal.epoch,
@@ -198,13 +220,9 @@ export function createRootPublisher(p: {
           },
         }),
         prisma.epoch.update({ where: { id: proposal.epoch }, data: { status: "submitted", txHash: tx.hash } }),
-      ]);
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-        return { waiting: `epoch ${proposal.epoch} is being published by another instance` };
-      }
-      throw err;
-    }
+      ]),
+    );
+    if (recorded === TAKEN) return { waiting: `epoch ${proposal.epoch} is being published by another instance` };
     await hooks.afterRecord?.(proposal.epoch);
     await broadcast(clients, tx.raw);
     log.info({ epoch: proposal.epoch, nonce: tx.nonce, txHash: tx.hash }, "root submitted");

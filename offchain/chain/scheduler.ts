@@ -22,7 +22,20 @@ export function createScheduler(p: {
 }): Scheduler {
   const { common, lock, steps } = p;
 
+  let busy = false;
+
   async function runOnce(): Promise<SchedulerPass> {
+    // Session locks are re-entrant: a second pass of this same instance must not slip in beside the first.
+    if (busy) return { ran: false, steps: [] };
+    busy = true;
+    try {
+      return await lockedPass();
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function lockedPass(): Promise<SchedulerPass> {
     if (!(await lock.tryAcquire())) return { ran: false, steps: [] };
     const done: string[] = [];
     try {

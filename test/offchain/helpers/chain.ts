@@ -149,3 +149,18 @@ export async function createEpoch(db: Db, id: number, totals: Record<string, big
   });
   return { root };
 }
+
+export const PG_SERVER = process.env.TEST_PG_URL ?? "postgres://root@127.0.0.1:5432";
+
+/** Whether the PostgreSQL test server answers (tests that need it skip otherwise). */
+export async function postgresReachable(): Promise<boolean> {
+  const { Client } = await import("pg");
+  const c = new Client({ connectionString: `${PG_SERVER}/postgres`, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
