@@ -1,4 +1,4 @@
-/** What the chain says about one epoch's root: its RootProposed log, and whether it was vetoed, replaced or matured. */
+/** What the chain says about one epoch's root: its RootProposed log, and whether it was vetoed or matured. */
 import type { Address, Hex } from "viem";
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
@@ -40,12 +40,6 @@ const events = (clients: ChainClients, where: RootLocation, epoch: number) => ({
         address: where.splitter, abi: royaltySplitterAbi, eventName: "RootVetoed", args: { epoch }, fromBlock, toBlock, strict: true,
       }),
     ),
-  replaced: () =>
-    scan(clients, where, (fromBlock, toBlock) =>
-      clients.publicClient.getContractEvents({
-        address: where.splitter, abi: royaltySplitterAbi, eventName: "RootReplaced", args: { epoch }, fromBlock, toBlock, strict: true,
-      }),
-    ),
 });
 
 /** The RootProposed log of `epoch`, if the epoch was ever proposed. */
@@ -61,16 +55,16 @@ export async function findProposedRoot(clients: ChainClients, where: RootLocatio
   };
 }
 
-export type RootFate = "pending" | "claimable" | "vetoed" | "replaced";
+export type RootFate = "pending" | "claimable" | "vetoed";
 
 /**
- * What became of the proposed root of `epoch`. A root that was neither vetoed nor replaced is claimable once its
- * epoch is (or was overtaken by) the claimable one — a later proposal only promotes a matured root.
+ * What became of the proposed root of `epoch`. A root that was not vetoed is claimable once its epoch is (or was
+ * overtaken by) the claimable one: the splitter refuses a new proposal while a root is maturing, so a later
+ * epoch can only follow a root that matured.
  */
 export async function rootFate(clients: ChainClients, where: RootLocation, epoch: number): Promise<RootFate> {
   const ev = events(clients, where, epoch);
   if ((await ev.vetoed()).length > 0) return "vetoed";
-  if ((await ev.replaced()).length > 0) return "replaced";
   const [, claimableEpoch] = await clients.publicClient.readContract({
     address: where.splitter,
     abi: royaltySplitterAbi,

@@ -1,6 +1,7 @@
 /**
  * Root publisher: posts each computed epoch's root with `proposeRoot`, through a persisted state machine
- * (table epoch_publications): submitted → mined → claimable | vetoed | replaced, or failed (permanent).
+ * (table epoch_publications): submitted → mined → claimable | vetoed, or failed (permanent). While the previous
+ * root is still maturing the splitter refuses a proposal (RoyaltySplitterRootPending): the next epoch waits.
  *
  * Never twice: the signed transaction is recorded *before* it is broadcast, and re-pricing reuses its nonce, so
  * every transaction this publisher ever broadcasts for an epoch competes for one nonce. Before signing, the chain
@@ -112,6 +113,16 @@ export function createRootPublisher(p: {
       const why = await clients.publicClient
         .simulateContract({ ...proposalCall(proposal), account, blockNumber: receipt.blockNumber - 1n })
         .then(() => undefined, decodeRevert);
+      if (why && !PERMANENT_ROOT_ERRORS.has(why.errorName)) {
+        // Reverted for a passing reason (paused, a root still maturing): the nonce is spent, nothing was proposed;
+        // forget the attempt so the epoch is signed again later.
+        await prisma.$transaction([
+          prisma.epochPublication.delete({ where: { epochId: pub.epochId } }),
+          prisma.epoch.update({ where: { id: pub.epochId }, data: { status: "computed", txHash: null } }),
+        ]);
+        log.warn({ epoch: pub.epochId, txHash: hash, reason: formatRevert(why) }, "root transaction reverted for a passing reason; will retry");
+        return;
+      }
       await fail(pub.epochId, why?.errorName ?? "Reverted", why ? formatRevert(why) : `transaction ${hash} reverted`);
       return;
     }
@@ -157,7 +168,7 @@ export function createRootPublisher(p: {
     const fate = await rootFate(clients, config, pub.epochId);
     if (fate === "pending") return;
     await prisma.epochPublication.update({ where: { epochId: pub.epochId }, data: { state: fate } });
-    if (fate !== "replaced") await prisma.epoch.update({ where: { id: pub.epochId }, data: { status: fate } });
+    await prisma.epoch.update({ where: { id: pub.epochId }, data: { status: fate } });
     log.info({ epoch: pub.epochId, fate }, "root settled");
   }
 
@@ -193,6 +204,7 @@ export function createRootPublisher(p: {
     } catch (err) {
       const why = decodeRevert(err);
       if (why && PERMANENT_ROOT_ERRORS.has(why.errorName)) return fail(proposal.epoch, why.errorName, formatRevert(why));
+      if (why?.errorName === "RoyaltySplitterRootPending") return { waiting: `${formatRevert(why)}: the previous root is maturing` };
       throw err; // paused, RPC trouble: worth another pass
     }
     let tx;

@@ -15,7 +15,6 @@
  * | SPLITTER_ADDRESS      | 0x000…000             | RoyaltySplitter address given in deposit instructions          |
  * | TREASURY_ADDRESS      | 0x000…000             | account receiving the platform fee leaf                        |
  * | PLATFORM_FEE_BPS      | 0                     | platform fee in basis points                                   |
- * | MAX_BATCH_EVENTS      | 10000                 | largest usage batch accepted                                   |
  */
 import { z } from "zod";
 
@@ -38,7 +37,6 @@ const envSchema = z.object({
   SPLITTER_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
   TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
   PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
-  MAX_BATCH_EVENTS: z.coerce.number().int().positive().max(100_000).default(10_000),
 });
 
 export type DatabaseConfig = { url?: string; dataDir: string };
@@ -53,7 +51,6 @@ export type Config = {
   splitterAddress: `0x${string}`;
   treasuryAddress: `0x${string}`;
   platformFeeBps: number;
-  maxBatchEvents: number;
 };
 
 /** Parses the environment (or the given record) into a Config; throws listing every invalid variable. */
@@ -74,6 +71,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     splitterAddress: e.SPLITTER_ADDRESS,
     treasuryAddress: e.TREASURY_ADDRESS,
     platformFeeBps: e.PLATFORM_FEE_BPS,
-    maxBatchEvents: e.MAX_BATCH_EVENTS,
   };
 }

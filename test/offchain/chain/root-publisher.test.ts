@@ -133,12 +133,29 @@ describe("offchain/chain/root-publisher", () => {
     await expectRejection(publisher(crashAt("afterReceipt")).runOnce(), "crash afterReceipt");
     expect((await pub(1))?.state).to.equal("submitted");
     expect(await rootsOnChain()).to.deep.equal({ 1: 1 });
+    await passTimelock(); // epoch 2 may follow once epoch 1 matured
     const p = publisher();
     await p.runOnce(); // records epoch 1 as mined, then posts epoch 2
     expect((await pub(1))?.state).to.equal("mined");
     expect((await pub(2))?.state).to.equal("mined");
     expect(await rootsOnChain()).to.deep.equal({ 1: 1, 2: 1 });
     expect(await nonce()).to.equal(before + 2);
+  });
+
+  it("waits, sending nothing, while the previous root is maturing, then posts the next epoch", async () => {
+    await createEpoch(db, 1, totals(10n));
+    await createEpoch(db, 2, totals(20n));
+    const p = publisher();
+    expect(await p.runOnce()).to.deep.equal({ submitted: 1 });
+    const before = await nonce();
+    const pass = await p.runOnce();
+    expect(pass.waiting).to.match(/^RoyaltySplitterRootPending\(1, \d+\): the previous root is maturing$/);
+    expect(await pub(2)).to.equal(null);
+    expect(await nonce()).to.equal(before);
+    await passTimelock();
+    expect(await p.runOnce()).to.deep.equal({ submitted: 2 });
+    expect((await pub(1))?.state).to.equal("claimable");
+    expect(await rootsOnChain()).to.deep.equal({ 1: 1, 2: 1 });
   });
 
   it("adopts an epoch the chain already has (database lost the record) instead of posting it again", async () => {

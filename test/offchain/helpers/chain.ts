@@ -143,6 +143,7 @@ export async function createEpoch(db: Db, id: number, totals: Record<string, big
       totals: Object.fromEntries(Object.entries(totals).map(([t, v]) => [t.toLowerCase(), v.toString()])),
       leafCount: 1,
       report: {},
+      state: {},
       distribution: new Uint8Array([1]),
       closedBy: "test",
     },

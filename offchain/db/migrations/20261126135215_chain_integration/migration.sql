@@ -1,5 +1,5 @@
 -- CreateEnum
-CREATE TYPE "PublicationState" AS ENUM ('submitted', 'mined', 'claimable', 'vetoed', 'replaced', 'failed');
+CREATE TYPE "PublicationState" AS ENUM ('submitted', 'mined', 'claimable', 'vetoed', 'failed');
 
 -- CreateTable
 CREATE TABLE "chain_cursors" (

@@ -1,0 +1,72 @@
+/**
+ * The one error middleware: every failure becomes an RFC 9457 problem document (application/problem+json).
+ * Client mistakes — malformed JSON, wrong types, unknown fields, oversize bodies — are 4xx, never 500.
+ */
+import type { ErrorRequestHandler, Response } from "express";
+import { ZodError } from "zod";
+import type { Logger } from "../common/logger";
+import { ApiError, type FieldError } from "./errors";
+
+export function zodFieldErrors(err: ZodError, prefix: string): FieldError[] {
+  return err.issues.slice(0, 100).map((i) => ({ path: `${prefix}${i.path.map((p) => `/${String(p)}`).join("")}`, message: i.message }));
+}
+
+type BodyParserError = Error & { type?: string; status?: number };
+
+function fromBodyParser(err: BodyParserError): ApiError | undefined {
+  switch (err.type) {
+    case "entity.parse.failed":
+      return new ApiError(400, "malformed-json", "Malformed JSON", { detail: "the request body is not valid JSON", errors: [{ path: "/", message: "unparseable JSON" }] });
+    case "entity.too.large":
+      return new ApiError(413, "too-large", "Content too large", { detail: "the request body exceeds the limit" });
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new ApiError(415, "unsupported-encoding", "Unsupported media type", { detail: err.message });
+    default:
+      if (typeof err.status === "number" && err.status >= 400 && err.status < 500) {
+        return new ApiError(err.status, "bad-request", "Bad request", { detail: err.message });
+      }
+      return undefined;
+  }
+}
+
+/** Prisma's "unique constraint failed" is a conflict the client can act on; anything else is ours. */
+function fromPrisma(err: unknown): ApiError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (code === "P2002") return new ApiError(409, "conflict", "Conflict", { detail: "a record with this identity already exists" });
+  return undefined;
+}
+
+export function sendProblem(res: Response, err: ApiError, instance: string, requestId: string): void {
+  res
+    .status(err.status)
+    .type("application/problem+json")
+    .send(
+      JSON.stringify({
+        type: `/problems/${err.code}`,
+        title: err.title,
+        status: err.status,
+        detail: err.message,
+        instance,
+        requestId,
+        ...(err.errors ? { errors: err.errors } : {}),
+        ...(err.extensions ?? {}),
+      }),
+    );
+}
+
+export function problemMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const requestId = String(res.locals.requestId ?? "");
+    let problem: ApiError | undefined;
+    if (err instanceof ApiError) problem = err;
+    else if (err instanceof ZodError) problem = new ApiError(400, "invalid-request", "Invalid request", { errors: zodFieldErrors(err, "") });
+    else if (err instanceof Error) problem = fromBodyParser(err as BodyParserError) ?? fromPrisma(err);
+    if (!problem) {
+      logger.error({ err, requestId }, "unhandled error");
+      problem = new ApiError(500, "internal", "Internal server error", { detail: "the request failed; see the logs for this request id" });
+    }
+    if (res.headersSent) return;
+    sendProblem(res, problem, req.originalUrl.split("?")[0], requestId);
+  };
+}

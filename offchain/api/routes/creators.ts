@@ -1,0 +1,166 @@
+import { addressOf } from "../auth/actor";
+import { createDataset, getDataset, listDatasets, registerCreator, setShares } from "../services/creators";
+import { listConsents, recordConsent, revokeConsent } from "../services/consent";
+import { earningsOf, proofsFor } from "../services/epochs";
+import { defineRoute } from "../route";
+import { Address, Bytes32, IsoDate, Scope, Uuid, z } from "../schemas";
+import { ProofsResponse } from "./public";
+
+const CREATOR = { kind: "session", roles: ["creator"] } as const;
+const Shares = z.array(z.strictObject({ account: Address, bps: z.number().int().min(1).max(10_000) })).min(1).max(1000);
+const Dataset = z
+  .object({ id: z.string(), name: z.string(), metadata: z.record(z.string(), z.unknown()), status: z.string(), createdAt: IsoDate, shares: Shares })
+  .openapi("Dataset");
+const Receipt = z
+  .object({
+    id: z.string(),
+    datasetId: z.string(),
+    itemRef: z.string().nullable(),
+    subjectHash: z.string(),
+    salt: z.string(),
+    scope: Scope,
+    evidenceHash: z.string(),
+    grantedAt: IsoDate,
+    revokedAt: IsoDate.nullable(),
+    receiptHash: z.string(),
+  })
+  .openapi("ConsentReceipt");
+const DatasetParams = z.strictObject({ datasetId: Bytes32 });
+
+export const creatorRoutes = [
+  defineRoute({
+    method: "post",
+    path: "/v1/creators",
+    summary: "Register the signed-in address as a creator (grants the creator role)",
+    tag: "creators",
+    access: { kind: "session" },
+    body: z.strictObject({ name: z.string().min(1).max(200) }),
+    response: { status: 201, schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }), description: "Registered" },
+    async handler({ services, actor, body }) {
+      return { status: 201, body: await registerCreator(services.deps, addressOf(actor), body.name) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/datasets",
+    summary: "List a dataset with its contributor shares (bps summing to 10,000)",
+    tag: "creators",
+    access: CREATOR,
+    body: z.strictObject({
+      id: Bytes32.optional(),
+      name: z.string().min(1).max(200),
+      metadata: z.record(z.string(), z.unknown()).default({}),
+      shares: Shares,
+    }),
+    response: { status: 201, schema: Dataset, description: "Created" },
+    async handler({ services, actor, body }) {
+      return { status: 201, body: await createDataset(services.deps, addressOf(actor), body) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/datasets",
+    summary: "The caller's datasets",
+    tag: "creators",
+    access: CREATOR,
+    response: { status: 200, schema: z.array(Dataset), description: "Datasets" },
+    async handler({ services, actor }) {
+      return { body: await listDatasets(services.deps, addressOf(actor)) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/datasets/:datasetId",
+    summary: "One of the caller's datasets",
+    tag: "creators",
+    access: CREATOR,
+    params: DatasetParams,
+    response: { status: 200, schema: Dataset, description: "Dataset" },
+    async handler({ services, actor, params }) {
+      return { body: await getDataset(services.deps, addressOf(actor), params.datasetId) };
+    },
+  }),
+  defineRoute({
+    method: "put",
+    path: "/v1/datasets/:datasetId/shares",
+    summary: "Replace a dataset's contributor shares",
+    tag: "creators",
+    access: CREATOR,
+    params: DatasetParams,
+    body: z.strictObject({ shares: Shares }),
+    response: { status: 200, schema: Dataset, description: "Updated" },
+    async handler({ services, actor, params, body }) {
+      return { body: await setShares(services.deps, addressOf(actor), params.datasetId, body.shares) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/datasets/:datasetId/consents",
+    summary: "Record consent; the subject is stored only as a salted hash. Returns the receipt",
+    tag: "creators",
+    access: CREATOR,
+    params: DatasetParams,
+    body: z.strictObject({
+      subject: z.string().min(1).max(500),
+      scope: Scope,
+      evidenceHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex hash"),
+      itemRef: z.string().min(1).max(200).optional(),
+      grantedAt: IsoDate.optional(),
+    }),
+    response: { status: 201, schema: Receipt, description: "Consent receipt" },
+    async handler({ services, actor, params, body }) {
+      return { status: 201, body: await recordConsent(services.deps, addressOf(actor), params.datasetId, body) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/datasets/:datasetId/consents",
+    summary: "Consent receipts of one of the caller's datasets",
+    tag: "creators",
+    access: CREATOR,
+    params: DatasetParams,
+    response: { status: 200, schema: z.array(Receipt), description: "Receipts" },
+    async handler({ services, actor, params }) {
+      return { body: await listConsents(services.deps, addressOf(actor), params.datasetId) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/consents/:consentId/revoke",
+    summary: "Revoke a consent; usage at or after revokedAt is rejected from then on",
+    tag: "creators",
+    access: CREATOR,
+    params: z.strictObject({ consentId: Uuid }),
+    body: z.strictObject({ revokedAt: IsoDate.optional() }),
+    response: { status: 200, schema: Receipt, description: "Updated receipt" },
+    async handler({ services, actor, params, body }) {
+      return { body: await revokeConsent(services.deps, addressOf(actor), params.consentId, body.revokedAt) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/creators/me/earnings",
+    summary: "What the caller's address was allocated per epoch and token",
+    tag: "creators",
+    access: CREATOR,
+    response: {
+      status: 200,
+      schema: z.array(z.object({ epoch: z.number(), token: z.string(), amount: z.string(), cumulative: z.string() })),
+      description: "Earnings",
+    },
+    async handler({ services, actor }) {
+      return { body: await earningsOf(services.deps, addressOf(actor)) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/creators/me/claimable",
+    summary: "What the caller can claim now, per token, with proofs",
+    tag: "creators",
+    access: CREATOR,
+    response: { status: 200, schema: ProofsResponse, description: "Claimable amounts and proofs" },
+    async handler({ services, actor }) {
+      return { body: await proofsFor(services.deps, services.distributions, addressOf(actor)) };
+    },
+  }),
+];

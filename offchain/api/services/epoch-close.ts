@@ -1,0 +1,146 @@
+/**
+ * Closing an epoch: the database rows become the settlement engine's input (offchain/settlement), its
+ * allocations become the Merkle distribution (offchain/merkle), and the allocations, distribution file, totals
+ * and carried state are stored in one transaction. The epoch is then `computed`: ready to publish on-chain.
+ *
+ * This module is the only place that maps rows to the engine's types.
+ */
+import type { Address, Hex } from "viem";
+import { allocate, SettlementInputSchema, type LicenseModel, type SettlementInputRaw, type SettlementResult } from "../../settlement";
+import { buildDistribution, distributionContentHash, distributionFileChunks } from "../../merkle";
+import type { PrismaClient } from "../../db/client";
+import { conflict, unprocessable } from "../errors";
+import { audit } from "./audit";
+import type { Deps } from "./deps";
+import { toJson } from "./json";
+
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+const EPOCH_CLOSE_LOCK = 0x65706f6368;
+const secs = (d: Date) => Math.floor(d.getTime() / 1000);
+
+type LicenseRow = Awaited<ReturnType<typeof loadLicenses>>[number];
+
+function loadLicenses(tx: Tx) {
+  return tx.license.findMany({ include: { datasets: true }, orderBy: { id: "asc" } });
+}
+
+function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][number]["model"] {
+  switch (l.model) {
+    case "one_time":
+      return { kind: "oneTime", fee: l.price!.toFixed() };
+    case "subscription": {
+      const duration = secs(l.endsAt) - secs(l.startsAt);
+      return {
+        kind: "subscription",
+        feePerPeriod: l.price!.toFixed(),
+        periodSeconds: l.periodSeconds!,
+        start: secs(l.startsAt),
+        maxPeriods: Math.max(1, Math.floor(duration / l.periodSeconds!)),
+      };
+    }
+    case "per_use":
+      return { kind: "perUse", ratePerUnit: l.ratePerUnit!.toFixed() };
+    case "revenue_share":
+      return { kind: "revenueShare", bps: l.revenueBps! };
+  }
+}
+
+/** Reads everything the engine needs for epoch `epoch` over [start, end). */
+export async function settlementInput(tx: Tx, deps: Deps, epoch: number, start: Date, end: Date): Promise<{ raw: SettlementInputRaw; depositIds: string[] }> {
+  const { config } = deps.common;
+  const [licenses, datasets, deposits, usage, revenue, previous] = await Promise.all([
+    loadLicenses(tx),
+    tx.dataset.findMany({ include: { shares: true }, orderBy: { id: "asc" } }),
+    tx.deposit.findMany({ where: { state: "confirmed", settledEpoch: null } }),
+    tx.$queryRaw<{ license_id: string; dataset_id: string; units: string }[]>`
+      SELECT u.license_id, u.dataset_id, sum(u.units)::text AS units FROM usage_events u
+      JOIN licenses l ON l.id = u.license_id
+      WHERE l.model = 'per_use' AND u.occurred_at >= ${start} AND u.occurred_at < ${end}
+      GROUP BY u.license_id, u.dataset_id`,
+    tx.$queryRaw<{ license_id: string; revenue: string }[]>`
+      SELECT u.license_id, sum(u.units)::text AS revenue FROM usage_events u
+      JOIN licenses l ON l.id = u.license_id
+      WHERE l.model = 'revenue_share' AND u.occurred_at >= ${start} AND u.occurred_at < ${end}
+      GROUP BY u.license_id`,
+    tx.epoch.findUnique({ where: { id: epoch - 1 }, select: { state: true } }),
+  ]);
+  const raw: SettlementInputRaw = {
+    window: { epoch, start: secs(start), end: secs(end) },
+    platformFee: { bps: config.platformFeeBps, treasury: config.treasuryAddress },
+    datasets: datasets.filter((d) => d.shares.length > 0).map((d) => ({ id: d.id, contributors: d.shares.map((s) => ({ account: s.account, bps: s.bps })) })),
+    licenses: licenses.map((l) => ({
+      id: l.id,
+      token: l.token,
+      datasets: l.datasets.map((d) => ({ datasetId: d.datasetId, weight: d.weightBps })),
+      model: modelOf(l),
+      exclusivity: l.exclusive ? l.datasets.map((d) => ({ datasetId: d.datasetId, scope: l.scope, start: secs(l.startsAt), end: secs(l.endsAt) })) : [],
+    })),
+    deposits: deposits.map((d) => ({ licenseId: d.licenseId, token: d.token, amount: d.amount.toFixed() })),
+    usage: usage.map((u) => ({ licenseId: u.license_id, datasetId: u.dataset_id, epoch, units: u.units })),
+    revenue: revenue.map((r) => ({ licenseId: r.license_id, epoch, revenue: r.revenue })),
+    previous: (previous?.state ?? null) as SettlementInputRaw["previous"],
+  };
+  return { raw, depositIds: deposits.map((d) => d.id) };
+}
+
+export type CloseEpochResult = { epoch: number; root: Hex; contentHash: Hex; leafCount: number; result: SettlementResult };
+
+export async function closeEpoch(deps: Deps, operator: string, input: { endsAt?: string }): Promise<CloseEpochResult> {
+  const end = new Date(Math.floor((input.endsAt ? Date.parse(input.endsAt) : Date.now()) / 1000) * 1000);
+  if (end.getTime() > Date.now()) throw unprocessable("an epoch cannot end in the future", [{ path: "/endsAt", message: "after now" }]);
+  return deps.prisma.$transaction(
+    async (tx) => {
+      // One closer at a time, across processes sharing the database.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EPOCH_CLOSE_LOCK}::bigint)`;
+      const last = await tx.epoch.findFirst({ orderBy: { id: "desc" }, select: { id: true, endsAt: true } });
+      const epoch = (last?.id ?? 0) + 1;
+      const start = last?.endsAt ?? new Date(0);
+      if (end <= start) throw conflict(`epoch ${epoch} would end at or before its start ${start.toISOString()}`);
+      const { raw, depositIds } = await settlementInput(tx, deps, epoch, start, end);
+      const result = allocate(SettlementInputSchema.parse(raw));
+      if (result.allocations.length === 0) throw conflict(`nothing has been recognized yet: epoch ${epoch} would have no leaves`);
+      const { config } = deps.common;
+      const distribution = await buildDistribution(
+        { chainId: config.chainId, contract: config.splitterAddress as Address, epoch: BigInt(epoch) },
+        result.allocations.map((a) => ({ account: a.account, token: a.token, cumulativeAmount: a.cumulative })),
+      );
+      const file = Buffer.concat([...distributionFileChunks(distribution)]);
+      const { contentHash } = await distributionContentHash(distribution);
+      await tx.epoch.create({
+        data: {
+          id: epoch,
+          startsAt: start,
+          endsAt: end,
+          status: "computed",
+          root: distribution.root,
+          contentHash,
+          totals: toJson(result.totals),
+          leafCount: distribution.leafCount,
+          report: toJson(result.report),
+          state: toJson(result.state),
+          distribution: file,
+          closedBy: operator,
+        },
+      });
+      await tx.allocation.createMany({
+        data: result.allocations.map((a) => ({
+          epochId: epoch,
+          account: a.account,
+          token: a.token,
+          amount: a.amount.toString(),
+          cumulative: a.cumulative.toString(),
+          leafIndex: distribution.indexOf(a.account, a.token),
+        })),
+      });
+      if (depositIds.length) await tx.deposit.updateMany({ where: { id: { in: depositIds } }, data: { settledEpoch: epoch } });
+      await audit(tx, {
+        actor: operator,
+        action: "epoch.closed",
+        target: `epoch:${epoch}`,
+        details: { root: distribution.root, contentHash, leafCount: distribution.leafCount, end: end.toISOString() },
+      });
+      return { epoch, root: distribution.root, contentHash, leafCount: distribution.leafCount, result };
+    },
+    { timeout: 600_000, maxWait: 60_000 },
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * Licenses: a buyer takes an offer. Exclusivity is checked under a transaction-scoped advisory lock so two
+ * concurrent takes cannot both win; a conflict names the dataset, scope and window, never the other buyer.
+ */
+import crypto from "node:crypto";
+import { conflict, notFound } from "../errors";
+import { amountString, type Deps } from "./deps";
+import { buyerByAddress } from "./buyers";
+
+const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
+
+type LicenseRow = {
+  id: string;
+  offerId: string;
+  model: string;
+  token: string;
+  scope: string;
+  price: { toFixed(): string } | null;
+  periodSeconds: number | null;
+  ratePerUnit: { toFixed(): string } | null;
+  revenueBps: number | null;
+  exclusive: boolean;
+  startsAt: Date;
+  endsAt: Date;
+  status: string;
+  datasets: { datasetId: string; weightBps: number }[];
+};
+
+export function licenseView(l: LicenseRow) {
+  return {
+    licenseId: l.id,
+    offerId: l.offerId,
+    model: l.model,
+    token: l.token,
+    scope: l.scope,
+    price: amountString(l.price),
+    periodSeconds: l.periodSeconds,
+    ratePerUnit: amountString(l.ratePerUnit),
+    revenueBps: l.revenueBps,
+    exclusive: l.exclusive,
+    startsAt: l.startsAt.toISOString(),
+    endsAt: l.endsAt.toISOString(),
+    status: l.status,
+    datasets: l.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })).sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
+  };
+}
+
+export async function takeLicense(deps: Deps, buyerAddress: string, input: { offerId: string; startsAt?: string }) {
+  const buyer = await buyerByAddress(deps, buyerAddress);
+  const offer = await deps.prisma.offer.findUnique({ where: { id: input.offerId }, include: { datasets: true } });
+  if (!offer || offer.status !== "open") throw notFound(`offer ${input.offerId}`);
+  const startsAt = input.startsAt ? new Date(input.startsAt) : new Date();
+  const endsAt = new Date(startsAt.getTime() + offer.durationSeconds * 1000);
+  const datasetIds = offer.datasets.map((d) => d.datasetId);
+  return deps.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EXCLUSIVITY_LOCK}::bigint)`;
+    // Overlap of [startsAt, endsAt) windows on a shared dataset and scope, where either side is exclusive.
+    const clash = await tx.licenseDataset.findFirst({
+      where: {
+        datasetId: { in: datasetIds },
+        license: {
+          status: "active",
+          scope: offer.scope,
+          startsAt: { lt: endsAt },
+          endsAt: { gt: startsAt },
+          ...(offer.exclusive ? {} : { exclusive: true }),
+        },
+      },
+      include: { license: { select: { startsAt: true, endsAt: true, exclusive: true } } },
+      orderBy: { datasetId: "asc" },
+    });
+    if (clash) {
+      throw conflict(
+        `dataset ${clash.datasetId} is ${clash.license.exclusive ? "exclusively licensed" : "already licensed"} for ${offer.scope} from ` +
+          `${clash.license.startsAt.toISOString()} to ${clash.license.endsAt.toISOString()}`,
+        {
+          conflict: {
+            datasetId: clash.datasetId,
+            scope: offer.scope,
+            start: clash.license.startsAt.toISOString(),
+            end: clash.license.endsAt.toISOString(),
+            exclusive: clash.license.exclusive,
+          },
+        },
+      );
+    }
+    const l = await tx.license.create({
+      data: {
+        id: "0x" + crypto.randomBytes(32).toString("hex"),
+        offerId: offer.id,
+        buyerId: buyer.id,
+        model: offer.model,
+        token: offer.token,
+        scope: offer.scope,
+        price: offer.price,
+        periodSeconds: offer.periodSeconds,
+        ratePerUnit: offer.ratePerUnit,
+        revenueBps: offer.revenueBps,
+        exclusive: offer.exclusive,
+        startsAt,
+        endsAt,
+        datasets: { create: offer.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })) },
+      },
+      include: { datasets: true },
+    });
+    return licenseView(l);
+  });
+}
+
+/** The caller's own license; another buyer's is reported as not found. */
+export async function ownLicense(deps: Deps, buyerAddress: string, licenseId: string) {
+  const l = await deps.prisma.license.findUnique({ where: { id: licenseId }, include: { datasets: true, buyer: true } });
+  if (!l || l.buyer.address !== buyerAddress) throw notFound(`license ${licenseId}`);
+  return l;
+}
+
+export async function listLicenses(deps: Deps, buyerAddress: string) {
+  const buyer = await buyerByAddress(deps, buyerAddress);
+  const rows = await deps.prisma.license.findMany({ where: { buyerId: buyer.id }, include: { datasets: true }, orderBy: { createdAt: "asc" } });
+  return rows.map(licenseView);
+}
+
+/** What to send on-chain: RoyaltySplitter's deposit(licenseId, token, amount). Escrow models take any amount. */
+export async function depositInstructions(deps: Deps, buyerAddress: string, licenseId: string) {
+  const l = await ownLicense(deps, buyerAddress, licenseId);
+  const fixed = l.model === "one_time" || l.model === "subscription";
+  return {
+    chainId: deps.common.config.chainId,
+    contract: deps.common.config.splitterAddress,
+    licenseId: l.id,
+    token: l.token,
+    amount: fixed ? amountString(l.price) : null,
+    note: fixed
+      ? l.model === "subscription"
+        ? `one period of ${l.periodSeconds} s per deposit of amount; deposit again for later periods`
+        : "the one-time fee"
+      : "prepaid escrow: deposit any amount; usage is drawn from it each epoch",
+  };
+}

@@ -1,0 +1,84 @@
+/** License offers: a creator's terms on a bundle of their own datasets with weights summing to 10,000 bps. */
+import { unprocessable } from "../errors";
+import { amountString, type Deps } from "./deps";
+import { creatorByAddress } from "./creators";
+
+export type OfferTerms =
+  | { model: "one_time"; price: string }
+  | { model: "subscription"; price: string; periodSeconds: number }
+  | { model: "per_use"; ratePerUnit: string }
+  | { model: "revenue_share"; revenueBps: number };
+
+export type OfferInput = OfferTerms & {
+  token: string;
+  scope: "training" | "inference";
+  exclusive: boolean;
+  durationSeconds: number;
+  datasets: { datasetId: string; weightBps: number }[];
+};
+
+type OfferRow = {
+  id: string;
+  model: string;
+  token: string;
+  scope: string;
+  price: { toFixed(): string } | null;
+  periodSeconds: number | null;
+  ratePerUnit: { toFixed(): string } | null;
+  revenueBps: number | null;
+  exclusive: boolean;
+  durationSeconds: number;
+  status: string;
+  datasets: { datasetId: string; weightBps: number }[];
+};
+
+export function offerView(o: OfferRow) {
+  return {
+    id: o.id,
+    model: o.model,
+    token: o.token,
+    scope: o.scope,
+    price: amountString(o.price),
+    periodSeconds: o.periodSeconds,
+    ratePerUnit: amountString(o.ratePerUnit),
+    revenueBps: o.revenueBps,
+    exclusive: o.exclusive,
+    durationSeconds: o.durationSeconds,
+    status: o.status,
+    datasets: o.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })).sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
+  };
+}
+
+export async function createOffer(deps: Deps, creatorAddress: string, input: OfferInput) {
+  const creator = await creatorByAddress(deps, creatorAddress);
+  const ids = input.datasets.map((d) => d.datasetId);
+  if (new Set(ids).size !== ids.length) throw unprocessable("a dataset is listed twice", [{ path: "/datasets", message: "duplicate datasetId" }]);
+  const total = input.datasets.reduce((a, d) => a + d.weightBps, 0);
+  if (total !== 10_000) throw unprocessable("bundle weights must sum to 10,000 bps", [{ path: "/datasets", message: `sum is ${total}` }]);
+  const owned = await deps.prisma.dataset.findMany({ where: { id: { in: ids }, ownerId: creator.id, status: "active" }, select: { id: true } });
+  const ownedIds = new Set(owned.map((d) => d.id));
+  const missing = input.datasets.flatMap((d, i) => (ownedIds.has(d.datasetId) ? [] : [{ path: `/datasets/${i}/datasetId`, message: "not an active dataset of yours" }]));
+  if (missing.length) throw unprocessable("unknown dataset", missing);
+  const o = await deps.prisma.offer.create({
+    data: {
+      creatorId: creator.id,
+      model: input.model,
+      token: input.token,
+      scope: input.scope,
+      price: "price" in input ? input.price : null,
+      periodSeconds: "periodSeconds" in input ? input.periodSeconds : null,
+      ratePerUnit: "ratePerUnit" in input ? input.ratePerUnit : null,
+      revenueBps: "revenueBps" in input ? input.revenueBps : null,
+      exclusive: input.exclusive,
+      durationSeconds: input.durationSeconds,
+      datasets: { create: input.datasets },
+    },
+    include: { datasets: true },
+  });
+  return offerView(o);
+}
+
+export async function listOffers({ prisma }: Deps) {
+  const rows = await prisma.offer.findMany({ where: { status: "open" }, include: { datasets: true }, orderBy: { createdAt: "asc" } });
+  return rows.map(offerView);
+}

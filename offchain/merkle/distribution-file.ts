@@ -1,0 +1,121 @@
+/**
+ * The published distribution file, format `tributary-distribution` version 1: canonical NDJSON bytes
+ * from which anyone can rebuild the tree and recover every proof (proofs are not stored).
+ *
+ * Exact bytes (ASCII, every line ends with "\n", no other whitespace, no blank lines):
+ *   line 1, the header, a JSON object with exactly these keys in this order:
+ *     {"format":"tributary-distribution","version":1,"chainId":<integer>,"contract":"<addr>",
+ *      "epoch":"<dec>","root":"<bytes32>","leafCount":<integer>,
+ *      "leafFields":["account","token","cumulativeAmount"],
+ *      "tokens":[{"token":"<addr>","total":"<dec>"},...]}
+ *   then one line per leaf, in canonical order (token, then account, ascending; see canonical.ts):
+ *     ["<account>","<token>","<cumulativeAmount dec>"]
+ * where <addr> is "0x" + 40 lower-case hex digits, <bytes32> is "0x" + 64 lower-case hex digits,
+ * <dec> is a base-10 integer without sign or leading zeros ("0" for zero), and `tokens` lists every
+ * token that has leaves, ascending, with `total` = Σ cumulativeAmount of its leaves.
+ *
+ * contentHash = keccak256(the exact file bytes) — the value posted on-chain next to the root.
+ */
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import type { Writable } from "node:stream";
+import { createKeccak } from "hash-wasm";
+import type { Hex } from "viem";
+import type { TokenTotal } from "./canonical";
+import type { Distribution } from "./distribution";
+
+export const DISTRIBUTION_FORMAT = "tributary-distribution";
+export const DISTRIBUTION_FORMAT_VERSION = 1;
+export const LEAF_FIELDS = ["account", "token", "cumulativeAmount"] as const;
+
+/** The header's content; `serializeHeader` gives its one canonical byte form. */
+export interface DistributionHeader {
+  readonly chainId: number;
+  readonly contract: string;
+  readonly epoch: bigint;
+  readonly root: string;
+  readonly leafCount: number;
+  readonly tokens: readonly Pick<TokenTotal, "token" | "total">[];
+}
+
+/** The canonical header line, newline included. */
+export function serializeHeader(h: DistributionHeader): string {
+  const tokens = h.tokens.map((t) => `{"token":"${t.token}","total":"${t.total}"}`).join(",");
+  return (
+    `{"format":"${DISTRIBUTION_FORMAT}","version":${DISTRIBUTION_FORMAT_VERSION},"chainId":${h.chainId},` +
+    `"contract":"${h.contract}","epoch":"${h.epoch}","root":"${h.root}","leafCount":${h.leafCount},` +
+    `"leafFields":${JSON.stringify(LEAF_FIELDS)},"tokens":[${tokens}]}\n`
+  );
+}
+
+/** The canonical leaf line, newline included. */
+export function serializeLeaf(account: string, token: string, cumulativeAmount: bigint): string {
+  return `["${account}","${token}","${cumulativeAmount}"]\n`;
+}
+
+const CHUNK_CHARS = 1 << 16;
+
+/** The file's bytes in ~64 KiB chunks, generated lazily (1M leaves never sit in one string). */
+export function* distributionFileChunks(d: Distribution): Generator<Buffer> {
+  let chunk = serializeHeader({ ...d, tokens: d.tokenTotals });
+  const { accounts, tokens, amounts } = d.leaves;
+  for (let i = 0; i < d.leafCount; i++) {
+    chunk += serializeLeaf(accounts[i], tokens[i], amounts[i]);
+    if (chunk.length >= CHUNK_CHARS) {
+      yield Buffer.from(chunk, "latin1");
+      chunk = "";
+    }
+  }
+  if (chunk.length > 0) yield Buffer.from(chunk, "latin1");
+}
+
+/** keccak256 over a stream of bytes, updated chunk by chunk. */
+export interface IncrementalKeccak {
+  update(chunk: Uint8Array): void;
+  digest(): Hex;
+}
+
+export async function createIncrementalKeccak(): Promise<IncrementalKeccak> {
+  const hasher = await createKeccak(256);
+  hasher.init();
+  return {
+    update: (chunk) => void hasher.update(chunk),
+    digest: () => `0x${hasher.digest("hex")}` as Hex,
+  };
+}
+
+export interface WrittenDistributionFile {
+  readonly contentHash: Hex;
+  readonly bytes: number;
+}
+
+/**
+ * Streams the file to `target` (a path, or a Writable that is ended when done), hashing as it writes.
+ * @returns the content hash and size of exactly the bytes written.
+ */
+export async function writeDistributionFile(d: Distribution, target: string | Writable): Promise<WrittenDistributionFile> {
+  const sink = typeof target === "string" ? createWriteStream(target) : target;
+  const keccak = await createIncrementalKeccak();
+  let bytes = 0;
+  const failed = new Promise<never>((_, reject) => sink.once("error", reject));
+  failed.catch(() => undefined);
+  for (const chunk of distributionFileChunks(d)) {
+    keccak.update(chunk);
+    bytes += chunk.length;
+    if (!sink.write(chunk)) await Promise.race([once(sink, "drain"), failed]);
+  }
+  sink.end();
+  await Promise.race([once(sink, "finish"), failed]);
+  return { contentHash: keccak.digest(), bytes };
+}
+
+/** Content hash of a distribution without writing it anywhere. */
+export async function distributionContentHash(d: Distribution): Promise<WrittenDistributionFile> {
+  const keccak = await createIncrementalKeccak();
+  let bytes = 0;
+  for (const chunk of distributionFileChunks(d)) {
+    keccak.update(chunk);
+    bytes += chunk.length;
+  }
+  return { contentHash: keccak.digest(), bytes };
+}

@@ -1,0 +1,110 @@
+/**
+ * A distribution: one epoch's canonical leaves, their Merkle tree, and O(log N) claim lookups.
+ * This is what the service publishes (root on-chain, file for everyone) and serves proofs from.
+ */
+import type { Address, Hex } from "viem";
+import { canonicalizeLeaves, type CanonicalLeaves, type TokenTotal } from "./canonical";
+import { DistributionMetaInvalidError, MerkleEmptyTreeError } from "./errors";
+import { createFastLeafHasher, createFastKeccak256, type LeafValue } from "./leaf";
+import { buildMerkleTreeSync, type FlatMerkleTree } from "./tree";
+
+/** Where and when a distribution applies. */
+export interface DistributionMeta {
+  /** EIP-155 chain id of the RoyaltySplitter deployment. */
+  readonly chainId: number;
+  /** RoyaltySplitter address (stored lower-case). */
+  readonly contract: Address;
+  readonly epoch: bigint;
+}
+
+/** Everything a claimant needs to call RoyaltySplitter. */
+export interface Claim extends LeafValue {
+  readonly index: number;
+  readonly leaf: Hex;
+  readonly proof: Hex[];
+}
+
+export interface Distribution extends DistributionMeta {
+  readonly root: Hex;
+  readonly leafCount: number;
+  readonly leaves: CanonicalLeaves;
+  readonly tokenTotals: readonly TokenTotal[];
+  readonly tree: FlatMerkleTree;
+  /** Canonical index of (account, token), or -1; binary search in the canonical order, O(log N). */
+  indexOf(account: Address, token: Address): number;
+  /** The claim at a canonical index, proof included. */
+  claimAt(index: number): Claim;
+  /** The claim of (account, token), or undefined when the distribution has no such leaf. */
+  claimFor(account: Address, token: Address): Claim | undefined;
+}
+
+/**
+ * Canonicalizes `values` (any order), hashes the leaves and builds the tree.
+ * @throws MerkleEmptyTreeError, MerkleInvalidLeafError, MerkleDuplicateLeafError
+ * @example const d = await buildDistribution({ chainId: 1, contract, epoch: 3n }, allocations); d.claimFor(a, t)
+ */
+export async function buildDistribution(meta: DistributionMeta, values: Iterable<LeafValue>): Promise<Distribution> {
+  return distributionFromCanonical(meta, canonicalizeLeaves(values));
+}
+
+/** Builds the distribution of leaves already in canonical order (the file reader's path). */
+export async function distributionFromCanonical(meta: DistributionMeta, leaves: CanonicalLeaves): Promise<Distribution> {
+  if (leaves.length === 0) throw new MerkleEmptyTreeError();
+  const normalized = normalizeMeta(meta);
+  const leafHasher = await createFastLeafHasher();
+  const leafHashes = new Uint8Array(leaves.length * 32);
+  for (let i = 0; i < leaves.length; i++) {
+    leafHasher.hashLeafInto(leaves.accounts[i], leaves.tokens[i], leaves.amounts[i], leafHashes, i * 32);
+  }
+  const tree = buildMerkleTreeSync(leafHashes, await createFastKeccak256());
+
+  const indexOf = (account: Address, token: Address): number => {
+    const a = account.toLowerCase();
+    const range = leaves.tokenTotals.find((t) => t.token === token.toLowerCase());
+    if (range === undefined) return -1;
+    let lo = range.start;
+    let hi = range.end - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = leaves.accounts[mid];
+      if (m === a) return mid;
+      if (m < a) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  };
+  const claimAt = (index: number): Claim => ({
+    index,
+    account: leaves.accounts[index],
+    token: leaves.tokens[index],
+    cumulativeAmount: leaves.amounts[index],
+    leaf: tree.leaf(index),
+    proof: tree.proof(index),
+  });
+  return {
+    ...normalized,
+    root: tree.root,
+    leafCount: leaves.length,
+    leaves,
+    tokenTotals: leaves.tokenTotals,
+    tree,
+    indexOf,
+    claimAt: (index) => {
+      tree.leaf(index); // range check with the tree's typed error
+      return claimAt(index);
+    },
+    claimFor: (account, token) => {
+      const index = indexOf(account, token);
+      return index < 0 ? undefined : claimAt(index);
+    },
+  };
+}
+
+function normalizeMeta(meta: DistributionMeta): DistributionMeta {
+  if (!Number.isSafeInteger(meta.chainId) || meta.chainId <= 0) {
+    throw new DistributionMetaInvalidError("chainId", "must be a positive safe integer");
+  }
+  if (!/^0x[0-9a-fA-F]{40}$/.test(meta.contract)) throw new DistributionMetaInvalidError("contract", "is not a 20-byte 0x address");
+  if (typeof meta.epoch !== "bigint" || meta.epoch < 0n) throw new DistributionMetaInvalidError("epoch", "must be a bigint ≥ 0");
+  return { chainId: meta.chainId, contract: meta.contract.toLowerCase() as Address, epoch: meta.epoch };
+}

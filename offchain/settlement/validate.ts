@@ -1,0 +1,219 @@
+/**
+ * Checks what the zod schemas cannot (sums, uniqueness, cross references, chaining to the previous
+ * state) and indexes the input for the epoch driver. Input rows that are well-formed but do not apply
+ * (a deposit for an unknown license, usage on an unlicensed dataset...) are not errors: `ingest.ts`
+ * sets them aside and counts them.
+ */
+import type { Address, Hex } from "viem";
+import type { CumulativeAllocation, License, LicenseState, SettlementInput } from "./types";
+import { invalidInput, SettlementError } from "./errors";
+import { compareHex, isCanonicalAddress, isCanonicalBytes32 } from "./normalize";
+import { assertNoExclusivityOverlap } from "./exclusivity";
+
+export interface PreparedDataset {
+  id: Hex;
+  /** Contributors merged per account, ascending account; bps sum to 10,000. */
+  recipients: { account: Address; bps: bigint }[];
+}
+
+export interface BundleEntry {
+  datasetIndex: number;
+  datasetId: Hex;
+  weight: bigint;
+}
+
+export interface PreparedLicense {
+  license: License;
+  tokenIndex: number;
+  /** Ascending dataset id. */
+  bundle: BundleEntry[];
+  /** Dataset index → position in `bundle`. */
+  bundlePosition: Map<number, number>;
+  previous: LicenseState | undefined;
+  /** Filled by ingest.ts. */
+  newDeposits: bigint;
+  depositCount: number;
+  usage: { datasetIndex: number; units: bigint }[];
+  usageSeen: Set<number>;
+  revenue: bigint;
+}
+
+export interface PreparedEpoch {
+  input: SettlementInput;
+  /** Ascending id. */
+  datasets: PreparedDataset[];
+  datasetIndex: Map<Hex, number>;
+  /** Every token of a license, a previous license state or a previous cumulative; ascending. */
+  tokens: Address[];
+  tokenIndex: Map<Address, number>;
+  /** Ascending id. */
+  licenses: PreparedLicense[];
+  licenseIndex: Map<Hex, number>;
+  /** States of licenses absent from this input: carried unchanged. */
+  carriedStates: LicenseState[];
+}
+
+function requireAddress(value: string, what: string): void {
+  if (!isCanonicalAddress(value)) throw invalidInput(`${what} is not a canonical lowercase address (parse with SettlementInputSchema): ${value}`);
+}
+
+function requireBytes32(value: string, what: string): void {
+  if (!isCanonicalBytes32(value)) throw invalidInput(`${what} is not a canonical lowercase bytes32 (parse with SettlementInputSchema): ${value}`);
+}
+
+function prepareDatasets(input: SettlementInput): { datasets: PreparedDataset[]; datasetIndex: Map<Hex, number> } {
+  const sorted = [...input.datasets].sort((a, b) => compareHex(a.id, b.id));
+  const datasetIndex = new Map<Hex, number>();
+  const datasets: PreparedDataset[] = [];
+  for (const d of sorted) {
+    requireBytes32(d.id, "dataset id");
+    if (datasetIndex.has(d.id)) throw invalidInput(`duplicate dataset ${d.id}`);
+    const merged = new Map<Address, bigint>();
+    let sum = 0;
+    for (const c of d.contributors) {
+      requireAddress(c.account, `contributor of dataset ${d.id}`);
+      if (!Number.isInteger(c.bps) || c.bps <= 0) throw invalidInput(`dataset ${d.id}: contributor bps must be a positive integer`);
+      sum += c.bps;
+      merged.set(c.account, (merged.get(c.account) ?? 0n) + BigInt(c.bps));
+    }
+    if (sum !== 10_000) throw invalidInput(`dataset ${d.id}: contributor shares sum to ${sum} bps, not 10000`);
+    const recipients = [...merged].map(([account, bps]) => ({ account, bps })).sort((a, b) => compareHex(a.account, b.account));
+    datasetIndex.set(d.id, datasets.length);
+    datasets.push({ id: d.id, recipients });
+  }
+  return { datasets, datasetIndex };
+}
+
+function checkModel(license: License): void {
+  const m = license.model;
+  const positive = (v: bigint, what: string) => {
+    if (v <= 0n) throw invalidInput(`license ${license.id}: ${what} must be > 0`);
+  };
+  switch (m.kind) {
+    case "oneTime":
+      return positive(m.fee, "fee");
+    case "subscription":
+      positive(m.feePerPeriod, "feePerPeriod");
+      if (!Number.isSafeInteger(m.periodSeconds) || m.periodSeconds <= 0) throw invalidInput(`license ${license.id}: periodSeconds must be a positive integer`);
+      if (m.maxPeriods !== undefined && (!Number.isSafeInteger(m.maxPeriods) || m.maxPeriods <= 0)) throw invalidInput(`license ${license.id}: maxPeriods must be a positive integer`);
+      return;
+    case "perUse":
+      return positive(m.ratePerUnit, "ratePerUnit");
+    case "revenueShare":
+      if (!Number.isInteger(m.bps) || m.bps <= 0 || m.bps > 10_000) throw invalidInput(`license ${license.id}: revenue share bps must be in 1..10000`);
+      return;
+  }
+}
+
+function prepareBundle(license: License, datasetIndex: Map<Hex, number>): { bundle: BundleEntry[]; bundlePosition: Map<number, number> } {
+  const bundle: BundleEntry[] = [];
+  for (const entry of license.datasets) {
+    requireBytes32(entry.datasetId, `dataset of license ${license.id}`);
+    const index = datasetIndex.get(entry.datasetId);
+    if (index === undefined) throw invalidInput(`license ${license.id} references unknown dataset ${entry.datasetId}`);
+    if (!Number.isSafeInteger(entry.weight) || entry.weight <= 0) throw invalidInput(`license ${license.id}: bundle weights must be positive integers`);
+    bundle.push({ datasetIndex: index, datasetId: entry.datasetId, weight: BigInt(entry.weight) });
+  }
+  bundle.sort((a, b) => a.datasetIndex - b.datasetIndex); // dataset indices follow ascending id
+  const bundlePosition = new Map<number, number>();
+  bundle.forEach((b, i) => {
+    if (bundlePosition.has(b.datasetIndex)) throw invalidInput(`license ${license.id} lists dataset ${b.datasetId} twice`);
+    bundlePosition.set(b.datasetIndex, i);
+  });
+  for (const w of license.exclusivity) {
+    requireBytes32(w.datasetId, `exclusivity dataset of license ${license.id}`);
+    const index = datasetIndex.get(w.datasetId);
+    if (index === undefined || !bundlePosition.has(index)) throw invalidInput(`license ${license.id}: exclusivity on dataset ${w.datasetId} it does not license`);
+    if (!(w.start < w.end)) throw invalidInput(`license ${license.id}: exclusivity window must have start < end`);
+  }
+  return { bundle, bundlePosition };
+}
+
+function checkCumulative(cumulative: readonly CumulativeAllocation[]): void {
+  const seen = new Set<string>();
+  for (const c of cumulative) {
+    requireAddress(c.account, "previous cumulative account");
+    requireAddress(c.token, "previous cumulative token");
+    if (c.amount < 0n) throw invalidInput("previous cumulative amounts must be non-negative");
+    const key = c.account + c.token;
+    if (seen.has(key)) throw invalidInput(`previous cumulative lists (${c.account}, ${c.token}) twice`);
+    seen.add(key);
+  }
+}
+
+/** Validate and index the structural part of the input (everything but deposits, usage and revenue). */
+export function prepareEpoch(input: SettlementInput): PreparedEpoch {
+  const { window, platformFee, previous } = input;
+  if (!(window.start < window.end)) throw invalidInput("epoch window must have start < end");
+  if (!Number.isInteger(platformFee.bps) || platformFee.bps < 0 || platformFee.bps > 10_000) throw invalidInput("platform fee bps must be in 0..10000");
+  requireAddress(platformFee.treasury, "treasury");
+  if (previous !== null && (previous.epoch + 1 !== window.epoch || previous.epochEnd !== window.start)) {
+    throw new SettlementError(
+      "SETTLEMENT_STATE_MISMATCH",
+      `epoch ${window.epoch} [${window.start}, ${window.end}) does not follow previous epoch ${previous.epoch} ending at ${previous.epochEnd}`,
+    );
+  }
+
+  const { datasets, datasetIndex } = prepareDatasets(input);
+  const tokenSet = new Set<Address>();
+  const sortedLicenses = [...input.licenses].sort((a, b) => compareHex(a.id, b.id));
+  const licenseIndex = new Map<Hex, number>();
+  for (const license of sortedLicenses) {
+    requireBytes32(license.id, "license id");
+    requireAddress(license.token, `token of license ${license.id}`);
+    if (licenseIndex.has(license.id)) throw invalidInput(`duplicate license ${license.id}`);
+    licenseIndex.set(license.id, licenseIndex.size);
+    tokenSet.add(license.token);
+    checkModel(license);
+  }
+  const bundles = sortedLicenses.map((l) => prepareBundle(l, datasetIndex));
+  assertNoExclusivityOverlap(sortedLicenses);
+
+  const statesById = new Map<Hex, LicenseState>();
+  const carriedStates: LicenseState[] = [];
+  if (previous !== null) {
+    checkCumulative(previous.cumulative);
+    for (const c of previous.cumulative) tokenSet.add(c.token);
+    for (const s of previous.licenses) {
+      requireBytes32(s.licenseId, "previous license state id");
+      requireAddress(s.token, `token of previous license state ${s.licenseId}`);
+      if (statesById.has(s.licenseId)) throw invalidInput(`previous state lists license ${s.licenseId} twice`);
+      if (s.recognized < 0n || s.recognized > s.deposited) {
+        throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: previous recognized exceeds deposited`);
+      }
+      statesById.set(s.licenseId, s);
+      tokenSet.add(s.token);
+      const index = licenseIndex.get(s.licenseId);
+      if (index === undefined) {
+        carriedStates.push(s);
+        continue;
+      }
+      const license = sortedLicenses[index];
+      if (license.token !== s.token) throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: token changed from ${s.token} to ${license.token}`);
+      for (const o of s.owed) {
+        const d = datasetIndex.get(o.datasetId);
+        if (d === undefined || !bundles[index].bundlePosition.has(d)) {
+          throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: owed on dataset ${o.datasetId} it no longer licenses`);
+        }
+        if (o.amount < 0n) throw invalidInput(`license ${s.licenseId}: owed must be non-negative`);
+      }
+    }
+  }
+
+  const tokens = [...tokenSet].sort(compareHex);
+  const tokenIndex = new Map(tokens.map((t, i) => [t, i] as const));
+  const licenses: PreparedLicense[] = sortedLicenses.map((license, i) => ({
+    license,
+    tokenIndex: tokenIndex.get(license.token)!,
+    bundle: bundles[i].bundle,
+    bundlePosition: bundles[i].bundlePosition,
+    previous: statesById.get(license.id),
+    newDeposits: 0n,
+    depositCount: 0,
+    usage: [],
+    usageSeen: new Set<number>(),
+    revenue: 0n,
+  }));
+  carriedStates.sort((a, b) => compareHex(a.licenseId, b.licenseId));
+  return { input, datasets, datasetIndex, tokens, tokenIndex, licenses, licenseIndex, carriedStates };
+}
