@@ -100,9 +100,13 @@ export function createDepositIndexer(p: {
       }
       const inRange = await tx.deposit.findMany({
         where: { blockNumber: { gte: fromBlock, lte: toBlock }, state: { not: "reorged" } },
-        select: { id: true, txHash: true, logIndex: true },
+        select: { id: true, txHash: true, logIndex: true, settledEpoch: true },
       });
       const gone = inRange.filter((d) => !seen.has(key(d.txHash, d.logIndex)));
+      for (const d of gone) {
+        // Allocations already paid from it cannot be taken back here; operators must know.
+        if (d.settledEpoch !== null) common.logger.error({ txHash: d.txHash, epoch: d.settledEpoch }, "a settled deposit was reorged out");
+      }
       if (gone.length > 0) {
         await tx.deposit.updateMany({ where: { id: { in: gone.map((g) => g.id) } }, data: { state: "reorged" } });
       }
