@@ -62,8 +62,9 @@ export type RootFate = "pending" | "claimable" | "vetoed";
  * overtaken by) the claimable one: the splitter refuses a new proposal while a root is maturing, so a later
  * epoch can only follow a root that matured.
  */
-export async function rootFate(clients: ChainClients, where: RootLocation, epoch: number): Promise<RootFate> {
-  const ev = events(clients, where, epoch);
+export async function rootFate(clients: ChainClients, where: RootLocation, epoch: number, proposedAt?: bigint): Promise<RootFate> {
+  // A veto can only follow the proposal: scan from the proposal's block when known.
+  const ev = events(clients, { ...where, startBlock: proposedAt ?? where.startBlock }, epoch);
   if ((await ev.vetoed()).length > 0) return "vetoed";
   const [, claimableEpoch] = await clients.publicClient.readContract({
     address: where.splitter,

@@ -10,16 +10,15 @@
  * (epoch) stops two instances that raced past the advisory lock from both broadcasting. The contract's strictly
  * increasing epoch remains the last line of defence.
  */
-import { Prisma } from "../db/generated/client";
 import type { Db } from "../db/client";
-import type { Hex } from "viem";
-import { parseEventLogs, parseTransaction } from "viem";
+import { parseEventLogs, parseTransaction, type Hex } from "viem";
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
 import type { ChainCommon } from "./common";
 import { decodeRevert, formatRevert, PERMANENT_ROOT_ERRORS } from "./errors";
 import { createLoop } from "./loop";
 import { broadcast, feesAtLeast, isKnown, localAccount, proposalCall, signProposal, type RootProposal } from "./publication-tx";
+import { createPublicationStore, TAKEN, type Publication } from "./publication-store";
 import { findProposedRoot, rootFate, toTokenTotals, type RootLocation } from "./root-chain";
 
 export type RootPublisherConfig = RootLocation & {
@@ -42,20 +41,6 @@ export type PublishPass = { submitted?: number; failed?: { epoch: number; code: 
 
 export type RootPublisher = { runOnce(): Promise<PublishPass>; start(): void; stop(): Promise<void> };
 
-type Publication = NonNullable<Awaited<ReturnType<Db["prisma"]["epochPublication"]["findUnique"]>>>;
-
-const TAKEN = Symbol("taken");
-
-/** Runs an insert of a publication row; TAKEN when another instance inserted that epoch first. */
-async function takenByOther<T>(insert: () => Promise<T>): Promise<T | typeof TAKEN> {
-  try {
-    return await insert();
-  } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return TAKEN;
-    throw err;
-  }
-}
-
 export function createRootPublisher(p: {
   common: ChainCommon;
   db: Db;
@@ -69,32 +54,12 @@ export function createRootPublisher(p: {
   const now = p.now ?? Date.now;
   const account = localAccount(clients);
   const log = common.logger;
+  const store = createPublicationStore(p.db, log, now);
 
   async function proposalOf(epochId: number): Promise<RootProposal> {
     const e = await prisma.epoch.findUniqueOrThrow({ where: { id: epochId } });
     const totals = toTokenTotals(e.totals as Record<string, string>);
     return { splitter: config.splitter, root: e.root as Hex, contentHash: e.contentHash as Hex, epoch: e.id, totals };
-  }
-
-  async function fail(epochId: number, code: string, message: string): Promise<PublishPass> {
-    await prisma.epochPublication.upsert({
-      where: { epochId },
-      create: { epochId, state: "failed", failureCode: code, failureMessage: message },
-      update: { state: "failed", failureCode: code, failureMessage: message },
-    });
-    log.error({ epoch: epochId, code, reason: message }, "root publication failed permanently");
-    return { failed: { epoch: epochId, code } };
-  }
-
-  async function markMined(pub: Publication, txHash: Hex, blockNumber: bigint, readyAt: number): Promise<void> {
-    await prisma.$transaction([
-      prisma.epochPublication.update({
-        where: { epochId: pub.epochId },
-        data: { state: "mined", minedTxHash: txHash, minedBlock: blockNumber, readyAt: new Date(readyAt * 1000) },
-      }),
-      prisma.epoch.update({ where: { id: pub.epochId }, data: { status: "submitted", txHash } }),
-    ]);
-    log.info({ epoch: pub.epochId, txHash }, "root mined");
   }
 
   /** Moves a submitted publication forward from receipts; re-broadcasts or re-prices it when nothing mined. */
@@ -106,7 +71,7 @@ export function createRootPublisher(p: {
       await hooks.afterReceipt?.(pub.epochId);
       if (receipt.status === "success") {
         const [ev] = parseEventLogs({ abi: royaltySplitterAbi, eventName: "RootProposed", logs: receipt.logs });
-        await markMined(pub, hash, receipt.blockNumber, Number(ev.args.readyAt));
+        await store.markMined(pub.epochId, hash, receipt.blockNumber, Number(ev.args.readyAt));
         return;
       }
       const proposal = await proposalOf(pub.epochId);
@@ -114,16 +79,11 @@ export function createRootPublisher(p: {
         .simulateContract({ ...proposalCall(proposal), account, blockNumber: receipt.blockNumber - 1n })
         .then(() => undefined, decodeRevert);
       if (why && !PERMANENT_ROOT_ERRORS.has(why.errorName)) {
-        // Reverted for a passing reason (paused, a root still maturing): the nonce is spent, nothing was proposed;
-        // forget the attempt so the epoch is signed again later.
-        await prisma.$transaction([
-          prisma.epochPublication.delete({ where: { epochId: pub.epochId } }),
-          prisma.epoch.update({ where: { id: pub.epochId }, data: { status: "computed", txHash: null } }),
-        ]);
-        log.warn({ epoch: pub.epochId, txHash: hash, reason: formatRevert(why) }, "root transaction reverted for a passing reason; will retry");
+        // Reverted for a passing reason (paused, a root still maturing): the nonce is spent, nothing was proposed.
+        await store.forget(pub.epochId, `${hash} reverted with ${formatRevert(why)}; will sign again`);
         return;
       }
-      await fail(pub.epochId, why?.errorName ?? "Reverted", why ? formatRevert(why) : `transaction ${hash} reverted`);
+      await store.failSent(pub.epochId, why?.errorName ?? "Reverted", why ? formatRevert(why) : `transaction ${hash} reverted`);
       return;
     }
     const latest = await clients.publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
@@ -131,11 +91,10 @@ export function createRootPublisher(p: {
       // The nonce went to a transaction that is none of ours for this epoch (another holder of the key?).
       const onChain = await findProposedRoot(clients, config, pub.epochId);
       if (onChain) {
-        await markMined(pub, onChain.txHash, onChain.blockNumber, onChain.readyAt);
+        await store.markMined(pub.epochId, onChain.txHash, onChain.blockNumber, onChain.readyAt);
         return;
       }
-      await prisma.epochPublication.delete({ where: { epochId: pub.epochId } });
-      log.warn({ epoch: pub.epochId, nonce: pub.nonce }, "publication nonce consumed elsewhere; the epoch will be re-signed");
+      await store.forget(pub.epochId, `nonce ${pub.nonce} was consumed by another transaction`);
       return;
     }
     if (reprice && now() - pub.submittedAt!.getTime() >= config.stuckAfterMs) {
@@ -143,17 +102,7 @@ export function createRootPublisher(p: {
       const { gas } = parseTransaction(pub.rawTx as Hex);
       const fees = await feesAtLeast(clients, floor, config.feeBumpPercent);
       const tx = await signProposal(clients, await proposalOf(pub.epochId), pub.nonce!, fees, gas);
-      await prisma.epochPublication.update({
-        where: { epochId: pub.epochId },
-        data: {
-          txHash: tx.hash,
-          rawTx: tx.raw,
-          maxFeePerGas: tx.maxFeePerGas.toString(),
-          maxPriorityFeePerGas: tx.maxPriorityFeePerGas.toString(),
-          attempts: [...(pub.attempts as Hex[]), tx.hash],
-          submittedAt: new Date(now()),
-        },
-      });
+      await store.recordRepriced(pub, tx);
       log.warn({ epoch: pub.epochId, nonce: tx.nonce, txHash: tx.hash, maxFeePerGas: tx.maxFeePerGas.toString() }, "re-priced a stuck root transaction");
       await broadcast(clients, tx.raw);
       return;
@@ -165,34 +114,35 @@ export function createRootPublisher(p: {
   }
 
   async function advanceMined(pub: Publication): Promise<void> {
-    const fate = await rootFate(clients, config, pub.epochId);
-    if (fate === "pending") return;
-    await prisma.epochPublication.update({ where: { epochId: pub.epochId }, data: { state: fate } });
-    await prisma.epoch.update({ where: { id: pub.epochId }, data: { status: fate } });
-    log.info({ epoch: pub.epochId, fate }, "root settled");
+    const receipt = await clients.publicClient.getTransactionReceipt({ hash: pub.minedTxHash as Hex }).catch(() => undefined);
+    if (!receipt) {
+      // Reorged out. Ours: back to submitted, the recorded raw transaction is re-broadcast (same nonce, same epoch).
+      // Adopted from the chain (no raw transaction of ours): forget it, the epoch is reconsidered from scratch.
+      log.warn({ epoch: pub.epochId, txHash: pub.minedTxHash }, "mined root transaction no longer on chain (reorg)");
+      if (pub.rawTx) await store.backToSubmitted(pub.epochId);
+      else await store.forget(pub.epochId, "the adopted root was reorged out");
+      return;
+    }
+    const fate = await rootFate(clients, config, pub.epochId, pub.minedBlock ?? undefined);
+    if (fate !== "pending") await store.settle(pub.epochId, fate);
   }
 
   /** Signs, records and broadcasts the next computed epoch (or adopts / fails it from the chain's answer). */
   async function publishNext(): Promise<PublishPass> {
-    const [next] = await prisma.$queryRaw<{ id: number }[]>`
-      SELECT e.id FROM epochs e WHERE e.status = 'computed'
-        AND NOT EXISTS (SELECT 1 FROM epoch_publications p WHERE p.epoch_id = e.id)
-      ORDER BY e.id LIMIT 1`;
-    if (!next) return {};
-    const proposal = await proposalOf(next.id);
+    const next = await store.nextComputed();
+    if (next === undefined) return {};
+    const proposal = await proposalOf(next);
     const lastOnChain = await clients.publicClient.readContract({ address: config.splitter, abi: royaltySplitterAbi, functionName: "lastProposedEpoch" });
     if (proposal.epoch <= lastOnChain) {
       const onChain = await findProposedRoot(clients, config, proposal.epoch);
       if (onChain && onChain.root.toLowerCase() === proposal.root.toLowerCase()) {
-        const pub = await takenByOther(() =>
-          prisma.epochPublication.create({ data: { epochId: proposal.epoch, state: "submitted", attempts: [onChain.txHash] } }),
-        );
-        if (pub === TAKEN) return { waiting: `epoch ${proposal.epoch} is being recorded by another instance` };
+        const adopted = await store.recordAdopted(proposal.epoch, onChain.txHash);
+        if (adopted === TAKEN) return { waiting: `epoch ${proposal.epoch} is being recorded by another instance` };
         log.warn({ epoch: proposal.epoch, txHash: onChain.txHash }, "epoch already on chain; adopting it instead of posting again");
-        await markMined(pub, onChain.txHash, onChain.blockNumber, onChain.readyAt);
+        await store.markMined(proposal.epoch, onChain.txHash, onChain.blockNumber, onChain.readyAt);
         return {};
       }
-      return fail(proposal.epoch, "RoyaltySplitterEpochNotIncreasing", `epoch ${proposal.epoch} <= last proposed ${lastOnChain}`);
+      return store.failUnsent(proposal.epoch, "RoyaltySplitterEpochNotIncreasing", `epoch ${proposal.epoch} <= last proposed ${lastOnChain}`);
     }
     const [pending, latest] = await Promise.all([
       clients.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
@@ -203,7 +153,9 @@ export function createRootPublisher(p: {
       await clients.publicClient.simulateContract({ ...proposalCall(proposal), account });
     } catch (err) {
       const why = decodeRevert(err);
-      if (why && PERMANENT_ROOT_ERRORS.has(why.errorName)) return fail(proposal.epoch, why.errorName, formatRevert(why));
+      // The epoch check above passed, so this is another instance's proposal landing meanwhile: look again next pass.
+      if (why?.errorName === "RoyaltySplitterEpochNotIncreasing") return { waiting: `epoch ${proposal.epoch} was proposed meanwhile` };
+      if (why && PERMANENT_ROOT_ERRORS.has(why.errorName)) return store.failUnsent(proposal.epoch, why.errorName, formatRevert(why));
       if (why?.errorName === "RoyaltySplitterRootPending") return { waiting: `${formatRevert(why)}: the previous root is maturing` };
       throw err; // paused, RPC trouble: worth another pass
     }
@@ -216,24 +168,7 @@ export function createRootPublisher(p: {
       throw err;
     }
     await hooks.afterSign?.(proposal.epoch);
-    const recorded = await takenByOther(() =>
-      prisma.$transaction([
-        prisma.epochPublication.create({
-          data: {
-            epochId: proposal.epoch,
-            state: "submitted",
-            nonce: tx.nonce,
-            txHash: tx.hash,
-            rawTx: tx.raw,
-            maxFeePerGas: tx.maxFeePerGas.toString(),
-            maxPriorityFeePerGas: tx.maxPriorityFeePerGas.toString(),
-            attempts: [tx.hash],
-            submittedAt: new Date(now()),
-          },
-        }),
-        prisma.epoch.update({ where: { id: proposal.epoch }, data: { status: "submitted", txHash: tx.hash } }),
-      ]),
-    );
+    const recorded = await store.recordSigned(proposal.epoch, tx);
     if (recorded === TAKEN) return { waiting: `epoch ${proposal.epoch} is being published by another instance` };
     await hooks.afterRecord?.(proposal.epoch);
     await broadcast(clients, tx.raw);
@@ -243,17 +178,15 @@ export function createRootPublisher(p: {
   }
 
   async function runOnce(): Promise<PublishPass> {
-    const open = () => prisma.epochPublication.findMany({ where: { state: { in: ["submitted", "mined"] } }, orderBy: { epochId: "asc" } });
-    for (const pub of await open()) {
+    for (const pub of await store.open()) {
       if (pub.state === "submitted") await advanceSubmitted(pub);
       else await advanceMined(pub);
     }
     // One transaction in flight at a time keeps nonces and epochs in step.
-    if ((await open()).some((x) => x.state === "submitted")) return { waiting: "a root transaction is in flight" };
+    if ((await store.open()).some((x) => x.state === "submitted")) return { waiting: "a root transaction is in flight" };
     const pass = await publishNext();
     if (pass.submitted !== undefined) {
-      const pub = await prisma.epochPublication.findUniqueOrThrow({ where: { epochId: pass.submitted } });
-      await advanceSubmitted(pub, false); // on an automining chain the receipt is already there
+      await advanceSubmitted(await store.get(pass.submitted), false); // on an automining chain the receipt is already there
     }
     return pass;
   }

@@ -158,6 +158,41 @@ describe("offchain/chain/root-publisher", () => {
     expect(await rootsOnChain()).to.deep.equal({ 1: 1, 2: 1 });
   });
 
+  it("records a vetoed root as vetoed and publishes the next epoch without waiting for the timelock", async () => {
+    await createEpoch(db, 1, totals(10n));
+    const p = publisher();
+    await p.runOnce();
+    const guardian = clientsFor(2);
+    await guardian.publicClient.waitForTransactionReceipt({
+      hash: await guardian.walletClient!.writeContract({ address: stack.splitter, abi: royaltySplitterAbi, functionName: "vetoRoot", args: [1] }),
+    });
+    await p.runOnce();
+    expect((await pub(1))?.state).to.equal("vetoed");
+    expect((await db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } })).status).to.equal("vetoed");
+    await createEpoch(db, 2, totals(10n));
+    expect(await p.runOnce()).to.deep.equal({ submitted: 2 });
+    expect(await rootsOnChain()).to.deep.equal({ 1: 1, 2: 1 });
+  });
+
+  it("a mined root that a reorg removes goes back to submitted and its recorded transaction lands again, once", async () => {
+    await createEpoch(db, 1, totals(10n));
+    const snapshot = await rpc<string>("evm_snapshot");
+    const p = publisher();
+    await p.runOnce();
+    const mined = await pub(1);
+    expect(mined?.state).to.equal("mined");
+    await rpc("evm_revert", [snapshot]); // the block with the proposal is gone
+    expect(await rootsOnChain()).to.deep.equal({});
+    await p.runOnce();
+    expect((await pub(1))?.state).to.equal("submitted");
+    await p.runOnce(); // re-broadcasts the recorded raw transaction
+    await p.runOnce(); // finds its receipt
+    const again = await pub(1);
+    expect(again?.state).to.equal("mined");
+    expect(again?.minedTxHash).to.equal(mined?.txHash);
+    expect(await rootsOnChain()).to.deep.equal({ 1: 1 });
+  });
+
   it("adopts an epoch the chain already has (database lost the record) instead of posting it again", async () => {
     await createEpoch(db, 1, totals(10n));
     await publisher().runOnce();
