@@ -4,8 +4,8 @@
  */
 import { TributaryError } from "../common/errors";
 
-/** One failing field: a JSON-pointer path into the request and what is wrong with it. */
-export type FieldError = { path: string; message: string };
+/** One failing field: a JSON-pointer path into the request and what is wrong with it (batch items add their index and a code). */
+export type FieldError = { path: string; message: string; index?: number; code?: string };
 
 export class ApiError extends TributaryError {
   override readonly name = "ApiError";

@@ -60,7 +60,7 @@ export const Problem = z
     status: z.number().int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), index: z.number().int().optional(), code: z.string().optional() })).optional(),
   })
   .openapi("Problem");
 

@@ -26,7 +26,8 @@ function loadMigrationsList(dir: string) {
     lockfile: { path: lockPath, content: fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : null },
     shadowDbInitScript: "",
     migrationDirectories: names.map((name) => ({
-      path: path.join(dir, name),
+      // Relative to baseDir: the engine records this as the migration name, so it must not depend on the checkout path.
+      path: name,
       migrationFile: {
         path: "migration.sql",
         content: { tag: "ok" as const, value: fs.readFileSync(path.join(dir, name, "migration.sql"), "utf8") },

@@ -9,7 +9,10 @@
  */
 import { isAddress, type Address } from "viem";
 import { MerkleDuplicateLeafError, MerkleInvalidLeafError } from "./errors";
+import { ASCII_ADDRESS, sortAccountRecords } from "./account-sort";
 import { MAX_UINT256, type LeafValue } from "./leaf";
+
+export { ASCII_ADDRESS };
 
 /** Leaves in canonical order, as parallel arrays (1M leaf objects would cost far more memory). */
 export interface CanonicalLeaves {
@@ -18,6 +21,12 @@ export interface CanonicalLeaves {
   readonly accounts: readonly Address[];
   readonly tokens: readonly Address[];
   readonly amounts: readonly bigint[];
+  /**
+   * The accounts again as ASCII, 42 bytes per leaf ("0x" + 40 hex), in a SharedArrayBuffer: the hot
+   * loops (leaf hashing on two threads, file writing) read these bytes in order instead of chasing a
+   * million string objects scattered over the heap.
+   */
+  readonly accountsAscii: Buffer;
   /** One entry per token, tokens ascending; `start`/`end` delimit its leaves (end exclusive). */
   readonly tokenTotals: readonly TokenTotal[];
 }
@@ -30,10 +39,7 @@ export interface TokenTotal {
 }
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
-const LOWER_RE = /^0x[0-9a-f]{40}$/;
 const UPPER_RE = /^0x[0-9A-F]{40}$/;
-// A group's local index fits in 21 bits, so (32-bit account prefix, index) packs exactly into a double.
-const INDEX_BITS = 2 ** 21;
 
 /**
  * Validates addresses and amounts and returns the leaves in canonical order. Mixed-case addresses
@@ -41,89 +47,108 @@ const INDEX_BITS = 2 ** 21;
  * @throws MerkleInvalidLeafError, MerkleDuplicateLeafError
  */
 export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves {
-  const byToken = new Map<Address, { accounts: Address[]; amounts: bigint[] }>();
-  let position = 0;
+  // One sequential pass in input order; later passes touch flat buffers and arrays of references,
+  // never the (heap-scattered) input objects or strings again.
+  const inputAccounts: Address[] = [];
+  const inputAmounts: bigint[] = [];
+  const inputGroups: number[] = [];
+  let inputAscii = Buffer.allocUnsafe(ASCII_ADDRESS * 1024);
+  const groups: { token: Address; count: number; total: bigint }[] = [];
+  const groupOfToken = new Map<Address, number>();
+  // Few distinct token strings recur on every leaf: validate each once.
+  const groupOfRawToken = new Map<string, number>();
+  let n = 0;
   for (const value of values) {
-    const account = normalizeAddress(value.account, position, "account");
-    const token = normalizeAddress(value.token, position, "token");
+    const account = normalizeAddress(value.account, n, "account");
+    let group = groupOfRawToken.get(value.token);
+    if (group === undefined) {
+      const token = normalizeAddress(value.token, n, "token");
+      group = groupOfToken.get(token);
+      if (group === undefined) {
+        groupOfToken.set(token, (group = groups.length));
+        groups.push({ token, count: 0, total: 0n });
+      }
+      groupOfRawToken.set(value.token, group);
+    }
     const amount = value.cumulativeAmount;
     if (typeof amount !== "bigint" || amount < 0n || amount > MAX_UINT256) {
-      throw new MerkleInvalidLeafError(position, "cumulativeAmount must be a bigint in [0, 2^256-1]");
+      throw new MerkleInvalidLeafError(n, "cumulativeAmount must be a bigint in [0, 2^256-1]");
     }
-    let group = byToken.get(token);
-    if (group === undefined) byToken.set(token, (group = { accounts: [], amounts: [] }));
-    group.accounts.push(account);
-    group.amounts.push(amount);
-    position++;
+    if (ASCII_ADDRESS * (n + 1) > inputAscii.length) {
+      const grown = Buffer.allocUnsafe(inputAscii.length * 2);
+      inputAscii.copy(grown);
+      inputAscii = grown;
+    }
+    inputAscii.write(account, ASCII_ADDRESS * n, ASCII_ADDRESS, "latin1");
+    inputAccounts.push(account);
+    inputAmounts.push(amount);
+    inputGroups.push(group);
+    groups[group].count++;
+    groups[group].total += amount;
+    n++;
   }
 
-  const accounts: Address[] = new Array(position);
-  const tokens: Address[] = new Array(position);
-  const amounts: bigint[] = new Array(position);
+  // Counting sort by token, then each token's records by account.
+  const byToken = groups.map((g, id) => ({ ...g, id })).sort((x, y) => (x.token < y.token ? -1 : 1));
+  const cursor = new Array<number>(groups.length);
   const tokenTotals: TokenTotal[] = [];
-  let next = 0;
-  for (const token of [...byToken.keys()].sort()) {
-    const group = byToken.get(token)!;
-    const order = sortedOrder(group.accounts);
-    const start = next;
-    let total = 0n;
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k];
-      if (k > 0 && group.accounts[i] === accounts[next - 1]) {
-        throw new MerkleDuplicateLeafError(group.accounts[i], token);
-      }
-      accounts[next] = group.accounts[i];
-      tokens[next] = token;
-      amounts[next] = group.amounts[i];
-      total += group.amounts[i];
-      next++;
-    }
-    tokenTotals.push({ token, total, start, end: next });
+  let start = 0;
+  for (const g of byToken) {
+    cursor[g.id] = start;
+    tokenTotals.push({ token: g.token, total: g.total, start, end: start + g.count });
+    start += g.count;
   }
-  return { length: position, accounts, tokens, amounts, tokenTotals };
+  const byGroup = new Uint32Array(n);
+  for (let i = 0; i < n; i++) byGroup[cursor[inputGroups[i]]++] = i;
+
+  // Filled with push: `new Array(n)` above ~100k elements starts in slow dictionary mode in V8.
+  const accounts: Address[] = [];
+  const tokens: Address[] = [];
+  const amounts: bigint[] = [];
+  const accountsAscii = allocateAscii(n);
+  for (const t of tokenTotals) {
+    const { sorted, duplicate } = sortAccountRecords(inputAscii, byGroup.subarray(t.start, t.end));
+    if (duplicate >= 0) throw new MerkleDuplicateLeafError(inputAccounts[duplicate], t.token);
+    for (let k = 0; k < sorted.length; k++) {
+      const i = sorted[k];
+      inputAscii.copy(accountsAscii, ASCII_ADDRESS * (t.start + k), ASCII_ADDRESS * i, ASCII_ADDRESS * (i + 1));
+      accounts.push(inputAccounts[i]);
+      tokens.push(t.token);
+      amounts.push(inputAmounts[i]);
+    }
+  }
+  return { length: n, accounts, tokens, amounts, accountsAscii, tokenTotals };
+}
+
+/** `accountsAscii` for validated lower-case accounts already in canonical order. */
+export function packAccounts(accounts: readonly string[]): Buffer {
+  const ascii = allocateAscii(accounts.length);
+  for (let i = 0; i < accounts.length; i++) ascii.write(accounts[i], ASCII_ADDRESS * i, ASCII_ADDRESS, "latin1");
+  return ascii;
+}
+
+function allocateAscii(n: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(Math.max(1, n * ASCII_ADDRESS)), 0, n * ASCII_ADDRESS);
 }
 
 function normalizeAddress(address: string, position: number, field: string): Address {
+  if (isLowerHexAddress(address)) return address as Address;
   if (typeof address !== "string" || !ADDRESS_RE.test(address)) {
     throw new MerkleInvalidLeafError(position, `${field} is not a 20-byte 0x address`);
   }
-  if (LOWER_RE.test(address) || UPPER_RE.test(address)) return address.toLowerCase() as Address;
+  if (UPPER_RE.test(address)) return address.toLowerCase() as Address;
   if (!isAddress(address, { strict: true })) {
     throw new MerkleInvalidLeafError(position, `${field} has an invalid EIP-55 checksum`);
   }
   return address.toLowerCase() as Address;
 }
 
-/**
- * Indices of `accounts` in ascending order. A native Float64Array sort on (32-bit prefix, index)
- * keys is ~3× faster than a comparator sort on 1M strings; runs sharing a prefix are then ordered
- * by the full address.
- */
-export function sortedOrder(accounts: readonly string[]): Uint32Array {
-  const n = accounts.length;
-  const order = new Uint32Array(n);
-  if (n > INDEX_BITS) {
-    const indices = Array.from({ length: n }, (_, i) => i);
-    indices.sort((a, b) => compareStrings(accounts[a], accounts[b]));
-    order.set(indices);
-    return order;
+// Same as /^0x[0-9a-f]{40}$/ but ~4× faster on the hot path (2M addresses per 1M leaves).
+function isLowerHexAddress(s: unknown): boolean {
+  if (typeof s !== "string" || s.length !== 42 || s.charCodeAt(0) !== 48 || s.charCodeAt(1) !== 120) return false;
+  for (let i = 2; i < 42; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = parseInt(accounts[i].slice(2, 10), 16) * INDEX_BITS + i;
-  keys.sort();
-  for (let i = 0; i < n; i++) order[i] = keys[i] % INDEX_BITS;
-  let runStart = 0;
-  for (let i = 1; i <= n; i++) {
-    if (i < n && Math.floor(keys[i] / INDEX_BITS) === Math.floor(keys[runStart] / INDEX_BITS)) continue;
-    if (i - runStart > 1) {
-      const run = Array.from(order.subarray(runStart, i)).sort((a, b) => compareStrings(accounts[a], accounts[b]));
-      order.set(run, runStart);
-    }
-    runStart = i;
-  }
-  return order;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return true;
 }

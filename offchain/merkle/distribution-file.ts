@@ -21,7 +21,7 @@ import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import { createKeccak } from "hash-wasm";
 import type { Hex } from "viem";
-import type { TokenTotal } from "./canonical";
+import { ASCII_ADDRESS, type TokenTotal } from "./canonical";
 import type { Distribution } from "./distribution";
 
 export const DISTRIBUTION_FORMAT = "tributary-distribution";
@@ -53,20 +53,39 @@ export function serializeLeaf(account: string, token: string, cumulativeAmount: 
   return `["${account}","${token}","${cumulativeAmount}"]\n`;
 }
 
-const CHUNK_CHARS = 1 << 16;
+const CHUNK_BYTES = 1 << 16;
+const MAX_LEAF_LINE = 2 * 44 + 78 + 9;
 
-/** The file's bytes in ~64 KiB chunks, generated lazily (1M leaves never sit in one string). */
+/**
+ * The file's bytes in ~64 KiB chunks, generated lazily (1M leaves never sit in one string). Leaf
+ * lines are assembled from byte copies (accounts from `accountsAscii`, one encoded token per run);
+ * the test suite pins them to `serializeLeaf`.
+ */
 export function* distributionFileChunks(d: Distribution): Generator<Buffer> {
-  let chunk = serializeHeader({ ...d, tokens: d.tokenTotals });
-  const { accounts, tokens, amounts } = d.leaves;
-  for (let i = 0; i < d.leafCount; i++) {
-    chunk += serializeLeaf(accounts[i], tokens[i], amounts[i]);
-    if (chunk.length >= CHUNK_CHARS) {
-      yield Buffer.from(chunk, "latin1");
-      chunk = "";
+  const header = Buffer.from(serializeHeader({ ...d, tokens: d.tokenTotals }), "latin1");
+  let chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, header.length + MAX_LEAF_LINE));
+  let used = header.copy(chunk, 0);
+  const { accountsAscii, amounts } = d.leaves;
+  for (const run of d.tokenTotals) {
+    // The constant part of a line after the account: `","<token>","`, encoded once per token.
+    const middle = Buffer.from(`","${run.token}","`, "latin1");
+    for (let i = run.start; i < run.end; i++) {
+      chunk[used++] = 0x5b; // [
+      chunk[used++] = 0x22; // "
+      used += accountsAscii.copy(chunk, used, ASCII_ADDRESS * i, ASCII_ADDRESS * (i + 1));
+      used += middle.copy(chunk, used);
+      used += chunk.write(amounts[i].toString(), used, "latin1");
+      chunk[used++] = 0x22; // "
+      chunk[used++] = 0x5d; // ]
+      chunk[used++] = 0x0a; // \n
+      if (used > chunk.length - MAX_LEAF_LINE) {
+        yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+        used = 0;
+      }
     }
   }
-  if (chunk.length > 0) yield Buffer.from(chunk, "latin1");
+  if (used > 0) yield chunk.subarray(0, used);
 }
 
 /** keccak256 over a stream of bytes, updated chunk by chunk. */

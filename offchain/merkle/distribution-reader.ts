@@ -7,7 +7,7 @@
 import { createReadStream } from "node:fs";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import type { CanonicalLeaves, TokenTotal } from "./canonical";
+import { packAccounts, type CanonicalLeaves, type TokenTotal } from "./canonical";
 import { type Distribution, distributionFromCanonical } from "./distribution";
 import { createIncrementalKeccak, DISTRIBUTION_FORMAT, DISTRIBUTION_FORMAT_VERSION, LEAF_FIELDS, serializeHeader, type DistributionHeader } from "./distribution-file";
 import { DistributionFileInvalidError } from "./errors";
@@ -130,7 +130,7 @@ function createLineParser() {
       const expected = header.tokens.map((t) => `${t.token}:${t.total}`).join(",");
       const actual = totals.map((t) => `${t.token}:${t.total}`).join(",");
       if (expected !== actual) fail(`header token totals ${expected} do not match the leaves ${actual}`);
-      return { header, leaves: { length: accounts.length, accounts, tokens, amounts, tokenTotals: totals } };
+      return { header, leaves: { length: accounts.length, accounts, tokens, amounts, accountsAscii: packAccounts(accounts), tokenTotals: totals } };
     },
   };
 }

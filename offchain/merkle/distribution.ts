@@ -5,8 +5,9 @@
 import type { Address, Hex } from "viem";
 import { canonicalizeLeaves, type CanonicalLeaves, type TokenTotal } from "./canonical";
 import { DistributionMetaInvalidError, MerkleEmptyTreeError } from "./errors";
-import { createFastLeafHasher, createFastKeccak256, type LeafValue } from "./leaf";
-import { buildMerkleTreeSync, type FlatMerkleTree } from "./tree";
+import type { LeafValue } from "./leaf";
+import { buildLeafTree, type LeafTreeOptions } from "./parallel-tree";
+import type { FlatMerkleTree } from "./tree";
 
 /** Where and when a distribution applies. */
 export interface DistributionMeta {
@@ -43,20 +44,15 @@ export interface Distribution extends DistributionMeta {
  * @throws MerkleEmptyTreeError, MerkleInvalidLeafError, MerkleDuplicateLeafError
  * @example const d = await buildDistribution({ chainId: 1, contract, epoch: 3n }, allocations); d.claimFor(a, t)
  */
-export async function buildDistribution(meta: DistributionMeta, values: Iterable<LeafValue>): Promise<Distribution> {
-  return distributionFromCanonical(meta, canonicalizeLeaves(values));
+export async function buildDistribution(meta: DistributionMeta, values: Iterable<LeafValue>, options?: LeafTreeOptions): Promise<Distribution> {
+  return distributionFromCanonical(meta, canonicalizeLeaves(values), options);
 }
 
 /** Builds the distribution of leaves already in canonical order (the file reader's path). */
-export async function distributionFromCanonical(meta: DistributionMeta, leaves: CanonicalLeaves): Promise<Distribution> {
+export async function distributionFromCanonical(meta: DistributionMeta, leaves: CanonicalLeaves, options?: LeafTreeOptions): Promise<Distribution> {
   if (leaves.length === 0) throw new MerkleEmptyTreeError();
   const normalized = normalizeMeta(meta);
-  const leafHasher = await createFastLeafHasher();
-  const leafHashes = new Uint8Array(leaves.length * 32);
-  for (let i = 0; i < leaves.length; i++) {
-    leafHasher.hashLeafInto(leaves.accounts[i], leaves.tokens[i], leaves.amounts[i], leafHashes, i * 32);
-  }
-  const tree = buildMerkleTreeSync(leafHashes, await createFastKeccak256());
+  const tree = await buildLeafTree(leaves, options);
 
   const indexOf = (account: Address, token: Address): number => {
     const a = account.toLowerCase();

@@ -6,3 +6,4 @@ export * from "./tree";
 export * from "./distribution";
 export * from "./distribution-file";
 export * from "./distribution-reader";
+export * from "./parallel-tree";

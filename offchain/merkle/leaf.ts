@@ -70,46 +70,110 @@ function isBytes32(value: string): value is Hex {
   return isHex(value, { strict: true }) && value.length === 66;
 }
 
-/** A keccak256 that writes its digest into a caller's buffer, reusing one wasm hasher. */
-export interface FastKeccak256 {
-  hashInto(data: Uint8Array, out: Uint8Array, outOffset: number): void;
+/** The part of a hash-wasm keccak256 hasher that the fast paths use. */
+export interface KeccakHasher {
+  init(): unknown;
+  update(data: Uint8Array): unknown;
+  digest(outputType: "binary"): Uint8Array;
 }
 
-/** Creates a hash-wasm keccak256 (its own wasm instance, so concurrent users never interleave). */
-export async function createFastKeccak256(): Promise<FastKeccak256> {
-  const hasher = await createKeccak(256);
-  return {
-    hashInto(data, out, outOffset) {
-      hasher.init();
-      hasher.update(data);
-      out.set(hasher.digest("binary"), outOffset);
-    },
+/** A fresh hash-wasm keccak256 hasher (one wasm instance; not to be shared by interleaved users). */
+export async function createKeccakHasher(): Promise<KeccakHasher> {
+  return createKeccak(256);
+}
+
+/** Leaves [0, end) of a run (in the caller's local indices) carry `token`. */
+export interface TokenRun {
+  readonly token: string;
+  readonly end: number;
+}
+
+/**
+ * Fast path of `leafHash` for `amounts.length` leaves, written to `out` at `outBase + 32 * k`.
+ * @param accounts per leaf "0x" + 40 hex digits, as strings or as ASCII bytes, 42 per leaf (see
+ *   `CanonicalLeaves.accountsAscii`; bytes in a SharedArrayBuffer reach a worker thread without a copy).
+ * @param tokenRuns tokens in leaf order as runs (canonical order groups leaves by token).
+ * @dev Warning: inputs must already be validated (see canonical.ts): hex decoding does not check digits.
+ * Self-contained — it references nothing outside its body — because parallel-tree.ts ships its
+ * source text to a worker thread.
+ */
+export function hashLeafRange(
+  hasher: KeccakHasher,
+  accounts: readonly string[] | Uint8Array,
+  tokenRuns: readonly TokenRun[],
+  amounts: readonly bigint[],
+  out: Uint8Array,
+  outBase: number,
+): void {
+  const U64 = 0xffffffffffffffffn;
+  // abi.encode(address, address, uint256): 12 zero bytes + account, 12 zero bytes + token, amount.
+  const encoded = new Uint8Array(96);
+  const words = new DataView(encoded.buffer);
+  // Hex digit values by character code ("0"-"9", "a"-"f", "A"-"F"); a table beats per-digit branches.
+  const hex = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) hex[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 0;
+  const decodeAddress = (text: string, offset: number) => {
+    for (let b = 0; b < 20; b++) encoded[offset + b] = (hex[text.charCodeAt(2 + 2 * b)] << 4) | hex[text.charCodeAt(3 + 2 * b)];
   };
+  const ascii = accounts instanceof Uint8Array ? accounts : undefined;
+  const strings = accounts instanceof Uint8Array ? undefined : accounts;
+  let run = -1;
+  let runEnd = 0;
+  for (let k = 0; k < amounts.length; k++) {
+    if (k >= runEnd) {
+      while (tokenRuns[++run].end <= k);
+      runEnd = tokenRuns[run].end;
+      decodeAddress(tokenRuns[run].token, 44);
+    }
+    if (ascii !== undefined) {
+      const at = 42 * k + 2;
+      for (let b = 0; b < 20; b++) encoded[12 + b] = (hex[ascii[at + 2 * b]] << 4) | hex[ascii[at + 1 + 2 * b]];
+    } else {
+      decodeAddress(strings![k], 12);
+    }
+    const amount = amounts[k];
+    if (amount <= U64) {
+      words.setBigUint64(64, 0n);
+      words.setBigUint64(72, 0n);
+      words.setBigUint64(80, 0n);
+      words.setBigUint64(88, amount);
+    } else {
+      // Stop at the first zero limb: amounts below 2^128 cost two bigint operations, not eight.
+      let rest = amount;
+      for (let limb = 88; limb >= 64; limb -= 8) {
+        if (rest === 0n) {
+          words.setBigUint64(limb, 0n);
+          continue;
+        }
+        words.setBigUint64(limb, BigInt.asUintN(64, rest));
+        rest >>= 64n;
+      }
+    }
+    hasher.init();
+    hasher.update(encoded);
+    const inner = hasher.digest("binary");
+    hasher.init();
+    hasher.update(inner);
+    out.set(hasher.digest("binary"), outBase + 32 * k);
+  }
 }
 
-/** Hashes leaves from already-validated parts (see `canonical.ts`) into a flat buffer. */
+/** Hashes single leaves from already-validated parts with the fast path. */
 export interface FastLeafHasher {
   /**
    * Writes the leaf hash of (account, token, amount) at `out[outOffset..outOffset+32]`.
    * @dev Warning: inputs must already be validated: `account`/`token` as `0x` + 40 hex digits and
-   * `amount` in [0, 2^256-1]; hex decoding stops silently at a bad digit.
+   * `amount` in [0, 2^256-1]; hex decoding does not check digits.
    */
   hashLeafInto(account: string, token: string, amount: bigint, out: Uint8Array, outOffset: number): void;
 }
 
-/** Fast path of `leafHash`: the 96-byte word layout packed into one reused buffer. */
+/** `hashLeafRange` for one leaf at a time, reusing one hasher. */
 export async function createFastLeafHasher(): Promise<FastLeafHasher> {
-  const keccak = await createFastKeccak256();
-  // Word layout of abi.encode(address, address, uint256): 12 zero bytes + account, 12 zero bytes + token, amount.
-  const encoded = Buffer.alloc(96);
-  const inner = new Uint8Array(32);
+  const hasher = await createKeccakHasher();
   return {
     hashLeafInto(account, token, amount, out, outOffset) {
-      encoded.write(account.slice(2), 12, 20, "hex");
-      encoded.write(token.slice(2), 44, 20, "hex");
-      encoded.write(amount.toString(16).padStart(64, "0"), 64, 32, "hex");
-      keccak.hashInto(encoded, inner, 0);
-      keccak.hashInto(inner, out, outOffset);
+      hashLeafRange(hasher, [account], [{ token, end: 1 }], [amount], out, outOffset);
     },
   };
 }

@@ -13,7 +13,7 @@
  */
 import { bytesToHex, type Hex } from "viem";
 import { MerkleEmptyTreeError, MerkleLeafIndexOutOfRangeError } from "./errors";
-import { createFastKeccak256, type FastKeccak256 } from "./leaf";
+import { createKeccakHasher, type KeccakHasher } from "./leaf";
 
 const NODE = 32;
 
@@ -33,46 +33,77 @@ export interface FlatMerkleTree {
 /**
  * Builds the tree over `leafHashes` (N × 32 bytes, already in canonical order).
  * @param leafHashes flat leaf hashes; kept as layer 0 without copying.
- * @param keccak optional hasher to reuse across builds.
+ * @param hasher optional keccak256 hasher to reuse across builds.
  */
-export async function buildMerkleTree(leafHashes: Uint8Array, keccak?: FastKeccak256): Promise<FlatMerkleTree> {
-  return buildMerkleTreeSync(leafHashes, keccak ?? (await createFastKeccak256()));
+export async function buildMerkleTree(leafHashes: Uint8Array, hasher?: KeccakHasher): Promise<FlatMerkleTree> {
+  return buildMerkleTreeSync(leafHashes, hasher ?? (await createKeccakHasher()));
 }
 
 /** Synchronous form of `buildMerkleTree`, for callers that already hold a hasher. */
-export function buildMerkleTreeSync(leafHashes: Uint8Array, keccak: FastKeccak256): FlatMerkleTree {
-  if (leafHashes.length % NODE !== 0) throw new RangeError("leafHashes must be a multiple of 32 bytes");
-  const leafCount = leafHashes.length / NODE;
-  if (leafCount === 0) throw new MerkleEmptyTreeError();
-
-  const layers: Uint8Array[] = [leafHashes];
-  const pair = new Uint8Array(2 * NODE);
-  let nodes = leafHashes;
-  let count = leafCount;
-  while (count > 1) {
-    const parentCount = Math.ceil(count / 2);
-    const parents = new Uint8Array(parentCount * NODE);
-    const pairs = count >>> 1;
-    for (let p = 0; p < pairs; p++) {
-      const left = 2 * p * NODE;
-      const right = left + NODE;
-      if (compareNodes(nodes, left, right) <= 0) {
-        pair.set(nodes.subarray(left, left + 2 * NODE), 0);
-      } else {
-        pair.set(nodes.subarray(right, right + NODE), 0);
-        pair.set(nodes.subarray(left, left + NODE), NODE);
-      }
-      keccak.hashInto(pair, parents, p * NODE);
-    }
-    if (count % 2 === 1) parents.set(nodes.subarray((count - 1) * NODE, count * NODE), pairs * NODE);
-    layers.push(parents);
-    nodes = parents;
-    count = parentCount;
+export function buildMerkleTreeSync(leafHashes: Uint8Array, hasher: KeccakHasher): FlatMerkleTree {
+  const layers = allocateLayers(leafHashes);
+  for (let level = 1; level < layers.length; level++) {
+    const count = layers[level - 1].length / NODE;
+    hashLayerRange(hasher, layers[level - 1], count, layers[level], 0, Math.ceil(count / 2));
   }
   return createFlatMerkleTree(layers);
 }
 
-function createFlatMerkleTree(layers: Uint8Array[]): FlatMerkleTree {
+/**
+ * Layer 0 is `leafHashes`; the others are zeroed buffers of ceil(count / 2) nodes each, backed by
+ * SharedArrayBuffers when `shared` (so a worker thread can fill part of them).
+ */
+export function allocateLayers(leafHashes: Uint8Array, shared = false): Uint8Array[] {
+  if (leafHashes.length % NODE !== 0) throw new RangeError("leafHashes must be a multiple of 32 bytes");
+  let count = leafHashes.length / NODE;
+  if (count === 0) throw new MerkleEmptyTreeError();
+  const layers = [leafHashes];
+  while (count > 1) {
+    count = Math.ceil(count / 2);
+    layers.push(new Uint8Array(shared ? new SharedArrayBuffer(count * NODE) : new ArrayBuffer(count * NODE)));
+  }
+  return layers;
+}
+
+/**
+ * Computes parents [fromParent, toParent) of a layer of `count` nodes: parent p hashes the sorted
+ * pair (2p, 2p+1), or is node 2p unchanged when 2p is the odd last node (merkletreejs's promotion).
+ * Self-contained — it references nothing outside its body — because parallel-tree.ts ships its
+ * source text to a worker thread.
+ */
+export function hashLayerRange(
+  hasher: KeccakHasher,
+  nodes: Uint8Array,
+  count: number,
+  parents: Uint8Array,
+  fromParent: number,
+  toParent: number,
+): void {
+  const pair = new Uint8Array(64);
+  for (let p = fromParent; p < toParent; p++) {
+    const left = 64 * p;
+    if (2 * p + 1 >= count) {
+      parents.set(nodes.subarray(left, left + 32), 32 * p);
+      continue;
+    }
+    const right = left + 32;
+    let order = 0;
+    for (let k = 0; k < 32 && order === 0; k++) order = nodes[left + k] - nodes[right + k];
+    // Byte loops instead of subarray views: 500k pairs per 1M leaves, and views are allocations.
+    const lo = order <= 0 ? left : right;
+    const hi = order <= 0 ? right : left;
+    for (let k = 0; k < 32; k++) {
+      pair[k] = nodes[lo + k];
+      pair[32 + k] = nodes[hi + k];
+    }
+    hasher.init();
+    hasher.update(pair);
+    parents.set(hasher.digest("binary"), 32 * p);
+  }
+}
+
+/** Wraps filled layers (leaves first, root last) as a tree. */
+export function createFlatMerkleTree(layers: Uint8Array[]): FlatMerkleTree {
   const leafCount = layers[0].length / NODE;
   const rootBytes = layers[layers.length - 1].subarray(0, NODE);
   const checkIndex = (index: number) => {
@@ -103,13 +134,4 @@ function createFlatMerkleTree(layers: Uint8Array[]): FlatMerkleTree {
       return proof;
     },
   };
-}
-
-// Byte comparison of two 32-byte nodes of one buffer (Buffer.compare needs Buffers, and views cost allocations).
-function compareNodes(buf: Uint8Array, a: number, b: number): number {
-  for (let k = 0; k < NODE; k++) {
-    const d = buf[a + k] - buf[b + k];
-    if (d !== 0) return d;
-  }
-  return 0;
 }

@@ -10,13 +10,13 @@
  */
 import type { Address, Hex } from "viem";
 import type { AccountAllocation, CumulativeAllocation, LicenseModelKind, LicenseState, SettlementInput, SettlementResult, TokenTotal } from "./types";
-import { prepareEpoch } from "./validate";
+import { prepareEpoch, type PreparedDataset } from "./validate";
 import { ingestFacts } from "./ingest";
 import { recognizeLicense } from "./recognize";
 import { recipientParts, splitPool } from "./pools";
 import { ReportBuilder } from "./report";
 import { compareHex } from "./normalize";
-import { invariant } from "./errors";
+import { invalidInput, invariant } from "./errors";
 
 /**
  * The intermediate amounts of both split stages, for audits and tests. Holds per-license figures:
@@ -35,8 +35,9 @@ export interface AllocateOptions {
 }
 
 /** Every account that may appear in the output, ascending, with its index. */
-function indexAccounts(input: SettlementInput, recipients: Iterable<Address>): { accounts: Address[]; accountIndex: Map<Address, number> } {
-  const set = new Set<Address>(recipients);
+function indexAccounts(input: SettlementInput, datasets: readonly PreparedDataset[]): { accounts: Address[]; accountIndex: Map<Address, number> } {
+  const set = new Set<Address>();
+  for (const d of datasets) for (const r of d.recipients) set.add(r.account);
   set.add(input.platformFee.treasury);
   for (const c of input.previous?.cumulative ?? []) set.add(c.account);
   const accounts = [...set].sort(compareHex);
@@ -67,7 +68,7 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
   for (const pl of licenses) {
     const rec = recognizeLicense(pl, input.window);
     for (let i = 0; i < pl.bundle.length; i++) {
-      if (rec.perDataset[i] !== 0n) gross[pl.bundle[i].datasetIndex * nTokens + pl.tokenIndex] += rec.perDataset[i];
+      if (rec.perDataset[i] !== 0n) gross[pl.bundleDatasets[i] * nTokens + pl.tokenIndex] += rec.perDataset[i];
     }
     recognizedPerToken[pl.tokenIndex] += rec.total;
     report.addLicense(pl.tokenIndex, pl.license.model.kind, pl.newDeposits, rec.total, rec.owedTotal, rec.state);
@@ -77,7 +78,9 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
       token: pl.license.token,
       kind: pl.license.model.kind,
       total: rec.total,
-      perDataset: pl.bundle.map((b, i) => ({ datasetId: b.datasetId, weight: b.weight, amount: rec.perDataset[i] })),
+      perDataset: pl.bundle
+        .map((b, i) => ({ datasetId: b.datasetId, weight: BigInt(b.weight), amount: rec.perDataset[i] }))
+        .sort((a, b) => compareHex(a.datasetId, b.datasetId)),
     });
   }
   for (const s of epoch.carriedStates) {
@@ -87,10 +90,7 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
   }
 
   // Stage 2: pools → treasury + contributors, accumulated per (token, account).
-  const recipientAccounts = function* () {
-    for (const d of datasets) for (const r of d.recipients) yield r.account;
-  };
-  const { accounts, accountIndex } = indexAccounts(input, recipientAccounts());
+  const { accounts, accountIndex } = indexAccounts(input, datasets);
   const nAccounts = accounts.length;
   const amounts = tokens.map(() => new Array<bigint>(nAccounts).fill(0n));
   const feeBps = BigInt(input.platformFee.bps);
@@ -119,14 +119,19 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
   }
 
   // Stage 3: merge with the previous cumulative; keep every previous (account, token).
-  const previousCum = tokens.map(() => new Map<number, bigint>());
-  for (const c of input.previous?.cumulative ?? []) previousCum[tokenIndex.get(c.token)!].set(accountIndex.get(c.account)!, c.amount);
+  const previousCum = tokens.map(() => new Array<bigint | undefined>(nAccounts).fill(undefined));
+  for (const c of input.previous?.cumulative ?? []) {
+    const row = previousCum[tokenIndex.get(c.token)!];
+    const a = accountIndex.get(c.account)!;
+    if (row[a] !== undefined) throw invalidInput(`previous cumulative lists (${c.account}, ${c.token}) twice`);
+    row[a] = c.amount;
+  }
   const allocations: AccountAllocation[] = [];
   const totals: TokenTotal[] = tokens.map((token) => ({ token, amount: 0n, cumulative: 0n }));
   for (let a = 0; a < nAccounts; a++) {
     for (let t = 0; t < nTokens; t++) {
       const amount = amounts[t][a];
-      const before = previousCum[t].get(a);
+      const before = previousCum[t][a];
       if (amount === 0n && before === undefined) continue;
       const cumulative = (before ?? 0n) + amount;
       allocations.push({ account: accounts[a], token: tokens[t], amount, cumulative });

@@ -50,7 +50,7 @@ export class ReportBuilder {
     this.byToken[tokenIndex].platformFee += fee;
   }
 
-  build(input: SettlementInput, accounts: number, rejected: RejectionSummary): SettlementReport {
+  build(input: SettlementInput, leaves: number, rejected: RejectionSummary): SettlementReport {
     return {
       epoch: input.window.epoch,
       counts: {
@@ -59,7 +59,7 @@ export class ReportBuilder {
         deposits: input.deposits.length,
         usage: input.usage.length,
         revenue: input.revenue.length,
-        accounts,
+        leaves,
       },
       tokens: this.byToken,
       rejected,

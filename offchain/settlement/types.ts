@@ -15,6 +15,7 @@
 import { z } from "zod";
 import type { Address, Hex } from "viem";
 import { normalizeAddress, normalizeBytes32 } from "./normalize";
+import { fastList, quickContributor, quickCumulative, quickLicenseDataset, quickUsage } from "./fastList";
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -40,11 +41,16 @@ export const Bytes32Schema = z.string().transform((value, ctx): Hex => {
   }
 });
 
-/** Token base units: a non-negative bigint, or its decimal string as stored in the database. */
-export const AmountSchema = z.union([
-  z.bigint().nonnegative(),
-  z.string().regex(/^(0|[1-9][0-9]*)$/, "amount must be a non-negative decimal integer string").transform((s) => BigInt(s)),
-]);
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * Token base units: a non-negative bigint, or its decimal string as stored in the database.
+ * One custom check rather than a union: a union's failing branch builds an issue per row, which
+ * made parsing a million usage rows several times slower.
+ */
+export const AmountSchema = z
+  .custom<bigint | string>((v) => (typeof v === "bigint" ? v >= 0n : typeof v === "string" && DECIMAL.test(v)), "amount must be a non-negative bigint or decimal integer string")
+  .transform((v): bigint => (typeof v === "bigint" ? v : BigInt(v)));
 
 /** A strictly positive amount (fees, rates). */
 export const PositiveAmountSchema = AmountSchema.refine((v) => v > 0n, "amount must be > 0");
@@ -69,7 +75,7 @@ export type Contributor = z.output<typeof ContributorSchema>;
 
 export const DatasetSchema = z.object({
   id: Bytes32Schema,
-  contributors: z.array(ContributorSchema).min(1),
+  contributors: fastList(ContributorSchema, quickContributor).refine((c) => c.length >= 1, "a dataset needs at least one contributor"),
 });
 export type Dataset = z.output<typeof DatasetSchema>;
 
@@ -160,7 +166,7 @@ export const LicenseSchema = z.object({
   /** The ERC-20 the license is paid in; deposits in another token are rejected. */
   token: AddressSchema,
   /** One dataset (length 1) or a bundle. */
-  datasets: z.array(LicenseDatasetSchema).min(1),
+  datasets: fastList(LicenseDatasetSchema, quickLicenseDataset).refine((d) => d.length >= 1, "a license covers at least one dataset"),
   model: LicenseModelSchema,
   exclusivity: z.array(ExclusivitySchema).default([]),
 });
@@ -178,7 +184,11 @@ export const ConfirmedDepositSchema = z.object({
 });
 export type ConfirmedDeposit = z.output<typeof ConfirmedDepositSchema>;
 
-/** Units used under a per-use license on one dataset in one epoch; (licenseId, datasetId, epoch) is unique. */
+/**
+ * Units used under a per-use license on one dataset in one epoch; (licenseId, datasetId, epoch) is
+ * unique (a duplicate is refused: summing it would charge twice). Rows for another epoch than the
+ * one being settled, another model, or a dataset the license does not cover are set aside and counted.
+ */
 export const UsageAggregateSchema = z.object({
   licenseId: Bytes32Schema,
   datasetId: Bytes32Schema,
@@ -187,7 +197,10 @@ export const UsageAggregateSchema = z.object({
 });
 export type UsageAggregate = z.output<typeof UsageAggregateSchema>;
 
-/** Downstream revenue reported for a revenue-share license, in the license token's base units. */
+/**
+ * Downstream revenue reported for a revenue-share license, in the license token's base units.
+ * Several reports of the same epoch are summed before the bps are applied (one rounding per epoch).
+ */
 export const RevenueReportSchema = z.object({
   licenseId: Bytes32Schema,
   epoch: z.number().int().nonnegative(),
@@ -247,7 +260,7 @@ export const SettlementStateSchema = z.object({
   /** Its window end; the next epoch must start here. */
   epochEnd: UnixSecondsSchema,
   /** Every (account, token) ever allocated, ascending (account, token). */
-  cumulative: z.array(CumulativeAllocationSchema),
+  cumulative: fastList(CumulativeAllocationSchema, quickCumulative),
   /** Every license ever seen, ascending id. */
   licenses: z.array(LicenseStateSchema),
 });
@@ -263,7 +276,7 @@ export const SettlementInputSchema = z.object({
   datasets: z.array(DatasetSchema),
   licenses: z.array(LicenseSchema),
   deposits: z.array(ConfirmedDepositSchema).default([]),
-  usage: z.array(UsageAggregateSchema).default([]),
+  usage: fastList(UsageAggregateSchema, quickUsage).default([]),
   revenue: z.array(RevenueReportSchema).default([]),
   /** `null` for the first epoch. */
   previous: SettlementStateSchema.nullable(),
@@ -273,75 +286,5 @@ export type SettlementInputRaw = z.input<typeof SettlementInputSchema>;
 /** What the engine consumes. */
 export type SettlementInput = z.output<typeof SettlementInputSchema>;
 
-/** One leaf-to-be: this epoch's amount and the new cumulative for (account, token). */
-export interface AccountAllocation {
-  account: Address;
-  token: Address;
-  /** Allocated in this epoch (0 for accounts carried unchanged). */
-  amount: bigint;
-  /** previous cumulative + amount; never decreases. */
-  cumulative: bigint;
-}
-
-export interface TokenTotal {
-  token: Address;
-  /** Σ this epoch's amounts = Σ recognized this epoch for the token, exactly. */
-  amount: bigint;
-  /** Σ cumulative of all accounts for the token. */
-  cumulative: bigint;
-}
-
-/** Aggregate figures of one token; counts and sums only (no license, buyer or usage identifiers). */
-export interface TokenReport {
-  token: Address;
-  /** Recognized this epoch, per model and in total (platform fee included). */
-  recognized: Record<LicenseModelKind, bigint> & { total: bigint };
-  /** Number of licenses that recognized a non-zero amount this epoch. */
-  licensesRecognized: number;
-  /** Part of `recognized.total` paid to the treasury. */
-  platformFee: bigint;
-  /** Deposits confirmed this epoch and accepted. */
-  deposited: bigint;
-  /** Owed (per-use, revenue share) not covered by deposits, carried to the next epoch; new total. */
-  carriedForward: { licenses: number; amount: bigint };
-  /** Confirmed deposits not (yet) recognized: partial one-time fees, unused escrow, excess. */
-  escrowBalance: bigint;
-}
-
-/** Reasons an input row is set aside (counted, never silently dropped). */
-export type RejectionReason =
-  | "depositUnknownLicense"
-  | "depositTokenMismatch"
-  | "usageUnknownLicense"
-  | "usageNotPerUse"
-  | "usageDatasetNotLicensed"
-  | "usageWrongEpoch"
-  | "revenueUnknownLicense"
-  | "revenueNotRevenueShare"
-  | "revenueWrongEpoch";
-
-/** Count and sum (token base units for deposits and revenue, units for usage) per reason. */
-export type RejectionSummary = Record<RejectionReason, { count: number; sum: bigint }>;
-
-export interface SettlementReport {
-  epoch: number;
-  counts: { datasets: number; licenses: number; deposits: number; usage: number; revenue: number; accounts: number };
-  /** Ascending token. */
-  tokens: TokenReport[];
-  rejected: RejectionSummary;
-}
-
-/**
- * Output order (canonical, independent of input order):
- * - `allocations`: ascending (account, token), lowercase hex string order (= numeric order);
- * - `totals`, `report.tokens`: ascending token;
- * - `state.licenses`: ascending license id; each `owed` ascending dataset id;
- * - `state.cumulative`: same order as `allocations`.
- */
-export interface SettlementResult {
-  window: EpochWindow;
-  allocations: AccountAllocation[];
-  totals: TokenTotal[];
-  state: SettlementState;
-  report: SettlementReport;
-}
+// Output types live in result.ts; re-exported so `types.ts` stays the one import for the contract.
+export * from "./result";

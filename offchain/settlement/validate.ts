@@ -5,10 +5,11 @@
  * sets them aside and counts them.
  */
 import type { Address, Hex } from "viem";
-import type { CumulativeAllocation, License, LicenseState, SettlementInput } from "./types";
+import type { CumulativeAllocation, License, LicenseDataset, LicenseState, SettlementInput } from "./types";
 import { invalidInput, SettlementError } from "./errors";
 import { compareHex, isCanonicalAddress, isCanonicalBytes32 } from "./normalize";
 import { assertNoExclusivityOverlap } from "./exclusivity";
+import { BundleStamp } from "./stamp";
 
 export interface PreparedDataset {
   id: Hex;
@@ -16,25 +17,19 @@ export interface PreparedDataset {
   recipients: { account: Address; bps: bigint }[];
 }
 
-export interface BundleEntry {
-  datasetIndex: number;
-  datasetId: Hex;
-  weight: bigint;
-}
-
 export interface PreparedLicense {
   license: License;
   tokenIndex: number;
-  /** Ascending dataset id. */
-  bundle: BundleEntry[];
-  /** Dataset index → position in `bundle`. */
-  bundlePosition: Map<number, number>;
+  /** The licensed datasets in input order (order never matters: ties break by dataset id). */
+  bundle: readonly LicenseDataset[];
+  /** Dataset index (into `PreparedEpoch.datasets`) per bundle position. */
+  bundleDatasets: Int32Array;
   previous: LicenseState | undefined;
   /** Filled by ingest.ts. */
   newDeposits: bigint;
   depositCount: number;
-  usage: { datasetIndex: number; units: bigint }[];
-  usageSeen: Set<number>;
+  /** Per-use: rate · units per bundle position, filled by ingest.ts (null until the first row). */
+  usageDue: bigint[] | null;
   revenue: bigint;
 }
 
@@ -53,8 +48,16 @@ export interface PreparedEpoch {
   carriedStates: LicenseState[];
 }
 
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
 function requireAddress(value: string, what: string): void {
   if (!isCanonicalAddress(value)) throw invalidInput(`${what} is not a canonical lowercase address (parse with SettlementInputSchema): ${value}`);
+}
+
+/** A recipient must be able to claim: the zero address cannot. */
+function requireRecipient(value: string, what: string): void {
+  requireAddress(value, what);
+  if (value === ZERO_ADDRESS) throw invalidInput(`${what} is the zero address`);
 }
 
 function requireBytes32(value: string, what: string): void {
@@ -71,7 +74,7 @@ function prepareDatasets(input: SettlementInput): { datasets: PreparedDataset[];
     const merged = new Map<Address, bigint>();
     let sum = 0;
     for (const c of d.contributors) {
-      requireAddress(c.account, `contributor of dataset ${d.id}`);
+      requireRecipient(c.account, `contributor of dataset ${d.id}`);
       if (!Number.isInteger(c.bps) || c.bps <= 0) throw invalidInput(`dataset ${d.id}: contributor bps must be a positive integer`);
       sum += c.bps;
       merged.set(c.account, (merged.get(c.account) ?? 0n) + BigInt(c.bps));
@@ -105,39 +108,39 @@ function checkModel(license: License): void {
   }
 }
 
-function prepareBundle(license: License, datasetIndex: Map<Hex, number>): { bundle: BundleEntry[]; bundlePosition: Map<number, number> } {
-  const bundle: BundleEntry[] = [];
-  for (const entry of license.datasets) {
-    requireBytes32(entry.datasetId, `dataset of license ${license.id}`);
+/** Resolve a license's bundle to dataset indices; refuse unknown or repeated datasets and exclusivity or owed outside it. */
+function prepareBundle(license: License, datasetIndex: Map<Hex, number>, stamp: BundleStamp, state: LicenseState | undefined): Int32Array {
+  const bundleDatasets = new Int32Array(license.datasets.length);
+  for (let i = 0; i < license.datasets.length; i++) {
+    const entry = license.datasets[i];
+    // Found in the index ⇒ canonical (the index holds validated ids only), so no regex per entry.
     const index = datasetIndex.get(entry.datasetId);
-    if (index === undefined) throw invalidInput(`license ${license.id} references unknown dataset ${entry.datasetId}`);
+    if (index === undefined) throw invalidInput(`license ${license.id} references unknown (or non-canonical) dataset ${entry.datasetId}`);
     if (!Number.isSafeInteger(entry.weight) || entry.weight <= 0) throw invalidInput(`license ${license.id}: bundle weights must be positive integers`);
-    bundle.push({ datasetIndex: index, datasetId: entry.datasetId, weight: BigInt(entry.weight) });
+    bundleDatasets[i] = index;
   }
-  bundle.sort((a, b) => a.datasetIndex - b.datasetIndex); // dataset indices follow ascending id
-  const bundlePosition = new Map<number, number>();
-  bundle.forEach((b, i) => {
-    if (bundlePosition.has(b.datasetIndex)) throw invalidInput(`license ${license.id} lists dataset ${b.datasetId} twice`);
-    bundlePosition.set(b.datasetIndex, i);
-  });
+  const repeated = stamp.load(bundleDatasets);
+  if (repeated >= 0) throw invalidInput(`license ${license.id} lists dataset ${license.datasets[repeated].datasetId} twice`);
   for (const w of license.exclusivity) {
     requireBytes32(w.datasetId, `exclusivity dataset of license ${license.id}`);
-    const index = datasetIndex.get(w.datasetId);
-    if (index === undefined || !bundlePosition.has(index)) throw invalidInput(`license ${license.id}: exclusivity on dataset ${w.datasetId} it does not license`);
+    if (stamp.positionOf(datasetIndex.get(w.datasetId)) < 0) throw invalidInput(`license ${license.id}: exclusivity on dataset ${w.datasetId} it does not license`);
     if (!(w.start < w.end)) throw invalidInput(`license ${license.id}: exclusivity window must have start < end`);
   }
-  return { bundle, bundlePosition };
+  for (const o of state?.owed ?? []) {
+    if (stamp.positionOf(datasetIndex.get(o.datasetId)) < 0) {
+      throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${license.id}: owed on dataset ${o.datasetId} it no longer licenses`);
+    }
+    if (o.amount < 0n) throw invalidInput(`license ${license.id}: owed must be non-negative`);
+  }
+  return bundleDatasets;
 }
 
+/** Form only; duplicates are caught where the driver indexes them (allocate.ts, stage 3). */
 function checkCumulative(cumulative: readonly CumulativeAllocation[]): void {
-  const seen = new Set<string>();
   for (const c of cumulative) {
     requireAddress(c.account, "previous cumulative account");
     requireAddress(c.token, "previous cumulative token");
     if (c.amount < 0n) throw invalidInput("previous cumulative amounts must be non-negative");
-    const key = c.account + c.token;
-    if (seen.has(key)) throw invalidInput(`previous cumulative lists (${c.account}, ${c.token}) twice`);
-    seen.add(key);
   }
 }
 
@@ -146,7 +149,7 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
   const { window, platformFee, previous } = input;
   if (!(window.start < window.end)) throw invalidInput("epoch window must have start < end");
   if (!Number.isInteger(platformFee.bps) || platformFee.bps < 0 || platformFee.bps > 10_000) throw invalidInput("platform fee bps must be in 0..10000");
-  requireAddress(platformFee.treasury, "treasury");
+  requireRecipient(platformFee.treasury, "treasury");
   if (previous !== null && (previous.epoch + 1 !== window.epoch || previous.epochEnd !== window.start)) {
     throw new SettlementError(
       "SETTLEMENT_STATE_MISMATCH",
@@ -166,9 +169,6 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
     tokenSet.add(license.token);
     checkModel(license);
   }
-  const bundles = sortedLicenses.map((l) => prepareBundle(l, datasetIndex));
-  assertNoExclusivityOverlap(sortedLicenses);
-
   const statesById = new Map<Hex, LicenseState>();
   const carriedStates: LicenseState[] = [];
   if (previous !== null) {
@@ -190,28 +190,23 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
       }
       const license = sortedLicenses[index];
       if (license.token !== s.token) throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: token changed from ${s.token} to ${license.token}`);
-      for (const o of s.owed) {
-        const d = datasetIndex.get(o.datasetId);
-        if (d === undefined || !bundles[index].bundlePosition.has(d)) {
-          throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: owed on dataset ${o.datasetId} it no longer licenses`);
-        }
-        if (o.amount < 0n) throw invalidInput(`license ${s.licenseId}: owed must be non-negative`);
-      }
     }
   }
+  const stamp = new BundleStamp(datasets.length);
+  const bundles = sortedLicenses.map((l) => prepareBundle(l, datasetIndex, stamp, statesById.get(l.id)));
+  assertNoExclusivityOverlap(sortedLicenses);
 
   const tokens = [...tokenSet].sort(compareHex);
   const tokenIndex = new Map(tokens.map((t, i) => [t, i] as const));
   const licenses: PreparedLicense[] = sortedLicenses.map((license, i) => ({
     license,
     tokenIndex: tokenIndex.get(license.token)!,
-    bundle: bundles[i].bundle,
-    bundlePosition: bundles[i].bundlePosition,
+    bundle: license.datasets,
+    bundleDatasets: bundles[i],
     previous: statesById.get(license.id),
     newDeposits: 0n,
     depositCount: 0,
-    usage: [],
-    usageSeen: new Set<number>(),
+    usageDue: null,
     revenue: 0n,
   }));
   carriedStates.sort((a, b) => compareHex(a.licenseId, b.licenseId));

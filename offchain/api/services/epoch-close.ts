@@ -48,22 +48,21 @@ function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][n
 /** Reads everything the engine needs for epoch `epoch` over [start, end). */
 export async function settlementInput(tx: Tx, deps: Deps, epoch: number, start: Date, end: Date): Promise<{ raw: SettlementInputRaw; depositIds: string[] }> {
   const { config } = deps.common;
-  const [licenses, datasets, deposits, usage, revenue, previous] = await Promise.all([
-    loadLicenses(tx),
-    tx.dataset.findMany({ include: { shares: true }, orderBy: { id: "asc" } }),
-    tx.deposit.findMany({ where: { state: "confirmed", settledEpoch: null } }),
-    tx.$queryRaw<{ license_id: string; dataset_id: string; units: string }[]>`
+  // Sequential on purpose: inside a transaction every query shares one connection (pg 9 forbids overlapping ones).
+  const licenses = await loadLicenses(tx);
+  const datasets = await tx.dataset.findMany({ include: { shares: true }, orderBy: { id: "asc" } });
+  const deposits = await tx.deposit.findMany({ where: { state: "confirmed", settledEpoch: null } });
+  const usage = await tx.$queryRaw<{ license_id: string; dataset_id: string; units: string }[]>`
       SELECT u.license_id, u.dataset_id, sum(u.units)::text AS units FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
       WHERE l.model = 'per_use' AND u.occurred_at >= ${start} AND u.occurred_at < ${end}
-      GROUP BY u.license_id, u.dataset_id`,
-    tx.$queryRaw<{ license_id: string; revenue: string }[]>`
+      GROUP BY u.license_id, u.dataset_id`;
+  const revenue = await tx.$queryRaw<{ license_id: string; revenue: string }[]>`
       SELECT u.license_id, sum(u.units)::text AS revenue FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
       WHERE l.model = 'revenue_share' AND u.occurred_at >= ${start} AND u.occurred_at < ${end}
-      GROUP BY u.license_id`,
-    tx.epoch.findUnique({ where: { id: epoch - 1 }, select: { state: true } }),
-  ]);
+      GROUP BY u.license_id`;
+  const previous = await tx.epoch.findUnique({ where: { id: epoch - 1 }, select: { state: true } });
   const raw: SettlementInputRaw = {
     window: { epoch, start: secs(start), end: secs(end) },
     platformFee: { bps: config.platformFeeBps, treasury: config.treasuryAddress },

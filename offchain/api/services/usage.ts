@@ -75,9 +75,8 @@ export async function ingestUsage({ prisma, common }: Deps, buyerId: string, inp
     if (at > now + FUTURE_SKEW_MS) return fail("in-future", "occurredAt", "more than 5 minutes in the future");
   });
   if (errors.length) {
-    throw unprocessable(`${errors.length} of ${events.length} events rejected; nothing was stored`, errors, {
-      rejected: errors.map(({ index, code, message }) => ({ index, code, message })),
-    });
+    // One entry per failing event: its index in the batch, a stable code, the field path and a message.
+    throw unprocessable(`${errors.length} of ${events.length} events rejected; nothing was stored`, errors);
   }
   const inserted = await prisma.$executeRaw`
     INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at)

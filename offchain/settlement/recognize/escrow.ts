@@ -15,33 +15,46 @@ export interface EscrowDraw {
   used: bigint;
 }
 
-function payGroup(available: bigint, amounts: readonly bigint[], keys: readonly string[]): { paid: bigint[]; total: bigint } {
+function sum(amounts: readonly bigint[]): bigint {
   let total = 0n;
   for (const a of amounts) total += a;
-  if (total <= available) return { paid: [...amounts], total };
-  if (available === 0n) return { paid: amounts.map(() => 0n), total: 0n };
-  // Each share ≤ its amount: the exact share available·aᵢ/Σa is < aᵢ, and aᵢ is an integer.
-  const paid = largestRemainder(
+  return total;
+}
+
+/** Pay `amounts` from `available`, pro rata when short. Each share ≤ its amount: available·aᵢ/Σa < aᵢ. */
+function payGroup(available: bigint, amounts: readonly bigint[], total: bigint, keys: () => readonly string[]): bigint[] {
+  if (total <= available) return amounts.slice();
+  if (available === 0n) return amounts.map(() => 0n);
+  const k = keys();
+  return largestRemainder(
     available,
-    amounts.map((weight, i) => ({ key: keys[i], weight })),
+    amounts.map((weight, i) => ({ key: k[i], weight })),
   );
-  return { paid, total: available };
 }
 
 /**
  * @param available  escrow balance (deposits to date − recognized before)
- * @param owedBefore owed per bundle position from earlier epochs
+ * @param owedBefore owed per bundle position from earlier epochs, or null for none
  * @param due        newly due per bundle position this epoch
- * @param keys       dataset id per bundle position (tie-break)
+ * @param keys       dataset id per bundle position (tie-break), built only when a group falls short
  */
-export function drawFromEscrow(available: bigint, owedBefore: readonly bigint[], due: readonly bigint[], keys: readonly string[]): EscrowDraw {
-  const first = payGroup(available, owedBefore, keys);
-  const second = payGroup(available - first.total, due, keys);
+export function drawFromEscrow(available: bigint, owedBefore: readonly bigint[] | null, due: readonly bigint[], keys: () => readonly string[]): EscrowDraw {
+  const dueTotal = sum(due);
+  if (owedBefore === null && dueTotal <= available) {
+    // Common case: nothing carried, deposits suffice: pay the due as is.
+    return { paid: due as bigint[], owed: new Array<bigint>(due.length).fill(0n), used: dueTotal };
+  }
+  const owed0 = owedBefore ?? new Array<bigint>(due.length).fill(0n);
+  const owedTotal = sum(owed0);
+  const first = payGroup(available, owed0, owedTotal, keys);
+  const firstTotal = owedTotal <= available ? owedTotal : available;
+  const rest = available - firstTotal;
+  const second = payGroup(rest, due, dueTotal, keys);
   const paid = new Array<bigint>(due.length);
   const owed = new Array<bigint>(due.length);
   for (let i = 0; i < due.length; i++) {
-    paid[i] = first.paid[i] + second.paid[i];
-    owed[i] = owedBefore[i] - first.paid[i] + (due[i] - second.paid[i]);
+    paid[i] = first[i] + second[i];
+    owed[i] = owed0[i] - first[i] + (due[i] - second[i]);
   }
-  return { paid, owed, used: first.total + second.total };
+  return { paid, owed, used: firstTotal + (dueTotal <= rest ? dueTotal : rest) };
 }

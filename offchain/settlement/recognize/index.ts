@@ -6,16 +6,17 @@
  * - per-use: rate · units per dataset, drawn from escrow.
  * Every amount recognized is covered by confirmed deposits: recognized-to-date ≤ deposited-to-date.
  */
-import type { EpochWindow, LicenseState, Owed } from "../types";
-import type { BundleEntry, PreparedLicense } from "../validate";
+import type { EpochWindow, LicenseDataset, LicenseState, Owed } from "../types";
+import type { PreparedLicense } from "../validate";
 import { largestRemainder } from "../split";
 import { invariant } from "../errors";
+import { compareHex } from "../normalize";
 import { recognizeOneTime } from "./oneTime";
 import { recognizeSubscription } from "./subscription";
 import { drawFromEscrow } from "./escrow";
 
 export interface LicenseRecognition {
-  /** Recognized this epoch per bundle position (aligned with `PreparedLicense.bundle`). */
+  /** Recognized this epoch per bundle position (aligned with `PreparedLicense.bundle`, input order). */
   perDataset: bigint[];
   total: bigint;
   /** Owed carried forward after this epoch (Σ of `state.owed`). */
@@ -24,28 +25,26 @@ export interface LicenseRecognition {
 }
 
 /** Split a license-level amount over its bundle by weight. */
-export function splitByBundle(amount: bigint, bundle: readonly BundleEntry[]): bigint[] {
+export function splitByBundle(amount: bigint, bundle: readonly LicenseDataset[]): bigint[] {
   if (bundle.length === 1) return [amount];
   if (amount === 0n) return bundle.map(() => 0n);
-  return largestRemainder(amount, bundle.map((b) => ({ key: b.datasetId, weight: b.weight })));
+  return largestRemainder(amount, bundle.map((b) => ({ key: b.datasetId, weight: BigInt(b.weight) })));
 }
 
-function owedBefore(pl: PreparedLicense): bigint[] {
-  const owed = pl.bundle.map(() => 0n);
-  for (const o of pl.previous?.owed ?? []) {
-    // validate.ts guarantees the dataset is in the bundle.
-    owed[pl.bundle.findIndex((b) => b.datasetId === o.datasetId)] += o.amount;
-  }
+/** Owed from earlier epochs per bundle position, or null when nothing is owed (the common case). */
+function owedBefore(pl: PreparedLicense): bigint[] | null {
+  const list = pl.previous?.owed ?? [];
+  if (list.length === 0) return null;
+  const owed = new Array<bigint>(pl.bundle.length).fill(0n);
+  // validate.ts guarantees each dataset is in the bundle.
+  const position = new Map(pl.bundle.map((b, i) => [b.datasetId, i] as const)); // rare path: only licenses in arrears
+  for (const o of list) owed[position.get(o.datasetId)!] += o.amount;
   return owed;
 }
 
 function dueThisEpoch(pl: PreparedLicense): bigint[] {
   const m = pl.license.model;
-  if (m.kind === "perUse") {
-    const due = pl.bundle.map(() => 0n);
-    for (const u of pl.usage) due[pl.bundlePosition.get(u.datasetIndex)!] = m.ratePerUnit * u.units;
-    return due;
-  }
+  if (m.kind === "perUse") return pl.usageDue ?? new Array<bigint>(pl.bundle.length).fill(0n);
   if (m.kind === "revenueShare") return splitByBundle((pl.revenue * BigInt(m.bps)) / 10_000n, pl.bundle);
   return pl.bundle.map(() => 0n);
 }
@@ -63,13 +62,7 @@ export function recognizeLicense(pl: PreparedLicense, window: EpochWindow): Lice
     const amount = m.kind === "oneTime" ? recognizeOneTime(m, deposited, recognizedBefore) : recognizeSubscription(m, deposited, recognizedBefore, window.end);
     perDataset = splitByBundle(amount, pl.bundle);
   } else {
-    const hasOwed = (pl.previous?.owed.length ?? 0) > 0;
-    const draw = drawFromEscrow(
-      deposited - recognizedBefore,
-      hasOwed ? owedBefore(pl) : pl.bundle.map(() => 0n),
-      dueThisEpoch(pl),
-      pl.bundle.map((b) => b.datasetId),
-    );
+    const draw = drawFromEscrow(deposited - recognizedBefore, owedBefore(pl), dueThisEpoch(pl), () => pl.bundle.map((b) => b.datasetId));
     perDataset = draw.paid;
     owed = draw.owed;
     for (const o of owed) owedTotal += o;
@@ -82,6 +75,7 @@ export function recognizeLicense(pl: PreparedLicense, window: EpochWindow): Lice
 
   const owedList: Owed[] = [];
   for (let i = 0; i < owed.length; i++) if (owed[i] > 0n) owedList.push({ datasetId: pl.bundle[i].datasetId, amount: owed[i] });
+  owedList.sort((a, b) => compareHex(a.datasetId, b.datasetId));
   return {
     perDataset,
     total,

@@ -8,6 +8,7 @@
  * late (deposit confirmed after it began) is caught up in the epoch of the deposit.
  */
 import type { LicenseModel } from "../types";
+import { SettlementError } from "../errors";
 
 type Subscription = Extract<LicenseModel, { kind: "subscription" }>;
 
@@ -31,6 +32,9 @@ export function subscriptionRecognizedToDate(model: Subscription, depositedToDat
 /** Amount recognized in the epoch ending at `epochEnd`. */
 export function recognizeSubscription(model: Subscription, depositedToDate: bigint, recognizedBefore: bigint, epochEnd: number): bigint {
   const toDate = subscriptionRecognizedToDate(model, depositedToDate, epochEnd);
-  // Previous state may have recognized up to an earlier end only; never negative by monotonicity.
-  return toDate > recognizedBefore ? toDate - recognizedBefore : 0n;
+  // Monotone in time and deposits, so this only happens if the terms were edited after recognition.
+  if (toDate < recognizedBefore) {
+    throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `subscription terms give ${toDate} to date, less than ${recognizedBefore} already recognized`);
+  }
+  return toDate - recognizedBefore;
 }

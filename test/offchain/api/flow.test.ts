@@ -59,7 +59,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
       ev(s.licenses.perUse, s.datasets.d1, "x", "5", at(-MIN), "u-6"), // before the license starts
     ]);
     expect(bad.status).to.equal(422);
-    expect(bad.body.rejected.map((r: { index: number; code: string }) => [r.index, r.code])).to.deep.equal([
+    expect(bad.body.errors.map((r: { index: number; code: string }) => [r.index, r.code])).to.deep.equal([
       [1, "unknown-dataset"],
       [2, "license-inactive"],
     ]);
@@ -69,7 +69,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   it("a buyer cannot report usage on another buyer's license (422 unknown-license, nothing stored)", async () => {
     const res = await usage([ev(s.licenses.perUse, s.datasets.d1, "clip-9", "1", at(HOUR), "x-1")], s.otherApiKey);
     expect(res.status).to.equal(422);
-    expect(res.body.rejected[0].code).to.equal("unknown-license");
+    expect(res.body.errors[0].code).to.equal("unknown-license");
     expect(await t.db.prisma.usageEvent.count()).to.equal(5);
   });
 
@@ -78,7 +78,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     await request(t.app).post(`/v1/consents/${s.consentId}/revoke`).set(bearer(s.tokens.creatorA)).send({ revokedAt }).expect(200);
     const after = await usage([ev(s.licenses.oneTime, s.datasets.d1, "clip-7", "1", at(71 * MIN), "c-1")]);
     expect(after.status).to.equal(422);
-    expect(after.body.rejected[0].code).to.equal("consent-revoked");
+    expect(after.body.errors[0].code).to.equal("consent-revoked");
     const before = await usage([ev(s.licenses.oneTime, s.datasets.d1, "clip-7", "1", at(69 * MIN), "c-2")]);
     expect(before.status, JSON.stringify(before.body)).to.equal(200);
   });
@@ -192,7 +192,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   it("usage falling in the closed epoch is refused; the audit log shows the close to auditors", async () => {
     const late = await usage([ev(s.licenses.perUse, s.datasets.d1, "clip-4", "1", at(80 * MIN), "late-1")]);
     expect(late.status).to.equal(422);
-    expect(late.body.rejected[0].code).to.equal("epoch-closed");
+    expect(late.body.errors[0].code).to.equal("epoch-closed");
     const log = (await request(t.app).get("/v1/audit-log").set(bearer(s.tokens.auditor)).expect(200)).body as { action: string }[];
     expect(log.map((e) => e.action)).to.include.members(["role.granted", "epoch.closed"]);
   });

@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import { expect } from "chai";
+import { MIGRATIONS_DIR } from "../../../offchain/db/migrations";
 import { openTestDatabase, TEST_DATABASE, type TestDb } from "../helpers/database";
 
 describe(`offchain/db/client (${TEST_DATABASE})`, function () {
@@ -10,10 +12,12 @@ describe(`offchain/db/client (${TEST_DATABASE})`, function () {
     await db?.close();
   });
 
-  it("applies the committed migrations on open", async () => {
-    const rows = await db.prisma.$queryRaw<{ migration_name: string }[]>`SELECT migration_name FROM _prisma_migrations`;
-    expect(rows.map((r) => r.migration_name)).to.include.members(db.appliedMigrations);
-    expect(rows.length).to.be.greaterThan(0);
+  it("applies the committed migrations on open, recorded under their folder names (not checkout paths)", async () => {
+    const rows = await db.prisma.$queryRaw<{ migration_name: string }[]>`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`;
+    const folders = fs.readdirSync(MIGRATIONS_DIR).filter((n) => fs.existsSync(`${MIGRATIONS_DIR}/${n}/migration.sql`)).sort();
+    expect(folders.length).to.be.greaterThan(0);
+    expect(rows.map((r) => r.migration_name)).to.deep.equal(folders);
+    expect(db.appliedMigrations).to.deep.equal(folders);
   });
 
   it("stores a uint256 amount exactly (NUMERIC(78,0) round trip)", async () => {

@@ -43,7 +43,7 @@ describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DAT
     const body = batch("dup", 3);
     body.events[2].idempotencyKey = body.events[0].idempotencyKey;
     const res = await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(body).expect(422);
-    expect(res.body.rejected).to.deep.equal([{ index: 2, code: "duplicate-in-batch", message: "repeated within the batch" }]);
+    expect(res.body.errors).to.deep.equal([{ index: 2, code: "duplicate-in-batch", path: "/events/2/idempotencyKey", message: "repeated within the batch" }]);
     expect(await t.db.prisma.usageEvent.count({ where: { idempotencyKey: { startsWith: "dup-" } } })).to.equal(0);
   });
 
