@@ -149,6 +149,16 @@ describe("offchain/chain/deposit-indexer", () => {
     expect(await confirmedSum()).to.equal(await onChainTotal());
   });
 
+  it("skips (and counts) a deposit naming a licenseId the service does not know, without stopping", async () => {
+    const known = await createLicense(db, stack.stablecoin);
+    await deposit(stack, `0x${"ab".repeat(32)}`, 9n);
+    await deposit(stack, known, 2n);
+    await mine(3);
+    const pass = await indexer().runOnce();
+    expect([pass.logs, pass.skipped]).to.deep.equal([2, 1]);
+    expect((await states()).map((s) => s.amount)).to.deep.equal([parseUnits("2", 18).toString()]);
+  });
+
   it("un-confirms deposits above the head when the chain becomes shorter", async () => {
     const license = await createLicense(db, stack.stablecoin);
     const snapshot = await rpc<string>("evm_snapshot");
