@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IRoyaltySplitter} from "./interfaces/IRoyaltySplitter.sol";
+
+/// @title RoyaltySplitter
+/// @notice Settles royalties for licensed AI-training data. Buyers deposit license fees; each epoch an
+/// off-chain service proposes a Merkle root of every creator's *cumulative* allocation per token; after a
+/// timelock the root is claimable and creators (or anyone on their behalf) claim the difference between
+/// their cumulative allocation and what they already claimed.
+/// @dev Leaf format (OpenZeppelin StandardMerkleTree, types ["address","address","uint256"]):
+/// `keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount))))`, in a sorted-pair tree,
+/// so proofs from OpenZeppelin's merkle-tree library and from merkletreejs with `sortPairs: true` both verify.
+/// Native ETH is the token `NATIVE_TOKEN` (0xEeee…EEeE).
+///
+/// Lifecycle of a root: `proposeRoot` stores it as *pending* with `readyAt = now + timelock`. There is no
+/// accept transaction: from `readyAt` on, claims use the pending root directly. The guardian may veto it
+/// before `readyAt`. A later proposal first promotes an already-matured pending root to active (so frequent
+/// proposals can never keep every root pending), or, if the pending root has not matured, replaces it.
+///
+/// Roles: the default admin (two-step, delayed transfer) manages roles, the timelock, the token allow-list
+/// and lifts a pause; the poster proposes roots; the guardian vetoes and pauses. No function lets any role
+/// move deposited funds: tokens leave only through proofs of a claimable root, to the leaf's account or to
+/// a recipient the account signed for.
+///
+/// @dev Warning: the contract checks each root's per-token total against deposits (solvency) and against the
+/// claimable root's total (monotonic), but it cannot check that the leaves sum to the totals; a root whose
+/// leaves over-allocate would let early claimants take more than the declared total, at most the token's
+/// balance. The timelock, the guardian's veto and the published distribution file (`contentHash`) are the
+/// defence. Tokens sent without `deposit` are not credited and cannot be recovered.
+contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, ReentrancyGuardTransient, EIP712, Nonces {
+    using SafeERC20 for IERC20;
+
+    /* ------------------------------------------------------------------ */
+    /*                               CONSTANTS                            */
+    /* ------------------------------------------------------------------ */
+
+    /// @notice Sentinel token address standing for native ETH in deposits, totals, leaves and claims.
+    address public constant NATIVE_TOKEN = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+
+    /// @notice Role allowed to propose roots (the off-chain publisher).
+    bytes32 public constant POSTER_ROLE = keccak256("POSTER_ROLE");
+
+    /// @notice Role allowed to veto pending roots and to pause.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    /// @notice Upper bound of the timelock, so an admin cannot freeze claims by an absurd delay.
+    uint32 public constant MAX_TIMELOCK = 30 days;
+
+    /// @notice EIP-712 type hash of a `claimTo` authorisation.
+    bytes32 public constant CLAIM_TO_TYPEHASH = keccak256(
+        "ClaimTo(address account,address token,uint256 cumulativeAmount,address recipient,uint256 nonce,uint256 deadline)"
+    );
+
+    /* ------------------------------------------------------------------ */
+    /*                                STORAGE                             */
+    /* ------------------------------------------------------------------ */
+
+    /// @dev Everything a claim needs besides the root itself, packed in ONE slot (one cold SLOAD per claim).
+    /// @param pendingReadyAt When the pending root becomes claimable; 0 when there is no pending root.
+    /// @param lastEpoch The last proposed epoch; it is the pending root's epoch while `pendingReadyAt != 0`.
+    /// @param activeEpoch Epoch of the root in `_roots[activeIndex]` (0 before the first promotion).
+    /// @param activeIndex Which of the two root slots holds the active root; the other holds the pending one.
+    /// @param paused Whether deposits, proposals and claims are paused.
+    /// @param timelock Seconds from proposal to maturity, for future proposals.
+    struct RootState {
+        uint40 pendingReadyAt;
+        uint32 lastEpoch;
+        uint32 activeEpoch;
+        uint8 activeIndex;
+        bool paused;
+        uint32 timelock;
+    }
+
+    /// @dev Per-token totals, packed in one slot. `pending` was set by the proposal of `epoch`; `active` is the
+    /// total that was claimable when that proposal was made. Whether `pending` has since become claimable is
+    /// resolved lazily from `RootState` and the discarded-epoch bitmap, so promotions touch no token slot.
+    struct TokenTotals {
+        uint112 active;
+        uint112 pending;
+        uint32 epoch;
+    }
+
+    /// @dev Per-token deposit book: allow-list flag and total deposited, one slot (one cold SLOAD per deposit).
+    struct TokenBook {
+        bool allowed;
+        uint248 deposited;
+    }
+
+    /// @dev Packed root-lifecycle state.
+    RootState private _state;
+
+    /// @dev The two root slots; `_state.activeIndex` says which is active. A promotion only flips the index.
+    bytes32[2] private _roots;
+
+    /// @dev Deposit book per token.
+    mapping(address token => TokenBook) private _books;
+
+    /// @dev Root totals per token.
+    mapping(address token => TokenTotals) private _totals;
+
+    /// @dev Cumulative amount claimed per account and token.
+    mapping(address account => mapping(address token => uint256)) private _claimed;
+
+    /// @dev Bitmap of epochs whose pending root was vetoed or replaced (never claimable).
+    mapping(uint256 word => uint256 bits) private _discardedEpochs;
+
+    /* ------------------------------------------------------------------ */
+    /*                              CONSTRUCTOR                           */
+    /* ------------------------------------------------------------------ */
+
+    /// @param initialAdminDelay Delay of a default-admin transfer (AccessControlDefaultAdminRules).
+    /// @param admin The initial default admin.
+    /// @param poster The initial holder of `POSTER_ROLE`.
+    /// @param guardian The initial holder of `GUARDIAN_ROLE`.
+    /// @param initialTimelock Seconds from proposal to maturity.
+    constructor(uint48 initialAdminDelay, address admin, address poster, address guardian, uint32 initialTimelock)
+        AccessControlDefaultAdminRules(initialAdminDelay, admin)
+        EIP712("RoyaltySplitter", "1")
+    {
+        if (poster == address(0) || guardian == address(0)) revert RoyaltySplitterZeroAddress();
+        _grantRole(POSTER_ROLE, poster);
+        _grantRole(GUARDIAN_ROLE, guardian);
+        _setTimelock(initialTimelock);
+    }
+
+    /* ------------------------------------------------------------------ */
+    /*                               DEPOSITS                             */
+    /* ------------------------------------------------------------------ */
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev For ERC-20s the credited amount is the balance increase (fee-on-transfer tokens credit what arrived).
+    function deposit(bytes32 licenseId, address token, uint256 amount) external payable nonReentrant {
+        if (token == NATIVE_TOKEN) {
+            if (msg.value != amount) revert RoyaltySplitterValueMismatch(amount, msg.value);
+            _credit(licenseId, token, amount);
+        } else {
+            if (msg.value != 0) revert RoyaltySplitterValueMismatch(0, msg.value);
+            _pull(licenseId, token, amount);
+        }
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev A failing `permit` is ignored (it may have been front-run with the same signature); the transfer
+    /// then succeeds only if the allowance is in place.
+    function depositWithPermit(
+        bytes32 licenseId,
+        address token,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant {
+        try IERC20Permit(token).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        _pull(licenseId, token, amount);
+    }
+
+    /* ------------------------------------------------------------------ */
+    /*                                 ROOTS                              */
+    /* ------------------------------------------------------------------ */
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev `epoch` is the publisher's epoch number and must be strictly above every earlier proposal's
+    /// (vetoed or replaced ones included): a publisher retrying a transaction can never post the same epoch
+    /// twice, and every root is identified on-chain by its epoch (RootProposed is indexed by it). It is packed
+    /// with the timelock state, so it costs no extra storage slot.
+    /// `contentHash` (keccak of the published distribution file) is emitted, not stored: auditors read it from
+    /// the `RootProposed` log of the claimable epoch, and storing it would add ~5,000 gas to every proposal.
+    /// `totals` lists, sorted by strictly increasing token address, each token whose total this root sets;
+    /// tokens left out keep the claimable root's total. Each total must be ≤ `totalDeposited(token)` and
+    /// ≥ `rootTotal(token)`. A pending root that has matured is promoted first; an unmatured one is replaced.
+    function proposeRoot(bytes32 root, bytes32 contentHash, uint32 epoch, TokenTotal[] calldata totals)
+        external
+        onlyRole(POSTER_ROLE)
+    {
+        RootState memory s = _state;
+        if (s.paused) revert RoyaltySplitterPaused();
+        if (root == bytes32(0)) revert RoyaltySplitterZeroRoot();
+        if (epoch <= s.lastEpoch) revert RoyaltySplitterEpochNotIncreasing(epoch, s.lastEpoch);
+
+        uint256 pendingIndex = 1 - s.activeIndex;
+        if (s.pendingReadyAt != 0) {
+            if (block.timestamp >= s.pendingReadyAt) {
+                // Matured: it is already what claims use; make it the active root by flipping the index.
+                s.activeIndex = uint8(pendingIndex);
+                s.activeEpoch = s.lastEpoch;
+                pendingIndex = 1 - pendingIndex;
+            } else {
+                _discard(s.lastEpoch);
+                emit RootReplaced(s.lastEpoch, _roots[pendingIndex]);
+            }
+        }
+        uint40 readyAt = uint40(block.timestamp) + s.timelock;
+        s.pendingReadyAt = readyAt;
+        s.lastEpoch = epoch;
+        _state = s;
+        _roots[pendingIndex] = root;
+
+        address previousToken;
+        for (uint256 i; i < totals.length; ++i) {
+            address token = totals[i].token;
+            uint256 total = totals[i].total;
+            if (token <= previousToken) revert RoyaltySplitterTotalsNotSorted(token);
+            previousToken = token;
+            uint256 deposited = _books[token].deposited;
+            if (total > deposited) revert RoyaltySplitterInsolventRoot(token, total, deposited);
+            TokenTotals memory record = _totals[token];
+            // The proposal context: the promotion above is done and the new pending epoch is above record.epoch.
+            uint256 claimable = _promotedBefore(record.epoch, s.activeEpoch) ? record.pending : record.active;
+            if (total < claimable) revert RoyaltySplitterTotalDecreased(token, total, claimable);
+            if (total > type(uint112).max) revert RoyaltySplitterAmountTooLarge(token, total);
+            _totals[token] = TokenTotals(uint112(claimable), uint112(total), epoch);
+        }
+        emit RootProposed(epoch, root, contentHash, readyAt, totals);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev Naming the epoch stops a veto from hitting a newer root that replaced the intended one.
+    function vetoRoot(uint32 epoch) external onlyRole(GUARDIAN_ROLE) {
+        RootState memory s = _state;
+        if (s.pendingReadyAt == 0 || epoch != s.lastEpoch) revert RoyaltySplitterNotPendingEpoch(epoch);
+        if (block.timestamp >= s.pendingReadyAt) revert RoyaltySplitterRootAlreadyMatured(epoch, s.pendingReadyAt);
+        _state.pendingReadyAt = 0;
+        _discard(epoch);
+        emit RootVetoed(epoch, _roots[1 - s.activeIndex], msg.sender);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        if (_state.paused) revert RoyaltySplitterPaused();
+        _state.paused = true;
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev Only the admin lifts a pause, so a compromised guardian can at worst freeze the splitter until
+    /// the admin revokes it.
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (!_state.paused) revert RoyaltySplitterNotPaused();
+        _state.paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev Removing a token only stops new deposits of it; claims of it continue.
+    function setTokenAllowed(address token, bool allowed) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (token == address(0)) revert RoyaltySplitterZeroAddress();
+        _books[token].allowed = allowed;
+        emit TokenAllowedSet(token, allowed);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev Applies to proposals made after the change; a pending root keeps its `readyAt`.
+    function setTimelock(uint32 newTimelock) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTimelock(newTimelock);
+    }
+
+    /* ------------------------------------------------------------------ */
+    /*                                CLAIMS                              */
+    /* ------------------------------------------------------------------ */
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev Anyone may submit it; the payout always goes to `account`.
+    function claim(address account, address token, uint256 cumulativeAmount, bytes32[] calldata proof)
+        external
+        nonReentrant
+    {
+        _claim(_claimableRootForClaims(), account, token, cumulativeAmount, proof, account, true);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev Entries with nothing left to claim are skipped rather than reverting the batch, so a batch cannot be
+    /// griefed by someone claiming one of its entries first. Invalid proofs still revert the whole batch.
+    function claimBatch(ClaimRequest[] calldata requests) external nonReentrant {
+        bytes32 root = _claimableRootForClaims();
+        for (uint256 i; i < requests.length; ++i) {
+            ClaimRequest calldata q = requests[i];
+            _claim(root, q.account, q.token, q.cumulativeAmount, q.proof, q.account, false);
+        }
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev The signature is EIP-712 `ClaimTo(account, token, cumulativeAmount, recipient, nonce, deadline)` under
+    /// the domain ("RoyaltySplitter", "1", chainid, this), checked with SignatureChecker (ECDSA for EOAs,
+    /// ERC-1271 for contract accounts). `nonce` is `nonces(account)` and is consumed, so a signature works once.
+    function claimTo(
+        address account,
+        address token,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        address recipient,
+        uint256 deadline,
+        bytes calldata signature
+    ) external nonReentrant {
+        if (block.timestamp > deadline) revert RoyaltySplitterSignatureExpired(deadline);
+        if (recipient == address(0)) revert RoyaltySplitterZeroAddress();
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(CLAIM_TO_TYPEHASH, account, token, cumulativeAmount, recipient, _useNonce(account), deadline)
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(account, digest, signature)) {
+            revert RoyaltySplitterInvalidSignature(account);
+        }
+        _claim(_claimableRootForClaims(), account, token, cumulativeAmount, proof, recipient, true);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function invalidateNonce() external {
+        emit NonceInvalidated(msg.sender, _useNonce(msg.sender));
+    }
+
+    /* ------------------------------------------------------------------ */
+    /*                                 VIEWS                              */
+    /* ------------------------------------------------------------------ */
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev The root's `contentHash` is in the `RootProposed` log indexed by the returned epoch.
+    function claimableRoot() external view returns (bytes32 root, uint32 epoch) {
+        RootState memory s = _state;
+        if (_matured(s)) return (_roots[1 - s.activeIndex], s.lastEpoch);
+        return (_roots[s.activeIndex], s.activeEpoch);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function pendingRoot() external view returns (bytes32 root, uint32 epoch, uint40 readyAt) {
+        RootState memory s = _state;
+        if (s.pendingReadyAt != 0 && block.timestamp < s.pendingReadyAt) {
+            return (_roots[1 - s.activeIndex], s.lastEpoch, s.pendingReadyAt);
+        }
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function lastProposedEpoch() external view returns (uint32) {
+        return _state.lastEpoch;
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function claimed(address account, address token) external view returns (uint256) {
+        return _claimed[account][token];
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function totalDeposited(address token) external view returns (uint256) {
+        return _books[token].deposited;
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function isTokenAllowed(address token) external view returns (bool) {
+        return _books[token].allowed;
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function rootTotal(address token) public view returns (uint256) {
+        RootState memory s = _state;
+        TokenTotals memory record = _totals[token];
+        if (s.pendingReadyAt != 0 && record.epoch == s.lastEpoch) {
+            return _matured(s) ? record.pending : record.active;
+        }
+        return _promotedBefore(record.epoch, s.activeEpoch) ? record.pending : record.active;
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    /// @dev A token the pending root does not list carries the claimable total over.
+    function pendingRootTotal(address token) external view returns (uint256) {
+        RootState memory s = _state;
+        if (s.pendingReadyAt == 0 || _matured(s)) return 0;
+        TokenTotals memory record = _totals[token];
+        return record.epoch == s.lastEpoch ? record.pending : rootTotal(token);
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function timelock() external view returns (uint32) {
+        return _state.timelock;
+    }
+
+    /// @inheritdoc IRoyaltySplitter
+    function paused() external view returns (bool) {
+        return _state.paused;
+    }
+
+    /* ------------------------------------------------------------------ */
+    /*                               INTERNAL                             */
+    /* ------------------------------------------------------------------ */
+
+    /// @dev Root claims use: the pending one once matured, else the active one. One slot read for the state.
+    function _claimableRootForClaims() private view returns (bytes32 root) {
+        RootState memory s = _state;
+        if (s.paused) revert RoyaltySplitterPaused();
+        uint256 index = s.activeIndex;
+        if (_matured(s)) index = 1 - index;
+        root = _roots[index];
+        if (root == bytes32(0)) revert RoyaltySplitterNoClaimableRoot();
+    }
+
+    /// @dev Verifies the leaf, records the new cumulative amount, then pays (checks-effects-interactions).
+    /// `strict` makes "nothing to claim" revert; batches pass false and skip such entries.
+    function _claim(
+        bytes32 root,
+        address account,
+        address token,
+        uint256 cumulativeAmount,
+        bytes32[] calldata proof,
+        address recipient,
+        bool strict
+    ) private {
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount))));
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) {
+            revert RoyaltySplitterInvalidProof(account, token, cumulativeAmount);
+        }
+        uint256 already = _claimed[account][token];
+        if (cumulativeAmount <= already) {
+            if (strict) revert RoyaltySplitterNothingToClaim(account, token, cumulativeAmount, already);
+            return;
+        }
+        _claimed[account][token] = cumulativeAmount;
+        uint256 amount = cumulativeAmount - already;
+        _pay(token, recipient, amount);
+        emit Claimed(account, token, recipient, amount, cumulativeAmount);
+    }
+
+    /// @dev Sends `amount` of `token` (or native ETH) to `to`.
+    function _pay(address token, address to, uint256 amount) private {
+        if (token == NATIVE_TOKEN) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert RoyaltySplitterNativeTransferFailed(to, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
+    }
+
+    /// @dev Pulls an ERC-20 deposit and credits the balance increase.
+    function _pull(bytes32 licenseId, address token, uint256 amount) private {
+        if (!_books[token].allowed || token == NATIVE_TOKEN) revert RoyaltySplitterTokenNotAllowed(token);
+        if (amount == 0) revert RoyaltySplitterZeroAmount();
+        uint256 balanceBefore = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        _credit(licenseId, token, IERC20(token).balanceOf(address(this)) - balanceBefore);
+    }
+
+    /// @dev Books `amount` of `token` as deposited for `licenseId` by the caller.
+    function _credit(bytes32 licenseId, address token, uint256 amount) private {
+        TokenBook storage book = _books[token];
+        if (!book.allowed) revert RoyaltySplitterTokenNotAllowed(token);
+        if (amount == 0) revert RoyaltySplitterZeroAmount();
+        uint256 deposited = book.deposited + amount;
+        if (deposited > type(uint248).max) revert RoyaltySplitterAmountTooLarge(token, deposited);
+        book.deposited = uint248(deposited);
+        emit Deposited(licenseId, msg.sender, token, amount);
+    }
+
+    /// @dev Sets the timelock of future proposals.
+    function _setTimelock(uint32 newTimelock) private {
+        if (newTimelock > MAX_TIMELOCK) revert RoyaltySplitterTimelockTooLong(newTimelock, MAX_TIMELOCK);
+        uint32 previous = _state.timelock;
+        _state.timelock = newTimelock;
+        emit TimelockSet(previous, newTimelock);
+    }
+
+    /// @dev Marks `epoch` as never claimable (vetoed or replaced).
+    function _discard(uint32 epoch) private {
+        _discardedEpochs[epoch >> 8] |= 1 << (epoch & 0xff);
+    }
+
+    /// @dev Whether the pending root exists and has matured.
+    function _matured(RootState memory s) private view returns (bool) {
+        return s.pendingReadyAt != 0 && block.timestamp >= s.pendingReadyAt;
+    }
+
+    /// @dev Whether the proposal of `epoch` was promoted, given the active epoch, for an epoch that is not
+    /// the current pending one. Epochs up to the active one were promoted unless discarded.
+    function _promotedBefore(uint32 epoch, uint32 activeEpoch) private view returns (bool) {
+        if (epoch == activeEpoch) return true;
+        return epoch < activeEpoch && (_discardedEpochs[epoch >> 8] >> (epoch & 0xff)) & 1 == 0;
+    }
+}

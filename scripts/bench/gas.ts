@@ -1,0 +1,185 @@
+/**
+ * Gas benchmark of RoyaltySplitter (issue 2): `npm run bench:gas`.
+ *
+ * Builds OpenZeppelin standard trees of 1,024 and 65,536 leaves, posts their roots and claims for 20
+ * random accounts per operation, on the in-process Hardhat network, measuring receipt gasUsed. Claimants
+ * hold no tokens and have claimed nothing before a first claim; tokens are a plain OpenZeppelin ERC-20
+ * mock; deposits cover every total. Prints mean/min/max beside the issue's anchors and writes
+ * bench/results/gas.json with the mean of each operation.
+ */
+import hre from "hardhat";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+
+type Leaf = [Address, Address, bigint];
+type Tree = StandardMerkleTree<Leaf>;
+
+const SAMPLES = 20;
+const TIMELOCK = 86_400;
+const LEAF_TYPES = ["address", "address", "uint256"];
+
+// Anchors from issue 2 (receipt gasUsed, Hardhat 2.29).
+const ANCHORS: Record<string, { target: number; stretch?: number; note: string }> = {
+  firstClaim1024: { target: 90_000, note: "Morpho 91,207; 1inch 88,802" },
+  firstClaim65536: { target: 94_000, stretch: 92_000, note: "Uniswap 94,593; Morpho 95,610; 1inch 92,875; Merkl 138,756" },
+  repeatClaim65536: { target: 60_000, stretch: 58_000, note: "Morpho 61,404; 1inch 58,686; Merkl 87,456" },
+  firstClaim3Tokens: { target: 220_000, stretch: 190_000, note: "Merkl 340,904" },
+  proposeRoot: { target: 60_000, stretch: 50_000, note: "Morpho 97,635 + 38,736 accept; Merkl 53,490 unchecked" },
+};
+
+/** Deterministic pseudo-random generator (mulberry32) so runs are comparable. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = rng(20261126);
+const randomAccount = (tag: string, i: number): Address =>
+  getAddress(keccak256(toHex(`${tag}:${i}:${random()}`)).slice(0, 42));
+const randomAmount = (): bigint => BigInt(Math.floor(random() * 1e9) + 1) * 10n ** 12n;
+const pickDistinct = (n: number, count: number): number[] => {
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(Math.floor(random() * n));
+  return [...picked];
+};
+
+function stats(xs: bigint[]): { mean: number; min: number; max: number } {
+  const ns = xs.map(Number);
+  return {
+    mean: Math.round(ns.reduce((a, b) => a + b, 0) / ns.length),
+    min: Math.min(...ns),
+    max: Math.max(...ns),
+  };
+}
+
+function sumByToken(leaves: Leaf[]): Map<Address, bigint> {
+  const totals = new Map<Address, bigint>();
+  for (const [, token, amount] of leaves) totals.set(token, (totals.get(token) ?? 0n) + amount);
+  return totals;
+}
+
+async function main(): Promise<void> {
+  const [admin, poster, guardian, payer, relayer] = await hre.viem.getWalletClients();
+  const publicClient = await hre.viem.getPublicClient();
+  const splitter = await hre.viem.deployContract("RoyaltySplitter", [
+    0, admin.account.address, poster.account.address, guardian.account.address, TIMELOCK,
+  ]);
+  const tokens = await Promise.all(
+    ["A", "B", "C"].map((s) => hre.viem.deployContract("MockERC20", [`Token ${s}`, s])),
+  );
+  const big = 10n ** 40n;
+  for (const token of tokens) {
+    await splitter.write.setTokenAllowed([token.address, true], { account: admin.account });
+    await token.write.mint([payer.account.address, big]);
+    await token.write.approve([splitter.address, big], { account: payer.account });
+    await splitter.write.deposit([keccak256(toHex("license")), token.address, big], { account: payer.account });
+  }
+  const asPoster = { account: poster.account };
+  const asRelayer = { account: relayer.account };
+  const [tA, tB, tC] = tokens.map((t) => t.address);
+
+  let epoch = 0;
+  const post = async (tree: Tree, leaves: Leaf[]): Promise<bigint> => {
+    const totals = [...sumByToken(leaves)]
+      .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))
+      .map(([token, total]) => ({ token, total }));
+    const hash = await splitter.write.proposeRoot([tree.root as Hex, keccak256(toHex(`file${epoch}`)), ++epoch, totals], asPoster);
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    await time.increase(TIMELOCK);
+    return receipt.gasUsed;
+  };
+  const gasOf = async (hash: Hex): Promise<bigint> => (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+  const claimLeaf = async (tree: Tree, index: number): Promise<bigint> => {
+    const [account, token, amount] = tree.at(index)!;
+    return gasOf(await splitter.write.claim([account, token, amount, tree.getProof(index) as Hex[]], asRelayer));
+  };
+
+  const results: Record<string, bigint[]> = {};
+
+  // 1,024 leaves, one token.
+  console.log("building 1,024-leaf tree...");
+  const leaves1k: Leaf[] = Array.from({ length: 1024 }, (_, i) => [randomAccount("k", i), tA, randomAmount()]);
+  const tree1k = StandardMerkleTree.of(leaves1k, LEAF_TYPES);
+  await post(tree1k, leaves1k);
+  results.firstClaim1024 = [];
+  for (const i of pickDistinct(1024, SAMPLES)) {
+    const index = [...tree1k.entries()].find(([, v]) => v === leaves1k[i])![0];
+    results.firstClaim1024.push(await claimLeaf(tree1k, index));
+  }
+
+  // 65,536 leaves: 21,845 accounts x 3 tokens + 1 filler leaf.
+  console.log("building 65,536-leaf trees (about 10 s each)...");
+  const accounts = Array.from({ length: 21_845 }, (_, i) => randomAccount("m", i));
+  const base: Leaf[] = accounts.flatMap((a) => [tA, tB, tC].map((t): Leaf => [a, t, randomAmount()]));
+  base.push([randomAccount("filler", 0), tA, randomAmount()]);
+  const tree64k = StandardMerkleTree.of(base, LEAF_TYPES);
+  const indexOf = new Map<string, number>();
+  for (const [i, [a, t]] of tree64k.entries()) indexOf.set(`${a}:${t}`, i);
+  await post(tree64k, base);
+
+  const picked = pickDistinct(accounts.length, 2 * SAMPLES).map((i) => accounts[i]);
+  const single = picked.slice(0, SAMPLES);
+  const triple = picked.slice(SAMPLES);
+  results.firstClaim65536 = [];
+  for (const a of single) results.firstClaim65536.push(await claimLeaf(tree64k, indexOf.get(`${a}:${tA}`)!));
+  results.firstClaim3Tokens = [];
+  for (const a of triple) {
+    const requests = [tA, tB, tC].map((t) => {
+      const i = indexOf.get(`${a}:${t}`)!;
+      const [account, token, cumulativeAmount] = tree64k.at(i)!;
+      return { account, token, cumulativeAmount, proof: tree64k.getProof(i) as Hex[] };
+    });
+    results.firstClaim3Tokens.push(await gasOf(await splitter.write.claimBatch([requests], asRelayer)));
+  }
+
+  // A higher cumulative root over the same 65,536 leaves, then repeat claims.
+  const higher: Leaf[] = base.map(([a, t, amount]) => [a, t, amount + randomAmount()]);
+  const tree64kHigher = StandardMerkleTree.of(higher, LEAF_TYPES);
+  await post(tree64kHigher, higher);
+  results.repeatClaim65536 = [];
+  for (const a of single) results.repeatClaim65536.push(await claimLeaf(tree64kHigher, indexOf.get(`${a}:${tA}`)!));
+
+  // Steady-state proposals: the previous pending root has matured, one token total that grows.
+  results.proposeRoot = [];
+  let total = [...sumByToken(higher)].find(([t]) => t === tA)![1];
+  for (let i = 0; i < SAMPLES; i++) {
+    total += 10n ** 18n;
+    const hash = await splitter.write.proposeRoot(
+      [keccak256(toHex(`root${i}`)), keccak256(toHex(`file${i}`)), ++epoch, [{ token: tA, total }]],
+      asPoster,
+    );
+    results.proposeRoot.push(await gasOf(hash));
+    await time.increase(TIMELOCK);
+  }
+
+  const out: Record<string, number> = {};
+  console.log("\noperation            mean     min     max   target  stretch  within   anchors");
+  for (const [name, xs] of Object.entries(results)) {
+    const s = stats(xs);
+    const a = ANCHORS[name];
+    out[name] = s.mean;
+    const verdict = s.mean <= (a.stretch ?? a.target) ? "stretch" : s.mean <= a.target ? "target" : "MISSED";
+    console.log(
+      `${name.padEnd(18)} ${String(s.mean).padStart(7)} ${String(s.min).padStart(7)} ${String(s.max).padStart(7)}` +
+        ` ${String(a.target).padStart(8)} ${String(a.stretch ?? "-").padStart(8)}  ${verdict.padEnd(7)}  ${a.note}`,
+    );
+  }
+  const dir = join(__dirname, "..", "..", "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "gas.json"), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\nwrote ${join("bench", "results", "gas.json")}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
