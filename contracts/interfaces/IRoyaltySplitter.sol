@@ -38,22 +38,20 @@ interface IRoyaltySplitter {
     event Deposited(bytes32 indexed licenseId, address indexed payer, address indexed token, uint256 amount);
 
     /// @notice Emitted when the poster proposes the root of `epoch`; it becomes claimable at `readyAt`
-    /// unless vetoed (or replaced by a newer proposal before then).
+    /// unless the guardian vetoes it before then.
     event RootProposed(
-        uint32 indexed epoch, bytes32 indexed root, bytes32 contentHash, uint40 readyAt, TokenTotal[] totals
+        uint32 indexed epoch, bytes32 indexed root, bytes32 contentHash, uint64 readyAt, TokenTotal[] totals
     );
 
     /// @notice Emitted when the guardian vetoes the pending root of `epoch` before it matured.
     event RootVetoed(uint32 indexed epoch, bytes32 indexed root, address indexed guardian);
 
-    /// @notice Emitted when a newer proposal replaces the pending root of `epoch` before it matured.
-    event RootReplaced(uint32 indexed epoch, bytes32 indexed root);
+    /// @notice Emitted when `amount` of `token` is paid for `account`'s leaf; `cumulativeAmount` is the account's
+    /// new claimed total of `token`. The payout went to `account` unless `ClaimRedirected` follows in the same call.
+    event Claimed(address indexed account, address indexed token, uint256 amount, uint256 cumulativeAmount);
 
-    /// @notice Emitted when `amount` of `token` is paid for `account`'s leaf to `recipient`;
-    /// `cumulativeAmount` is the account's new claimed total of `token`.
-    event Claimed(
-        address indexed account, address indexed token, address recipient, uint256 amount, uint256 cumulativeAmount
-    );
+    /// @notice Emitted right after `Claimed` by `claimTo`: that payout went to `recipient`, as `account` signed.
+    event ClaimRedirected(address indexed account, address indexed token, address indexed recipient);
 
     /// @notice Emitted when the admin adds `token` to (or removes it from) the deposit allow-list.
     event TokenAllowedSet(address indexed token, bool allowed);
@@ -101,6 +99,9 @@ interface IRoyaltySplitter {
     /// @notice Thrown when a proposal's epoch is not above the last proposed epoch.
     error RoyaltySplitterEpochNotIncreasing(uint32 epoch, uint32 lastEpoch);
 
+    /// @notice Thrown when proposing while the pending root of `epoch` is still maturing (until `readyAt`).
+    error RoyaltySplitterRootPending(uint32 epoch, uint64 readyAt);
+
     /// @notice Thrown when a proposal's root is zero.
     error RoyaltySplitterZeroRoot();
 
@@ -117,7 +118,7 @@ interface IRoyaltySplitter {
     error RoyaltySplitterNotPendingEpoch(uint32 epoch);
 
     /// @notice Thrown when the guardian tries to veto a root that has already matured.
-    error RoyaltySplitterRootAlreadyMatured(uint32 epoch, uint40 readyAt);
+    error RoyaltySplitterRootAlreadyMatured(uint32 epoch, uint64 readyAt);
 
     /// @notice Thrown when the admin sets a timelock above the maximum.
     error RoyaltySplitterTimelockTooLong(uint32 timelock, uint32 maxTimelock);
@@ -133,6 +134,9 @@ interface IRoyaltySplitter {
 
     /// @notice Thrown when a native-ETH payout to `recipient` fails.
     error RoyaltySplitterNativeTransferFailed(address recipient, uint256 amount);
+
+    /// @notice Thrown when a root's `readyAt` would not fit the packed 32-bit timestamp (after 2106).
+    error RoyaltySplitterTimestampTooLarge(uint256 readyAt);
 
     /// @notice Thrown when a total or deposit does not fit the splitter's packed storage.
     error RoyaltySplitterAmountTooLarge(address token, uint256 amount);
@@ -209,9 +213,9 @@ interface IRoyaltySplitter {
     function claimableRoot() external view returns (bytes32 root, uint32 epoch);
 
     /// @notice The proposed root that is not claimable yet (zeros if none).
-    function pendingRoot() external view returns (bytes32 root, uint32 epoch, uint40 readyAt);
+    function pendingRoot() external view returns (bytes32 root, uint32 epoch, uint64 readyAt);
 
-    /// @notice The last epoch ever proposed (vetoed and replaced ones included); the next must be higher.
+    /// @notice The last epoch ever proposed (vetoed ones included); the next must be higher.
     function lastProposedEpoch() external view returns (uint32);
 
     /// @notice How much of `token` `account` has claimed in total.
