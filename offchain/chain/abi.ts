@@ -268,12 +268,28 @@ export const royaltySplitterAbi = [
         "type": "uint32"
       },
       {
-        "internalType": "uint40",
+        "internalType": "uint64",
         "name": "readyAt",
-        "type": "uint40"
+        "type": "uint64"
       }
     ],
     "name": "RoyaltySplitterRootAlreadyMatured",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "epoch",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "readyAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "RoyaltySplitterRootPending",
     "type": "error"
   },
   {
@@ -301,6 +317,17 @@ export const royaltySplitterAbi = [
       }
     ],
     "name": "RoyaltySplitterTimelockTooLong",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "readyAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "RoyaltySplitterTimestampTooLarge",
     "type": "error"
   },
   {
@@ -431,9 +458,28 @@ export const royaltySplitterAbi = [
         "type": "address"
       },
       {
-        "indexed": false,
+        "indexed": true,
         "internalType": "address",
         "name": "recipient",
+        "type": "address"
+      }
+    ],
+    "name": "ClaimRedirected",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
         "type": "address"
       },
       {
@@ -669,9 +715,9 @@ export const royaltySplitterAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint40",
+        "internalType": "uint64",
         "name": "readyAt",
-        "type": "uint40"
+        "type": "uint64"
       },
       {
         "components": [
@@ -693,25 +739,6 @@ export const royaltySplitterAbi = [
       }
     ],
     "name": "RootProposed",
-    "type": "event"
-  },
-  {
-    "anonymous": false,
-    "inputs": [
-      {
-        "indexed": true,
-        "internalType": "uint32",
-        "name": "epoch",
-        "type": "uint32"
-      },
-      {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
-      }
-    ],
-    "name": "RootReplaced",
     "type": "event"
   },
   {
@@ -1407,9 +1434,9 @@ export const royaltySplitterAbi = [
         "type": "uint32"
       },
       {
-        "internalType": "uint40",
+        "internalType": "uint64",
         "name": "readyAt",
-        "type": "uint40"
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
