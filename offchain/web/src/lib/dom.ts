@@ -10,8 +10,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
     else if (k === "class") el.className = String(v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === "object" ? c : String(c));
+  el.append(...nodes(children));
   return el;
+}
+
+function nodes(children: Child[]): (Node | string)[] {
+  const out: (Node | string)[] = [];
+  for (const c of children) if (c !== null && c !== undefined && c !== false) out.push(c instanceof Node ? c : String(c));
+  return out;
 }
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -26,10 +32,7 @@ const LABEL: Record<StatusKind, string> = { info: "Note", progress: "Working", o
 
 /** Replaces the content of a status box with a labelled message. */
 export function setStatus(el: HTMLElement, kind: StatusKind, text: string, ...extra: Child[]): void {
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : String(c));
-  }
+  el.replaceChildren(h("strong", { class: "label" }, `${LABEL[kind]}:`), " ", text, ...nodes(extra));
   el.className = `status status-${kind}`;
   el.dataset.kind = kind;
   el.hidden = false;
