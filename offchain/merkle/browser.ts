@@ -7,6 +7,7 @@
  */
 import type { Hex } from "viem";
 import { readDistributionFile, type ReadDistributionFile } from "./distribution-reader";
+import { hashPair } from "./leaf";
 
 export { leafHash, hashPair, processProof, verifyProof, encodeLeaf, type LeafValue } from "./leaf";
 export { buildDistribution, type Distribution, type Claim } from "./distribution";
@@ -25,4 +26,16 @@ export function readDistributionBytes(bytes: Uint8Array): Promise<ReadDistributi
 }
 
 /** One step of a proof check: the node so far, the sibling it is paired with, and their sorted-pair hash. */
-export type ProofStep = { readonly index: number; readonly node: Hex; readonly sibling: Hex; readonly parent: Hex };
+export type ProofStep = { readonly node: Hex; readonly sibling: Hex; readonly parent: Hex };
+
+/** `processProof` with every intermediate node, so a page can show the check step by step. */
+export function traceProof(leaf: Hex, proof: readonly Hex[]): ProofStep[] {
+  const steps: ProofStep[] = [];
+  let node = leaf;
+  for (const sibling of proof) {
+    const parent = hashPair(node, sibling);
+    steps.push({ node, sibling, parent });
+    node = parent;
+  }
+  return steps;
+}
