@@ -4,21 +4,17 @@
  * one transaction (claimBatch), with progress and a plain message for every failure.
  */
 import type { Address, Hex } from "viem";
-import { api, loadWebConfig, setSessionToken, ApiProblemError, type WebConfig } from "./lib/api";
+import { api, loadWebConfig, ApiProblemError, type WebConfig } from "./lib/api";
 import { readClaimed, readRoots, royaltySplitterAbi, sameHex, tokenInfo, type Roots } from "./lib/chain";
 import { byId, h, setStatus, short, table } from "./lib/dom";
 import { formatAmount, formatTime, type TokenInfo } from "./lib/format";
-import { connectWallet, describeError, isUserRejection, revertOf, signInWithEthereum, switchNetwork, WrongNetworkError, type Wallet } from "./lib/wallet";
+import { describeError, isUserRejection, revertOf, type Wallet } from "./lib/wallet";
+import { wireWalletSection, wrongNetworkNow, type WalletSection } from "./lib/wallet-section";
 
 type Proof = { token: Address; cumulative: string; claimed: string; claimable: string; proof: Hex[]; epoch: number; root: Hex; epochStatus: string };
 type Row = Proof & { info: TokenInfo; claimedOnChain: bigint; claimableNow: bigint; state: "live" | "pending" | "unposted" };
 
 const el = {
-  connect: byId<HTMLButtonElement>("connect"),
-  switchNet: byId<HTMLButtonElement>("switch-network"),
-  signIn: byId<HTMLButtonElement>("sign-in"),
-  wallet: byId("wallet-status"),
-  auth: byId("auth-status"),
   claims: byId("claims"),
   claimAll: byId<HTMLButtonElement>("claim-all"),
   claim: byId("claim-status"),
@@ -26,44 +22,14 @@ const el = {
   datasets: byId("datasets"),
 };
 let config: WebConfig;
+let section: WalletSection;
 let wallet: Wallet | undefined;
 let rows: Row[] = [];
 let roots: Roots | undefined;
 
-async function connect(): Promise<void> {
-  el.switchNet.hidden = true;
-  setStatus(el.wallet, "progress", "Asking your wallet for an account…");
-  try {
-    wallet = await connectWallet(config);
-    setStatus(el.wallet, "ok", `Connected as ${wallet.address} on chain ${wallet.chainId}.`);
-    el.signIn.disabled = false;
-  } catch (err) {
-    wallet = undefined;
-    el.signIn.disabled = true;
-    if (err instanceof WrongNetworkError) {
-      setStatus(el.wallet, "error", err.message);
-      el.switchNet.hidden = false;
-    } else setStatus(el.wallet, "error", isUserRejection(err) ? "You declined the connection request in your wallet." : describeError(err));
-  }
-}
-
-async function signIn(): Promise<void> {
-  if (!wallet) return;
-  setStatus(el.auth, "progress", "Sign the sign-in message in your wallet…");
-  try {
-    const me = await signInWithEthereum(wallet);
-    setStatus(el.auth, "ok", `Signed in as ${me.address} (roles: ${me.roles.join(", ") || "none"}).`);
-    await refresh();
-  } catch (err) {
-    setSessionToken(null);
-    if (isUserRejection(err)) {
-      setStatus(el.auth, "error", "Signature rejected: you declined to sign the sign-in message, so you are not signed in. Press “Sign in” to try again.");
-    } else setStatus(el.auth, "error", `Sign-in failed. ${describeError(err)}`);
-  }
-}
-
 /** Reloads the API's view and the chain's, then redraws. */
 async function refresh(): Promise<void> {
+  wallet = section.current();
   if (!wallet) return;
   const w = wallet;
   const { proofs } = await api.get<{ proofs: Proof[] }>(`/v1/proofs/${w.address}`);
@@ -151,14 +117,15 @@ function notCreator(err: unknown): undefined {
 
 /** Claims `targets` (one row, or all rows) in one transaction; every failure ends in a sentence. */
 async function claim(targets: Row[]): Promise<void> {
+  wallet = section.current();
   if (!wallet) return setStatus(el.claim, "error", "Connect your wallet and sign in first.");
   const w = wallet;
   try {
     setStatus(el.claim, "progress", "Checking the chain…");
-    const chainId = Number(await w.provider.request({ method: "eth_chainId" }));
-    if (chainId !== config.chainId) {
-      el.switchNet.hidden = false;
-      return setStatus(el.claim, "error", new WrongNetworkError(chainId, config.chainId).message);
+    const wrong = await wrongNetworkNow(w, config);
+    if (wrong) {
+      section.showSwitch();
+      return setStatus(el.claim, "error", wrong);
     }
     await refresh();
     const fresh = rows.filter((r) => targets.some((t) => sameHex(t.token, r.token)));
@@ -205,22 +172,13 @@ async function main(): Promise<void> {
   config = await loadWebConfig();
   byId("chain-id").textContent = String(config.chainId);
   byId("splitter").replaceChildren(short(config.splitter, 8));
-  el.connect.onclick = () => void connect();
-  el.switchNet.onclick = () =>
-    void switchNetwork(config).then(connect, (err) => setStatus(el.wallet, "error", `Could not switch network. ${describeError(err)}`));
-  el.signIn.onclick = () => void signIn();
+  section = wireWalletSection(config, async (w) => {
+    wallet = w;
+    await refresh();
+  });
   el.claimAll.onclick = () => void claim(rows);
   byId("refresh").onclick = () => void refresh().catch((err) => setStatus(el.claim, "error", `Could not refresh. ${describeError(err)}`));
-  window.ethereum?.on?.("accountsChanged", () => {
-    wallet = undefined;
-    setSessionToken(null);
-    setStatus(el.wallet, "info", "Your wallet account changed: connect and sign in again.");
-  });
-  window.ethereum?.on?.("chainChanged", () => {
-    if (wallet) setStatus(el.wallet, "info", "Your wallet's network changed: connect again.");
-    wallet = undefined;
-  });
   document.body.dataset.ready = "true";
 }
 
-void main().catch((err) => setStatus(el.wallet, "error", `The page could not start. ${describeError(err)}`));
+void main().catch((err) => setStatus(byId("wallet-status"), "error", `The page could not start. ${describeError(err)}`));
