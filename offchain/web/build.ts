@@ -11,7 +11,7 @@ import zlib from "node:zlib";
 import { build, type Plugin } from "esbuild";
 
 const WEB = __dirname;
-export const DIST = path.join(WEB, "dist");
+export const DEFAULT_DIST = path.join(WEB, "dist");
 export const PAGES = ["creator", "auditor", "buyer"] as const;
 
 const nodeBuiltins: Plugin = {
@@ -26,7 +26,8 @@ function kib(bytes: number): string {
 }
 
 /** Builds every page; returns the written files with their sizes (bytes, gzip bytes). */
-export async function buildWeb(opts: { minify?: boolean; quiet?: boolean } = {}): Promise<{ file: string; bytes: number; gzip: number }[]> {
+export async function buildWeb(opts: { minify?: boolean; quiet?: boolean; outDir?: string } = {}): Promise<{ file: string; bytes: number; gzip: number }[]> {
+  const DIST = opts.outDir ?? DEFAULT_DIST;
   fs.rmSync(DIST, { recursive: true, force: true });
   fs.mkdirSync(DIST, { recursive: true });
   await build({

@@ -120,6 +120,19 @@ run("offchain/web creator page (browser)", function () {
     expect(wallet.sent.length).to.equal(sent);
   });
 
+  it("says the wallet is on the wrong network when it switched chains after connecting, and sends nothing", async () => {
+    const sent = wallet.sent.length;
+    wallet.chainId = 1;
+    try {
+      const r = await clickForStatus(page, "#claim-all", "claim-status");
+      expect(r.kind).to.equal("error");
+      expect(r.text).to.contain("Wrong network").and.contain("chain 1");
+      expect(wallet.sent.length).to.equal(sent);
+    } finally {
+      wallet.chainId = 31337;
+    }
+  });
+
   it("claims a single token with claim(): the contributor's TUSD balance grows by exactly its claimable amount", async () => {
     const other = await openWithWallet(browser, `${s.baseUrl}/creator`, s.accounts.contributor, { width: 390, height: 844 });
     try {
