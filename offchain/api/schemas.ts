@@ -24,15 +24,24 @@ export const Bytes32 = z
   .openapi({ type: "string", example: "0x" + "ab".repeat(32) });
 
 /** A token amount: a decimal string of a non-negative integer below 2^256 (base units, never a float). */
+const DECIMAL_INTEGER = /^(0|[1-9][0-9]{0,77})$/;
+
+// zod 4 runs refinements even after a failed regex: guard BigInt() so "1.5" is a 400, never a thrown SyntaxError.
 export const Amount = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/, "expected a non-negative integer as a decimal string")
-  .refine((s) => BigInt(s) <= MAX_UINT256, "exceeds uint256")
+  .regex(DECIMAL_INTEGER, "expected a non-negative integer as a decimal string")
+  .refine((s) => s.length < 78 || !DECIMAL_INTEGER.test(s) || BigInt(s) <= MAX_UINT256, "exceeds uint256")
   .openapi({ type: "string", example: "1000000" });
 
-export const PositiveAmount = Amount.refine((s) => BigInt(s) > 0n, "must be greater than zero");
+export const PositiveAmount = Amount.refine((s) => !DECIMAL_INTEGER.test(s) || BigInt(s) > 0n, "must be greater than zero");
 
 export const Bps = z.number().int().min(0).max(10_000);
+
+/** Bytes32 without the lowercasing transform, for the hot usage path (the service lowercases in its own loop). */
+export const Bytes32AnyCase = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "expected 32 bytes as 0x-hex")
+  .openapi({ type: "string", example: "0x" + "ab".repeat(32) });
 
 export const IsoDate = z.iso.datetime({ offset: true }).openapi({ example: "2026-01-01T00:00:00Z" });
 

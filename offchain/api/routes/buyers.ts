@@ -4,7 +4,7 @@ import { createOffer, listOffers } from "../services/offers";
 import { depositInstructions, licenseView, listLicenses, ownLicense, takeLicense } from "../services/licenses";
 import { ingestUsage } from "../services/usage";
 import { defineRoute } from "../route";
-import { Address, Bytes32, IsoDate, PositiveAmount, Amount, Scope, Uuid, z } from "../schemas";
+import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Uuid, z } from "../schemas";
 
 const BUYER = { kind: "session", roles: ["buyer"] } as const;
 const MAX_DURATION = 100 * 365 * 86_400;
@@ -38,8 +38,8 @@ const License = z.object({ licenseId: z.string(), offerId: z.string(), startsAt:
 const LicenseParams = z.strictObject({ licenseId: Bytes32 });
 
 export const UsageEvent = z.strictObject({
-  licenseId: Bytes32,
-  datasetId: Bytes32,
+  licenseId: Bytes32AnyCase,
+  datasetId: Bytes32AnyCase,
   itemRef: z.string().min(1).max(200),
   units: Amount,
   occurredAt: IsoDate,

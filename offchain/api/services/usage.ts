@@ -23,7 +23,9 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 // Timestamp columns hold UTC without a zone; send "YYYY-MM-DDTHH:MM:SS.mmm" so the session time zone never applies.
 const utc = (d: Date) => d.toISOString().slice(0, 23);
 
-export async function ingestUsage({ prisma, common }: Deps, buyerId: string, events: UsageEventInput[]): Promise<IngestResult> {
+export async function ingestUsage({ prisma, common }: Deps, buyerId: string, input: UsageEventInput[]): Promise<IngestResult> {
+  // Ids are stored lowercase; the route validates hex in any case and leaves lowercasing to this loop.
+  const events = input.map((e) => ({ ...e, licenseId: e.licenseId.toLowerCase(), datasetId: e.datasetId.toLowerCase() }));
   const licenseIds = [...new Set(events.map((e) => e.licenseId))];
   const [licenses, lastEpoch] = await Promise.all([
     prisma.license.findMany({

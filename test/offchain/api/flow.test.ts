@@ -28,6 +28,8 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   const ev = (licenseId: string, datasetId: string, itemRef: string, units: string, occurredAt: string, idempotencyKey: string) => ({
     licenseId, datasetId, itemRef, units, occurredAt, idempotencyKey,
   });
+  let expected: ReturnType<typeof allocate>;
+  let epoch1End: Date;
   const usage = (events: object[], key = s.apiKey) => request(t.app).post("/v1/usage").set("x-api-key", key).send({ events });
 
   it("an exclusive overlapping license is refused with 409 naming the dataset, scope and window", async () => {
@@ -85,11 +87,12 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const closed = await request(t.app).post("/v1/operator/epochs").set(bearer(s.tokens.operator)).send({ endsAt: endsAt.toISOString() });
     expect(closed.status, JSON.stringify(closed.body)).to.equal(201);
+    epoch1End = endsAt;
 
     // The engine on the same facts, written out here independently of the service's row mapping.
     const secs = (d: Date) => Math.floor(d.getTime() / 1000);
     const start = secs(s.licenseStart);
-    const expected = allocate(
+    expected = allocate(
       SettlementInputSchema.parse({
         window: { epoch: 1, start: 0, end: secs(endsAt) },
         platformFee: { bps: 250, treasury: TREASURY },
@@ -157,6 +160,24 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     }
   });
 
+  it("public routes expose tree data and aggregates only: no buyer, usage item, consent subject or key", async () => {
+    const publicText = (
+      await Promise.all(
+        ["/v1/epochs", "/v1/epochs/1", "/v1/epochs/1/distribution", `/v1/proofs/${s.creatorA.address}`, `/v1/proofs/${s.contributor}`, `/v1/proofs/${TREASURY}`].map(
+          async (p) => (await request(t.app).get(p).expect(200)).text,
+        ),
+      )
+    ).join("\n");
+    for (const secret of [s.buyer.address.toLowerCase(), s.buyer.address, "Buyer Labs", "alice@example.org", "clip-1", "img-1", "model-v1", s.apiKey, "u-1"]) {
+      expect(publicText, secret).to.not.include(secret);
+    }
+    // A creator sees their consent receipts (hash and salt), never the subject itself.
+    const receipts = (await request(t.app).get(`/v1/datasets/${s.datasets.d1}/consents`).set(bearer(s.tokens.creatorA)).expect(200)).text;
+    expect(receipts).to.not.include("alice@example.org");
+    const stored = JSON.stringify(await t.db.prisma.consentRecord.findMany());
+    expect(stored).to.not.include("alice@example.org");
+  });
+
   it("once the epoch is claimable on-chain, claimable = cumulative − claimed", async () => {
     await t.db.prisma.epoch.update({ where: { id: 1 }, data: { status: "claimable" } });
     const a = s.creatorA.address.toLowerCase();
@@ -174,5 +195,41 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     expect(late.body.rejected[0].code).to.equal("epoch-closed");
     const log = (await request(t.app).get("/v1/audit-log").set(bearer(s.tokens.auditor)).expect(200)).body as { action: string }[];
     expect(log.map((e) => e.action)).to.include.members(["role.granted", "epoch.closed"]);
+  });
+
+  it("epoch 2 chains on epoch 1's stored state: a new deposit pays the carried shortfall, cumulatives only grow", async () => {
+    const { recordDeposit } = await import("../../../offchain/api/services/deposits");
+    await recordDeposit({ prisma: t.db.prisma, common: t.common }, {
+      licenseId: s.licenses.perUse, token: TOKEN, amount: 10_000n, payer: s.buyer.address.toLowerCase(),
+      txHash: "0x" + "ef".repeat(32), logIndex: 0, blockNumber: 11n, blockHash: "0x" + "cd".repeat(32),
+    }, "confirmed");
+    const occurredAt = new Date(epoch1End.getTime() + 500).toISOString();
+    await usage([ev(s.licenses.perUse, s.datasets.d3, "img-9", "100", occurredAt, "e2-1")]).expect(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const closed = await request(t.app).post("/v1/operator/epochs").set(bearer(s.tokens.operator)).send({ endsAt: endsAt.toISOString() });
+    expect(closed.status, JSON.stringify(closed.body)).to.equal(201);
+    expect(closed.body.epoch).to.equal(2);
+
+    const prevInput = expected;
+    const stored1 = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } });
+    // The state stored with epoch 1 is exactly the engine's state, amounts as decimal strings.
+    expect(stored1.state).to.deep.equal(JSON.parse(JSON.stringify(prevInput.state, (_k, v) => (typeof v === "bigint" ? v.toString() : v))));
+    const a1 = await t.db.prisma.allocation.findMany({ where: { epochId: 1 } });
+    const a2 = await t.db.prisma.allocation.findMany({ where: { epochId: 2 } });
+    const cum1 = new Map(a1.map((a) => [`${a.account}|${a.token}`, BigInt(a.cumulative.toFixed())]));
+    for (const a of a2) {
+      const before = cum1.get(`${a.account}|${a.token}`) ?? 0n;
+      expect(BigInt(a.cumulative.toFixed())).to.equal(before + BigInt(a.amount.toFixed()));
+    }
+    // 1,300 carried + 100 units × 7 = 2,000 recognized for the per-use license in epoch 2 (plus subscription time).
+    const report = stored1.report as { tokens: { carriedForward: { amount: string } }[] };
+    expect(report.tokens[0].carriedForward.amount).to.equal("1300");
+    const report2 = (await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 2 } })).report as { tokens: { recognized: { perUse: string }; carriedForward: { amount: string } }[] };
+    expect(report2.tokens[0].recognized.perUse).to.equal("2000");
+    expect(report2.tokens[0].carriedForward.amount).to.equal("0");
+    const deposits = await t.db.prisma.deposit.findMany({ orderBy: { logIndex: "asc" } });
+    expect(deposits.filter((d) => d.settledEpoch === 1)).to.have.length(4);
+    expect(deposits.filter((d) => d.settledEpoch === 2)).to.have.length(1);
   });
 });

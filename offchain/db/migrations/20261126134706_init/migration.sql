@@ -201,7 +201,6 @@ CREATE TABLE "deposits" (
 
 -- CreateTable
 CREATE TABLE "usage_events" (
-    "id" BIGSERIAL NOT NULL,
     "buyer_id" UUID NOT NULL,
     "license_id" TEXT NOT NULL,
     "dataset_id" TEXT NOT NULL,
@@ -211,7 +210,7 @@ CREATE TABLE "usage_events" (
     "idempotency_key" TEXT NOT NULL,
     "received_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
-    CONSTRAINT "usage_events_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "usage_events_pkey" PRIMARY KEY ("buyer_id","idempotency_key")
 );
 
 -- CreateTable
@@ -308,10 +307,7 @@ CREATE INDEX "deposits_license_id_state_idx" ON "deposits"("license_id", "state"
 CREATE UNIQUE INDEX "deposits_tx_hash_log_index_key" ON "deposits"("tx_hash", "log_index");
 
 -- CreateIndex
-CREATE INDEX "usage_events_license_id_occurred_at_idx" ON "usage_events"("license_id", "occurred_at");
-
--- CreateIndex
-CREATE UNIQUE INDEX "usage_events_buyer_id_idempotency_key_key" ON "usage_events"("buyer_id", "idempotency_key");
+CREATE INDEX "usage_events_occurred_at_idx" ON "usage_events"("occurred_at");
 
 -- CreateIndex
 CREATE INDEX "allocations_account_idx" ON "allocations"("account");
@@ -357,12 +353,6 @@ ALTER TABLE "license_datasets" ADD CONSTRAINT "license_datasets_dataset_id_fkey"
 
 -- AddForeignKey
 ALTER TABLE "deposits" ADD CONSTRAINT "deposits_license_id_fkey" FOREIGN KEY ("license_id") REFERENCES "licenses"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "usage_events" ADD CONSTRAINT "usage_events_buyer_id_fkey" FOREIGN KEY ("buyer_id") REFERENCES "buyers"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "usage_events" ADD CONSTRAINT "usage_events_license_id_fkey" FOREIGN KEY ("license_id") REFERENCES "licenses"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "allocations" ADD CONSTRAINT "allocations_epoch_id_fkey" FOREIGN KEY ("epoch_id") REFERENCES "epochs"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
