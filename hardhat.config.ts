@@ -5,6 +5,7 @@
  * - `REPORT_GAS`          (default unset)  print the gas table after `hardhat test`.
  * - `SOLIDITY_COVERAGE`   (default unset)  set by `npm run coverage`; hardhat-viem needs it under coverage.
  * - `FUZZ_STEPS`          (default 1000)   steps of the randomized RoyaltySplitter invariant run.
+ * - `FUZZ_SEED`           (default random) seed of that run; a failing run prints the seed to replay it.
  * - `MOCHA_GREP`          (default unset)  run only tests whose title matches.
  */
 import "@nomicfoundation/hardhat-toolbox-viem";

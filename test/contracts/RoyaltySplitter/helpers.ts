@@ -41,7 +41,8 @@ export async function deploySplitterFixture() {
   const token2 = await hre.viem.deployContract("MockERC20", ["Token B", "TKB"]);
   const permitToken = await hre.viem.deployContract("MockERC20Permit", ["Permit Token", "PRM"]);
   const feeToken = await hre.viem.deployContract("MockFeeOnTransferERC20", [100n]); // 1 % fee
-  for (const t of [token, token2, permitToken, feeToken]) {
+  // Every mock shares OpenZeppelin's ERC-20 mint/approve ABI; one type lets the loop call them.
+  for (const t of [token, token2, permitToken, feeToken] as unknown as (typeof token)[]) {
     await t.write.mint([buyer.account.address, 10n ** 30n]);
     await t.write.approve([splitter.address, 2n ** 256n - 1n], { account: buyer.account });
   }

@@ -182,6 +182,7 @@ describe("RoyaltySplitter roots", () => {
     expect((await f.splitter.read.claimableRoot())[0]).to.equal(`0x${"00".repeat(32)}`);
     expect(await f.splitter.read.pendingRoot()).to.deep.equal([`0x${"00".repeat(32)}`, 0, 0n]);
     expect(await f.splitter.read.rootTotal([f.token.address])).to.equal(0n);
+    expect(await f.splitter.read.pendingRootTotal([f.token.address])).to.equal(0n);
     // The vetoed total does not bind the next proposal, and its epoch is burnt.
     await expectRevert(propose(f, rootOf("r1b"), 1, []), f.abi, "RoyaltySplitterEpochNotIncreasing", [1, 1]);
     await propose(f, rootOf("r2"), 2, [{ token: f.token.address, total: 50n }]);
@@ -189,6 +190,7 @@ describe("RoyaltySplitter roots", () => {
 
   it("rejects vetoes of a matured root, of a wrong epoch, with nothing pending, or from a non-guardian", async () => {
     const f = await loadFixture(fundedFixture);
+    const guardianRole = await f.splitter.read.GUARDIAN_ROLE();
     await expectRevert(f.splitter.write.vetoRoot([1], { account: f.guardian.account }), f.abi, "RoyaltySplitterNotPendingEpoch", [1]);
     const hash = await propose(f, rootOf("r1"), 1, []);
     const block = await f.publicClient.getBlock({ blockHash: (await receiptOf(f, hash)).blockHash });
@@ -197,7 +199,7 @@ describe("RoyaltySplitter roots", () => {
       f.splitter.write.vetoRoot([1], { account: f.outsider.account }),
       f.abi,
       "AccessControlUnauthorizedAccount",
-      [f.outsider.account.address, await f.splitter.read.GUARDIAN_ROLE()],
+      [f.outsider.account.address, guardianRole],
     );
     await time.increase(TIMELOCK);
     await expectRevert(f.splitter.write.vetoRoot([1], { account: f.guardian.account }), f.abi, "RoyaltySplitterRootAlreadyMatured", [

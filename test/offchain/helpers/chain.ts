@@ -19,9 +19,27 @@ export const POSTER = devAccount(1);
 export const GUARDIAN = devAccount(2);
 export const BUYER = devAccount(3);
 
+/**
+ * The in-process provider as viem expects a node to answer: its revert errors carry `data` but no JSON-RPC
+ * `code`, so viem could not decode custom errors. Over HTTP (hardhat node, real nodes) errors carry code 3.
+ */
+const inProcess = {
+  async request(args: { method: string; params?: unknown }): Promise<unknown> {
+    try {
+      return await hre.network.provider.request(args as { method: string; params?: unknown[] });
+    } catch (err) {
+      const e = err as { code?: number; data?: unknown; message?: string };
+      if (e.code === undefined && typeof e.data === "string" && e.data.startsWith("0x")) {
+        throw Object.assign(new Error(e.message), { code: 3, data: e.data });
+      }
+      throw err;
+    }
+  },
+};
+
 /** Clients over the in-process network signing as account `i`. */
 export function clientsFor(i: number): ChainClients {
-  return createChainClients({ transport: custom(hre.network.provider), account: devAccount(i), pollingIntervalMs: 20 });
+  return createChainClients({ transport: custom(inProcess), account: devAccount(i), pollingIntervalMs: 20 });
 }
 
 export async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
@@ -109,4 +127,40 @@ export async function expectRejection(promise: Promise<unknown>, text: string): 
     throw new Error(`rejected with the wrong error (wanted "${text}"): ${String(err)}`);
   }
   throw new Error(`expected a rejection with "${text}"`);
+}
+
+/** Inserts a computed epoch whose root the publisher will post (root and content hash are arbitrary bytes32). */
+export async function createEpoch(db: Db, id: number, totals: Record<string, bigint>): Promise<{ root: Hex }> {
+  const root = `0x${crypto.randomBytes(32).toString("hex")}` as Hex;
+  await db.prisma.epoch.create({
+    data: {
+      id,
+      startsAt: new Date(0),
+      endsAt: new Date(),
+      status: "computed",
+      root,
+      contentHash: `0x${crypto.randomBytes(32).toString("hex")}`,
+      totals: Object.fromEntries(Object.entries(totals).map(([t, v]) => [t.toLowerCase(), v.toString()])),
+      leafCount: 1,
+      report: {},
+      distribution: new Uint8Array([1]),
+      closedBy: "test",
+    },
+  });
+  return { root };
+}
+
+export const PG_SERVER = process.env.TEST_PG_URL ?? "postgres://root@127.0.0.1:5432";
+
+/** Whether the PostgreSQL test server answers (tests that need it skip otherwise). */
+export async function postgresReachable(): Promise<boolean> {
+  const { Client } = await import("pg");
+  const c = new Client({ connectionString: `${PG_SERVER}/postgres`, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
 }
