@@ -189,8 +189,9 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     /// @inheritdoc IRoyaltySplitter
     /// @dev `epoch` is the publisher's epoch number and must be strictly above every earlier proposal's
     /// (vetoed ones included): a publisher retrying a transaction can never post the same epoch
-    /// twice, and every root is identified on-chain by its epoch (RootProposed is indexed by it). It is packed
-    /// with the timelock state, so it costs no extra storage slot.
+    /// twice, and every root is identified on-chain by its epoch (RootProposed is indexed by it). It lives in the
+    /// slot that holds the active epoch and the timelock, which every proposal reads and writes anyway, so it
+    /// costs no extra storage slot.
     /// `contentHash` (keccak of the published distribution file) is emitted, not stored: auditors read it from
     /// the `RootProposed` log of the claimable epoch, and storing it would add ~5,000 gas to every proposal.
     /// `totals` lists, sorted by strictly increasing token address, each token whose total this root sets;
@@ -257,6 +258,7 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     }
 
     /// @inheritdoc IRoyaltySplitter
+    /// @dev A pending root keeps maturing while paused; the guardian vetoes it separately if needed.
     function pause() external onlyRole(GUARDIAN_ROLE) {
         uint256 hot = _hot;
         if (hot & PAUSED_BIT != 0) revert RoyaltySplitterPaused();
