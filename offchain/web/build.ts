@@ -17,7 +17,7 @@ export const PAGES = ["creator", "auditor", "buyer"] as const;
 const nodeBuiltins: Plugin = {
   name: "node-builtins-stub",
   setup(b) {
-    b.onResolve({ filter: /^node:(fs|events|stream)$/ }, () => ({ path: path.join(WEB, "shims", "node-builtins.ts") }));
+    b.onResolve({ filter: /^node:(fs|events|stream|os|worker_threads)$/ }, () => ({ path: path.join(WEB, "shims", "node-builtins.ts") }));
   },
 };
 

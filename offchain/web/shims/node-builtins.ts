@@ -1,6 +1,7 @@
 /**
- * Stand-in for `node:fs`, `node:events` and `node:stream` in the browser bundle. The Merkle module imports
- * them only for its file-path and stream helpers, which the pages never call; calling one fails loudly.
+ * Stand-in for the Node built-ins the Merkle module imports, in the browser bundle. The pages only use its
+ * in-memory paths: file and stream helpers are never called (calling one fails loudly), and the tree builder
+ * is told there is one processor, so it stays on its serial path and never starts a worker thread.
  */
 function unavailable(name: string): never {
   throw new Error(`${name} is not available in the browser`);
@@ -8,4 +9,12 @@ function unavailable(name: string): never {
 export const createReadStream = () => unavailable("fs.createReadStream");
 export const createWriteStream = () => unavailable("fs.createWriteStream");
 export const once = () => unavailable("events.once");
+export const availableParallelism = () => 1;
+export const cpus = () => [{}];
+export class Worker {
+  constructor() {
+    unavailable("worker_threads.Worker");
+  }
+}
+export const parentPort = null;
 export default {};
