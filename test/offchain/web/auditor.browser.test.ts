@@ -75,6 +75,19 @@ run("offchain/web auditor page (browser)", function () {
     await screenshot(page, "auditor-tampered-proof");
   });
 
+  it("verifies a pasted proof (from the API's /v1/proofs, one hash per line) against the on-chain root", async () => {
+    const { proofs } = await s.call<{ proofs: { token: string; cumulative: string; proof: string[] }[] }>("GET", `/v1/proofs/${s.accounts.creator.address}`);
+    const p = proofs.find((x) => x.token.toLowerCase() === s.tokens.teur.address.toLowerCase())!;
+    await page.fill("#account", s.accounts.creator.address);
+    await page.fill("#token", s.tokens.teur.address);
+    await page.fill("#cumulative", p.cumulative);
+    await page.fill("#proof", p.proof.join("\n"));
+    const r = await clickForStatus(page, "#verify-proof", "proof-status");
+    expect(r.kind, r.text).to.equal("ok");
+    expect(r.text).to.contain("VALID");
+    expect(await page.$$eval("#proof-steps li", (els) => els.length)).to.equal(p.proof.length + 2);
+  });
+
   it("flags a published file whose bytes were altered in transit", async () => {
     await page.route(`**/v1/epochs/${posted.epoch}/distribution`, async (route) => {
       const res = await route.fetch();
