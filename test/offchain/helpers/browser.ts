@@ -84,7 +84,15 @@ export async function openWithWallet(browser: Browser, url: string, account: Pri
           return { result: await hre.network.provider.request({ method, params }) };
       }
     } catch (err) {
+      // Shaped like a wallet's answer to a revert (geth / MetaMask): code 3 with the revert data as hex.
+      // The revert data may sit deep in the cause chain (the local signer's own gas estimate wraps it).
       const e = err as { code?: number; message?: string; data?: unknown };
+      let data: unknown;
+      for (let c: unknown = err; c && typeof c === "object" && data === undefined; c = (c as { cause?: unknown }).cause) {
+        const d = (c as { data?: unknown }).data;
+        data = typeof d === "string" ? d : typeof (d as { data?: unknown } | undefined)?.data === "string" ? (d as { data: string }).data : undefined;
+      }
+      if (typeof data === "string" && data.startsWith("0x")) return { error: { code: 3, message: "execution reverted", data } };
       return { error: { code: typeof e.code === "number" ? e.code : -32603, message: e.message ?? String(err), data: e.data } };
     }
   });

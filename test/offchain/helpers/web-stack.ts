@@ -43,6 +43,8 @@ export type WebStack = {
   /** Moves chain time past the pending root's readyAt and marks the epoch claimable in the database. */
   passTimelock(epoch: number): Promise<void>;
   balanceOf(token: Address, who: Address): Promise<bigint>;
+  /** Calls an argument-less splitter function (pause, unpause) as development account `i`. */
+  asAccount(i: number, fn: "pause" | "unpause"): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -173,6 +175,7 @@ export async function startWebStack(opts: { depositOnChain?: boolean } = {}): Pr
       await db.prisma.epoch.update({ where: { id: epoch }, data: { status: "claimable" } });
     },
     balanceOf: (token, who) => publicClient.readContract({ address: token, abi: testStablecoinAbi, functionName: "balanceOf", args: [who] }),
+    asAccount: async (i, fn) => void (await send(i, stack.splitter, encodeFunctionData({ abi: royaltySplitterAbi, functionName: fn }))),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -150,6 +150,19 @@ run("offchain/web creator page (browser)", function () {
       expect(await functionOf(other.wallet.sent[0])).to.equal("claim");
       expect((await s.balanceOf(tusd, s.accounts.contributor.address)) - before).to.equal(BigInt(units));
       await screenshot(other.page, "creator-phone-after-single-claim");
+
+      // A revert the page cannot foresee (the guardian paused the splitter) is decoded from the contract's error.
+      await s.asAccount(2, "pause");
+      try {
+        const teur = s.tokens.teur.address.toLowerCase();
+        const before = other.wallet.sent.length;
+        const paused = await clickForStatus(other.page, `.claim-one[data-token="${teur}"]`, "claim-status");
+        expect(paused.kind).to.equal("error");
+        expect(paused.text, paused.text).to.contain("paused by the guardian");
+        expect(other.wallet.sent.length).to.equal(before);
+      } finally {
+        await s.asAccount(0, "unpause");
+      }
     } finally {
       await other.context.close();
     }
