@@ -146,3 +146,23 @@ export async function clickForStatus(page: Page, selector: string, statusId: str
   await page.click(selector);
   return statusText(page, statusId, kinds);
 }
+
+/**
+ * How far content runs past its box sideways, in CSS pixels: the document itself, and every element that
+ * clips or scrolls its overflow (sections scroll wide content instead of widening the page); form fields, whose
+ * text scrolls inside them by design, excepted. "none" = everything fits.
+ */
+export function horizontalOverflow(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    let worst = Math.max(0, document.documentElement.scrollWidth - window.innerWidth);
+    let where = worst > 0 ? "the page" : "";
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>("body *:not(input):not(textarea):not(select)"))) {
+      const o = getComputedStyle(el).overflowX;
+      if (o !== "visible" && el.clientWidth > 0 && el.scrollWidth - el.clientWidth > worst) {
+        worst = el.scrollWidth - el.clientWidth;
+        where = `<${el.tagName.toLowerCase()}${el.id ? ` id="${el.id}"` : ""}>`;
+      }
+    }
+    return worst === 0 ? "none" : `${worst}px in ${where}`;
+  });
+}

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { clickForStatus, launchBrowser, screenshot } from "../helpers/browser";
+import { clickForStatus, horizontalOverflow, launchBrowser, screenshot } from "../helpers/browser";
 import { startWebStack, type WebStack } from "../helpers/web-stack";
 
 const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
@@ -73,6 +73,10 @@ run("offchain/web auditor page (browser)", function () {
     expect(r.text).to.contain("INVALID");
     expect(await page.textContent("#proof-steps li:last-child")).to.contain("FAIL").and.contain("does NOT equal");
     await screenshot(page, "auditor-tampered-proof");
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
+    await screenshot(page, "auditor-phone");
+    await page.setViewportSize({ width: 1100, height: 900 });
   });
 
   it("verifies a pasted proof (from the API's /v1/proofs, one hash per line) against the on-chain root", async () => {

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
-import { clickForStatus, launchBrowser, openWithWallet, screenshot, type TestWallet } from "../helpers/browser";
+import { clickForStatus, horizontalOverflow, launchBrowser, openWithWallet, screenshot, type TestWallet } from "../helpers/browser";
 import { startWebStack, type WebStack } from "../helpers/web-stack";
 
 const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
@@ -75,6 +75,7 @@ run("offchain/web buyer view (browser)", function () {
     expect((await s.balanceOf(s.tokens.teur.address, s.splitter)) - before).to.equal(5n);
     await s.indexDeposits();
     expect(await depositsInDb()).to.equal(2);
+    expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
     await screenshot(page, "buyer-phone-after-permit-deposit");
   });
 });

@@ -9,7 +9,7 @@ import hre from "hardhat";
 import type { Browser, Page } from "playwright-core";
 import { decodeFunctionData, type Address, type Hex } from "viem";
 import { royaltySplitterAbi } from "../../../offchain/chain/abi";
-import { clickForStatus, launchBrowser, openWithWallet, screenshot, SCREENSHOTS, type TestWallet } from "../helpers/browser";
+import { clickForStatus, horizontalOverflow, launchBrowser, openWithWallet, screenshot, SCREENSHOTS, type TestWallet } from "../helpers/browser";
 import { startWebStack, type WebStack } from "../helpers/web-stack";
 
 const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
@@ -149,6 +149,7 @@ run("offchain/web creator page (browser)", function () {
       expect(done.kind, done.text).to.equal("ok");
       expect(await functionOf(other.wallet.sent[0])).to.equal("claim");
       expect((await s.balanceOf(tusd, s.accounts.contributor.address)) - before).to.equal(BigInt(units));
+      expect(await horizontalOverflow(other.page), "content running off a 390 px phone screen").to.equal("none");
       await screenshot(other.page, "creator-phone-after-single-claim");
 
       // A revert the page cannot foresee (the guardian paused the splitter) is decoded from the contract's error.
