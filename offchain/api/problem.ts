@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, Response } from "express";
 import { ZodError } from "zod";
 import type { Logger } from "../common/logger";
+import { isTributaryError, type TributaryError } from "../common/errors";
 import { ApiError, type FieldError } from "./errors";
 
 export function zodFieldErrors(err: ZodError, prefix: string): FieldError[] {
@@ -37,6 +38,17 @@ function fromPrisma(err: unknown): ApiError | undefined {
   return undefined;
 }
 
+/**
+ * A domain error the service raised on purpose: a non-retryable one means the request cannot succeed
+ * as the data stands (e.g. the settlement engine refusing an epoch), a retryable one that it may later.
+ */
+function fromDomain(err: TributaryError): ApiError {
+  const code = err.code.toLowerCase().replace(/_/g, "-");
+  return err.retryable
+    ? new ApiError(503, code, "Temporarily unavailable", { detail: err.message })
+    : new ApiError(422, code, "Unprocessable request", { detail: err.message });
+}
+
 export function sendProblem(res: Response, err: ApiError, instance: string, requestId: string): void {
   res
     .status(err.status)
@@ -61,7 +73,10 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
     let problem: ApiError | undefined;
     if (err instanceof ApiError) problem = err;
     else if (err instanceof ZodError) problem = new ApiError(400, "invalid-request", "Invalid request", { errors: zodFieldErrors(err, "") });
-    else if (err instanceof Error) problem = fromBodyParser(err as BodyParserError) ?? fromPrisma(err);
+    else if (isTributaryError(err)) {
+      problem = fromDomain(err);
+      logger.warn({ code: err.code, requestId }, "request refused by a domain rule");
+    } else if (err instanceof Error) problem = fromBodyParser(err as BodyParserError) ?? fromPrisma(err);
     if (!problem) {
       logger.error({ err, requestId }, "unhandled error");
       problem = new ApiError(500, "internal", "Internal server error", { detail: "the request failed; see the logs for this request id" });

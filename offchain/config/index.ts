@@ -39,6 +39,11 @@ const envSchema = z.object({
   TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
   PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
   WEB_RPC_URL: z.string().url().optional(),
+}).superRefine((e, ctx) => {
+  // Fail at start-up, not at the first epoch close: a fee paid to the zero address could never be claimed.
+  if (e.PLATFORM_FEE_BPS > 0 && /^0x0{40}$/.test(e.TREASURY_ADDRESS)) {
+    ctx.addIssue({ code: "custom", path: ["TREASURY_ADDRESS"], message: "must be set when PLATFORM_FEE_BPS > 0" });
+  }
 });
 
 export type DatabaseConfig = { url?: string; dataDir: string };

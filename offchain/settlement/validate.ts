@@ -149,7 +149,9 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
   const { window, platformFee, previous } = input;
   if (!(window.start < window.end)) throw invalidInput("epoch window must have start < end");
   if (!Number.isInteger(platformFee.bps) || platformFee.bps < 0 || platformFee.bps > 10_000) throw invalidInput("platform fee bps must be in 0..10000");
-  requireRecipient(platformFee.treasury, "treasury");
+  // With no fee the treasury gets no leaf, so only a fee-charging platform needs a claimable treasury.
+  if (platformFee.bps > 0) requireRecipient(platformFee.treasury, "treasury");
+  else requireAddress(platformFee.treasury, "treasury");
   if (previous !== null && (previous.epoch + 1 !== window.epoch || previous.epochEnd !== window.start)) {
     throw new SettlementError(
       "SETTLEMENT_STATE_MISMATCH",

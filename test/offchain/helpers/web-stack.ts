@@ -83,7 +83,7 @@ export async function startWebStack(opts: { depositOnChain?: boolean } = {}): Pr
   const host = `127.0.0.1:${port}`;
   const common = createCommon(
     loadConfig({
-      LOG_LEVEL: "silent",
+      LOG_LEVEL: process.env.WEB_STACK_LOG_LEVEL ?? "silent",
       SIWE_DOMAIN: host,
       BOOTSTRAP_OPERATOR: accounts.operator.address,
       SPLITTER_ADDRESS: stack.splitter,

@@ -80,6 +80,12 @@ describe("settlement/validate", () => {
     expect(codeOf(() => allocate(parse(raw({ platformFee: { bps: 1, treasury: zero } }))))).to.equal("SETTLEMENT_INVALID_INPUT");
   });
 
+  it("accepts the zero address as treasury when the platform fee is 0 bps: no treasury leaf exists", () => {
+    const zero = "0x0000000000000000000000000000000000000000";
+    const result = allocate(parse(raw({ platformFee: { bps: 0, treasury: zero } })));
+    expect(result.allocations.map((a) => a.account)).to.not.include(zero);
+  });
+
   it("refuses license terms edited after recognition (one-time fee, subscription fee)", () => {
     const oneTime = (fee: bigint) => [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime" as const, fee } }];
     const first = allocate(parse(raw({ licenses: oneTime(100n), deposits: [{ licenseId: L1, token: TOKEN, amount: 100n }] })));
