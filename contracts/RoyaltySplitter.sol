@@ -316,6 +316,35 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     }
 
     /// @inheritdoc IRoyaltySplitter
+    /// @dev One multiproof instead of one proof per token: with the canonical (account, token) leaf order an
+    /// account's leaves are adjacent, so their paths share all but the lowest levels. The proof is checked
+    /// with `ClaimProof.processMultiProof` (OpenZeppelin's `MerkleProof.processMultiProofCalldata` with packed
+    /// flags; it reverts `MerkleProofInvalidMultiproof` when flags and lengths do not fit together) against the
+    /// same root as `claim`. An empty `tokens` list pays nothing (OpenZeppelin's empty-set case). Then, as in `claimBatch`,
+    /// each token is paid in order (effects before the transfer) and tokens with nothing left are skipped.
+    function claimMultiple(
+        address account,
+        address[] calldata tokens,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[] calldata proof,
+        uint256 proofFlags
+    ) external nonReentrant {
+        uint256 n = tokens.length;
+        if (n != cumulativeAmounts.length) revert RoyaltySplitterLengthMismatch(n, cumulativeAmounts.length);
+        (bytes32 expected, uint256 mask) = _claimableRootForClaims();
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            leaves[i] = ClaimProof.leaf(account, tokens[i], cumulativeAmounts[i]);
+        }
+        bytes32 computed = ClaimProof.processMultiProof(proof, proofFlags, leaves);
+        if ((uint256(computed ^ expected) & mask) != 0) revert RoyaltySplitterInvalidMultiproof(account);
+        mapping(address token => uint256) storage claimedOf = _claimed[account];
+        for (uint256 i; i < n; ++i) {
+            _payClaim(claimedOf, account, tokens[i], cumulativeAmounts[i], account, false);
+        }
+    }
+
+    /// @inheritdoc IRoyaltySplitter
     /// @dev The signature is EIP-712 `ClaimTo(account, token, cumulativeAmount, recipient, nonce, deadline)` under
     /// the domain ("RoyaltySplitter", "1", chainid, this), checked with SignatureChecker (ECDSA for EOAs,
     /// ERC-1271 for contract accounts). `nonce` is `nonces(account)` and is consumed, so a signature works once.
@@ -436,7 +465,7 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         return (expected, type(uint256).max);
     }
 
-    /// @dev Verifies the leaf, records the new cumulative amount, then pays (checks-effects-interactions).
+    /// @dev Verifies the leaf, then records and pays it (`_payClaim`).
     /// `strict` makes "nothing to claim" revert; batches pass false and skip such entries.
     function _claim(
         bytes32 expected,
@@ -452,7 +481,19 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         if ((uint256(computed ^ expected) & mask) != 0) {
             revert RoyaltySplitterInvalidProof(account, token, cumulativeAmount);
         }
-        mapping(address token => uint256) storage claimedOf = _claimed[account];
+        _payClaim(_claimed[account], account, token, cumulativeAmount, recipient, strict);
+    }
+
+    /// @dev For a verified leaf: records the new cumulative amount, then pays the difference to `recipient`
+    /// (checks-effects-interactions). `strict` makes "nothing to claim" revert; batches skip such leaves.
+    function _payClaim(
+        mapping(address token => uint256) storage claimedOf,
+        address account,
+        address token,
+        uint256 cumulativeAmount,
+        address recipient,
+        bool strict
+    ) private {
         uint256 already = claimedOf[token];
         if (cumulativeAmount <= already) {
             if (strict) revert RoyaltySplitterNothingToClaim(account, token, cumulativeAmount, already);

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
 /// @title ClaimProof
 /// @notice Leaf hashing and sorted-pair Merkle proof verification for RoyaltySplitter claims, written for the
 /// claim path's gas budget.
 /// @dev Same results as OpenZeppelin's `StandardMerkleTree` leaf
 /// (`keccak256(bytes.concat(keccak256(abi.encode(account, token, cumulativeAmount))))`) and
 /// `MerkleProof.processProofCalldata` (commutative keccak256 of each pair); the test suite checks both equalities on
-/// random inputs. The gain over the library versions is avoiding memory allocation and bounds checks that the
+/// random inputs; `processMultiProof` is `MerkleProof.processMultiProofCalldata` with the flags packed in one word.
+/// The gain over the library versions is avoiding memory allocation and bounds checks that the
 /// ABI decoder has already done for `proof` (about 1,000 gas on a 16-level proof).
 library ClaimProof {
     /// @notice The OpenZeppelin standard leaf of (`account`, `token`, `cumulativeAmount`).
@@ -53,5 +56,67 @@ library ClaimProof {
                 hash := keccak256(0x00, 0x40)
             }
         }
+    }
+
+    /// @notice The root that a multiproof leads to from `leaves`, with OpenZeppelin's
+    /// `MerkleProof.processMultiProofCalldata` semantics; `proofFlags` packs that function's `bool[]` flags, step i
+    /// in bit i, for the `leaves.length + proof.length - 1` steps (at most 256).
+    /// @dev Reverts `MerkleProofInvalidMultiproof` when OpenZeppelin's version reverts (lengths that do not fit
+    /// the flags, a proof hash left over) and also when the flags are not the packed form of such an array (bits
+    /// set above the last step, more than 256 steps) or make a step read a node not computed yet (where
+    /// OpenZeppelin reads a zero word): a queue that runs dry is never a proof of the leaves. A packed word
+    /// instead of `bool[]` saves ~2,200 gas of calldata on a 17-step proof.
+    function processMultiProof(bytes32[] calldata proof, uint256 proofFlags, bytes32[] memory leaves)
+        internal
+        pure
+        returns (bytes32 root)
+    {
+        uint256 total = leaves.length + proof.length; // steps + 1
+        if (total == 0 || total > 257 || (proofFlags >> (total - 1)) != 0) {
+            revert MerkleProof.MerkleProofInvalidMultiproof();
+        }
+        bool bad;
+        assembly ("memory-safe") {
+            // The queue lives in free memory (not claimed: nothing allocates before it is read): the leaves, then
+            // each computed node. `r` is the next node to take, `w` where the next computed node goes.
+            let q := mload(0x40)
+            let w := q
+            let src := add(leaves, 0x20)
+            for { let end := add(src, shl(5, mload(leaves))) } lt(src, end) { src := add(src, 0x20) } {
+                mstore(w, mload(src))
+                w := add(w, 0x20)
+            }
+            let r := q
+            let p := proof.offset
+            let steps := sub(total, 1)
+            for { let i := 0 } lt(i, steps) { i := add(i, 1) } {
+                let a := mload(r)
+                r := add(r, 0x20)
+                let b
+                switch and(shr(i, proofFlags), 1)
+                case 0 {
+                    b := calldataload(p)
+                    p := add(p, 0x20)
+                }
+                default {
+                    b := mload(r)
+                    r := add(r, 0x20)
+                }
+                bad := or(bad, gt(r, w))
+                let bFirst := lt(b, a)
+                mstore(shl(5, bFirst), a)
+                mstore(shl(5, iszero(bFirst)), b)
+                mstore(w, keccak256(0x00, 0x40))
+                w := add(w, 0x20)
+            }
+            root := mload(sub(w, 0x20))
+            // No step and no leaf: the single proof hash is the root (OpenZeppelin's empty set).
+            if eq(w, q) {
+                root := calldataload(p)
+                p := add(p, 0x20)
+            }
+            bad := or(bad, iszero(eq(p, add(proof.offset, shl(5, proof.length)))))
+        }
+        if (bad) revert MerkleProof.MerkleProofInvalidMultiproof();
     }
 }
