@@ -31,7 +31,10 @@ export interface Distribution extends DistributionMeta {
   readonly leaves: CanonicalLeaves;
   readonly tokenTotals: readonly TokenTotal[];
   readonly tree: FlatMerkleTree;
-  /** Canonical index of (account, token), or -1; binary search in the canonical order, O(log N). */
+  /**
+   * Canonical index of (account, token), or -1: binary search for the account in the canonical order,
+   * then a scan of its leaves, O(log N + tokens of the account).
+   */
   indexOf(account: Address, token: Address): number;
   /** The claim at a canonical index, proof included. */
   claimAt(index: number): Claim;
@@ -56,16 +59,17 @@ export async function distributionFromCanonical(meta: DistributionMeta, leaves: 
 
   const indexOf = (account: Address, token: Address): number => {
     const a = account.toLowerCase();
-    const range = leaves.tokenTotals.find((t) => t.token === token.toLowerCase());
-    if (range === undefined) return -1;
-    let lo = range.start;
-    let hi = range.end - 1;
-    while (lo <= hi) {
+    const t = token.toLowerCase();
+    // First leaf of the account (binary search), then its few leaves, tokens ascending.
+    let lo = 0;
+    let hi = leaves.length;
+    while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const m = leaves.accounts[mid];
-      if (m === a) return mid;
-      if (m < a) lo = mid + 1;
-      else hi = mid - 1;
+      if (leaves.accounts[mid] < a) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < leaves.length && leaves.accounts[i] === a && leaves.tokens[i] <= t; i++) {
+      if (leaves.tokens[i] === t) return i;
     }
     return -1;
   };
