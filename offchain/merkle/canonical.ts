@@ -5,7 +5,7 @@
  * Rule: addresses are lower-cased; leaves are sorted by `account` ascending, then by `token`
  * ascending, comparing the 20-byte addresses as unsigned big-endian numbers (which is the same as
  * comparing their lower-case hex). An account's leaves are thus adjacent in the tree, so one
- * multiproof (RoyaltySplitter.claimMultiple) covers all its tokens with few more hashes than one
+ * multiproof (RoyaltySplitter.claimMultiproof) covers all its tokens with few more hashes than one
  * proof. A second leaf for the same (account, token) is rejected, never summed. Per-token totals are
  * the sums of `cumulativeAmount` over each token's leaves, across the whole list.
  */

@@ -1,6 +1,6 @@
 /**
  * Merkle multiproofs over the flat merkletreejs-shaped tree of tree.ts, in the form OpenZeppelin's
- * `MerkleProof.multiProofVerify` (and RoyaltySplitter.claimMultiple) consumes:
+ * `MerkleProof.multiProofVerify` (and RoyaltySplitter.claimMultiproof) consumes:
  *
  *   the verifier keeps a queue that starts with `leaves` (in the given order) and receives each
  *   computed node; step k pops a = the queue's front and b = the queue's next node when
