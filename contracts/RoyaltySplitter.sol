@@ -316,6 +316,37 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     }
 
     /// @inheritdoc IRoyaltySplitter
+    /// @dev One multiproof instead of one proof per token: with the canonical (account, token) leaf order an
+    /// account's leaves are adjacent, so their paths share all but the lowest levels. The proof is checked
+    /// with `ClaimProof.processMultiProof` (OpenZeppelin's `MerkleProof.processMultiProofCalldata` with packed
+    /// flags; it reverts `MerkleProofInvalidMultiproof` when flags and lengths do not fit together) against the
+    /// same root as `claim`; a malformed multiproof may revert with that error before a pause or a missing root is
+    /// reported. An empty `tokens` list with a one-hash proof equal to the root pays nothing (OpenZeppelin's empty
+    /// set). Then, as in `claimBatch`, each token is paid in order (effects before the transfer) and tokens with
+    /// nothing left are skipped, so a front-run claim of one token cannot make the others revert. Gas: ~215,000
+    /// for a first claim of 3 tokens in a 65,536-leaf tree, against ~231,600 with `claimBatch`.
+    function claimMultiproof(
+        address account,
+        address[] calldata tokens,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[] calldata proof,
+        uint256 proofFlags
+    ) external nonReentrant {
+        if (tokens.length != cumulativeAmounts.length) {
+            revert RoyaltySplitterLengthMismatch(tokens.length, cumulativeAmounts.length);
+        }
+        // Root first, then the claimable root: fewer values alive at once (see `_multiproofRoot`).
+        bytes32 computed = _multiproofRoot(account, tokens, cumulativeAmounts, proof, proofFlags);
+        (bytes32 expected, uint256 mask) = _claimableRootForClaims();
+        if ((uint256(computed ^ expected) & mask) != 0) revert RoyaltySplitterInvalidMultiproof(account);
+        // Every leaf is proven: pay each through `_claim` with mask 0 (its root comparison always passes) and an
+        // empty proof, so the claim path keeps one copy of the payout code (a second copy cost `claim` ~26 gas).
+        for (uint256 i; i < tokens.length; ++i) {
+            _claim(0, 0, account, tokens[i], cumulativeAmounts[i], proof[0:0], account, false);
+        }
+    }
+
+    /// @inheritdoc IRoyaltySplitter
     /// @dev The signature is EIP-712 `ClaimTo(account, token, cumulativeAmount, recipient, nonce, deadline)` under
     /// the domain ("RoyaltySplitter", "1", chainid, this), checked with SignatureChecker (ECDSA for EOAs,
     /// ERC-1271 for contract accounts). `nonce` is `nonces(account)` and is consumed, so a signature works once.
@@ -438,6 +469,7 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
 
     /// @dev Verifies the leaf, records the new cumulative amount, then pays (checks-effects-interactions).
     /// `strict` makes "nothing to claim" revert; batches pass false and skip such entries.
+    /// @dev Warning: `mask` 0 accepts any leaf; only `claimMultiproof` passes it, for leaves its multiproof proved.
     function _claim(
         bytes32 expected,
         uint256 mask,
@@ -462,6 +494,19 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
         uint256 amount = cumulativeAmount - already;
         _pay(token, recipient, amount);
         emit Claimed(account, token, amount, cumulativeAmount);
+    }
+
+    /// @dev The root that the multiproof leads to from `account`'s leaves of `tokens` (kept apart from
+    /// `claimMultiproof` so that no function needs more stack than the EVM reaches, which would make the compiler
+    /// reserve memory and cost every other function gas).
+    function _multiproofRoot(
+        address account,
+        address[] calldata tokens,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[] calldata proof,
+        uint256 proofFlags
+    ) private pure returns (bytes32) {
+        return ClaimProof.processMultiProof(proof, proofFlags, ClaimProof.leaves(account, tokens, cumulativeAmounts));
     }
 
     /// @dev EIP-712 digest of a `claimTo` authorisation; consumes `account`'s current nonce.

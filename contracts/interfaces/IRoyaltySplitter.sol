@@ -141,6 +141,12 @@ interface IRoyaltySplitter {
     /// @notice Thrown when a total or deposit does not fit the splitter's packed storage.
     error RoyaltySplitterAmountTooLarge(address token, uint256 amount);
 
+    /// @notice Thrown when `claimMultiproof` gets `tokensLength` tokens but `amountsLength` cumulative amounts.
+    error RoyaltySplitterLengthMismatch(uint256 tokensLength, uint256 amountsLength);
+
+    /// @notice Thrown when a multiproof for `account`'s leaves does not lead to the claimable root.
+    error RoyaltySplitterInvalidMultiproof(address account);
+
     /* ------------------------------------------------------------------ */
     /*                               DEPOSITS                             */
     /* ------------------------------------------------------------------ */
@@ -190,6 +196,22 @@ interface IRoyaltySplitter {
 
     /// @notice Several claims (tokens and/or accounts) against the claimable root in one transaction.
     function claimBatch(ClaimRequest[] calldata requests) external;
+
+    /// @notice Claims several tokens of one `account` with a single Merkle multiproof of its leaves
+    /// (OpenZeppelin `MerkleProof.multiProofVerify` semantics), paying each token to `account`.
+    /// @param account The account of every leaf.
+    /// @param tokens The leaves' tokens, in the order the multiproof consumes the leaves.
+    /// @param cumulativeAmounts The leaves' cumulative amounts, parallel to `tokens`.
+    /// @param proof The multiproof's sibling hashes.
+    /// @param proofFlags OpenZeppelin's `proofFlags` packed, step i in bit i: 1 takes the next computed node,
+    /// 0 the next `proof` hash (`leaves + proof.length - 1` steps, at most 256).
+    function claimMultiproof(
+        address account,
+        address[] calldata tokens,
+        uint256[] calldata cumulativeAmounts,
+        bytes32[] calldata proof,
+        uint256 proofFlags
+    ) external;
 
     /// @notice Claims `account`'s leaf to `recipient`, authorised by `account`'s EIP-712 signature.
     function claimTo(

@@ -21,4 +21,20 @@ contract ClaimProofHarness {
     function referenceProcessProof(bytes32[] calldata proof, bytes32 leafHash) external pure returns (bytes32) {
         return MerkleProof.processProofCalldata(proof, leafHash);
     }
+
+    function processMultiProof(bytes32[] calldata proof, uint256 proofFlags, bytes32[] calldata leaves)
+        external
+        pure
+        returns (bytes32)
+    {
+        return ClaimProof.processMultiProof(proof, proofFlags, leaves);
+    }
+
+    function referenceProcessMultiProof(bytes32[] calldata proof, bool[] calldata proofFlags, bytes32[] calldata leaves)
+        external
+        pure
+        returns (bytes32)
+    {
+        return MerkleProof.processMultiProofCalldata(proof, proofFlags, leaves);
+    }
 }

@@ -2,14 +2,16 @@
  * Canonical leaf order of a distribution, so that anyone rebuilding from the same allocations (in any
  * order) gets the same root and the same distribution-file bytes.
  *
- * Rule: addresses are lower-cased; leaves are sorted by `token` ascending, then by `account`
+ * Rule: addresses are lower-cased; leaves are sorted by `account` ascending, then by `token`
  * ascending, comparing the 20-byte addresses as unsigned big-endian numbers (which is the same as
- * comparing their lower-case hex). A second leaf for the same (account, token) is rejected, never
- * summed. Per-token totals are the sums of `cumulativeAmount` over each token's leaves.
+ * comparing their lower-case hex). An account's leaves are thus adjacent in the tree, so one
+ * multiproof (RoyaltySplitter.claimMultiproof) covers all its tokens with few more hashes than one
+ * proof. A second leaf for the same (account, token) is rejected, never summed. Per-token totals are
+ * the sums of `cumulativeAmount` over each token's leaves, across the whole list.
  */
 import { isAddress, type Address } from "viem";
 import { MerkleDuplicateLeafError, MerkleInvalidLeafError } from "./errors";
-import { ASCII_ADDRESS, sortAccountRecords } from "./account-sort";
+import { ASCII_ADDRESS, compareRecords, sortAccountRecords } from "./account-sort";
 import { MAX_UINT256, type LeafValue } from "./leaf";
 
 export { ASCII_ADDRESS };
@@ -27,15 +29,15 @@ export interface CanonicalLeaves {
    * million string objects scattered over the heap.
    */
   readonly accountsAscii: Buffer;
-  /** One entry per token, tokens ascending; `start`/`end` delimit its leaves (end exclusive). */
+  /** Per leaf, the position of its token in `tokenTotals` (in a SharedArrayBuffer, like `accountsAscii`). */
+  readonly tokenIndex: Uint32Array;
+  /** One entry per token that has leaves, tokens ascending. */
   readonly tokenTotals: readonly TokenTotal[];
 }
 
 export interface TokenTotal {
   readonly token: Address;
   readonly total: bigint;
-  readonly start: number;
-  readonly end: number;
 }
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
@@ -88,36 +90,59 @@ export function canonicalizeLeaves(values: Iterable<LeafValue>): CanonicalLeaves
     n++;
   }
 
-  // Counting sort by token, then each token's records by account.
+  // Counting sort by token, then a stable sort by account: (account, token) order.
   const byToken = groups.map((g, id) => ({ ...g, id })).sort((x, y) => (x.token < y.token ? -1 : 1));
+  const rankOfGroup = new Uint32Array(groups.length);
   const cursor = new Array<number>(groups.length);
-  const tokenTotals: TokenTotal[] = [];
   let start = 0;
-  for (const g of byToken) {
+  byToken.forEach((g, rank) => {
+    rankOfGroup[g.id] = rank;
     cursor[g.id] = start;
-    tokenTotals.push({ token: g.token, total: g.total, start, end: start + g.count });
     start += g.count;
-  }
+  });
+  const tokenTotals: TokenTotal[] = byToken.map((g) => ({ token: g.token, total: g.total }));
   const byGroup = new Uint32Array(n);
   for (let i = 0; i < n; i++) byGroup[cursor[inputGroups[i]]++] = i;
+  const { sorted, duplicate } = sortAccountRecords(inputAscii, byGroup);
+  if (duplicate >= 0) {
+    // Some account has several leaves: a duplicate is a neighbour with the same account and token.
+    for (let k = 1; k < n; k++) {
+      const a = sorted[k - 1];
+      const b = sorted[k];
+      if (inputGroups[a] === inputGroups[b] && compareRecords(inputAscii, a, b) === 0) {
+        throw new MerkleDuplicateLeafError(inputAccounts[b], groups[inputGroups[b]].token);
+      }
+    }
+  }
 
   // Filled with push: `new Array(n)` above ~100k elements starts in slow dictionary mode in V8.
   const accounts: Address[] = [];
   const tokens: Address[] = [];
   const amounts: bigint[] = [];
   const accountsAscii = allocateAscii(n);
-  for (const t of tokenTotals) {
-    const { sorted, duplicate } = sortAccountRecords(inputAscii, byGroup.subarray(t.start, t.end));
-    if (duplicate >= 0) throw new MerkleDuplicateLeafError(inputAccounts[duplicate], t.token);
-    for (let k = 0; k < sorted.length; k++) {
-      const i = sorted[k];
-      inputAscii.copy(accountsAscii, ASCII_ADDRESS * (t.start + k), ASCII_ADDRESS * i, ASCII_ADDRESS * (i + 1));
-      accounts.push(inputAccounts[i]);
-      tokens.push(t.token);
-      amounts.push(inputAmounts[i]);
-    }
+  const tokenIndex = allocateIndex(n);
+  for (let k = 0; k < n; k++) {
+    const i = sorted[k];
+    const group = inputGroups[i];
+    inputAscii.copy(accountsAscii, ASCII_ADDRESS * k, ASCII_ADDRESS * i, ASCII_ADDRESS * (i + 1));
+    accounts.push(inputAccounts[i]);
+    tokens.push(groups[group].token);
+    amounts.push(inputAmounts[i]);
+    tokenIndex[k] = rankOfGroup[group];
   }
-  return { length: n, accounts, tokens, amounts, accountsAscii, tokenTotals };
+  return { length: n, accounts, tokens, amounts, accountsAscii, tokenIndex, tokenTotals };
+}
+
+/** `tokenIndex` of leaves whose tokens are `tokens`, against the ascending token list `tokenList`. */
+export function indexTokens(tokens: readonly string[], tokenList: readonly string[]): Uint32Array {
+  const rank = new Map(tokenList.map((t, r) => [t, r]));
+  const index = allocateIndex(tokens.length);
+  for (let k = 0; k < tokens.length; k++) index[k] = rank.get(tokens[k])!;
+  return index;
+}
+
+function allocateIndex(n: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n);
 }
 
 /** `accountsAscii` for validated lower-case accounts already in canonical order. */

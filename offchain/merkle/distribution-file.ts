@@ -8,7 +8,7 @@
  *      "epoch":"<dec>","root":"<bytes32>","leafCount":<integer>,
  *      "leafFields":["account","token","cumulativeAmount"],
  *      "tokens":[{"token":"<addr>","total":"<dec>"},...]}
- *   then one line per leaf, in canonical order (token, then account, ascending; see canonical.ts):
+ *   then one line per leaf, in canonical order (account, then token, ascending; see canonical.ts):
  *     ["<account>","<token>","<cumulativeAmount dec>"]
  * where <addr> is "0x" + 40 lower-case hex digits, <bytes32> is "0x" + 64 lower-case hex digits,
  * <dec> is a base-10 integer without sign or leading zeros ("0" for zero), and `tokens` lists every
@@ -58,31 +58,29 @@ const MAX_LEAF_LINE = 2 * 44 + 78 + 9;
 
 /**
  * The file's bytes in ~64 KiB chunks, generated lazily (1M leaves never sit in one string). Leaf
- * lines are assembled from byte copies (accounts from `accountsAscii`, one encoded token per run);
+ * lines are assembled from byte copies (accounts from `accountsAscii`, each token's part encoded once);
  * the test suite pins them to `serializeLeaf`.
  */
 export function* distributionFileChunks(d: Distribution): Generator<Buffer> {
   const header = Buffer.from(serializeHeader({ ...d, tokens: d.tokenTotals }), "latin1");
   let chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, header.length + MAX_LEAF_LINE));
   let used = header.copy(chunk, 0);
-  const { accountsAscii, amounts } = d.leaves;
-  for (const run of d.tokenTotals) {
-    // The constant part of a line after the account: `","<token>","`, encoded once per token.
-    const middle = Buffer.from(`","${run.token}","`, "latin1");
-    for (let i = run.start; i < run.end; i++) {
-      chunk[used++] = 0x5b; // [
-      chunk[used++] = 0x22; // "
-      used += accountsAscii.copy(chunk, used, ASCII_ADDRESS * i, ASCII_ADDRESS * (i + 1));
-      used += middle.copy(chunk, used);
-      used += chunk.write(amounts[i].toString(), used, "latin1");
-      chunk[used++] = 0x22; // "
-      chunk[used++] = 0x5d; // ]
-      chunk[used++] = 0x0a; // \n
-      if (used > chunk.length - MAX_LEAF_LINE) {
-        yield chunk.subarray(0, used);
-        chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-        used = 0;
-      }
+  const { accountsAscii, amounts, tokenIndex, length } = d.leaves;
+  // The constant part of a line after the account, `","<token>","`, encoded once per token.
+  const middles = d.tokenTotals.map((t) => Buffer.from(`","${t.token}","`, "latin1"));
+  for (let i = 0; i < length; i++) {
+    chunk[used++] = 0x5b; // [
+    chunk[used++] = 0x22; // "
+    used += accountsAscii.copy(chunk, used, ASCII_ADDRESS * i, ASCII_ADDRESS * (i + 1));
+    used += middles[tokenIndex[i]].copy(chunk, used);
+    used += chunk.write(amounts[i].toString(), used, "latin1");
+    chunk[used++] = 0x22; // "
+    chunk[used++] = 0x5d; // ]
+    chunk[used++] = 0x0a; // \n
+    if (used > chunk.length - MAX_LEAF_LINE) {
+      yield chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      used = 0;
     }
   }
   if (used > 0) yield chunk.subarray(0, used);

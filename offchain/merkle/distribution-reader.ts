@@ -7,7 +7,7 @@
 import { createReadStream } from "node:fs";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
-import { packAccounts, type CanonicalLeaves, type TokenTotal } from "./canonical";
+import { indexTokens, packAccounts, type CanonicalLeaves, type TokenTotal } from "./canonical";
 import { type Distribution, distributionFromCanonical } from "./distribution";
 import { createIncrementalKeccak, DISTRIBUTION_FORMAT, DISTRIBUTION_FORMAT_VERSION, LEAF_FIELDS, serializeHeader, type DistributionHeader } from "./distribution-file";
 import { DistributionFileInvalidError } from "./errors";
@@ -78,16 +78,12 @@ function createLineParser() {
   const accounts: Address[] = [];
   const tokens: Address[] = [];
   const amounts: bigint[] = [];
-  const totals: TokenTotal[] = [];
+  // Per-token sums over the whole list: canonical order interleaves tokens.
+  const totals = new Map<Address, bigint>();
   let lineNumber = 0;
-  let total = 0n;
-  let start = 0;
 
   const fail = (reason: string): never => {
     throw new DistributionFileInvalidError(lineNumber, reason);
-  };
-  const closeToken = () => {
-    if (accounts.length > start) totals.push({ token: tokens[start], total, start, end: accounts.length });
   };
 
   return {
@@ -108,29 +104,25 @@ function createLineParser() {
       if (amount > MAX_UINT256) fail("cumulativeAmount exceeds uint256");
       const n = accounts.length;
       if (n > 0) {
-        const prevToken = tokens[n - 1];
-        if (token < prevToken || (token === prevToken && account <= accounts[n - 1])) {
-          fail(token === prevToken && account === accounts[n - 1] ? "duplicate (account, token)" : "leaves are not in canonical (token, account) order");
-        }
-        if (token !== prevToken) {
-          closeToken();
-          start = n;
-          total = 0n;
+        const prevAccount = accounts[n - 1];
+        if (account < prevAccount || (account === prevAccount && token <= tokens[n - 1])) {
+          fail(account === prevAccount && token === tokens[n - 1] ? "duplicate (account, token)" : "leaves are not in canonical (account, token) order");
         }
       }
       accounts.push(account);
       tokens.push(token);
       amounts.push(amount);
-      total += amount;
+      totals.set(token, (totals.get(token) ?? 0n) + amount);
     },
     finish(): { header: DistributionHeader & { contract: Address }; leaves: CanonicalLeaves } {
       if (header === undefined) return fail("empty file");
-      closeToken();
       if (accounts.length !== header.leafCount) fail(`header says ${header.leafCount} leaves, file has ${accounts.length}`);
+      const tokenTotals: TokenTotal[] = [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([token, total]) => ({ token, total }));
       const expected = header.tokens.map((t) => `${t.token}:${t.total}`).join(",");
-      const actual = totals.map((t) => `${t.token}:${t.total}`).join(",");
+      const actual = tokenTotals.map((t) => `${t.token}:${t.total}`).join(",");
       if (expected !== actual) fail(`header token totals ${expected} do not match the leaves ${actual}`);
-      return { header, leaves: { length: accounts.length, accounts, tokens, amounts, accountsAscii: packAccounts(accounts), tokenTotals: totals } };
+      const tokenIndex = indexTokens(tokens, tokenTotals.map((t) => t.token));
+      return { header, leaves: { length: accounts.length, accounts, tokens, amounts, accountsAscii: packAccounts(accounts), tokenIndex, tokenTotals } };
     },
   };
 }

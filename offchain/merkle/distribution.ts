@@ -7,6 +7,7 @@ import { canonicalizeLeaves, type CanonicalLeaves, type TokenTotal } from "./can
 import { DistributionMetaInvalidError, MerkleEmptyTreeError } from "./errors";
 import type { LeafValue } from "./leaf";
 import { buildLeafTree, type LeafTreeOptions } from "./parallel-tree";
+import { multiProof } from "./multiproof";
 import type { FlatMerkleTree } from "./tree";
 
 /** Where and when a distribution applies. */
@@ -25,18 +26,39 @@ export interface Claim extends LeafValue {
   readonly proof: Hex[];
 }
 
+/** Everything RoyaltySplitter.claimMultiproof needs to claim all of an account's tokens at once. */
+export interface MultiClaim {
+  readonly account: Address;
+  /** Tokens ascending: the order of the account's leaves, which the multiproof consumes. */
+  readonly tokens: Address[];
+  readonly cumulativeAmounts: bigint[];
+  readonly proof: Hex[];
+  /** OpenZeppelin's flags, and the same packed into one word (step i in bit i) as claimMultiproof takes them. */
+  readonly proofFlags: boolean[];
+  readonly proofFlagsWord: bigint;
+}
+
 export interface Distribution extends DistributionMeta {
   readonly root: Hex;
   readonly leafCount: number;
   readonly leaves: CanonicalLeaves;
   readonly tokenTotals: readonly TokenTotal[];
   readonly tree: FlatMerkleTree;
-  /** Canonical index of (account, token), or -1; binary search in the canonical order, O(log N). */
+  /**
+   * Canonical index of (account, token), or -1: binary search for the account in the canonical order,
+   * then a scan of its leaves, O(log N + tokens of the account).
+   */
   indexOf(account: Address, token: Address): number;
   /** The claim at a canonical index, proof included. */
   claimAt(index: number): Claim;
   /** The claim of (account, token), or undefined when the distribution has no such leaf. */
   claimFor(account: Address, token: Address): Claim | undefined;
+  /**
+   * One multiproof for all of `account`'s leaves, or undefined when it has none.
+   * @throws MerkleMultiProofUnsupportedError for the rare account at the tree's promoted right edge
+   *   (claim its tokens with `claimFor` proofs and claimBatch instead).
+   */
+  multiClaimFor(account: Address): MultiClaim | undefined;
 }
 
 /**
@@ -54,18 +76,23 @@ export async function distributionFromCanonical(meta: DistributionMeta, leaves: 
   const normalized = normalizeMeta(meta);
   const tree = await buildLeafTree(leaves, options);
 
-  const indexOf = (account: Address, token: Address): number => {
-    const a = account.toLowerCase();
-    const range = leaves.tokenTotals.find((t) => t.token === token.toLowerCase());
-    if (range === undefined) return -1;
-    let lo = range.start;
-    let hi = range.end - 1;
-    while (lo <= hi) {
+  /** First leaf of lower-case `a` (binary search), or -1. */
+  const firstOf = (a: string): number => {
+    let lo = 0;
+    let hi = leaves.length;
+    while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const m = leaves.accounts[mid];
-      if (m === a) return mid;
-      if (m < a) lo = mid + 1;
-      else hi = mid - 1;
+      if (leaves.accounts[mid] < a) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < leaves.length && leaves.accounts[lo] === a ? lo : -1;
+  };
+  const indexOf = (account: Address, token: Address): number => {
+    const t = token.toLowerCase();
+    const first = firstOf(account.toLowerCase());
+    // The account's few leaves follow, tokens ascending.
+    for (let i = first; i >= 0 && i < leaves.length && leaves.accounts[i] === leaves.accounts[first] && leaves.tokens[i] <= t; i++) {
+      if (leaves.tokens[i] === t) return i;
     }
     return -1;
   };
@@ -92,6 +119,21 @@ export async function distributionFromCanonical(meta: DistributionMeta, leaves: 
     claimFor: (account, token) => {
       const index = indexOf(account, token);
       return index < 0 ? undefined : claimAt(index);
+    },
+    multiClaimFor: (account) => {
+      const first = firstOf(account.toLowerCase());
+      if (first < 0) return undefined;
+      let end = first;
+      while (end < leaves.length && leaves.accounts[end] === leaves.accounts[first]) end++;
+      const m = multiProof(tree, Array.from({ length: end - first }, (_, k) => first + k));
+      return {
+        account: leaves.accounts[first],
+        tokens: m.indices.map((i) => leaves.tokens[i]),
+        cumulativeAmounts: m.indices.map((i) => leaves.amounts[i]),
+        proof: m.proof,
+        proofFlags: m.proofFlags,
+        proofFlagsWord: m.proofFlags.reduce((x, f, i) => (f ? x | (1n << BigInt(i)) : x), 0n),
+      };
     },
   };
 }

@@ -7,6 +7,7 @@ export type MerkleErrorCode =
   | "MerkleInvalidLeaf"
   | "MerkleDuplicateLeaf"
   | "MerkleLeafIndexOutOfRange"
+  | "MerkleMultiProofUnsupported"
   | "DistributionMetaInvalid"
   | "DistributionFileInvalid";
 
@@ -51,6 +52,14 @@ export class MerkleLeafIndexOutOfRangeError extends MerkleError {
   override readonly name = "MerkleLeafIndexOutOfRangeError";
   constructor(readonly index: number, readonly leafCount: number) {
     super("MerkleLeafIndexOutOfRange", `leaf index ${index} is outside [0, ${leafCount - 1}]`);
+  }
+}
+
+/** Thrown when no multiproof of the asked leaves exists in the verifier's form (claim them one by one). */
+export class MerkleMultiProofUnsupportedError extends MerkleError {
+  override readonly name = "MerkleMultiProofUnsupportedError";
+  constructor(reason: string) {
+    super("MerkleMultiProofUnsupported", `no multiproof: ${reason}`);
   }
 }
 

@@ -3,6 +3,7 @@ export * from "./errors";
 export * from "./leaf";
 export * from "./canonical";
 export * from "./tree";
+export * from "./multiproof";
 export * from "./distribution";
 export * from "./distribution-file";
 export * from "./distribution-reader";

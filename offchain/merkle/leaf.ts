@@ -82,17 +82,12 @@ export async function createKeccakHasher(): Promise<KeccakHasher> {
   return createKeccak(256);
 }
 
-/** Leaves [0, end) of a run (in the caller's local indices) carry `token`. */
-export interface TokenRun {
-  readonly token: string;
-  readonly end: number;
-}
-
 /**
  * Fast path of `leafHash` for `amounts.length` leaves, written to `out` at `outBase + 32 * k`.
  * @param accounts per leaf "0x" + 40 hex digits, as strings or as ASCII bytes, 42 per leaf (see
  *   `CanonicalLeaves.accountsAscii`; bytes in a SharedArrayBuffer reach a worker thread without a copy).
- * @param tokenRuns tokens in leaf order as runs (canonical order groups leaves by token).
+ * @param tokens the distinct tokens ("0x" + 40 hex digits); each is decoded once.
+ * @param tokenIndex per leaf, the position of its token in `tokens`.
  * @dev Warning: inputs must already be validated (see canonical.ts): hex decoding does not check digits.
  * Self-contained — it references nothing outside its body — because parallel-tree.ts ships its
  * source text to a worker thread.
@@ -100,7 +95,8 @@ export interface TokenRun {
 export function hashLeafRange(
   hasher: KeccakHasher,
   accounts: readonly string[] | Uint8Array,
-  tokenRuns: readonly TokenRun[],
+  tokens: readonly string[],
+  tokenIndex: ArrayLike<number>,
   amounts: readonly bigint[],
   out: Uint8Array,
   outBase: number,
@@ -112,24 +108,26 @@ export function hashLeafRange(
   // Hex digit values by character code ("0"-"9", "a"-"f", "A"-"F"); a table beats per-digit branches.
   const hex = new Uint8Array(256);
   for (let c = 0; c < 256; c++) hex[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 0;
-  const decodeAddress = (text: string, offset: number) => {
-    for (let b = 0; b < 20; b++) encoded[offset + b] = (hex[text.charCodeAt(2 + 2 * b)] << 4) | hex[text.charCodeAt(3 + 2 * b)];
+  const decodeAddress = (text: string, into: Uint8Array, offset: number) => {
+    for (let b = 0; b < 20; b++) into[offset + b] = (hex[text.charCodeAt(2 + 2 * b)] << 4) | hex[text.charCodeAt(3 + 2 * b)];
   };
+  // Canonical order interleaves tokens (account, then token): decode each token once, copy 20 bytes per leaf.
+  const tokenBytes = new Uint8Array(20 * tokens.length);
+  for (let t = 0; t < tokens.length; t++) decodeAddress(tokens[t], tokenBytes, 20 * t);
+  let lastToken = -1;
   const ascii = accounts instanceof Uint8Array ? accounts : undefined;
   const strings = accounts instanceof Uint8Array ? undefined : accounts;
-  let run = -1;
-  let runEnd = 0;
   for (let k = 0; k < amounts.length; k++) {
-    if (k >= runEnd) {
-      while (tokenRuns[++run].end <= k);
-      runEnd = tokenRuns[run].end;
-      decodeAddress(tokenRuns[run].token, 44);
+    const t = tokenIndex[k];
+    if (t !== lastToken) {
+      for (let b = 0; b < 20; b++) encoded[44 + b] = tokenBytes[20 * t + b];
+      lastToken = t;
     }
     if (ascii !== undefined) {
       const at = 42 * k + 2;
       for (let b = 0; b < 20; b++) encoded[12 + b] = (hex[ascii[at + 2 * b]] << 4) | hex[ascii[at + 1 + 2 * b]];
     } else {
-      decodeAddress(strings![k], 12);
+      decodeAddress(strings![k], encoded, 12);
     }
     const amount = amounts[k];
     if (amount <= U64) {
@@ -173,7 +171,7 @@ export async function createFastLeafHasher(): Promise<FastLeafHasher> {
   const hasher = await createKeccakHasher();
   return {
     hashLeafInto(account, token, amount, out, outOffset) {
-      hashLeafRange(hasher, [account], [{ token, end: 1 }], [amount], out, outOffset);
+      hashLeafRange(hasher, [account], [token], [0], [amount], out, outOffset);
     },
   };
 }

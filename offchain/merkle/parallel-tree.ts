@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { CanonicalLeaves } from "./canonical";
-import { createKeccakHasher, hashLeafRange, type TokenRun } from "./leaf";
+import { createKeccakHasher, hashLeafRange } from "./leaf";
 import { allocateLayers, createFlatMerkleTree, hashLayerRange, type FlatMerkleTree } from "./tree";
 
 export interface LeafTreeOptions {
@@ -20,14 +20,14 @@ const DEFAULT_THRESHOLD = 1 << 16;
 /** Hashes the canonical leaves and builds their tree (layers in flat buffers). */
 export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOptions = {}): Promise<FlatMerkleTree> {
   const n = leaves.length;
-  const runs: TokenRun[] = leaves.tokenTotals.map((t) => ({ token: t.token, end: t.end }));
+  const tokens = leaves.tokenTotals.map((t) => t.token);
   const threshold = options.parallelThreshold ?? DEFAULT_THRESHOLD;
   const levels = Math.max(1, Math.floor(Math.log2(Math.max(n, 1))) - 6);
   const split = Math.round(n / 2 / 2 ** levels) * 2 ** levels;
   if (n < Math.max(threshold, 2) || availableParallelism() < 2 || split <= 0 || split >= n) {
     const layers = allocateLayers(new Uint8Array(n * 32));
     const hasher = await createKeccakHasher();
-    hashLeafRange(hasher, leaves.accountsAscii, runs, leaves.amounts, layers[0], 0);
+    hashLeafRange(hasher, leaves.accountsAscii, tokens, leaves.tokenIndex, leaves.amounts, layers[0], 0);
     return finishLevels(layers, 1, hasher);
   }
 
@@ -36,14 +36,15 @@ export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOp
   const done = workerDone(worker);
   worker.postMessage({
     accounts: leaves.accountsAscii.subarray(42 * split),
-    tokenRuns: runs.map((r) => ({ token: r.token, end: r.end - split })).filter((r) => r.end > 0),
+    tokens,
+    tokenIndex: leaves.tokenIndex.subarray(split),
     amounts: leaves.amounts.slice(split),
     layers: layers.slice(0, levels + 1),
     split,
   });
   const hasher = await createKeccakHasher();
   try {
-    hashLeafRange(hasher, leaves.accountsAscii, runs, leaves.amounts.slice(0, split), layers[0], 0);
+    hashLeafRange(hasher, leaves.accountsAscii, tokens, leaves.tokenIndex, leaves.amounts.slice(0, split), layers[0], 0);
     for (let level = 1; level <= levels; level++) {
       hashLayerRange(hasher, layers[level - 1], layers[level - 1].length / 32, layers[level], 0, split >> level);
     }
@@ -73,7 +74,7 @@ function startWorker(): Worker {
     parentPort.once("message", async (job) => {
       try {
         const hasher = await createKeccak(256);
-        hashLeafRange(hasher, job.accounts, job.tokenRuns, job.amounts, job.layers[0], 32 * job.split);
+        hashLeafRange(hasher, job.accounts, job.tokens, job.tokenIndex, job.amounts, job.layers[0], 32 * job.split);
         for (let level = 1; level < job.layers.length; level++) {
           const count = job.layers[level - 1].length / 32;
           hashLayerRange(hasher, job.layers[level - 1], count, job.layers[level], job.split >> level, Math.ceil(count / 2));

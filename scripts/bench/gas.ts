@@ -1,13 +1,17 @@
 /**
  * Gas benchmark of RoyaltySplitter (issue 2): `npm run bench:gas`.
  *
- * Builds OpenZeppelin standard trees of 1,024 and 65,536 leaves, posts their roots and claims for 20
- * random accounts per operation, on the in-process Hardhat network, measuring receipt gasUsed. Claimants
- * hold no tokens and have claimed nothing before a first claim; tokens are a plain OpenZeppelin ERC-20
- * mock; deposits cover every total. Prints mean/min/max beside the issue's anchors and writes
- * bench/results/gas.json with the mean of each operation (the issue's five keys, plus
- * firstClaim65536DuringTimelock: a first claim while a newer root is maturing, which takes the
- * full-root path; and firstClaim3Tokens1024: the 3-token batch in a 1,024-leaf tree).
+ * Builds trees of 1,024 and 65,536 leaves, posts their roots and claims for 20 random accounts per
+ * operation, on the in-process Hardhat network, measuring receipt gasUsed. The 1,024-leaf one-token tree
+ * is an OpenZeppelin StandardMerkleTree; the multi-token trees are Tributary distributions
+ * (offchain/merkle: canonical (account, token) order, merkletreejs shape), as the service publishes them.
+ * Claimants hold no tokens and have claimed nothing before a first claim; tokens are a plain OpenZeppelin
+ * ERC-20 mock; deposits cover every total. Prints mean/min/max beside the issue's anchors and writes
+ * bench/results/gas.json with the mean of each operation: the issue's five keys, where firstClaim3Tokens
+ * is the cheapest one-transaction way to claim 3 tokens (claimMultiproof, one multiproof), plus
+ * firstClaim3TokensBatch (the same with claimBatch, three separate proofs), firstClaim65536DuringTimelock
+ * (a first claim while a newer root is maturing, which takes the full-root path), and
+ * firstClaim3Tokens1024 / firstClaim3Tokens1024Batch (3 tokens in a 1,024-leaf tree).
  */
 import hre from "hardhat";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,9 +19,12 @@ import { join } from "node:path";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import { buildDistribution, type Distribution } from "../../offchain/merkle/distribution";
+import { multiProof } from "../../offchain/merkle/multiproof";
 
 type Leaf = [Address, Address, bigint];
-type Tree = StandardMerkleTree<Leaf>;
+/** Anything with a root to post: a StandardMerkleTree or a Distribution. */
+type Tree = { root: string };
 
 const SAMPLES = 20;
 const TIMELOCK = 86_400;
@@ -28,10 +35,12 @@ const ANCHORS: Record<string, { target: number; stretch?: number; note: string }
   firstClaim1024: { target: 90_000, note: "Morpho 91,207; 1inch 88,802" },
   firstClaim65536: { target: 94_000, stretch: 92_000, note: "Uniswap 94,593; Morpho 95,610; 1inch 92,875; Merkl 138,756" },
   repeatClaim65536: { target: 60_000, stretch: 58_000, note: "Morpho 61,404; 1inch 58,686; Merkl 87,456" },
-  firstClaim3Tokens: { target: 220_000, stretch: 190_000, note: "Merkl 340,904 (our figure: 65,536-leaf tree)" },
+  firstClaim3Tokens: { target: 220_000, stretch: 190_000, note: "Merkl 340,904 (claimMultiproof, 65,536-leaf tree)" },
+  firstClaim3TokensBatch: { target: 220_000, stretch: 190_000, note: "claimBatch, three 16-hash proofs" },
   // Extra figures (not in the issue's list): the same operations in the other situations a creator meets.
   firstClaim65536DuringTimelock: { target: 94_000, stretch: 92_000, note: "first claim while a newer root matures" },
-  firstClaim3Tokens1024: { target: 220_000, stretch: 190_000, note: "3 tokens, 1,024-leaf tree" },
+  firstClaim3Tokens1024: { target: 220_000, stretch: 190_000, note: "claimMultiproof, 1,024-leaf tree" },
+  firstClaim3Tokens1024Batch: { target: 220_000, stretch: 190_000, note: "claimBatch, 1,024-leaf tree" },
   proposeRoot: { target: 60_000, stretch: 50_000, note: "Morpho 97,635 + 38,736 accept; Merkl 53,490 unchecked" },
 };
 
@@ -103,9 +112,30 @@ async function main(): Promise<void> {
     return receipt.gasUsed;
   };
   const gasOf = async (hash: Hex): Promise<bigint> => (await publicClient.waitForTransactionReceipt({ hash })).gasUsed;
-  const claimLeaf = async (tree: Tree, index: number): Promise<bigint> => {
+  const claimLeaf = async (tree: StandardMerkleTree<Leaf>, index: number): Promise<bigint> => {
     const [account, token, amount] = tree.at(index)!;
     return gasOf(await splitter.write.claim([account, token, amount, tree.getProof(index) as Hex[]], asRelayer));
+  };
+
+  const distribution = async (leaves: Leaf[]): Promise<Distribution> =>
+    buildDistribution({ chainId: 31337, contract: splitter.address, epoch: BigInt(epoch + 1) }, leaves.map(([account, token, cumulativeAmount]) => ({ account, token, cumulativeAmount })));
+  const claimOf = (d: Distribution, account: Address, token: Address) => {
+    const c = d.claimFor(account, token)!;
+    return { account, token, cumulativeAmount: c.cumulativeAmount, proof: c.proof };
+  };
+  const claimIn = async (d: Distribution, account: Address, token: Address): Promise<bigint> => {
+    const c = claimOf(d, account, token);
+    return gasOf(await splitter.write.claim([c.account, c.token, c.cumulativeAmount, c.proof], asRelayer));
+  };
+  const claimBatchIn = async (d: Distribution, account: Address, tokens: Address[]): Promise<bigint> =>
+    gasOf(await splitter.write.claimBatch([tokens.map((t) => claimOf(d, account, t))], asRelayer));
+  // One multiproof for the account's leaves (adjacent in canonical order), flags packed in one word.
+  const claimMultiproofIn = async (d: Distribution, account: Address, tokens: Address[]): Promise<bigint> => {
+    const m = multiProof(d.tree, tokens.map((t) => d.indexOf(account, t)));
+    const flags = m.proofFlags.reduce((x, f, i) => (f ? x | (1n << BigInt(i)) : x), 0n);
+    const tokensInOrder = m.indices.map((i) => getAddress(d.leaves.tokens[i]));
+    const amounts = m.indices.map((i) => d.leaves.amounts[i]);
+    return gasOf(await splitter.write.claimMultiproof([account, tokensInOrder, amounts, m.proof, flags], asRelayer));
   };
 
   const results: Record<string, bigint[]> = {};
@@ -126,58 +156,44 @@ async function main(): Promise<void> {
   const accounts1k = Array.from({ length: 341 }, (_, i) => randomAccount("t", i));
   const leaves3k: Leaf[] = accounts1k.flatMap((a) => [tB, tC, tD].map((t): Leaf => [a, t, randomAmount()]));
   leaves3k.push([randomAccount("filler", 1), tD, randomAmount()]);
-  const tree3k = StandardMerkleTree.of(leaves3k, LEAF_TYPES);
-  const index3k = new Map<string, number>();
-  for (const [i, [a, t]] of tree3k.entries()) index3k.set(`${a}:${t}`, i);
-  await post(tree3k, leaves3k);
+  const d3k = await distribution(leaves3k);
+  await post(d3k, leaves3k);
+  const picked1k = pickDistinct(accounts1k.length, 2 * SAMPLES).map((i) => accounts1k[i]);
   results.firstClaim3Tokens1024 = [];
-  for (const i of pickDistinct(accounts1k.length, SAMPLES)) {
-    const requests = [tB, tC, tD].map((t) => {
-      const j = index3k.get(`${accounts1k[i]}:${t}`)!;
-      const [account, token, cumulativeAmount] = tree3k.at(j)!;
-      return { account, token, cumulativeAmount, proof: tree3k.getProof(j) as Hex[] };
-    });
-    results.firstClaim3Tokens1024.push(await gasOf(await splitter.write.claimBatch([requests], asRelayer)));
-  }
+  for (const a of picked1k.slice(0, SAMPLES)) results.firstClaim3Tokens1024.push(await claimMultiproofIn(d3k, a, [tB, tC, tD]));
+  results.firstClaim3Tokens1024Batch = [];
+  for (const a of picked1k.slice(SAMPLES)) results.firstClaim3Tokens1024Batch.push(await claimBatchIn(d3k, a, [tB, tC, tD]));
 
   // 65,536 leaves: 21,845 accounts x 3 tokens + 1 filler leaf.
-  console.log("building 65,536-leaf trees (about 10 s each)...");
+  console.log("building 65,536-leaf trees...");
   const accounts = Array.from({ length: 21_845 }, (_, i) => randomAccount("m", i));
   const base: Leaf[] = accounts.flatMap((a) => [tA, tB, tC].map((t): Leaf => [a, t, randomAmount()]));
   base.push([randomAccount("filler", 0), tA, randomAmount()]);
-  const tree64k = StandardMerkleTree.of(base, LEAF_TYPES);
-  const indexOf = new Map<string, number>();
-  for (const [i, [a, t]] of tree64k.entries()) indexOf.set(`${a}:${t}`, i);
-  await post(tree64k, base);
+  const d64k = await distribution(base);
+  await post(d64k, base);
 
-  const picked = pickDistinct(accounts.length, 3 * SAMPLES).map((i) => accounts[i]);
+  const picked = pickDistinct(accounts.length, 4 * SAMPLES).map((i) => accounts[i]);
   const single = picked.slice(0, SAMPLES);
   const triple = picked.slice(SAMPLES, 2 * SAMPLES);
-  const lateComers = picked.slice(2 * SAMPLES);
+  const tripleBatch = picked.slice(2 * SAMPLES, 3 * SAMPLES);
+  const lateComers = picked.slice(3 * SAMPLES);
   results.firstClaim65536 = [];
-  for (const a of single) results.firstClaim65536.push(await claimLeaf(tree64k, indexOf.get(`${a}:${tA}`)!));
+  for (const a of single) results.firstClaim65536.push(await claimIn(d64k, a, tA));
   results.firstClaim3Tokens = [];
-  for (const a of triple) {
-    const requests = [tA, tB, tC].map((t) => {
-      const i = indexOf.get(`${a}:${t}`)!;
-      const [account, token, cumulativeAmount] = tree64k.at(i)!;
-      return { account, token, cumulativeAmount, proof: tree64k.getProof(i) as Hex[] };
-    });
-    results.firstClaim3Tokens.push(await gasOf(await splitter.write.claimBatch([requests], asRelayer)));
-  }
+  for (const a of triple) results.firstClaim3Tokens.push(await claimMultiproofIn(d64k, a, [tA, tB, tC]));
+  results.firstClaim3TokensBatch = [];
+  for (const a of tripleBatch) results.firstClaim3TokensBatch.push(await claimBatchIn(d64k, a, [tA, tB, tC]));
 
   // A higher cumulative root over the same 65,536 leaves, then repeat claims.
   const higher: Leaf[] = base.map(([a, t, amount]) => [a, t, amount + randomAmount()]);
-  const tree64kHigher = StandardMerkleTree.of(higher, LEAF_TYPES);
-  await post(tree64kHigher, higher, false);
+  const d64kHigher = await distribution(higher);
+  await post(d64kHigher, higher, false);
   // While the newer root matures, claims still use the active root: the full-root path (one more cold slot).
   results.firstClaim65536DuringTimelock = [];
-  for (const a of lateComers) {
-    results.firstClaim65536DuringTimelock.push(await claimLeaf(tree64k, indexOf.get(`${a}:${tA}`)!));
-  }
+  for (const a of lateComers) results.firstClaim65536DuringTimelock.push(await claimIn(d64k, a, tA));
   await time.increase(TIMELOCK);
   results.repeatClaim65536 = [];
-  for (const a of single) results.repeatClaim65536.push(await claimLeaf(tree64kHigher, indexOf.get(`${a}:${tA}`)!));
+  for (const a of single) results.repeatClaim65536.push(await claimIn(d64kHigher, a, tA));
 
   // Steady-state proposals: the previous pending root has matured, one token total that grows.
   results.proposeRoot = [];
@@ -193,7 +209,10 @@ async function main(): Promise<void> {
   }
 
   const out: Record<string, number> = {};
-  const order = ["firstClaim1024", "firstClaim65536", "repeatClaim65536", "firstClaim3Tokens", "proposeRoot", "firstClaim65536DuringTimelock", "firstClaim3Tokens1024"];
+  const order = [
+    "firstClaim1024", "firstClaim65536", "repeatClaim65536", "firstClaim3Tokens", "proposeRoot",
+    "firstClaim3TokensBatch", "firstClaim65536DuringTimelock", "firstClaim3Tokens1024", "firstClaim3Tokens1024Batch",
+  ];
   console.log("\noperation                        mean     min     max   target  stretch  within   anchors");
   for (const name of order) {
     const s = stats(results[name]);

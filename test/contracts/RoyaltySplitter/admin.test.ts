@@ -119,7 +119,7 @@ describe("RoyaltySplitter administration", () => {
   });
 
   it("has no state-changing function beyond the reviewed list, so no role has a path to the funds", async () => {
-    // Funds leave only through claim/claimBatch/claimTo (proof-gated, to the leaf's account or its signed
+    // Funds leave only through claim/claimBatch/claimMultiproof/claimTo (proof-gated, to the leaf's account or its signed
     // recipient). Any new non-view function must be reviewed and added here on purpose.
     const abi = (await hre.artifacts.readArtifact("RoyaltySplitter")).abi as Abi;
     const mutating = abi
@@ -134,6 +134,7 @@ describe("RoyaltySplitter administration", () => {
         "changeDefaultAdminDelay",
         "claim",
         "claimBatch",
+        "claimMultiproof",
         "claimTo",
         "deposit",
         "depositWithPermit",

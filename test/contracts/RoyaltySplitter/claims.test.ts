@@ -233,6 +233,7 @@ describe("RoyaltySplitter claims", () => {
     const zero32 = `0x${"00".repeat(32)}` as const;
     const reentries = [
       encodeFunctionData({ abi: f.splitter.abi, functionName: "claimBatch", args: [[]] }),
+      encodeFunctionData({ abi: f.splitter.abi, functionName: "claimMultiproof", args: [f.bob.account.address, [], [], [], 0n] }),
       encodeFunctionData({
         abi: f.splitter.abi,
         functionName: "claimTo",

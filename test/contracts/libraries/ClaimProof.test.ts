@@ -63,3 +63,74 @@ describe("ClaimProof", () => {
     }
   });
 });
+
+describe("ClaimProof.processMultiProof", () => {
+  const pack = (flags: readonly boolean[]): bigint => flags.reduce((x, f, i) => (f ? x | (1n << BigInt(i)) : x), 0n);
+  /** Outcome of a call: the returned root, or the revert's error name. */
+  const outcome = async (call: Promise<Hex>): Promise<string> => {
+    try {
+      return await call;
+    } catch (e) {
+      const m = /reverted with custom error '(\w+)|reverted with panic code (0x\w+)|reverted with reason string|(MerkleProofInvalidMultiproof)/.exec(String(e));
+      return `revert:${m?.[1] ?? m?.[2] ?? m?.[3] ?? String(e).slice(0, 80)}`;
+    }
+  };
+
+  it("returns OpenZeppelin's root for multiproofs of every shape that OpenZeppelin's StandardMerkleTree generates", async () => {
+    const { harness } = await loadFixture(harnessFixture);
+    for (const n of [1, 2, 3, 5, 8, 13]) {
+      const values: [Address, Address, bigint][] = Array.from({ length: n }, (_, i) => [address(i), address(900), BigInt(i)]);
+      const oz = StandardMerkleTree.of(values, ["address", "address", "uint256"]);
+      for (const pick of [[0], [n - 1], [0, n - 1], Array.from({ length: n }, (_, i) => i), [Math.floor(n / 2)]]) {
+        const mp = oz.getMultiProof([...new Set(pick)]);
+        const leaves = mp.leaves.map((v) => oz.leafHash(v) as Hex);
+        const reference = await harness.read.referenceProcessMultiProof([mp.proof as Hex[], mp.proofFlags, leaves]);
+        expect(reference).to.equal(oz.root);
+        expect(await harness.read.processMultiProof([mp.proof as Hex[], pack(mp.proofFlags), leaves])).to.equal(reference);
+      }
+    }
+  });
+
+  it("agrees with OpenZeppelin on random flags, lengths and hashes, and reverts where OpenZeppelin reads a node not computed yet", async () => {
+    const { harness } = await loadFixture(harnessFixture);
+    let seed = 7;
+    const next = (m: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % m;
+    let agreed = 0;
+    for (let c = 0; c < 150; c++) {
+      const leaves = Array.from({ length: next(5) }, (_, i) => word(c * 1000 + i));
+      const proof = Array.from({ length: next(5) }, (_, i) => word(c * 1000 + 500 + i));
+      // A packed word implies the step count (leaves + proof - 1): bits above it are tested below.
+      const steps = Math.max(0, leaves.length + proof.length - 1);
+      const flags = Array.from({ length: steps }, () => next(2) === 1);
+      const ours = await outcome(harness.read.processMultiProof([proof, pack(flags), leaves]));
+      const theirs = await outcome(harness.read.referenceProcessMultiProof([proof, flags, leaves]));
+      // Where OpenZeppelin reads a hash slot before writing it (a zero word), ours refuses the proof.
+      let queue = leaves.length;
+      let readsUnwritten = false;
+      for (const f of flags) {
+        queue -= f ? 2 : 1;
+        if (queue < 0) readsUnwritten = true;
+        queue += 1;
+      }
+      if (readsUnwritten && !theirs.startsWith("revert")) {
+        expect(ours).to.equal("revert:MerkleProofInvalidMultiproof");
+        continue;
+      }
+      if (theirs.startsWith("revert")) expect(ours).to.equal("revert:MerkleProofInvalidMultiproof");
+      else expect(ours).to.equal(theirs);
+      agreed++;
+    }
+    expect(agreed).to.be.greaterThan(100);
+  });
+
+  it("refuses packed flags with bits above the last step or more than 256 steps", async () => {
+    const { harness } = await loadFixture(harnessFixture);
+    const leaves = [word(1), word(2)];
+    expect(await outcome(harness.read.processMultiProof([[], 1n, leaves]))).to.equal(await harness.read.referenceProcessMultiProof([[], [true], leaves]));
+    expect(await outcome(harness.read.processMultiProof([[], 3n, leaves]))).to.equal("revert:MerkleProofInvalidMultiproof");
+    const many = Array.from({ length: 258 }, (_, i) => word(i));
+    expect(await outcome(harness.read.processMultiProof([many, 0n, []]))).to.equal("revert:MerkleProofInvalidMultiproof");
+    expect(await outcome(harness.read.processMultiProof([[], 0n, []]))).to.equal("revert:MerkleProofInvalidMultiproof");
+    expect(await harness.read.processMultiProof([[word(5)], 0n, []])).to.equal(word(5));
+  });
+});

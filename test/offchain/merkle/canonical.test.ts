@@ -13,36 +13,39 @@ const T1 = "0x1000000000000000000000000000000000000001" as Address;
 const T2 = "0x2000000000000000000000000000000000000002" as Address;
 
 describe("offchain/merkle/canonical", () => {
-  it("orders leaves by token then account, lower-cased, and totals each token", () => {
+  it("orders leaves by account then token, lower-cased, and totals each token across the list", () => {
     const leaves = canonicalizeLeaves([
       { account: B, token: T2, cumulativeAmount: 5n },
       { account: getAddress(B), token: T1, cumulativeAmount: 7n },
       { account: A, token: T2, cumulativeAmount: 1n },
       { account: A, token: T1.toUpperCase().replace("0X", "0x") as Address, cumulativeAmount: 3n },
     ]);
-    expect(leaves.accounts).to.deep.equal([A, B, A, B]);
-    expect(leaves.tokens).to.deep.equal([T1, T1, T2, T2]);
-    expect(leaves.amounts).to.deep.equal([3n, 7n, 1n, 5n]);
+    expect(leaves.accounts).to.deep.equal([A, A, B, B]);
+    expect(leaves.tokens).to.deep.equal([T1, T2, T1, T2]);
+    expect(leaves.amounts).to.deep.equal([3n, 1n, 7n, 5n]);
+    expect([...leaves.tokenIndex]).to.deep.equal([0, 1, 0, 1]);
     expect(leaves.tokenTotals).to.deep.equal([
-      { token: T1, total: 10n, start: 0, end: 2 },
-      { token: T2, total: 6n, start: 2, end: 4 },
+      { token: T1, total: 10n },
+      { token: T2, total: 6n },
     ]);
   });
 
-  it("gives the order of a plain (token, account) string sort for any input order, including shared 4-byte prefixes (property)", () => {
+  it("gives the order of a plain (account, token) string sort for any input order, including shared 4-byte prefixes (property)", () => {
     fc.assert(
       fc.property(leafSetArb(0, 60), fc.integer(), (values, seed) => {
         const shuffled = fc.sample(fc.shuffledSubarray(values, { minLength: values.length }), { numRuns: 1, seed })[0];
         const leaves = canonicalizeLeaves(shuffled);
         const expected = values
-          .map((v) => ({ k: `${v.token.toLowerCase()}${v.account.toLowerCase()}`, v }))
+          .map((v) => ({ k: `${v.account.toLowerCase()}${v.token.toLowerCase()}`, v }))
           .sort((x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
         expect(leaves.length).to.equal(values.length);
         expected.forEach(({ v }, i) => {
           expect(leaves.accounts[i]).to.equal(v.account.toLowerCase());
           expect(leaves.tokens[i]).to.equal(v.token.toLowerCase());
           expect(leaves.amounts[i]).to.equal(v.cumulativeAmount);
+          expect(leaves.tokenTotals[leaves.tokenIndex[i]].token).to.equal(v.token.toLowerCase());
         });
+        expect(leaves.tokenTotals.map((t) => t.token)).to.deep.equal([...new Set(values.map((v) => v.token.toLowerCase()))].sort());
         const sum = (t: string) => values.filter((v) => v.token.toLowerCase() === t).reduce((s, v) => s + v.cumulativeAmount, 0n);
         for (const t of leaves.tokenTotals) expect(t.total).to.equal(sum(t.token));
       }),
@@ -56,6 +59,15 @@ describe("offchain/merkle/canonical", () => {
         { account: A, token: T1, cumulativeAmount: 1n },
         { account: B, token: T1, cumulativeAmount: 1n },
         { account: getAddress(A), token: T1, cumulativeAmount: 2n },
+      ]),
+    ).to.throw(MerkleDuplicateLeafError);
+    // Same account with other tokens around the duplicate: still found.
+    expect(() =>
+      canonicalizeLeaves([
+        { account: A, token: T2, cumulativeAmount: 1n },
+        { account: A, token: T1, cumulativeAmount: 1n },
+        { account: B, token: T1, cumulativeAmount: 1n },
+        { account: A, token: T2, cumulativeAmount: 2n },
       ]),
     ).to.throw(MerkleDuplicateLeafError);
   });

@@ -32,7 +32,7 @@ describe("offchain/merkle/distribution-file", () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), "tributary-merkle-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes the documented canonical bytes, header first, then one leaf per line in (token, account) order", async () => {
+  it("writes the documented canonical bytes, header first, then one leaf per line in (account, token) order", async () => {
     const d = await small();
     expect(bytesOf(d).toString("latin1")).to.equal(
       `{"format":"tributary-distribution","version":1,"chainId":31337,"contract":"0x5fbdb2315678afecb367f032d93f642f64180aa3",` +

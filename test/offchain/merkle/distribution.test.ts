@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { processMultiProof } from "@openzeppelin/merkle-tree/dist/core";
 import { getAddress, type Address } from "viem";
 import { buildDistribution } from "../../../offchain/merkle/distribution";
-import { DistributionMetaInvalidError, MerkleEmptyTreeError, MerkleLeafIndexOutOfRangeError } from "../../../offchain/merkle/errors";
+import { DistributionMetaInvalidError, MerkleEmptyTreeError, MerkleLeafIndexOutOfRangeError, MerkleMultiProofUnsupportedError } from "../../../offchain/merkle/errors";
 import { LEAF_ENCODING, leafHash, verifyProof } from "../../../offchain/merkle/leaf";
 import { leafSetArb } from "./arbitraries";
 
@@ -47,6 +48,36 @@ describe("offchain/merkle/distribution", () => {
     expect(() => d.claimAt(2)).to.throw(MerkleLeafIndexOutOfRangeError);
     expect(d.contract).to.equal(META.contract.toLowerCase());
     expect(d.tokenTotals.map((x) => x.total)).to.deep.equal([3n]);
+  });
+
+  it("gives each account one multiproof of all its leaves that OpenZeppelin's processMultiProof verifies, or the typed refusal at the right edge (property)", async () => {
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(leafSetArb(1, 40), async (values) => {
+        const d = await buildDistribution(META, values);
+        for (const account of new Set(values.map((v) => v.account.toLowerCase() as Address))) {
+          const mine = values.filter((v) => v.account.toLowerCase() === account);
+          let m;
+          try {
+            m = d.multiClaimFor(getAddress(account))!;
+          } catch (e) {
+            expect(e).to.be.instanceOf(MerkleMultiProofUnsupportedError);
+            refused++;
+            continue;
+          }
+          expect(m.account).to.equal(account);
+          expect(m.tokens).to.deep.equal(mine.map((v) => v.token.toLowerCase()).sort());
+          expect(m.cumulativeAmounts).to.deep.equal(m.tokens.map((t) => mine.find((v) => v.token.toLowerCase() === t)!.cumulativeAmount));
+          const leaves = m.tokens.map((token, k) => leafHash({ account, token, cumulativeAmount: m.cumulativeAmounts[k] }));
+          expect(processMultiProof({ leaves, proof: m.proof, proofFlags: m.proofFlags })).to.equal(d.root);
+          expect(m.proofFlagsWord).to.equal(m.proofFlags.reduceRight((x, f) => (x << 1n) | (f ? 1n : 0n), 0n));
+        }
+        const stranger = "0x0000000000000000000000000000000000000abc";
+        if (!values.some((v) => v.account.toLowerCase() === stranger)) expect(d.multiClaimFor(stranger)).to.equal(undefined);
+      }),
+      { numRuns: 200 },
+    );
+    expect(refused).to.be.lessThan(200);
   });
 
   it("refuses an empty distribution and malformed chain id, contract or epoch", async () => {

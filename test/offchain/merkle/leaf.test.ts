@@ -100,17 +100,18 @@ describe("offchain/merkle/leaf", () => {
 });
 
 describe("offchain/merkle/leaf hashLeafRange", () => {
-  it("hashes a range with token runs and string or ASCII-byte accounts exactly like leafHash (property)", async () => {
+  it("hashes a range with a token table and per-leaf token indices, string or ASCII-byte accounts, exactly like leafHash (property)", async () => {
     const { createKeccakHasher, hashLeafRange } = await import("../../../offchain/merkle/leaf");
     const hasher = await createKeccakHasher();
     fc.assert(
       fc.property(fc.array(leafValueArb, { minLength: 1, maxLength: 20 }), fc.boolean(), (values, packed) => {
         const lower = values.map((v) => ({ ...v, account: v.account.toLowerCase() as Hex, token: v.token.toLowerCase() as Hex }));
-        // Runs of equal tokens, as canonical order produces; a different token each leaf is the worst case.
-        const runs = lower.map((v, i) => ({ token: v.token, end: i + 1 }));
+        // A token table with unused and repeated entries; leaves point into it in any order.
+        const table = [...new Set(lower.map((v) => v.token))].reverse();
+        const tokenIndex = lower.map((v) => table.indexOf(v.token));
         const out = new Uint8Array(32 * lower.length + 32);
         const accounts = packed ? Buffer.from(lower.map((v) => v.account).join(""), "latin1") : lower.map((v) => v.account);
-        hashLeafRange(hasher, accounts, runs, lower.map((v) => v.cumulativeAmount), out, 32);
+        hashLeafRange(hasher, accounts, table, tokenIndex, lower.map((v) => v.cumulativeAmount), out, 32);
         lower.forEach((v, k) => expect(bytesToHex(out.subarray(32 + 32 * k, 64 + 32 * k))).to.equal(leafHash(v)));
       }),
       { numRuns: 500 },
