@@ -104,6 +104,11 @@ export const royaltySplitterAbi = [
   },
   {
     "inputs": [],
+    "name": "MerkleProofInvalidMultiproof",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "ReentrancyGuardReentrantCall",
     "type": "error"
   },
@@ -166,6 +171,17 @@ export const royaltySplitterAbi = [
         "internalType": "address",
         "name": "account",
         "type": "address"
+      }
+    ],
+    "name": "RoyaltySplitterInvalidMultiproof",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
       },
       {
         "internalType": "address",
@@ -190,6 +206,22 @@ export const royaltySplitterAbi = [
       }
     ],
     "name": "RoyaltySplitterInvalidSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "tokensLength",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amountsLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "RoyaltySplitterLengthMismatch",
     "type": "error"
   },
   {
@@ -994,6 +1026,39 @@ export const royaltySplitterAbi = [
       }
     ],
     "name": "claimBatch",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "address[]",
+        "name": "tokens",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "cumulativeAmounts",
+        "type": "uint256[]"
+      },
+      {
+        "internalType": "bytes32[]",
+        "name": "proof",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "proofFlags",
+        "type": "uint256"
+      }
+    ],
+    "name": "claimMultiproof",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
