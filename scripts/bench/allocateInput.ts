@@ -7,6 +7,7 @@
  */
 import type { Address, Hex } from "viem";
 import type { ConfirmedDeposit, Dataset, License, RevenueReport, SettlementInput, SettlementState, UsageAggregate } from "../../offchain/settlement";
+import { seededRandom } from "../../offchain/common/seeded-random";
 
 export interface MarketShape {
   creators: number;
@@ -18,18 +19,6 @@ export interface MarketShape {
 }
 
 export const FULL_SHAPE: MarketShape = { creators: 100_000, datasets: 50_000, licenses: 10_000, perUseLicenses: 9_700, usageAggregates: 1_000_000, tokens: 3 };
-
-/** mulberry32: small, fast, good enough to spread synthetic data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, "0")}`;
 const account = (n: number) => hex(0x100000 + n, 40) as Address;
@@ -50,7 +39,7 @@ function pickDistinct(next: () => number, range: number, count: number): number[
 }
 
 export function buildMarket(shape: MarketShape, seed = 1): Market {
-  const next = seeded(seed);
+  const next = seededRandom(seed);
   const tokens = Array.from({ length: shape.tokens }, (_, i) => hex(0xe0000 + i, 40) as Address);
   const datasets: Dataset[] = [];
   for (let d = 0; d < shape.datasets; d++) {
@@ -89,7 +78,7 @@ export function buildMarket(shape: MarketShape, seed = 1): Market {
 
 /** One epoch of facts: usage on every per-use bundle entry, deposits (10% of per-use short), revenue. */
 export function buildEpoch(market: Market, epoch: number, previous: SettlementState | null, seed = 1): SettlementInput {
-  const next = seeded(seed * 7919 + epoch);
+  const next = seededRandom(seed * 7919 + epoch);
   const week = 7 * 86_400;
   const usage: UsageAggregate[] = [];
   const deposits: ConfirmedDeposit[] = [];

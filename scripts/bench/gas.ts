@@ -21,6 +21,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import { buildDistribution, type Distribution } from "../../offchain/merkle/distribution";
 import { multiProof } from "../../offchain/merkle/multiproof";
+import { seededRandom } from "../../offchain/common/seeded-random";
 
 type Leaf = [Address, Address, bigint];
 /** Anything with a root to post: a StandardMerkleTree or a Distribution. */
@@ -44,19 +45,8 @@ const ANCHORS: Record<string, { target: number; stretch?: number; note: string }
   proposeRoot: { target: 60_000, stretch: 50_000, note: "Morpho 97,635 + 38,736 accept; Merkl 53,490 unchecked" },
 };
 
-/** Deterministic pseudo-random generator (mulberry32) so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = rng(20261126);
+const random = seededRandom(20261126);
 const randomAccount = (tag: string, i: number): Address =>
   getAddress(keccak256(toHex(`${tag}:${i}:${random()}`)).slice(0, 42));
 const randomAmount = (): bigint => BigInt(Math.floor(random() * 1e9) + 1) * 10n ** 12n;

@@ -11,21 +11,12 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import { buildTree, CONTENT, decodeRevert, LICENSE, NATIVE, totalsOf, type Leaf, type Tree } from "./helpers";
+import { seededRandom } from "../../../offchain/common/seeded-random";
 
 const STEPS = Number(process.env.FUZZ_STEPS ?? 1000);
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TIMELOCK = 1_000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RootModel {
   epoch: number;
@@ -37,7 +28,7 @@ interface RootModel {
 
 describe("RoyaltySplitter randomized invariants", () => {
   it(`holds the accounting invariants over ${STEPS} random steps (seed ${SEED}; replay with FUZZ_SEED)`, async () => {
-    const rand = mulberry32(SEED);
+    const rand = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
     const upTo = (n: bigint): bigint => (n <= 0n ? 0n : BigInt(Math.floor(rand() * Number(n > 2n ** 50n ? 2n ** 50n : n + 1n))));
 

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { getAddress, type Address } from "viem";
 import type { LicenseState, SettlementInputRaw, SettlementState } from "../../../offchain/settlement";
 import { RUNS, runScenario, scenarioArb, type EpochRun, type Scenario } from "./arbitraries";
+import { seededRandom } from "../../../offchain/common/seeded-random";
 
 function sumBy<T>(items: readonly T[], pick: (t: T) => bigint): bigint {
   let s = 0n;
@@ -186,16 +187,6 @@ function checkEscrow(s: Scenario, runs: EpochRun[]): void {
 
 // --- scrambling --------------------------------------------------------------------------------
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: readonly T[], next: () => number): T[] {
   const out = [...items];
@@ -208,7 +199,7 @@ function shuffle<T>(items: readonly T[], next: () => number): T[] {
 
 /** Same content, every list permuted, addresses checksummed and ids upper-cased at random. */
 function scramble(raw: SettlementInputRaw, seed: number): SettlementInputRaw {
-  const next = rng(seed ^ raw.window.epoch);
+  const next = seededRandom(seed ^ raw.window.epoch);
   const a = (x: string): Address => (next() < 0.5 ? getAddress(x) : (x.toLowerCase() as Address));
   const h = (x: string) => (next() < 0.5 ? `0x${x.slice(2).toUpperCase()}` : x);
   const prev = raw.previous;

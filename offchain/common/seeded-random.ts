@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a tiny deterministic PRNG for synthetic data (tests, benchmarks, the demo), so a run can
+ * be replayed from its seed. Never use it for keys, nonces or anything an attacker could predict.
+ * @returns a function yielding floats in [0, 1)
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
