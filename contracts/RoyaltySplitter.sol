@@ -433,7 +433,8 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     /// @dev A token the pending root does not list carries the claimable total over.
     function pendingRootTotal(address token) external view returns (uint256) {
         uint256 hot = _hot;
-        if (hot & READY_AT_MASK == 0 || _matured(hot)) return 0;
+        if (hot & READY_AT_MASK == 0) return 0; // nothing proposed since the last promotion or veto
+        if (_matured(hot)) return 0; // the pending root is the claimable one now
         TokenTotals memory record = _totals[token];
         return record.epoch == _meta.lastEpoch ? record.pending : rootTotal(token);
     }

@@ -31,6 +31,8 @@ async function propose(f: SplitterFixture, root: Hex, epoch: number, totals: { t
 describe("RoyaltySplitter roots", () => {
   it("stores a proposal as pending with its readyAt and emits RootProposed with the totals", async () => {
     const f = await loadFixture(fundedFixture);
+    // Nothing proposed yet: no pending root, so no pending total.
+    expect(await f.splitter.read.pendingRootTotal([f.token.address])).to.equal(0n);
     const hash = await propose(f, rootOf("r1"), 7, [{ token: f.token.address, total: 100n }]);
     const receipt = await receiptOf(f, hash);
     const block = await f.publicClient.getBlock({ blockHash: receipt.blockHash });
