@@ -1,0 +1,81 @@
+/**
+ * Claim watcher: keeps `claimed_totals` equal to the splitter's `claimed(account, token)` from confirmed
+ * `Claimed` logs, so the API's "claimable now" (cumulative − claimed) is exact.
+ *
+ * Each log carries the account's new claimed total (`cumulativeAmount`), and claimed totals only grow, so a row
+ * is set to the largest total seen: replaying a range is harmless. Only blocks with `confirmations` are read
+ * (no re-read window: a claim is final for the API once confirmed), in ranges of at most `maxBlockRange`, each
+ * committed with the cursor.
+ */
+import type { Address } from "viem";
+import { royaltySplitterAbi } from "./abi";
+import type { ChainClients } from "./clients";
+import type { ChainCommon } from "./common";
+import { readCursor, writeCursor } from "./cursor";
+import { createLoop } from "./loop";
+import type { Db } from "../db/client";
+
+export const CLAIM_CURSOR = "claims";
+
+export type ClaimWatcherConfig = {
+  splitter: Address;
+  startBlock: bigint;
+  confirmations: number;
+  maxBlockRange: number;
+  pollIntervalMs: number;
+};
+
+export type ClaimPass = { toBlock: bigint; logs: number };
+
+export type ClaimWatcher = { runOnce(): Promise<ClaimPass>; start(): void; stop(): Promise<void> };
+
+export function createClaimWatcher(p: { common: ChainCommon; db: Db; clients: ChainClients; config: ClaimWatcherConfig }): ClaimWatcher {
+  const { common, clients, config } = p;
+  const prisma = p.db.prisma;
+  if (config.confirmations < 1) throw new Error("confirmations must be at least 1");
+
+  async function runOnce(): Promise<ClaimPass> {
+    const head = await clients.publicClient.getBlockNumber();
+    const safe = head - BigInt(config.confirmations) + 1n;
+    let from = await readCursor(prisma, CLAIM_CURSOR, config.startBlock);
+    let logs = 0;
+    while (from <= safe) {
+      const to = from + BigInt(config.maxBlockRange) - 1n > safe ? safe : from + BigInt(config.maxBlockRange) - 1n;
+      const claimed = await clients.publicClient.getContractEvents({
+        address: config.splitter,
+        abi: royaltySplitterAbi,
+        eventName: "Claimed",
+        fromBlock: from,
+        toBlock: to,
+        strict: true,
+      });
+      const latest = new Map<string, { account: string; token: string; total: bigint }>();
+      for (const log of claimed) {
+        const account = log.args.account.toLowerCase();
+        const token = log.args.token.toLowerCase();
+        const k = `${account}:${token}`;
+        const prev = latest.get(k);
+        if (!prev || log.args.cumulativeAmount > prev.total) latest.set(k, { account, token, total: log.args.cumulativeAmount });
+      }
+      await prisma.$transaction(async (tx) => {
+        for (const c of latest.values()) {
+          const row = await tx.claimedTotal.findUnique({ where: { account_token: { account: c.account, token: c.token } } });
+          if (row && BigInt(row.claimed.toFixed()) >= c.total) continue;
+          await tx.claimedTotal.upsert({
+            where: { account_token: { account: c.account, token: c.token } },
+            create: { account: c.account, token: c.token, claimed: c.total.toString() },
+            update: { claimed: c.total.toString() },
+          });
+        }
+        await writeCursor(tx, CLAIM_CURSOR, to + 1n);
+      });
+      logs += claimed.length;
+      from = to + 1n;
+    }
+    if (logs > 0) common.logger.info({ logs, toBlock: safe.toString() }, "claims indexed");
+    return { toBlock: safe, logs };
+  }
+
+  const loop = createLoop("claim-watcher", config.pollIntervalMs, runOnce, common.logger);
+  return { runOnce, start: loop.start, stop: loop.stop };
+}

@@ -1,0 +1,75 @@
+/** What the chain says about one epoch's root: its RootProposed log, and whether it was vetoed or matured. */
+import type { Address, Hex } from "viem";
+import { royaltySplitterAbi } from "./abi";
+import type { ChainClients } from "./clients";
+
+export type RootLocation = { splitter: Address; startBlock: bigint; maxBlockRange: number };
+
+export type ProposedRoot = { epoch: number; root: Hex; txHash: Hex; blockNumber: bigint; readyAt: number };
+
+export type TokenTotal = { token: Address; total: bigint };
+
+/** `{ token: "decimal" }` (the Epoch row's totals) → the contract's argument: sorted by increasing address. */
+export function toTokenTotals(totals: Record<string, string>): TokenTotal[] {
+  return Object.entries(totals)
+    .map(([token, total]) => ({ token: token.toLowerCase() as Address, total: BigInt(total) }))
+    .sort((a, b) => (BigInt(a.token) < BigInt(b.token) ? -1 : 1));
+}
+
+/** Calls `read` on consecutive block ranges of at most `maxBlockRange` from `startBlock` to the head. */
+async function scan<T>(clients: ChainClients, where: RootLocation, read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>): Promise<T[]> {
+  const head = await clients.publicClient.getBlockNumber();
+  const step = BigInt(where.maxBlockRange);
+  const found: T[] = [];
+  for (let from = where.startBlock; from <= head; from += step) {
+    found.push(...(await read(from, from + step - 1n > head ? head : from + step - 1n)));
+  }
+  return found;
+}
+
+const events = (clients: ChainClients, where: RootLocation, epoch: number) => ({
+  proposed: () =>
+    scan(clients, where, (fromBlock, toBlock) =>
+      clients.publicClient.getContractEvents({
+        address: where.splitter, abi: royaltySplitterAbi, eventName: "RootProposed", args: { epoch }, fromBlock, toBlock, strict: true,
+      }),
+    ),
+  vetoed: () =>
+    scan(clients, where, (fromBlock, toBlock) =>
+      clients.publicClient.getContractEvents({
+        address: where.splitter, abi: royaltySplitterAbi, eventName: "RootVetoed", args: { epoch }, fromBlock, toBlock, strict: true,
+      }),
+    ),
+});
+
+/** The RootProposed log of `epoch`, if the epoch was ever proposed. */
+export async function findProposedRoot(clients: ChainClients, where: RootLocation, epoch: number): Promise<ProposedRoot | undefined> {
+  const [log] = await events(clients, where, epoch).proposed();
+  if (!log) return undefined;
+  return {
+    epoch,
+    root: log.args.root,
+    txHash: log.transactionHash,
+    blockNumber: log.blockNumber,
+    readyAt: Number(log.args.readyAt),
+  };
+}
+
+export type RootFate = "pending" | "claimable" | "vetoed";
+
+/**
+ * What became of the proposed root of `epoch`. A root that was not vetoed is claimable once its epoch is (or was
+ * overtaken by) the claimable one: the splitter refuses a new proposal while a root is maturing, so a later
+ * epoch can only follow a root that matured.
+ */
+export async function rootFate(clients: ChainClients, where: RootLocation, epoch: number, proposedAt?: bigint): Promise<RootFate> {
+  // A veto can only follow the proposal: scan from the proposal's block when known.
+  const ev = events(clients, { ...where, startBlock: proposedAt ?? where.startBlock }, epoch);
+  if ((await ev.vetoed()).length > 0) return "vetoed";
+  const [, claimableEpoch] = await clients.publicClient.readContract({
+    address: where.splitter,
+    abi: royaltySplitterAbi,
+    functionName: "claimableRoot",
+  });
+  return claimableEpoch >= epoch ? "claimable" : "pending";
+}

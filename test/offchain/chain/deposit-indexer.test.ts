@@ -1,0 +1,165 @@
+import { expect } from "chai";
+import { parseUnits } from "viem";
+import { createDepositIndexer, type DepositIndexerConfig } from "../../../offchain/chain/deposit-indexer";
+import { royaltySplitterAbi } from "../../../offchain/chain/abi";
+import { silentLogger } from "../../../offchain/chain/common";
+import type { DevStack } from "../../../offchain/chain/deploy";
+import { openTestDatabase, truncateAll, type TestDb } from "../helpers/database";
+import { clientsFor, createLicense, deployStack, deposit, expectRejection, mine, rpc, BUYER } from "../helpers/chain";
+
+describe("offchain/chain/deposit-indexer", () => {
+  let db: TestDb;
+  let stack: DevStack;
+  const clients = clientsFor(0);
+
+  before(async () => {
+    db = await openTestDatabase();
+  });
+  after(async () => db.close());
+  beforeEach(async () => {
+    await truncateAll(db);
+    stack = await deployStack();
+  });
+
+  const indexer = (over: Partial<DepositIndexerConfig> = {}, hooks?: Parameters<typeof createDepositIndexer>[0]["hooks"]) =>
+    createDepositIndexer({
+      common: { logger: silentLogger },
+      db,
+      clients,
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        confirmations: 3,
+        reorgDepth: 8,
+        maxBlockRange: 100,
+        pollIntervalMs: 10,
+        ...over,
+      },
+      hooks,
+    });
+
+  const states = async () =>
+    (await db.prisma.deposit.findMany({ orderBy: { blockNumber: "asc" } })).map((d) => ({
+      tx: d.txHash,
+      state: d.state,
+      amount: d.amount.toFixed(),
+    }));
+
+  const confirmedSum = async () =>
+    (await db.prisma.deposit.findMany({ where: { state: "confirmed" } })).reduce((s, d) => s + BigInt(d.amount.toFixed()), 0n);
+
+  const onChainTotal = () =>
+    clients.publicClient.readContract({
+      address: stack.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "totalDeposited",
+      args: [stack.stablecoin],
+    });
+
+  it("keeps a deposit pending until it has N confirmations, then confirms it", async () => {
+    const license = await createLicense(db, stack.stablecoin);
+    const { hash: tx } = await deposit(stack, license, 5n);
+    const ix = indexer({ confirmations: 3 });
+    await ix.runOnce();
+    expect(await states()).to.deep.equal([{ tx, state: "pending", amount: parseUnits("5", 18).toString() }]);
+    await mine(1);
+    await ix.runOnce();
+    expect((await states())[0].state).to.equal("pending");
+    await mine(1);
+    await ix.runOnce();
+    expect((await states())[0].state).to.equal("confirmed");
+    const row = await db.prisma.deposit.findFirstOrThrow();
+    expect(row.payer).to.equal(BUYER.address.toLowerCase());
+    expect(row.licenseId).to.equal(license);
+  });
+
+  it("is idempotent: passes over the same blocks never duplicate a deposit", async () => {
+    const license = await createLicense(db, stack.stablecoin);
+    await deposit(stack, license, 1n);
+    await deposit(stack, license, 2n);
+    await mine(5);
+    const ix = indexer();
+    for (let i = 0; i < 3; i++) await ix.runOnce();
+    await db.prisma.chainCursor.deleteMany(); // as if the cursor were lost: rescan from the deployment block
+    await ix.runOnce();
+    expect(await db.prisma.deposit.count()).to.equal(2);
+    expect(await confirmedSum()).to.equal(await onChainTotal());
+  });
+
+  it("resumes after an interruption mid-range and counts every deposit exactly once", async () => {
+    const license = await createLicense(db, stack.stablecoin);
+    for (let i = 1n; i <= 6n; i++) await deposit(stack, license, i); // 3 blocks per deposit (mint, approve, deposit)
+    await mine(3);
+    let ranges = 0;
+    const crashing = indexer({ maxBlockRange: 4 }, {
+      afterRange() {
+        if (++ranges === 2) throw new Error("simulated crash");
+      },
+    });
+    await expectRejection(crashing.runOnce(), "simulated crash");
+    const partial = await db.prisma.deposit.count();
+    expect(partial).to.be.greaterThan(0).and.lessThan(6);
+    const head = await clients.publicClient.getBlockNumber();
+    const cursor = await db.prisma.chainCursor.findUniqueOrThrow({ where: { id: "deposits" } });
+    expect(cursor.nextBlock < head).to.equal(true);
+
+    await indexer({ maxBlockRange: 4 }).runOnce();
+    expect(await db.prisma.deposit.count()).to.equal(6);
+    expect(await confirmedSum()).to.equal(await onChainTotal());
+    expect(await confirmedSum()).to.equal(parseUnits("21", 18));
+  });
+
+  it("un-confirms a reorged-out deposit, counts the replacement branch once, and re-activates it when re-included", async () => {
+    const license = await createLicense(db, stack.stablecoin);
+    const { hash: kept } = await deposit(stack, license, 10n);
+    await mine(3);
+    const snapshot = await rpc<string>("evm_snapshot");
+    // The branch that will be orphaned: a deposit from another account, confirmed by the indexer before the reorg.
+    const orphan = await deposit(stack, license, 7n, 4);
+    await mine(3);
+    const ix = indexer({ confirmations: 2, reorgDepth: 20 });
+    await ix.runOnce();
+    expect((await states()).map((s) => s.state)).to.deep.equal(["confirmed", "confirmed"]);
+    expect(await confirmedSum()).to.equal(parseUnits("17", 18));
+
+    // Reorg: back to the snapshot, then a different, longer branch with another deposit.
+    await rpc("evm_revert", [snapshot]);
+    await mine(2);
+    const { hash: replacement } = await deposit(stack, license, 3n);
+    await mine(6);
+    await ix.runOnce();
+    let now = await states();
+    expect(now.find((s) => s.tx === orphan.hash)?.state).to.equal("reorged");
+    expect(now.find((s) => s.tx === kept)?.state).to.equal("confirmed");
+    expect(now.find((s) => s.tx === replacement)?.state).to.equal("confirmed");
+    expect(await confirmedSum()).to.equal(parseUnits("13", 18));
+    expect(await confirmedSum()).to.equal(await onChainTotal());
+
+    // The orphaned transactions are broadcast again (as nodes do from their mempools) and land in new blocks.
+    const w = clientsFor(4).walletClient!;
+    for (const serializedTransaction of orphan.raw) {
+      await clients.publicClient.waitForTransactionReceipt({ hash: await w.sendRawTransaction({ serializedTransaction }) });
+    }
+    await mine(2);
+    await ix.runOnce();
+    now = await states();
+    expect(now).to.have.length(3);
+    expect(now.find((s) => s.tx === orphan.hash)?.state).to.equal("confirmed");
+    expect(await confirmedSum()).to.equal(parseUnits("20", 18));
+    expect(await confirmedSum()).to.equal(await onChainTotal());
+  });
+
+  it("un-confirms deposits above the head when the chain becomes shorter", async () => {
+    const license = await createLicense(db, stack.stablecoin);
+    const snapshot = await rpc<string>("evm_snapshot");
+    await deposit(stack, license, 4n);
+    await mine(2);
+    const ix = indexer({ confirmations: 1 });
+    await ix.runOnce();
+    expect((await states())[0].state).to.equal("confirmed");
+    await rpc("evm_revert", [snapshot]);
+    await ix.runOnce();
+    expect((await states())[0].state).to.equal("reorged");
+    expect(await confirmedSum()).to.equal(await onChainTotal());
+  });
+});
