@@ -13,6 +13,7 @@ import { problemMiddleware, zodFieldErrors } from "./problem";
 import type { Access, AnyRoute } from "./route";
 import { routeTable } from "./routes";
 import { createServices, type Services } from "./services";
+import { mountWeb } from "../web/serve";
 
 export type CreateAppOptions = { common: Common; db: { prisma: PrismaClient } };
 export type App = Express & { locals: { routes: AnyRoute[]; services: Services } };
@@ -94,6 +95,8 @@ export function createApp({ common, db }: CreateAppOptions): App {
       res.json(reply.body);
     });
   }
+
+  mountWeb(app, { common });
 
   app.use((req, res) => {
     res.status(404).type("application/problem+json").send(

@@ -15,6 +15,7 @@
  * | SPLITTER_ADDRESS      | 0x000…000             | RoyaltySplitter address given in deposit instructions          |
  * | TREASURY_ADDRESS      | 0x000…000             | account receiving the platform fee leaf                        |
  * | PLATFORM_FEE_BPS      | 0                     | platform fee in basis points                                   |
+ * | WEB_RPC_URL           | (unset)               | JSON-RPC URL the web pages read the chain from (auditor page)   |
  */
 import { z } from "zod";
 
@@ -37,6 +38,7 @@ const envSchema = z.object({
   SPLITTER_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
   TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
   PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
+  WEB_RPC_URL: z.string().url().optional(),
 });
 
 export type DatabaseConfig = { url?: string; dataDir: string };
@@ -51,6 +53,7 @@ export type Config = {
   splitterAddress: `0x${string}`;
   treasuryAddress: `0x${string}`;
   platformFeeBps: number;
+  webRpcUrl?: string;
 };
 
 /** Parses the environment (or the given record) into a Config; throws listing every invalid variable. */
@@ -71,5 +74,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     splitterAddress: e.SPLITTER_ADDRESS,
     treasuryAddress: e.TREASURY_ADDRESS,
     platformFeeBps: e.PLATFORM_FEE_BPS,
+    webRpcUrl: e.WEB_RPC_URL,
   };
 }

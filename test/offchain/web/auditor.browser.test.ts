@@ -1,0 +1,107 @@
+/**
+ * Auditor page in headless Chromium, no wallet: it reads the chain through the configured JSON-RPC URL,
+ * verifies that the published distribution file hashes to the on-chain content hash and rebuilds the on-chain
+ * root, flags a tampered file, verifies a real proof step by step and flags a tampered one.
+ * Runs with `npm run test:browser` (TRIBUTARY_BROWSER_TESTS=1), not in `npm test`.
+ */
+import { expect } from "chai";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { clickForStatus, horizontalOverflow, launchBrowser, screenshot } from "../helpers/browser";
+import { startWebStack, type WebStack } from "../helpers/web-stack";
+
+const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
+
+run("offchain/web auditor page (browser)", function () {
+  this.timeout(120_000);
+  let s: WebStack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let posted: { epoch: number; root: string; contentHash: string };
+
+  before(async () => {
+    s = await startWebStack();
+    posted = await s.closeAndPropose();
+    await s.passTimelock(posted.epoch);
+    ({ browser } = await launchBrowser());
+    context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.on("pageerror", (err) => console.log(`      [page error] ${err.message}`));
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it("lists the epoch with its root, content hash and transaction, and reads the claimable root from the chain without a wallet", async () => {
+    await page.goto(`${s.baseUrl}/auditor`);
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.evaluate(() => "ethereum" in window)).to.equal(false);
+    expect(await page.textContent("#claimable-root")).to.equal(posted.root);
+    const row = await page.textContent("#epochs-table tbody tr");
+    expect(row).to.contain("posted, same root").and.contain("TUSD").and.contain("TEUR");
+  });
+
+  it("checks the published file: keccak256 equals the on-chain content hash and the rebuilt root equals the on-chain root", async () => {
+    const r = await clickForStatus(page, `.verify-file[data-epoch="${posted.epoch}"]`, "file-status");
+    expect(r.kind, r.text).to.equal("ok");
+    const lines = await page.$$eval("#file-check-list li", (els) => els.map((e) => ({ ok: (e as HTMLElement).dataset.ok, text: e.textContent ?? "" })));
+    expect(lines.map((l) => l.ok)).to.deep.equal(["true", "true", "true", "true", "true", "true"]);
+    expect(lines[2].text).to.contain(`${posted.contentHash} vs ${posted.contentHash}`);
+    expect(lines[3].text).to.contain(`${posted.root} vs ${posted.root}`);
+  });
+
+  it("verifies a real proof picked from the file step by step against the on-chain root", async () => {
+    const options = await page.$$eval("#pick option", (els) => els.map((e) => (e as HTMLOptionElement).value).filter((v) => v !== ""));
+    expect(options.length).to.be.greaterThan(1);
+    await page.selectOption("#pick", options[0]);
+    const proofLength = (JSON.parse(await page.inputValue("#proof")) as string[]).length;
+    expect(proofLength).to.be.greaterThan(0);
+    const r = await clickForStatus(page, "#verify-proof", "proof-status");
+    expect(r.kind, r.text).to.equal("ok");
+    expect(r.text).to.contain("VALID");
+    // leaf line + one line per proof element + the verdict
+    expect(await page.$$eval("#proof-steps li", (els) => els.length)).to.equal(proofLength + 2);
+    await screenshot(page, "auditor-valid-proof");
+  });
+
+  it("flags a proof whose cumulative amount was raised by one base unit as INVALID", async () => {
+    const amount = BigInt(await page.inputValue("#cumulative"));
+    await page.fill("#cumulative", (amount + 1n).toString());
+    const r = await clickForStatus(page, "#verify-proof", "proof-status");
+    expect(r.kind).to.equal("error");
+    expect(r.text).to.contain("INVALID");
+    expect(await page.textContent("#proof-steps li:last-child")).to.contain("FAIL").and.contain("does NOT equal");
+    await screenshot(page, "auditor-tampered-proof");
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
+    await screenshot(page, "auditor-phone");
+    await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
+  it("verifies a pasted proof (from the API's /v1/proofs, one hash per line) against the on-chain root", async () => {
+    const { proofs } = await s.call<{ proofs: { token: string; cumulative: string; proof: string[] }[] }>("GET", `/v1/proofs/${s.accounts.creator.address}`);
+    const p = proofs.find((x) => x.token.toLowerCase() === s.tokens.teur.address.toLowerCase())!;
+    await page.fill("#account", s.accounts.creator.address);
+    await page.fill("#token", s.tokens.teur.address);
+    await page.fill("#cumulative", p.cumulative);
+    await page.fill("#proof", p.proof.join("\n"));
+    const r = await clickForStatus(page, "#verify-proof", "proof-status");
+    expect(r.kind, r.text).to.equal("ok");
+    expect(r.text).to.contain("VALID");
+    expect(await page.$$eval("#proof-steps li", (els) => els.length)).to.equal(p.proof.length + 2);
+  });
+
+  it("flags a published file whose bytes were altered in transit", async () => {
+    await page.route(`**/v1/epochs/${posted.epoch}/distribution`, async (route) => {
+      const res = await route.fetch();
+      const text = (await res.text()).replace(/"(\d+)"\]\n$/, (_m, n: string) => `"${BigInt(n) + 1n}"]\n`);
+      await route.fulfill({ response: res, body: text });
+    });
+    const r = await clickForStatus(page, `.verify-file[data-epoch="${posted.epoch}"]`, "file-status");
+    await page.unroute(`**/v1/epochs/${posted.epoch}/distribution`);
+    expect(r.kind).to.equal("error");
+    expect(r.text).to.contain("INVALID");
+    expect(await page.textContent("#file-checks")).to.contain("FAIL");
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Buyer view in headless Chromium on a phone-sized screen: licenses with deposit instructions, a deposit by
+ * approve + deposit and one by permit, each moving exactly the amount entered into the splitter and seen by
+ * the deposit indexer; a transaction rejected in the wallet deposits nothing.
+ * Runs with `npm run test:browser` (TRIBUTARY_BROWSER_TESTS=1), not in `npm test`.
+ */
+import { expect } from "chai";
+import type { Browser, Page } from "playwright-core";
+import { clickForStatus, horizontalOverflow, launchBrowser, openWithWallet, screenshot, type TestWallet } from "../helpers/browser";
+import { startWebStack, type WebStack } from "../helpers/web-stack";
+
+const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
+
+run("offchain/web buyer view (browser)", function () {
+  this.timeout(120_000);
+  let s: WebStack;
+  let browser: Browser;
+  let page: Page;
+  let wallet: TestWallet;
+
+  before(async () => {
+    s = await startWebStack({ depositOnChain: false });
+    ({ browser } = await launchBrowser());
+    ({ page, wallet } = await openWithWallet(browser, `${s.baseUrl}/buyer`, s.accounts.buyer, { width: 390, height: 844 }));
+    expect((await clickForStatus(page, "#connect", "wallet-status")).kind).to.equal("ok");
+    expect((await clickForStatus(page, "#sign-in", "auth-status")).kind).to.equal("ok");
+    await page.waitForSelector("#licenses-table");
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  const depositsInDb = () => s.db.prisma.deposit.count();
+
+  it("lists both licenses with deposit instructions naming the splitter, the token and the amount", async () => {
+    const text = (await page.textContent("#licenses-table")) ?? "";
+    expect(text).to.contain("one-time, 1000.000000000000000003 TUSD").and.contain("one-time, 0.000000000000000007 TEUR");
+    expect(await page.inputValue(`.amount[data-license="${s.licenses.tusd}"]`)).to.equal("1000.000000000000000003");
+  });
+
+  it("reports a deposit rejected in the wallet and moves no tokens", async () => {
+    const before = await s.balanceOf(s.tokens.tusd.address, s.splitter);
+    wallet.rejectNext.add("eth_sendTransaction");
+    const r = await clickForStatus(page, `.deposit-approve[data-license="${s.licenses.tusd}"]`, "deposit-status");
+    expect(r.kind).to.equal("error");
+    expect(r.text).to.contain("Rejected in your wallet");
+    expect(await s.balanceOf(s.tokens.tusd.address, s.splitter)).to.equal(before);
+  });
+
+  it("deposits with approve + deposit: the splitter receives exactly the amount and the indexer records it", async () => {
+    const before = { splitter: await s.balanceOf(s.tokens.tusd.address, s.splitter), buyer: await s.balanceOf(s.tokens.tusd.address, s.accounts.buyer.address) };
+    const sent = wallet.sent.length;
+    const r = await clickForStatus(page, `.deposit-approve[data-license="${s.licenses.tusd}"]`, "deposit-status");
+    expect(r.kind, r.text).to.equal("ok");
+    expect(wallet.sent.length - sent).to.equal(2); // approve, deposit
+    const amount = 1_000_000_000_000_000_000_003n;
+    expect((await s.balanceOf(s.tokens.tusd.address, s.splitter)) - before.splitter).to.equal(amount);
+    expect(before.buyer - (await s.balanceOf(s.tokens.tusd.address, s.accounts.buyer.address))).to.equal(amount);
+    await s.indexDeposits();
+    const row = await s.db.prisma.deposit.findFirst({ where: { licenseId: s.licenses.tusd } });
+    expect(row?.amount.toFixed()).to.equal(amount.toString());
+  });
+
+  it("deposits with an EIP-2612 permit: one signature, one transaction, exactly the amount entered", async () => {
+    const before = await s.balanceOf(s.tokens.teur.address, s.splitter);
+    const sent = wallet.sent.length;
+    const input = `.amount[data-license="${s.licenses.teur}"]`;
+    await page.fill(input, "0.000000000000000005");
+    const r = await clickForStatus(page, `.deposit-permit[data-license="${s.licenses.teur}"]`, "deposit-status");
+    expect(r.kind, r.text).to.equal("ok");
+    expect(r.text).to.contain("(permit)");
+    expect(wallet.requests).to.include("eth_signTypedData_v4");
+    expect(wallet.sent.length - sent).to.equal(1);
+    expect((await s.balanceOf(s.tokens.teur.address, s.splitter)) - before).to.equal(5n);
+    await s.indexDeposits();
+    expect(await depositsInDb()).to.equal(2);
+    expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
+    await screenshot(page, "buyer-phone-after-permit-deposit");
+  });
+});
