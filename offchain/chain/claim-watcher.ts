@@ -11,7 +11,7 @@ import type { Address } from "viem";
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
 import type { ChainCommon } from "./common";
-import { readCursor, writeCursor } from "./cursor";
+import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
 
@@ -35,7 +35,7 @@ export function createClaimWatcher(p: { common: ChainCommon; db: Db; clients: Ch
   if (config.confirmations < 1) throw new Error("confirmations must be at least 1");
 
   async function runOnce(): Promise<ClaimPass> {
-    const head = await clients.publicClient.getBlockNumber();
+    const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
     const safe = head - BigInt(config.confirmations) + 1n;
     let from = await readCursor(prisma, CLAIM_CURSOR, config.startBlock);
     let logs = 0;
@@ -68,7 +68,7 @@ export function createClaimWatcher(p: { common: ChainCommon; db: Db; clients: Ch
           });
         }
         await writeCursor(tx, CLAIM_CURSOR, to + 1n);
-      });
+      }, RANGE_TRANSACTION);
       logs += claimed.length;
       from = to + 1n;
     }

@@ -12,3 +12,6 @@ export async function readCursor(db: CursorStore, reader: string, fallback: bigi
 export async function writeCursor(db: CursorStore, reader: string, nextBlock: bigint): Promise<void> {
   await db.chainCursor.upsert({ where: { id: reader }, create: { id: reader, nextBlock }, update: { nextBlock } });
 }
+
+/** A whole block range is written in one transaction: allow more than Prisma's 5 s default for busy ranges. */
+export const RANGE_TRANSACTION = { timeout: 60_000, maxWait: 10_000 } as const;

@@ -13,7 +13,7 @@ import type { Address } from "viem";
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
 import type { ChainCommon } from "./common";
-import { readCursor, writeCursor } from "./cursor";
+import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
 
@@ -112,11 +112,12 @@ export function createDepositIndexer(p: {
       }
       await writeCursor(tx, DEPOSIT_CURSOR, toBlock + 1n);
       return { logs: logs.length, reorged: gone.length, skipped };
-    });
+    }, RANGE_TRANSACTION);
   }
 
   async function runOnce(): Promise<DepositPass> {
-    const head = await clients.publicClient.getBlockNumber();
+    // viem caches the block number for a polling interval; a pass must start from the real head.
+    const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
     const cursor = await readCursor(prisma, DEPOSIT_CURSOR, config.startBlock);
     let fromBlock = cursor - BigInt(config.reorgDepth);
     if (fromBlock < config.startBlock) fromBlock = config.startBlock;

@@ -18,7 +18,7 @@ export function toTokenTotals(totals: Record<string, string>): TokenTotal[] {
 
 /** Calls `read` on consecutive block ranges of at most `maxBlockRange` from `startBlock` to the head. */
 async function scan<T>(clients: ChainClients, where: RootLocation, read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>): Promise<T[]> {
-  const head = await clients.publicClient.getBlockNumber();
+  const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
   const step = BigInt(where.maxBlockRange);
   const found: T[] = [];
   for (let from = where.startBlock; from <= head; from += step) {
