@@ -37,8 +37,11 @@ import { closeDueEpoch } from "./close-step";
 import { loadMainConfig } from "./config";
 import { writeDevDeployment } from "./dev-deployment";
 
-/** Development roles: account 0 deploys and administers, 1 posts roots, 2 guards; 0 is also the API's operator. */
-export const DEV_ROLES = { admin: 0, poster: 1, guardian: 2 } as const;
+/**
+ * Development roles: account 0 deploys and administers, 1 posts roots, 2 guards; 0 is also the API's operator and
+ * 9 the treasury (platform fee and rounding remainders) unless TREASURY_ADDRESS says otherwise.
+ */
+export const DEV_ROLES = { admin: 0, poster: 1, guardian: 2, treasury: 9 } as const;
 
 export type Tributary = {
   common: Common;
@@ -134,6 +137,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       WEB_RPC_URL: env.WEB_RPC_URL ?? rpcUrl,
       SIWE_DOMAIN: env.SIWE_DOMAIN ?? host,
       BOOTSTRAP_OPERATOR: env.BOOTSTRAP_OPERATOR ?? accounts?.[DEV_ROLES.admin].address,
+      TREASURY_ADDRESS: env.TREASURY_ADDRESS ?? accounts?.[DEV_ROLES.treasury].address,
     });
     const common = createCommon(config);
 
