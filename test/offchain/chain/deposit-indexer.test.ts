@@ -149,6 +149,36 @@ describe("offchain/chain/deposit-indexer", () => {
     expect(await confirmedSum()).to.equal(await onChainTotal());
   });
 
+  it("skips (and counts) a deposit naming a licenseId the service does not know, without stopping", async () => {
+    const known = await createLicense(db, stack.stablecoin);
+    await deposit(stack, `0x${"ab".repeat(32)}`, 9n);
+    await deposit(stack, known, 2n);
+    await mine(3);
+    const pass = await indexer().runOnce();
+    expect([pass.logs, pass.skipped]).to.deep.equal([2, 1]);
+    expect((await states()).map((s) => s.amount)).to.deep.equal([parseUnits("2", 18).toString()]);
+  });
+
+  it("start() indexes in the background every interval and stop() waits for the pass in flight", async () => {
+    const license = await createLicense(db, stack.stablecoin);
+    const ix = indexer({ confirmations: 1, pollIntervalMs: 20 });
+    ix.start();
+    try {
+      await deposit(stack, license, 6n);
+      const deadline = Date.now() + 5_000;
+      while ((await db.prisma.deposit.count({ where: { state: "confirmed" } })) === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await ix.stop();
+    }
+    expect(await confirmedSum()).to.equal(parseUnits("6", 18));
+    const cursor = await db.prisma.chainCursor.findUniqueOrThrow({ where: { id: "deposits" } });
+    await mine(3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await db.prisma.chainCursor.findUniqueOrThrow({ where: { id: "deposits" } })).nextBlock).to.equal(cursor.nextBlock); // stopped
+  });
+
   it("un-confirms deposits above the head when the chain becomes shorter", async () => {
     const license = await createLicense(db, stack.stablecoin);
     const snapshot = await rpc<string>("evm_snapshot");
