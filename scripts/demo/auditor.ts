@@ -6,7 +6,7 @@
 import type { Address, Hex } from "viem";
 import { royaltySplitterAbi, type ChainClients } from "../../offchain/chain";
 import { readDistributionFile, verifyProof } from "../../offchain/merkle";
-import type { ApiClient } from "./api-client";
+import type { ApiClient } from "../../offchain/cli/api-client";
 
 export type ProofEntry = { token: Address; cumulative: string; proof: Hex[]; epoch: number; root: Hex };
 

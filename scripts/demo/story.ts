@@ -8,7 +8,7 @@ import { encodeFunctionData, formatUnits, parseUnits, type Address, type Hex } f
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
 import type { Tributary } from "../../offchain/main/start";
-import { createApiClient, devRpc } from "./api-client";
+import { createApiClient, devRpc } from "../../offchain/cli/api-client";
 import { audit, type AuditReport, type ProofEntry } from "./auditor";
 
 export type Check = { name: string; ok: boolean; detail?: string };
