@@ -20,6 +20,7 @@ export type StoryResult = {
   claimedTotal: bigint;
   contractBalance: bigint;
   audit: AuditReport;
+  licenses: Record<"oneTime" | "subscription" | "perUse" | "revenueShare" | "bundle", Hex>;
 };
 
 const TUSD = (s: string) => parseUnits(s, 18);
@@ -163,5 +164,5 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   for (const r of rows) say(`   ${r.who.padEnd(18)} ${r.allocation.toString().padStart(26)} ${r.claimedOnChain.toString().padStart(26)} ${r.balance.toString().padStart(26)}`);
   check("every creator's balance equals its allocation to the base unit", rows.length > 0 && rows.every((r) => r.balance === r.allocation && r.claimedOnChain === r.allocation));
   check("splitter balance = deposits − claims", contractBalance === deposited - claimedTotal, `${fmt(deposited)} − ${fmt(claimedTotal)} = ${fmt(contractBalance)}`);
-  return { checks, rows, deposited, claimedTotal, contractBalance, audit: report };
+  return { checks, rows, deposited, claimedTotal, contractBalance, audit: report, licenses };
 }
