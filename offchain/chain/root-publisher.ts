@@ -57,7 +57,8 @@ export function createRootPublisher(p: {
   const store = createPublicationStore(p.db, log, now);
 
   async function proposalOf(epochId: number): Promise<RootProposal> {
-    const e = await prisma.epoch.findUniqueOrThrow({ where: { id: epochId } });
+    // Only what the proposal needs: the row also holds the distribution file and the carried state (MBs at 100k leaves).
+    const e = await prisma.epoch.findUniqueOrThrow({ where: { id: epochId }, select: { id: true, root: true, contentHash: true, totals: true } });
     const totals = toTokenTotals(e.totals as StoredTotals);
     return { splitter: config.splitter, root: e.root as Hex, contentHash: e.contentHash as Hex, epoch: e.id, totals };
   }

@@ -138,6 +138,7 @@ export async function closeEpoch(
           distribution: file,
           closedBy: operator,
         },
+        select: { id: true }, // not the row back: it holds the file and the carried state
       });
       // One statement over arrays (unnest) instead of createMany's multi-row VALUES: at 100,000 leaves the latter
       // spent seconds building and binding parameters (bench:epoch).
