@@ -51,7 +51,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
       unlessTaken(() =>
         prisma.$transaction([
           prisma.epochPublication.create({ data: { epochId, state: "submitted", nonce: tx.nonce, attempts: [tx.hash], ...txFields(tx) } }),
-          prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted", txHash: tx.hash } }),
+          prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted", txHash: tx.hash }, select: { id: true } }),
         ]),
       ),
 
@@ -72,7 +72,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
           where: { epochId },
           data: { state: "mined", minedTxHash: txHash, minedBlock: blockNumber, readyAt: new Date(readyAt * 1000) },
         }),
-        prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted", txHash } }),
+        prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted", txHash }, select: { id: true } }),
       ]);
       log.info({ epoch: epochId, txHash }, "root mined");
     },
@@ -88,7 +88,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
     async settle(epochId: number, fate: "claimable" | "vetoed"): Promise<void> {
       await prisma.$transaction([
         prisma.epochPublication.update({ where: { epochId }, data: { state: fate } }),
-        prisma.epoch.update({ where: { id: epochId }, data: { status: fate } }),
+        prisma.epoch.update({ where: { id: epochId }, data: { status: fate }, select: { id: true } }),
       ]);
       log.info({ epoch: epochId, fate }, "root settled");
     },
@@ -97,7 +97,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
     async forget(epochId: number, why: string): Promise<void> {
       await prisma.$transaction([
         prisma.epochPublication.delete({ where: { epochId } }),
-        prisma.epoch.update({ where: { id: epochId }, data: { status: "computed", txHash: null } }),
+        prisma.epoch.update({ where: { id: epochId }, data: { status: "computed", txHash: null }, select: { id: true } }),
       ]);
       log.warn({ epoch: epochId }, `publication forgotten: ${why}`);
     },

@@ -9,9 +9,16 @@ export type ProposedRoot = { epoch: number; root: Hex; txHash: Hex; blockNumber:
 
 export type TokenTotal = { token: Address; total: bigint };
 
-/** `{ token: "decimal" }` (the Epoch row's totals) → the contract's argument: sorted by increasing address. */
-export function toTokenTotals(totals: Record<string, string>): TokenTotal[] {
-  return Object.entries(totals)
+/**
+ * The Epoch row's totals as the service's epoch close stores them (the settlement result's
+ * `[{ token, amount, cumulative }]`, amounts as decimal strings), or the older `{ token: "decimal" }` map.
+ */
+export type StoredTotals = Record<string, string> | { token: string; cumulative: string }[];
+
+/** The Epoch row's totals → the contract's argument (cumulative per token), sorted by increasing address. */
+export function toTokenTotals(totals: StoredTotals): TokenTotal[] {
+  const entries = Array.isArray(totals) ? totals.map((t) => [t.token, t.cumulative] as const) : Object.entries(totals);
+  return entries
     .map(([token, total]) => ({ token: token.toLowerCase() as Address, total: BigInt(total) }))
     .sort((a, b) => (BigInt(a.token) < BigInt(b.token) ? -1 : 1));
 }

@@ -19,7 +19,7 @@ import { decodeRevert, formatRevert, PERMANENT_ROOT_ERRORS } from "./errors";
 import { createLoop } from "./loop";
 import { broadcast, feesAtLeast, isKnown, localAccount, proposalCall, signProposal, type RootProposal } from "./publication-tx";
 import { createPublicationStore, TAKEN, type Publication } from "./publication-store";
-import { findProposedRoot, rootFate, toTokenTotals, type RootLocation } from "./root-chain";
+import { findProposedRoot, rootFate, toTokenTotals, type RootLocation, type StoredTotals } from "./root-chain";
 
 export type RootPublisherConfig = RootLocation & {
   /** A submitted transaction older than this is re-priced (same nonce, higher fees). */
@@ -57,8 +57,9 @@ export function createRootPublisher(p: {
   const store = createPublicationStore(p.db, log, now);
 
   async function proposalOf(epochId: number): Promise<RootProposal> {
-    const e = await prisma.epoch.findUniqueOrThrow({ where: { id: epochId } });
-    const totals = toTokenTotals(e.totals as Record<string, string>);
+    // Only what the proposal needs: the row also holds the distribution file and the carried state (MBs at 100k leaves).
+    const e = await prisma.epoch.findUniqueOrThrow({ where: { id: epochId }, select: { id: true, root: true, contentHash: true, totals: true } });
+    const totals = toTokenTotals(e.totals as StoredTotals);
     return { splitter: config.splitter, root: e.root as Hex, contentHash: e.contentHash as Hex, epoch: e.id, totals };
   }
 

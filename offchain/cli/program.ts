@@ -1,0 +1,124 @@
+/** The `tributary` command line: claim, verify, epoch close|publish|status, deposit. */
+import { Command } from "commander";
+import { formatUnits, type Address, type Hex } from "viem";
+import { resolveContext, type Context, type GlobalOptions } from "./context";
+import { emit, progress, type Io } from "./output";
+import { claimAll } from "./commands/claim";
+import { deposit } from "./commands/deposit";
+import { closeEpochViaApi, epochStatus, publishOnce } from "./commands/epoch";
+import { verifyAccountProofs, verifyDistributionFile } from "./commands/verify";
+
+export type CliDeps = { io: Io; env?: Record<string, string | undefined>; context?: (opts: GlobalOptions) => Promise<Context> };
+
+/** Thrown by a command whose check failed (exit status 1 after its output was printed). */
+export class CheckFailed extends Error {}
+
+const units = (v: string) => `${v} (${formatUnits(BigInt(v), 18)} at 18 decimals)`;
+
+export function createProgram({ io, env = process.env, context }: CliDeps): Command {
+  const program = new Command("tributary")
+    .description("Tributary: claim royalties, verify roots and distribution files, run epochs, deposit license fees")
+    .option("--api <url>", "API base URL (TRIBUTARY_API, default http://127.0.0.1:8080)")
+    .option("--rpc <url>", "JSON-RPC URL (RPC_URL, default: what the API announces)")
+    .option("--splitter <address>", "RoyaltySplitter address (SPLITTER_ADDRESS, default: what the API announces)")
+    .option("--json", "one JSON document on stdout instead of text")
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  const ctx = () => (context ?? ((o) => resolveContext(o, env)))(program.opts<GlobalOptions>());
+  const json = () => program.opts<GlobalOptions>().json;
+
+  program
+    .command("claim [account]")
+    .description("claim everything claimable for an account (default: the key's) with proofs from the API")
+    .action(async (account?: Address) => {
+      const r = await claimAll(await ctx(), account);
+      emit(io, json(), r, () =>
+        r.claims.length === 0
+          ? `nothing claimable for ${r.account}`
+          : r.claims.map((c) => `claimed ${units(c.amount)} of ${c.token} for ${r.account} (cumulative ${c.cumulative}) tx ${c.txHash}`).join("\n"),
+      );
+    });
+
+  const verify = program.command("verify").description("verify proofs or a distribution file against the chain");
+  verify
+    .command("proof <account>")
+    .description("the API's proofs for <account> against the splitter's live root")
+    .action(async (account: Address) => {
+      const r = await verifyAccountProofs(await ctx(), account);
+      emit(io, json(), r, () =>
+        [`live root ${r.root} (epoch ${r.epoch})`, ...r.proofs.map((p) => `${p.valid ? "valid  " : "INVALID"} ${p.token} cumulative ${p.cumulative} (epoch ${p.epoch})`), r.ok ? "OK" : "FAILED"].join("\n"),
+      );
+      if (!r.ok) throw new CheckFailed("proof verification failed");
+    });
+  verify
+    .command("file <path>")
+    .description("a distribution file: its rebuilt root and keccak against the epoch's RootProposed event")
+    .action(async (file: string) => {
+      const r = await verifyDistributionFile(await ctx(), file, progress(io, json(), "reading"));
+      emit(io, json(), r, () =>
+        [
+          `epoch ${r.epoch}: ${r.leafCount} leaves, ${r.bytes} bytes`,
+          `root          file ${r.fileRoot}  on chain ${r.onChainRoot ?? "(none proposed)"}`,
+          `content hash  file ${r.contentHash}  committed ${r.committedContentHash ?? "(none)"}`,
+          `chain id and contract in the header ${r.contractMatches ? "match" : "DO NOT match"}`,
+          r.ok ? "OK" : "FAILED",
+        ].join("\n"),
+      );
+      if (!r.ok) throw new CheckFailed("distribution file verification failed");
+    });
+
+  const epoch = program.command("epoch").description("close, publish or inspect epochs");
+  epoch
+    .command("close")
+    .option("--ends-at <iso>", "end of the epoch (default now)")
+    .description("close the next epoch through the operator API (signs in with the key)")
+    .action(async (o: { endsAt?: string }) => {
+      const r = await closeEpochViaApi(await ctx(), o.endsAt);
+      emit(io, json(), r, () => `epoch ${r.epoch} closed: root ${r.root}, content hash ${r.contentHash}, ${r.leafCount} leaves`);
+    });
+  epoch
+    .command("publish")
+    .description("one root-publisher pass (DATABASE_URL or DATA_DIR; the key is the poster)")
+    .action(async () => {
+      const r = await publishOnce(await ctx(), env);
+      emit(io, json(), r, () =>
+        r.submitted !== undefined ? `epoch ${r.submitted} submitted` : r.failed ? `epoch ${r.failed.epoch} failed: ${r.failed.code}` : r.waiting ?? "nothing to publish",
+      );
+    });
+  epoch
+    .command("status")
+    .description("epochs in the API beside the splitter's pending and live roots")
+    .action(async () => {
+      const r = await epochStatus(await ctx());
+      emit(io, json(), r, () =>
+        [
+          ...r.epochs.map((e) => `epoch ${e.epoch}  ${e.status.padEnd(10)} ${e.root}  ${e.leafCount} leaves${e.txHash ? `  tx ${e.txHash}` : ""}`),
+          `on chain: last proposed ${r.chain.lastProposedEpoch}; pending ${r.chain.pending ? `epoch ${r.chain.pending.epoch} ready ${r.chain.pending.readyAt}` : "none"}; live ${r.chain.live ? `epoch ${r.chain.live.epoch} ${r.chain.live.root}` : "none"}`,
+        ].join("\n"),
+      );
+    });
+
+  program
+    .command("deposit <licenseId> <amount>")
+    .requiredOption("--token <address>", "the license's token")
+    .description("approve (if needed) and deposit <amount> base units for <licenseId>")
+    .action(async (licenseId: Hex, amount: string, o: { token: Address }) => {
+      if (!/^[0-9]+$/.test(amount)) throw new Error("amount: base units, digits only");
+      const r = await deposit(await ctx(), licenseId, BigInt(amount), o.token);
+      emit(io, json(), r, () => `deposited ${units(r.amount)} for ${r.licenseId} in block ${r.blockNumber}, tx ${r.txHash}${r.approveTx ? ` (approve ${r.approveTx})` : ""}`);
+    });
+  return program;
+}
+
+/** Runs argv (without node and script); returns the exit status. */
+export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+  try {
+    await createProgram(deps).parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (e.code?.startsWith("commander.")) return e.exitCode ?? 1; // help, version, usage errors: commander printed them
+    if (!(err instanceof CheckFailed)) deps.io.err(`error: ${e.message ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The scheduler's "close" step: closes the next epoch through the same service function the operator route uses
+ * (closeEpoch), but only when it can be published and has something to settle:
+ * - the previous epoch is no longer waiting for its root (computed / submitted): the splitter refuses a new
+ *   proposal while a root matures, so closing more would only queue identical work;
+ * - a confirmed deposit is unsettled, or usage arrived since the last epoch's end.
+ * Subscription periods that fall due without any new deposit or usage wait for the next such event (or an
+ * operator's close) — a known simplification.
+ */
+import { closeEpoch, type CloseEpochResult } from "../api/services/epoch-close";
+import type { Deps } from "../api/services/deps";
+
+export const SCHEDULER_ACTOR = "scheduler";
+
+export type CloseStepResult = { closed: CloseEpochResult } | { skipped: string };
+
+export async function closeDueEpoch(deps: Deps, now = new Date()): Promise<CloseStepResult> {
+  const { prisma } = deps;
+  const open = await prisma.epoch.findFirst({ where: { status: { in: ["computed", "submitted"] } }, select: { id: true } });
+  if (open) return { skipped: `epoch ${open.id} is still being published` };
+  const last = await prisma.epoch.findFirst({ orderBy: { id: "desc" }, select: { endsAt: true } });
+  const since = last?.endsAt ?? new Date(0);
+  const deposits = await prisma.deposit.count({ where: { state: "confirmed", settledEpoch: null } });
+  const usage = await prisma.usageEvent.count({ where: { occurredAt: { gte: since, lt: now } } });
+  if (deposits === 0 && usage === 0) return { skipped: "nothing new to settle" };
+  const closed = await closeEpoch(deps, SCHEDULER_ACTOR, { endsAt: now.toISOString() });
+  deps.common.logger.info({ epoch: closed.epoch, root: closed.root, leafCount: closed.leafCount }, "epoch closed by the scheduler");
+  return { closed };
+}

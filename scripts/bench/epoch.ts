@@ -1,0 +1,144 @@
+/**
+ * npm run bench:epoch — time from epoch close to claimable proofs in the API, for 100,000 creators on the
+ * embedded default (in-process development chain + PGlite in a data folder), timelock excluded (the chain
+ * time-travels over it). Baseline, measured in the same run on a fresh stack: the same path at 10,000 creators.
+ *
+ * Seeding (not timed) writes the marketplace through the service functions, except the 100,000 contributor shares,
+ * which are inserted directly in bulk (one INSERT … SELECT FROM unnest) — 10 datasets of 10,000 contributors at
+ * 1 bps each, one one-time bundle license over them, deposited on chain and picked up by the deposit indexer.
+ *
+ * Timed, in order: closeEpoch (the service function the operator route and the scheduler call; phases: DB read,
+ * settlement, tree, file, DB write, commit) → root publisher pass (sign, send, receipt) → [time travel: excluded] →
+ * publisher pass that sees the matured root and marks the epoch claimable → first GET /v1/proofs/:account over HTTP
+ * (cold: the API loads the distribution from the database). Writes bench/results/epoch.json.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { encodeFunctionData, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
+import { closeEpoch, type ClosePhase } from "../../offchain/api/services/epoch-close";
+import { registerBuyer } from "../../offchain/api/services/buyers";
+import { createDataset, registerCreator } from "../../offchain/api/services/creators";
+import { createOffer } from "../../offchain/api/services/offers";
+import { takeLicense } from "../../offchain/api/services/licenses";
+import { startTributary, type Tributary } from "../../offchain/main/start";
+import { devRpc } from "../../offchain/cli/api-client";
+
+const DATASETS = 10;
+const account = (i: number) => ("0x" + crypto.createHash("sha256").update(`creator-${i}`).digest("hex").slice(0, 40)) as Address;
+
+type Run = { creators: number; leafCount: number; closeToClaimableMs: number; phases: Record<string, number> };
+
+async function seed(t: Tributary, creators: number): Promise<void> {
+  const deps = { prisma: t.db.prisma, common: t.common };
+  const owner = t.devAccounts![4].address.toLowerCase();
+  const buyer = privateKeyToAccount(t.devAccounts![3].privateKey);
+  await registerCreator(deps, owner, "Bench owner");
+  await registerBuyer(deps, buyer.address.toLowerCase(), "Bench buyer");
+  const per = creators / DATASETS;
+  const ids: string[] = [];
+  for (let d = 0; d < DATASETS; d++) {
+    const id = `0x${(d + 1).toString(16).padStart(64, "0")}`;
+    ids.push(id);
+    await createDataset(deps, owner, { id, name: `Dataset ${d}`, shares: [{ account: owner, bps: 10_000 }] } as Parameters<typeof createDataset>[2]);
+  }
+  // Bulk: the shares of every dataset replaced by `per` contributors (bps summing to 10,000 per dataset).
+  const rows = { dataset: [] as string[], account: [] as string[], bps: [] as number[] };
+  for (let d = 0; d < DATASETS; d++) {
+    const base = Math.floor(10_000 / per);
+    for (let k = 0; k < per; k++) {
+      rows.dataset.push(ids[d]);
+      rows.account.push(account(d * per + k));
+      rows.bps.push(base + (k < 10_000 - base * per ? 1 : 0));
+    }
+  }
+  await t.db.prisma.$executeRaw`DELETE FROM contributor_shares`;
+  await t.db.prisma.$executeRaw`INSERT INTO contributor_shares (dataset_id, account, bps)
+    SELECT * FROM unnest(${rows.dataset}::text[], ${rows.account}::text[], ${rows.bps}::int[])`;
+  const price = 10n ** 24n + 7n;
+  const offer = await createOffer(deps, owner, {
+    model: "one_time", price: price.toString(), token: t.stablecoin!, scope: "training", exclusive: false, durationSeconds: 86_400,
+    datasets: ids.map((datasetId) => ({ datasetId, weightBps: 10_000 / DATASETS })),
+  });
+  const license = await takeLicense(deps, buyer.address.toLowerCase(), { offerId: offer.id, startsAt: new Date(Date.now() - 3_600_000).toISOString() });
+  const c = createChainClients({ rpcUrl: t.rpcUrl, account: buyer });
+  for (const [to, data] of [
+    [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, price] })],
+    [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [t.splitter, price] })],
+    [t.splitter, encodeFunctionData({ abi: royaltySplitterAbi, functionName: "deposit", args: [license.licenseId as Hex, t.stablecoin!, price] })],
+  ] as const) {
+    await c.publicClient.waitForTransactionReceipt({ hash: await c.walletClient!.sendTransaction({ to, data }) });
+  }
+  await t.indexer.runOnce();
+  await new Promise((r) => setTimeout(r, 1100)); // the epoch ends on a whole second after the license start
+}
+
+async function run(creators: number): Promise<Run> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-epoch-"));
+  const t = await startTributary({ env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" }, background: false });
+  try {
+    await seed(t, creators);
+    const phases: Record<string, number> = {};
+    const t0 = performance.now();
+    const closed = await closeEpoch({ prisma: t.db.prisma, common: t.common }, "bench", {}, (p: ClosePhase, ms) => (phases[p] = ms));
+    const tClosed = performance.now();
+    phases.dbCommit = tClosed - t0 - Object.values(phases).reduce((a, b) => a + b, 0);
+    const pass = await t.publisher.runOnce();
+    if (pass.submitted !== closed.epoch) throw new Error(`publisher did not submit epoch ${closed.epoch}: ${JSON.stringify(pass)}`);
+    const tPublished = performance.now();
+    phases.publishTx = tPublished - tClosed;
+    const timelock = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "timelock" });
+    await devRpc(t.rpcUrl, "evm_increaseTime", [Number(timelock) + 1]);
+    await devRpc(t.rpcUrl, "evm_mine");
+    const tMatured = performance.now(); // excluded: the timelock
+    await t.publisher.runOnce();
+    const status = (await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: closed.epoch } })).status;
+    if (status !== "claimable") throw new Error(`epoch ${closed.epoch} is ${status}, not claimable`);
+    const tClaimable = performance.now();
+    phases.markClaimable = tClaimable - tMatured;
+    const who = account(creators - 1);
+    const res = await fetch(`${t.apiUrl}/v1/proofs/${who}`);
+    const body = (await res.json()) as { proofs: { claimable: string }[] };
+    if (!(BigInt(body.proofs[0]?.claimable ?? "0") > 0n)) throw new Error(`no claimable proof served for ${who}`);
+    phases.apiProofServed = performance.now() - tClaimable;
+    const closeToClaimableMs = tPublished - t0 + (performance.now() - tMatured);
+    return { creators, leafCount: closed.leafCount, closeToClaimableMs, phases };
+  } finally {
+    await t.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const ms = (v: number) => `${(v / 1000).toFixed(2)} s`.padStart(9);
+
+async function main(): Promise<void> {
+  const target = Number(process.env.BENCH_CREATORS ?? 100_000);
+  const baseline = await run(target / 10);
+  const full = await run(target);
+  console.log(`epoch close → claimable proofs in the API (timelock excluded), embedded default, ${os.cpus().length} cores`);
+  console.log(`${"phase".padEnd(16)} ${`${full.creators} creators`.padStart(16)} ${`${baseline.creators} (baseline)`.padStart(18)}  ratio`);
+  for (const k of Object.keys(full.phases)) {
+    console.log(`${k.padEnd(16)} ${ms(full.phases[k]).padStart(16)} ${ms(baseline.phases[k]).padStart(18)}  ${(full.phases[k] / baseline.phases[k]).toFixed(1)}×`);
+  }
+  console.log(`${"total".padEnd(16)} ${ms(full.closeToClaimableMs).padStart(16)} ${ms(baseline.closeToClaimableMs).padStart(18)}  ${(full.closeToClaimableMs / baseline.closeToClaimableMs).toFixed(1)}×`);
+  console.log(`target ≤ 30 s at 100,000 creators: ${full.closeToClaimableMs <= 30_000 ? "met" : "NOT met"} (${full.leafCount} leaves)`);
+  const out = path.join(__dirname, "..", "..", "bench", "results", "epoch.json");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
+  fs.writeFileSync(out, JSON.stringify({
+    [`closeToClaimable${target / 1000}kMs`]: Math.round(full.closeToClaimableMs),
+    leafCount: full.leafCount,
+    breakdownMs: round(full.phases),
+    baseline: { creators: baseline.creators, closeToClaimableMs: Math.round(baseline.closeToClaimableMs), breakdownMs: round(baseline.phases) },
+    targetMs: 30_000,
+  }, null, 2) + "\n");
+  console.log(`wrote ${out}`);
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

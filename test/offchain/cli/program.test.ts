@@ -1,0 +1,119 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { encodeFunctionData, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../../offchain/chain";
+import { runCli } from "../../../offchain/cli/program";
+import { resolveContext } from "../../../offchain/cli/context";
+import { devRpc } from "../../../offchain/cli/api-client";
+import { startTributary, type Tributary } from "../../../offchain/main/start";
+import { runStory, type StoryResult } from "../../../scripts/demo/story";
+
+describe("offchain/cli (tributary, against the in-process stack)", function () {
+  this.timeout(120_000);
+  let t: Tributary;
+  let story: StoryResult;
+  let dataDir: string;
+  const key = (i: number) => t.devAccounts![i].privateKey;
+
+  /** Runs the CLI in-process; the database for `epoch publish` is the stack's own (one PGlite per folder). */
+  async function cli(args: string[], env: Record<string, string> = {}) {
+    let out = "";
+    let err = "";
+    const io = { out: (s: string) => void (out += s), err: (s: string) => void (err += s), isTty: false };
+    const fullEnv = { TRIBUTARY_API: t.apiUrl, ...env };
+    const code = await runCli(args, {
+      io,
+      env: fullEnv,
+      context: async (o) => ({ ...(await resolveContext(o, fullEnv)), openDb: async () => ({ ...t.db, close: async () => {} }) }),
+    });
+    return { code, out, err, json: () => JSON.parse(out) as Record<string, unknown> };
+  }
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-cli-"));
+    t = await startTributary({ env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" }, background: false });
+    story = await runStory(t);
+  });
+  after(async () => {
+    await t?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("epoch status shows the API's epoch beside the live root on chain", async () => {
+    const r = await cli(["--json", "epoch", "status"]);
+    expect(r.code, r.err).to.equal(0);
+    const s = r.json() as { epochs: { epoch: number; status: string; root: string }[]; chain: { live: { epoch: number; root: string } } };
+    expect(s.epochs.map((e) => [e.epoch, e.status])).to.deep.equal([[1, "claimable"]]);
+    expect(s.chain.live.epoch).to.equal(1);
+    expect(s.chain.live.root).to.equal(s.epochs[0].root);
+    const text = await cli(["epoch", "status"]);
+    expect(text.out).to.match(/epoch 1\s+claimable/).and.include("live epoch 1");
+  });
+
+  it("verify proof accepts the API's proofs for a creator against the on-chain root", async () => {
+    const r = await cli(["--json", "verify", "proof", story.rows[0].account]);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.json()).to.include({ ok: true, epoch: 1 });
+  });
+
+  it("verify file accepts the published file and rejects one with a changed amount (exit 1)", async () => {
+    const file = path.join(dataDir, "epoch-1.ndjson");
+    fs.writeFileSync(file, await (await fetch(`${t.apiUrl}/v1/epochs/1/distribution`)).text());
+    const ok = await cli(["verify", "file", file]);
+    expect(ok.code, ok.err).to.equal(0);
+    expect(ok.out).to.include("OK");
+    expect(ok.err).to.include("reading").and.include("(100%)");
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    lines[1] = lines[1].replace(/"(\d+)"\]$/, (_m, n: string) => `"${BigInt(n) + 1n}"]`);
+    const bad = path.join(dataDir, "tampered.ndjson");
+    fs.writeFileSync(bad, lines.join("\n"));
+    const r = await cli(["--json", "verify", "file", bad]);
+    expect(r.code).to.equal(1);
+  });
+
+  it("deposit, epoch close, epoch publish and claim carry a second epoch through to the creators", async () => {
+    const buyer = privateKeyToAccount(key(3));
+    const buyerClients = createChainClients({ rpcUrl: t.rpcUrl, account: buyer });
+    const amount = 1_000_000_000_000_000_000n;
+    await buyerClients.publicClient.waitForTransactionReceipt({
+      hash: await buyerClients.walletClient!.sendTransaction({ to: t.stablecoin!, data: encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, amount] }) }),
+    });
+    const before = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "totalDeposited", args: [t.stablecoin!] });
+    const dep = await cli(["--json", "deposit", story.licenses.oneTime, amount.toString(), "--token", t.stablecoin!], { PRIVATE_KEY: key(3) });
+    expect(dep.code, dep.err).to.equal(0);
+    const after = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "totalDeposited", args: [t.stablecoin!] });
+    expect(after - before).to.equal(amount);
+    await t.indexer.runOnce();
+    await new Promise((r) => setTimeout(r, 1100)); // epochs end on whole seconds, after the previous one's end
+
+    const closed = await cli(["--json", "epoch", "close"], { PRIVATE_KEY: key(0) });
+    expect(closed.code, closed.err).to.equal(0);
+    expect(closed.json()).to.include({ epoch: 2 });
+    const published = await cli(["--json", "epoch", "publish"], { PRIVATE_KEY: key(1) });
+    expect(published.code, published.err).to.equal(0);
+    expect(published.json()).to.deep.equal({ submitted: 2 });
+
+    await devRpc(t.rpcUrl, "evm_increaseTime", [121]);
+    await devRpc(t.rpcUrl, "evm_mine");
+    await t.publisher.runOnce();
+    const ada = story.rows.find((r) => r.who === "Ada")!.account as Address;
+    const { proofs } = (await (await fetch(`${t.apiUrl}/v1/proofs/${ada}`)).json()) as { proofs: { claimable: string; cumulative: string; token: Address }[] };
+    expect(BigInt(proofs[0].claimable) > 0n).to.equal(true);
+    const claim = await cli(["--json", "claim"], { PRIVATE_KEY: key(4) });
+    expect(claim.code, claim.err).to.equal(0);
+    expect((claim.json() as { claims: { amount: string }[] }).claims.map((c) => c.amount)).to.deep.equal([proofs[0].claimable]);
+    const claimed = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "claimed", args: [ada, proofs[0].token] });
+    expect(claimed).to.equal(BigInt(proofs[0].cumulative));
+    const again = await cli(["claim"], { PRIVATE_KEY: key(4) });
+    expect(again.out).to.include("nothing claimable");
+  });
+
+  it("fails with a message, not a stack, when a signing command has no key", async () => {
+    const r = await cli(["deposit", story.licenses.oneTime, "1", "--token", t.stablecoin!]);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.include("PRIVATE_KEY");
+  });
+});
