@@ -1,4 +1,0 @@
-#!/usr/bin/env node
-// The CLI is TypeScript run through ts-node (as every script of this package is).
-require("ts-node").register({ transpileOnly: true, project: require("node:path").join(__dirname, "..", "tsconfig.json") });
-require("../offchain/cli/index.ts");
