@@ -119,7 +119,9 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
 
     // HTTP first: the pages' SIWE domain is the host actually bound (PORT=0 picks a free port).
     const server = http.createServer();
-    const wanted = loadConfig(env);
+    // The dev treasury is known before the config is read, so a platform fee always has a claimable recipient.
+    const treasury = env.TREASURY_ADDRESS ?? accounts?.[DEV_ROLES.treasury].address;
+    const wanted = loadConfig({ ...env, TREASURY_ADDRESS: treasury });
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(wanted.http.port, wanted.http.host, () => resolve()));
     let serverOpen = true;
     const closeServer = async () => {
@@ -137,7 +139,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       WEB_RPC_URL: env.WEB_RPC_URL ?? rpcUrl,
       SIWE_DOMAIN: env.SIWE_DOMAIN ?? host,
       BOOTSTRAP_OPERATOR: env.BOOTSTRAP_OPERATOR ?? accounts?.[DEV_ROLES.admin].address,
-      TREASURY_ADDRESS: env.TREASURY_ADDRESS ?? accounts?.[DEV_ROLES.treasury].address,
+      TREASURY_ADDRESS: treasury,
     });
     const common = createCommon(config);
 
