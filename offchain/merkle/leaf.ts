@@ -105,6 +105,9 @@ export function hashLeafRange(
   // abi.encode(address, address, uint256): 12 zero bytes + account, 12 zero bytes + token, amount.
   const encoded = new Uint8Array(96);
   const words = new DataView(encoded.buffer);
+  // The inner digest is copied here before being hashed again: hash-wasm's update() reads `.buffer`,
+  // which on the fresh 32-byte array digest() returns would move it off V8's heap, once per leaf.
+  const inner = new Uint8Array(32);
   // Hex digit values by character code ("0"-"9", "a"-"f", "A"-"F"); a table beats per-digit branches.
   const hex = new Uint8Array(256);
   for (let c = 0; c < 256; c++) hex[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 0;
@@ -149,7 +152,7 @@ export function hashLeafRange(
     }
     hasher.init();
     hasher.update(encoded);
-    const inner = hasher.digest("binary");
+    inner.set(hasher.digest("binary"));
     hasher.init();
     hasher.update(inner);
     out.set(hasher.digest("binary"), outBase + 32 * k);

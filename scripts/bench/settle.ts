@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < runs("BENCH_1M_RUNS", 3); r++) {
     const m = await runChild();
     million.push(m);
-    console.log(`  run ${r + 1}: ${ms(m.allMs)} wall, ${ms(m.allCpuMs)} CPU (${Object.entries(m.phasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}), peak RSS ${m.peakRssMB.toFixed(0)} MB, file ${(m.fileBytes / 1e6).toFixed(1)} MB, read back + rebuilt ${ms(m.readBackMs)}`);
+    console.log(`  run ${r + 1}: ${ms(m.allMs)} wall, ${ms(m.allCpuMs)} CPU (main thread ${ms(m.mainCpuMs)}; ${Object.entries(m.phasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}), peak RSS ${m.peakRssMB.toFixed(0)} MB, file ${(m.fileBytes / 1e6).toFixed(1)} MB, read back + rebuilt ${ms(m.readBackMs)}`);
   }
 
   console.log(`\n100,000 leaves (input in random order)…`);

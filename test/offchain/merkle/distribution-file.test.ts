@@ -80,6 +80,43 @@ describe("offchain/merkle/distribution-file", () => {
     for (let i = 0; i < d.leafCount; i++) expect(read.distribution.claimAt(i)).to.deep.equal(d.claimAt(i));
   });
 
+  it("hashes on a worker thread to the same bytes and contentHash as in-thread, over many 1 MiB chunks", async () => {
+    // 90k leaves ≈ 10.6 MB: more 1 MiB chunks than the worker may have in flight (8), so backpressure is exercised.
+    const values = Array.from({ length: 90_000 }, (_, i) => ({
+      account: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
+      token: i % 2 === 0 ? T1 : T2,
+      cumulativeAmount: BigInt(i) * 10n ** 18n + 7n,
+    }));
+    const d = await buildDistribution(META, values);
+    const threadedPath = join(dir, "threaded.ndjson");
+    const inlinePath = join(dir, "inline.ndjson");
+    const threaded = await writeDistributionFile(d, threadedPath, { hashThreadThreshold: 1 });
+    const inline = await writeDistributionFile(d, inlinePath, { hashThreadThreshold: Infinity });
+    const bytes = readFileSync(threadedPath);
+    expect(bytes.length).to.be.greaterThan(9 * 2 ** 20);
+    expect(bytes.equals(readFileSync(inlinePath))).to.equal(true);
+    expect(bytes.equals(bytesOf(d))).to.equal(true);
+    expect(threaded).to.deep.equal(inline);
+    expect(threaded.contentHash).to.equal(keccak256(bytes));
+    expect(threaded.bytes).to.equal(bytes.length);
+  });
+
+  it("rejects, without hanging, when the sink fails while hashing on a worker thread", async () => {
+    const d = await small();
+    const sink = new PassThrough();
+    sink.write = () => {
+      sink.destroy(new Error("disk full"));
+      return false;
+    };
+    let error: unknown;
+    try {
+      await writeDistributionFile(d, sink, { hashThreadThreshold: 1 });
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).to.contain("disk full");
+  });
+
   it("round-trips random distributions through a stream in arbitrary chunk sizes (property)", async () => {
     await fc.assert(
       fc.asyncProperty(leafSetArb(1, 25), fc.integer({ min: 1, max: 300 }), async (values, chunk) => {
