@@ -6,6 +6,7 @@
  * failure may pass: it is retried on the next pass.
  */
 import { BaseError, ContractFunctionRevertedError } from "viem";
+import { TributaryError } from "../common/errors";
 
 export type DecodedRevert = { errorName: string; args: readonly unknown[] };
 
@@ -20,15 +21,9 @@ export const PERMANENT_ROOT_ERRORS = new Set([
   "AccessControlUnauthorizedAccount",
 ]);
 
-export class ChainError extends Error {
+/** Chain failures share the project's one error base, so callers read `code` and `retryable` the same way. */
+export class ChainError extends TributaryError {
   override readonly name: string = "ChainError";
-  readonly code: string;
-  readonly retryable: boolean;
-  constructor(code: string, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.retryable = options.retryable ?? false;
-  }
 }
 
 /** The splitter custom error inside a viem error, if the failure was a decoded revert. */
