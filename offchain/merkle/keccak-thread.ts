@@ -24,7 +24,7 @@ export interface ThreadedKeccak {
 }
 
 export function createThreadedKeccak(): ThreadedKeccak {
-  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  const worker = new Worker(workerSource(), { eval: true });
   let inFlight = 0;
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
@@ -69,8 +69,9 @@ export function createThreadedKeccak(): ThreadedKeccak {
   };
 }
 
-// Plain JS shipped as source, as in parallel-tree.ts: no TypeScript loader needed in the worker.
-const WORKER_SOURCE = `
+// Plain JS shipped as source, as in parallel-tree.ts: no TypeScript loader needed in the worker. Built on
+// first use, not at import: the browser bundle imports this module but has no require.resolve.
+const workerSource = () => `
   const { parentPort } = require("node:worker_threads");
   const { createKeccak } = require(${JSON.stringify(require.resolve("hash-wasm"))});
   const ready = createKeccak(256).then((h) => (h.init(), h));
