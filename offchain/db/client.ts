@@ -7,6 +7,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { Pool } from "pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/client";
 import { applyMigrations } from "./migrations";
@@ -25,8 +26,20 @@ export async function openDatabase(cfg: DatabaseConfig, opts: { migrate?: boolea
   const migrate = opts.migrate ?? true;
   let factory: SqlMigrationAwareDriverAdapterFactory;
   let pglite: PGlite | undefined;
+  let appliedMigrations: string[] = [];
   if (cfg.url) {
     factory = new PrismaPg({ connectionString: cfg.url, max: 20 });
+    if (migrate) {
+      // The schema engine's session advisory lock outlives its run on a pooled connection; migrating over a
+      // one-connection pool of our own that is ended afterwards releases it, so replicas started together
+      // each take their turn instead of the second timing out.
+      const pool = new Pool({ connectionString: cfg.url, max: 1 });
+      try {
+        appliedMigrations = await applyMigrations(new PrismaPg(pool));
+      } finally {
+        await pool.end();
+      }
+    }
   } else {
     let dir: string | undefined;
     if (cfg.dataDir !== ":memory:") {
@@ -37,7 +50,7 @@ export async function openDatabase(cfg: DatabaseConfig, opts: { migrate?: boolea
     pglite = new PGlite(dir);
     factory = new PrismaPGlite(pglite);
   }
-  const appliedMigrations = migrate ? await applyMigrations(factory) : [];
+  if (pglite && migrate) appliedMigrations = await applyMigrations(factory);
   const prisma = new PrismaClient({ adapter: factory });
   return {
     prisma,
