@@ -21,6 +21,7 @@ import { buildDistribution } from "../../offchain/merkle/distribution";
 import { LEAF_ENCODING, leafHash } from "../../offchain/merkle/leaf";
 import { median, syntheticAllocations } from "./merkle-fixtures";
 import { runMillion, type MillionResult } from "./settle-1m";
+import { benchAllocate } from "./allocate";
 
 const RESULTS = join(__dirname, "../../bench/results/settle.json");
 const N = 100_000;
@@ -153,15 +154,8 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${RESULTS}`);
 }
 
-/** The settlement engine's allocation bench, once `scripts/bench/allocate.ts` exists (another module owns it). */
+/** The settlement engine's allocation bench (scripts/bench/allocate.ts), in the same run and JSON file. */
 async function allocateFigures(): Promise<Record<string, number>> {
-  const path = join(__dirname, "allocate.ts");
-  if (!existsSync(path)) {
-    console.log("scripts/bench/allocate.ts not present: allocate1MMs not measured in this run");
-    return {};
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { benchAllocate } = require(path) as { benchAllocate(): Promise<{ allocate1MMs: number }> };
   const { allocate1MMs } = await benchAllocate();
   console.log(`allocate 1M usage aggregates: ${ms(allocate1MMs)} (target ≤ 10000 ms)`);
   return { allocate1MMs: round(allocate1MMs) };

@@ -5,44 +5,13 @@
 import crypto from "node:crypto";
 import { conflict, notFound } from "../errors";
 import { amountString, type Deps } from "./deps";
+import { termsView, type TermsRow } from "./offers";
 import { buyerByAddress } from "./buyers";
 
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
 
-type LicenseRow = {
-  id: string;
-  offerId: string;
-  model: string;
-  token: string;
-  scope: string;
-  price: { toFixed(): string } | null;
-  periodSeconds: number | null;
-  ratePerUnit: { toFixed(): string } | null;
-  revenueBps: number | null;
-  exclusive: boolean;
-  startsAt: Date;
-  endsAt: Date;
-  status: string;
-  datasets: { datasetId: string; weightBps: number }[];
-};
-
-export function licenseView(l: LicenseRow) {
-  return {
-    licenseId: l.id,
-    offerId: l.offerId,
-    model: l.model,
-    token: l.token,
-    scope: l.scope,
-    price: amountString(l.price),
-    periodSeconds: l.periodSeconds,
-    ratePerUnit: amountString(l.ratePerUnit),
-    revenueBps: l.revenueBps,
-    exclusive: l.exclusive,
-    startsAt: l.startsAt.toISOString(),
-    endsAt: l.endsAt.toISOString(),
-    status: l.status,
-    datasets: l.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })).sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
-  };
+export function licenseView(l: TermsRow & { id: string; offerId: string; startsAt: Date; endsAt: Date }) {
+  return { licenseId: l.id, offerId: l.offerId, ...termsView(l), startsAt: l.startsAt.toISOString(), endsAt: l.endsAt.toISOString() };
 }
 
 export async function takeLicense(deps: Deps, buyerAddress: string, input: { offerId: string; startsAt?: string }) {

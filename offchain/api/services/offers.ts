@@ -17,8 +17,8 @@ export type OfferInput = OfferTerms & {
   datasets: { datasetId: string; weightBps: number }[];
 };
 
-type OfferRow = {
-  id: string;
+/** The terms an offer carries and a license copies from it, as stored. */
+export type TermsRow = {
   model: string;
   token: string;
   scope: string;
@@ -27,26 +27,28 @@ type OfferRow = {
   ratePerUnit: { toFixed(): string } | null;
   revenueBps: number | null;
   exclusive: boolean;
-  durationSeconds: number;
   status: string;
   datasets: { datasetId: string; weightBps: number }[];
 };
 
-export function offerView(o: OfferRow) {
+/** Terms as the API shows them, for offers and licenses alike (amounts as decimal strings, datasets by id). */
+export function termsView(t: TermsRow) {
   return {
-    id: o.id,
-    model: o.model,
-    token: o.token,
-    scope: o.scope,
-    price: amountString(o.price),
-    periodSeconds: o.periodSeconds,
-    ratePerUnit: amountString(o.ratePerUnit),
-    revenueBps: o.revenueBps,
-    exclusive: o.exclusive,
-    durationSeconds: o.durationSeconds,
-    status: o.status,
-    datasets: o.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })).sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
+    model: t.model,
+    token: t.token,
+    scope: t.scope,
+    price: amountString(t.price),
+    periodSeconds: t.periodSeconds,
+    ratePerUnit: amountString(t.ratePerUnit),
+    revenueBps: t.revenueBps,
+    exclusive: t.exclusive,
+    status: t.status,
+    datasets: t.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })).sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
   };
+}
+
+export function offerView(o: TermsRow & { id: string; durationSeconds: number }) {
+  return { id: o.id, ...termsView(o), durationSeconds: o.durationSeconds };
 }
 
 export async function createOffer(deps: Deps, creatorAddress: string, input: OfferInput) {
