@@ -3,29 +3,11 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { keccak256, type Address } from "viem";
-import { buildDistribution, type Distribution } from "../../../offchain/merkle/distribution";
-import { distributionFileChunks } from "../../../offchain/merkle/distribution-file";
+import { keccak256 } from "viem";
 import { readDistributionFile } from "../../../offchain/merkle/distribution-reader";
 import { DistributionFileInvalidError } from "../../../offchain/merkle/errors";
+import { bytesOf, chunksOf, small } from "./fixtures";
 
-const META = { chainId: 31337, contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address, epoch: 7n };
-const A = "0x00000000000000000000000000000000000000a1" as Address;
-const B = "0x00000000000000000000000000000000000000b2" as Address;
-const T1 = "0x1000000000000000000000000000000000000001" as Address;
-const T2 = "0x2000000000000000000000000000000000000002" as Address;
-
-async function small(): Promise<Distribution> {
-  return buildDistribution(META, [
-    { account: B, token: T2, cumulativeAmount: 5n },
-    { account: A, token: T1, cumulativeAmount: 10n ** 30n },
-    { account: B, token: T1, cumulativeAmount: 0n },
-  ]);
-}
-const bytesOf = (d: Distribution) => Buffer.concat([...distributionFileChunks(d)]);
-async function* chunksOf(buf: Buffer, size: number) {
-  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
-}
 const rejected = (text: string | Buffer, match: RegExp) =>
   readDistributionFile(chunksOf(Buffer.from(text), 1 << 16)).then(
     () => expect.fail(`accepted, expected ${match}`),
