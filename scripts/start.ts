@@ -16,7 +16,8 @@ function banner(t: Tributary): string {
     ...(t.stablecoin ? [`  stablecoin    ${t.stablecoin}  (TUSD, 18 decimals, anyone may mint)`] : []),
     `  database      ${t.db.kind}${t.db.kind === "pglite" ? ` in ${t.common.config.database.dataDir}` : ""}`,
   ];
-  if (t.databaseReset) lines.push(`  NOTE: fresh chain detected (${t.databaseReset}); the embedded database starts empty with it.`);
+  if (t.databaseReset)
+    lines.push(`  NOTE: fresh chain detected (${t.databaseReset}); the embedded database starts empty with it.`);
   if (t.devAccounts) {
     const role = Object.fromEntries(Object.entries(DEV_ROLES).map(([k, v]) => [v, k])) as Record<number, string>;
     lines.push("", "Development accounts — DEV ONLY: these keys are public, never send real funds to them");

@@ -30,10 +30,20 @@ function authorize(access: Access, actor: Actor): void {
   }
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } } | undefined, value: unknown, where: string): T | undefined {
+function parse<T>(
+  schema:
+    | { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }
+    | undefined,
+  value: unknown,
+  where: string,
+): T | undefined {
   if (!schema) return undefined;
   const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError(400, "invalid-request", "Invalid request", { detail: `invalid ${where}`, errors: zodFieldErrors(r.error, where === "body" ? "" : `/${where}`) });
+  if (!r.success)
+    throw new ApiError(400, "invalid-request", "Invalid request", {
+      detail: `invalid ${where}`,
+      errors: zodFieldErrors(r.error, where === "body" ? "" : `/${where}`),
+    });
   return r.data;
 }
 
@@ -58,7 +68,11 @@ export function createApp({ common, db }: CreateAppOptions): App {
       genReqId: (_req, res) => String(res.getHeader("x-request-id")),
       // Bodies are never logged: they carry usage events and consent subjects.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split("?")[0] }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split("?")[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -76,8 +90,14 @@ export function createApp({ common, db }: CreateAppOptions): App {
       const actor = await resolveActor(req, db.prisma);
       authorize(route.access, actor);
       // req.is() is null without a body and false for a body of another type (which express.json left unparsed).
-      if (route.body && req.get("content-length") !== "0" && req.is(["application/json", "application/*+json"]) === false) {
-        throw new ApiError(415, "unsupported-media-type", "Unsupported media type", { detail: "send application/json" });
+      if (
+        route.body &&
+        req.get("content-length") !== "0" &&
+        req.is(["application/json", "application/*+json"]) === false
+      ) {
+        throw new ApiError(415, "unsupported-media-type", "Unsupported media type", {
+          detail: "send application/json",
+        });
       }
       const reply = await route.handler({
         params: parse(route.params, req.params, "params"),
@@ -99,9 +119,19 @@ export function createApp({ common, db }: CreateAppOptions): App {
   mountWeb(app, { common });
 
   app.use((req, res) => {
-    res.status(404).type("application/problem+json").send(
-      JSON.stringify({ type: "/problems/not-found", title: "Not found", status: 404, detail: `no route ${req.method} ${req.path}`, instance: req.path, requestId: res.locals.requestId }),
-    );
+    res
+      .status(404)
+      .type("application/problem+json")
+      .send(
+        JSON.stringify({
+          type: "/problems/not-found",
+          title: "Not found",
+          status: 404,
+          detail: `no route ${req.method} ${req.path}`,
+          instance: req.path,
+          requestId: res.locals.requestId,
+        }),
+      );
   });
   app.use(problemMiddleware(common.logger));
   return app;

@@ -7,16 +7,29 @@ const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
 export function buildOpenApi(routes: readonly AnyRoute[]): object {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent("securitySchemes", "session", { type: "http", scheme: "bearer", description: "SIWE session token from POST /v1/auth/verify" });
+  registry.registerComponent("securitySchemes", "session", {
+    type: "http",
+    scheme: "bearer",
+    description: "SIWE session token from POST /v1/auth/verify",
+  });
   registry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "x-api-key" });
-  const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: Problem } } });
+  const problem = (description: string) => ({
+    description,
+    content: { "application/problem+json": { schema: Problem } },
+  });
   for (const r of routes) {
     const body = r.body
-      ? { body: { required: !r.body.safeParse(undefined).success, content: { "application/json": { schema: r.body } } } }
+      ? {
+          body: { required: !r.body.safeParse(undefined).success, content: { "application/json": { schema: r.body } } },
+        }
       : {};
-    const security = r.access.kind === "session" ? [{ session: [] }] : r.access.kind === "apiKey" ? [{ apiKey: [] }] : [];
+    const security =
+      r.access.kind === "session" ? [{ session: [] }] : r.access.kind === "apiKey" ? [{ apiKey: [] }] : [];
     const ok = r.response.schema
-      ? { description: r.response.description, content: { [r.response.contentType ?? "application/json"]: { schema: r.response.schema } } }
+      ? {
+          description: r.response.description,
+          content: { [r.response.contentType ?? "application/json"]: { schema: r.response.schema } },
+        }
       : { description: r.response.description };
     registry.registerPath({
       method: r.method,

@@ -9,7 +9,9 @@ import { isTributaryError, type TributaryError } from "../common/errors";
 import { ApiError, type FieldError } from "./errors";
 
 export function zodFieldErrors(err: ZodError, prefix: string): FieldError[] {
-  return err.issues.slice(0, 100).map((i) => ({ path: `${prefix}${i.path.map((p) => `/${String(p)}`).join("")}`, message: i.message }));
+  return err.issues
+    .slice(0, 100)
+    .map((i) => ({ path: `${prefix}${i.path.map((p) => `/${String(p)}`).join("")}`, message: i.message }));
 }
 
 type BodyParserError = Error & { type?: string; status?: number };
@@ -17,7 +19,10 @@ type BodyParserError = Error & { type?: string; status?: number };
 function fromBodyParser(err: BodyParserError): ApiError | undefined {
   switch (err.type) {
     case "entity.parse.failed":
-      return new ApiError(400, "malformed-json", "Malformed JSON", { detail: "the request body is not valid JSON", errors: [{ path: "/", message: "unparseable JSON" }] });
+      return new ApiError(400, "malformed-json", "Malformed JSON", {
+        detail: "the request body is not valid JSON",
+        errors: [{ path: "/", message: "unparseable JSON" }],
+      });
     case "entity.too.large":
       return new ApiError(413, "too-large", "Content too large", { detail: "the request body exceeds the limit" });
     case "encoding.unsupported":
@@ -34,7 +39,8 @@ function fromBodyParser(err: BodyParserError): ApiError | undefined {
 /** Prisma's "unique constraint failed" is a conflict the client can act on; anything else is ours. */
 function fromPrisma(err: unknown): ApiError | undefined {
   const code = (err as { code?: unknown }).code;
-  if (code === "P2002") return new ApiError(409, "conflict", "Conflict", { detail: "a record with this identity already exists" });
+  if (code === "P2002")
+    return new ApiError(409, "conflict", "Conflict", { detail: "a record with this identity already exists" });
   return undefined;
 }
 
@@ -72,14 +78,17 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
     const requestId = String(res.locals.requestId ?? "");
     let problem: ApiError | undefined;
     if (err instanceof ApiError) problem = err;
-    else if (err instanceof ZodError) problem = new ApiError(400, "invalid-request", "Invalid request", { errors: zodFieldErrors(err, "") });
+    else if (err instanceof ZodError)
+      problem = new ApiError(400, "invalid-request", "Invalid request", { errors: zodFieldErrors(err, "") });
     else if (isTributaryError(err)) {
       problem = fromDomain(err);
       logger.warn({ code: err.code, requestId }, "request refused by a domain rule");
     } else if (err instanceof Error) problem = fromBodyParser(err as BodyParserError) ?? fromPrisma(err);
     if (!problem) {
       logger.error({ err, requestId }, "unhandled error");
-      problem = new ApiError(500, "internal", "Internal server error", { detail: "the request failed; see the logs for this request id" });
+      problem = new ApiError(500, "internal", "Internal server error", {
+        detail: "the request failed; see the logs for this request id",
+      });
     }
     if (res.headersSent) return;
     sendProblem(res, problem, req.originalUrl.split("?")[0], requestId);

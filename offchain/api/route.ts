@@ -27,7 +27,11 @@ export type HandlerContext<P, Q, B> = {
 
 export type Reply = { status?: number; body: unknown; contentType?: string };
 
-export type RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> = {
+export type RouteDef<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> = {
   method: "get" | "post" | "put" | "delete";
   path: string;
   summary: string;

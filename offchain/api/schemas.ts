@@ -33,7 +33,10 @@ export const Amount = z
   .refine((s) => s.length < 78 || !DECIMAL_INTEGER.test(s) || BigInt(s) <= MAX_UINT256, "exceeds uint256")
   .openapi({ type: "string", example: "1000000" });
 
-export const PositiveAmount = Amount.refine((s) => !DECIMAL_INTEGER.test(s) || BigInt(s) > 0n, "must be greater than zero");
+export const PositiveAmount = Amount.refine(
+  (s) => !DECIMAL_INTEGER.test(s) || BigInt(s) > 0n,
+  "must be greater than zero",
+);
 
 export const Bps = z.number().int().min(0).max(10_000);
 
@@ -47,7 +50,11 @@ export const IsoDate = z.iso.datetime({ offset: true }).openapi({ example: "2026
 
 export const Uuid = z.uuid();
 
-export const EpochNumber = z.coerce.number().int().positive().max(2 ** 31 - 1);
+export const EpochNumber = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
 
 export const Role = z.enum(["creator", "buyer", "auditor", "operator"]);
 export const Scope = z.enum(["training", "inference"]);
@@ -60,7 +67,16 @@ export const Problem = z
     status: z.number().int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string(), index: z.number().int().optional(), code: z.string().optional() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          index: z.number().int().optional(),
+          code: z.string().optional(),
+        }),
+      )
+      .optional(),
   })
   .openapi("Problem");
 

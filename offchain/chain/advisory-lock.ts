@@ -20,7 +20,9 @@ export function createAdvisoryLock(p: { db: Db; databaseUrl?: string; key?: bigi
     const prisma = p.db.prisma;
     return {
       async tryAcquire() {
-        const [row] = await prisma.$queryRawUnsafe<{ locked: boolean }[]>(`SELECT pg_try_advisory_lock(${key}::bigint) AS locked`);
+        const [row] = await prisma.$queryRawUnsafe<{ locked: boolean }[]>(
+          `SELECT pg_try_advisory_lock(${key}::bigint) AS locked`,
+        );
         return row.locked;
       },
       async release() {
@@ -48,7 +50,10 @@ export function createAdvisoryLock(p: { db: Db; databaseUrl?: string; key?: bigi
   };
   return {
     async tryAcquire() {
-      const { rows } = await (await connection()).query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [key]);
+      const { rows } = await (await connection()).query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_lock($1::bigint) AS locked",
+        [key],
+      );
       return rows[0].locked;
     },
     async release() {

@@ -29,7 +29,12 @@ export type ClaimPass = { toBlock: bigint; logs: number };
 
 export type ClaimWatcher = { runOnce(): Promise<ClaimPass>; start(): void; stop(): Promise<void> };
 
-export function createClaimWatcher(p: { common: ChainCommon; db: Db; clients: ChainClients; config: ClaimWatcherConfig }): ClaimWatcher {
+export function createClaimWatcher(p: {
+  common: ChainCommon;
+  db: Db;
+  clients: ChainClients;
+  config: ClaimWatcherConfig;
+}): ClaimWatcher {
   const { common, clients, config } = p;
   const prisma = p.db.prisma;
   if (config.confirmations < 1) throw new Error("confirmations must be at least 1");
@@ -55,11 +60,14 @@ export function createClaimWatcher(p: { common: ChainCommon; db: Db; clients: Ch
         const token = log.args.token.toLowerCase();
         const k = `${account}:${token}`;
         const prev = latest.get(k);
-        if (!prev || log.args.cumulativeAmount > prev.total) latest.set(k, { account, token, total: log.args.cumulativeAmount });
+        if (!prev || log.args.cumulativeAmount > prev.total)
+          latest.set(k, { account, token, total: log.args.cumulativeAmount });
       }
       await prisma.$transaction(async (tx) => {
         for (const c of latest.values()) {
-          const row = await tx.claimedTotal.findUnique({ where: { account_token: { account: c.account, token: c.token } } });
+          const row = await tx.claimedTotal.findUnique({
+            where: { account_token: { account: c.account, token: c.token } },
+          });
           if (row && BigInt(row.claimed.toFixed()) >= c.total) continue;
           await tx.claimedTotal.upsert({
             where: { account_token: { account: c.account, token: c.token } },

@@ -53,13 +53,16 @@ export type ChainConfig = {
 export function loadChainConfig(env: Record<string, string | undefined> = process.env): ChainConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`invalid chain environment:\n  ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n  ")}`);
+    throw new Error(
+      `invalid chain environment:\n  ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n  ")}`,
+    );
   }
   const e = parsed.data;
   const dev = e.RPC_URL === undefined;
   const confirmations = e.CONFIRMATIONS ?? (dev ? 1 : 12);
   const reorgDepth = e.REORG_DEPTH ?? Math.max(2 * confirmations, 2);
-  if (reorgDepth < confirmations) throw new Error("invalid chain environment:\n  REORG_DEPTH: must be at least CONFIRMATIONS");
+  if (reorgDepth < confirmations)
+    throw new Error("invalid chain environment:\n  REORG_DEPTH: must be at least CONFIRMATIONS");
   return {
     rpcUrl: e.RPC_URL,
     devChainPort: e.DEV_CHAIN_PORT,
@@ -77,7 +80,12 @@ export function loadChainConfig(env: Record<string, string | undefined> = proces
 /** The per-module configs for the splitter at `splitter` (start block overridable, e.g. by a fresh deployment). */
 export function moduleConfigs(c: ChainConfig, splitter: Address, startBlock = c.startBlock) {
   const where = { splitter, startBlock, maxBlockRange: c.maxBlockRange };
-  const deposits: DepositIndexerConfig = { ...where, confirmations: c.confirmations, reorgDepth: c.reorgDepth, pollIntervalMs: c.pollIntervalMs };
+  const deposits: DepositIndexerConfig = {
+    ...where,
+    confirmations: c.confirmations,
+    reorgDepth: c.reorgDepth,
+    pollIntervalMs: c.pollIntervalMs,
+  };
   const claims: ClaimWatcherConfig = { ...where, confirmations: c.confirmations, pollIntervalMs: c.pollIntervalMs };
   const publisher: RootPublisherConfig = {
     ...where,

@@ -53,7 +53,11 @@ export function createDepositIndexer(p: {
   if (config.maxBlockRange < 1) throw new Error("maxBlockRange must be at least 1");
   const prisma = db.prisma;
 
-  async function indexRange(fromBlock: bigint, toBlock: bigint, head: bigint): Promise<Omit<DepositPass, "head" | "fromBlock">> {
+  async function indexRange(
+    fromBlock: bigint,
+    toBlock: bigint,
+    head: bigint,
+  ): Promise<Omit<DepositPass, "head" | "fromBlock">> {
     const logs = await clients.publicClient.getContractEvents({
       address: config.splitter,
       abi: royaltySplitterAbi,
@@ -105,7 +109,8 @@ export function createDepositIndexer(p: {
       const gone = inRange.filter((d) => !seen.has(key(d.txHash, d.logIndex)));
       for (const d of gone) {
         // Allocations already paid from it cannot be taken back here; operators must know.
-        if (d.settledEpoch !== null) common.logger.error({ txHash: d.txHash, epoch: d.settledEpoch }, "a settled deposit was reorged out");
+        if (d.settledEpoch !== null)
+          common.logger.error({ txHash: d.txHash, epoch: d.settledEpoch }, "a settled deposit was reorged out");
       }
       if (gone.length > 0) {
         await tx.deposit.updateMany({ where: { id: { in: gone.map((g) => g.id) } }, data: { state: "reorged" } });

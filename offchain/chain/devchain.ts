@@ -30,7 +30,9 @@ type JsonRpcServerLike = { listen(): Promise<{ address: string; port: number }>;
  * Serves `provider` (default: the in-process Hardhat network of `require("hardhat")`) on `hostname:port`
  * (port 0 picks a free one).
  */
-export async function startDevChain(opts: { provider?: EIP1193Provider; hostname?: string; port?: number } = {}): Promise<DevChain> {
+export async function startDevChain(
+  opts: { provider?: EIP1193Provider; hostname?: string; port?: number } = {},
+): Promise<DevChain> {
   // Loaded lazily: requiring hardhat loads hardhat.config.ts, which only the development path needs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const provider = opts.provider ?? (require("hardhat") as { network: { provider: EIP1193Provider } }).network.provider;
@@ -41,5 +43,11 @@ export async function startDevChain(opts: { provider?: EIP1193Provider; hostname
   const hostname = opts.hostname ?? "127.0.0.1";
   const server = new JsonRpcServer({ hostname, port: opts.port ?? 8545, provider });
   const { address, port } = await server.listen();
-  return { url: `http://${address}:${port}`, hostname: address, port, accounts: devAccounts(), close: () => server.close() };
+  return {
+    url: `http://${address}:${port}`,
+    hostname: address,
+    port,
+    accounts: devAccounts(),
+    close: () => server.close(),
+  };
 }

@@ -5,9 +5,20 @@ export type { ChainCommon, ChainLogger } from "./common";
 export { loadChainConfig, moduleConfigs, type ChainConfig } from "./config";
 export { startDevChain, devAccounts, HARDHAT_MNEMONIC, type DevChain, type DevAccount } from "./devchain";
 export { deployDevStack, type DevStack, type DeployDevStackParameters } from "./deploy";
-export { readChainIdentity, checkChainBinding, bindChain, type ChainIdentity, type BindingCheck } from "./chain-binding";
+export {
+  readChainIdentity,
+  checkChainBinding,
+  bindChain,
+  type ChainIdentity,
+  type BindingCheck,
+} from "./chain-binding";
 export { loadPublisherAccount, publisherKeySourceFromEnv, type PublisherKeySource } from "./keys";
-export { createDepositIndexer, DEPOSIT_CURSOR, type DepositIndexer, type DepositIndexerConfig } from "./deposit-indexer";
+export {
+  createDepositIndexer,
+  DEPOSIT_CURSOR,
+  type DepositIndexer,
+  type DepositIndexerConfig,
+} from "./deposit-indexer";
 export { createClaimWatcher, CLAIM_CURSOR, type ClaimWatcher, type ClaimWatcherConfig } from "./claim-watcher";
 export { createRootPublisher, type RootPublisher, type RootPublisherConfig, type PublishPass } from "./root-publisher";
 export { createAdvisoryLock, PUBLISHER_LOCK_KEY, type AdvisoryLock } from "./advisory-lock";

@@ -18,7 +18,10 @@ export type PublisherKeySource =
 export async function loadPublisherAccount(source: PublisherKeySource): Promise<PrivateKeyAccount> {
   if ("privateKey" in source) {
     if (!/^0x[0-9a-fA-F]{64}$/.test(source.privateKey)) {
-      throw new ChainError("CHAIN_PRIVATE_KEY_INVALID", "the publisher private key must be 0x followed by 64 hex digits");
+      throw new ChainError(
+        "CHAIN_PRIVATE_KEY_INVALID",
+        "the publisher private key must be 0x followed by 64 hex digits",
+      );
     }
     return privateKeyToAccount(source.privateKey as Hex);
   }
@@ -27,7 +30,11 @@ export async function loadPublisherAccount(source: PublisherKeySource): Promise<
     const wallet = await Wallet.fromEncryptedJson(json, source.password);
     return privateKeyToAccount(wallet.privateKey as Hex);
   } catch (cause) {
-    throw new ChainError("CHAIN_KEYSTORE_INVALID", "cannot decrypt the publisher keystore (wrong password or not a keystore)", { cause });
+    throw new ChainError(
+      "CHAIN_KEYSTORE_INVALID",
+      "cannot decrypt the publisher keystore (wrong password or not a keystore)",
+      { cause },
+    );
   }
 }
 
@@ -35,10 +42,15 @@ export async function loadPublisherAccount(source: PublisherKeySource): Promise<
  * Picks the key source from the environment: PUBLISHER_KEYSTORE + PUBLISHER_KEYSTORE_PASSWORD, else
  * PUBLISHER_PRIVATE_KEY (development); undefined when neither is set.
  */
-export function publisherKeySourceFromEnv(env: Record<string, string | undefined> = process.env): PublisherKeySource | undefined {
+export function publisherKeySourceFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): PublisherKeySource | undefined {
   if (env.PUBLISHER_KEYSTORE) {
     if (env.PUBLISHER_KEYSTORE_PASSWORD === undefined) {
-      throw new ChainError("CHAIN_KEYSTORE_PASSWORD_MISSING", "PUBLISHER_KEYSTORE is set but PUBLISHER_KEYSTORE_PASSWORD is not");
+      throw new ChainError(
+        "CHAIN_KEYSTORE_PASSWORD_MISSING",
+        "PUBLISHER_KEYSTORE is set but PUBLISHER_KEYSTORE_PASSWORD is not",
+      );
     }
     return { keystorePath: env.PUBLISHER_KEYSTORE, password: env.PUBLISHER_KEYSTORE_PASSWORD };
   }

@@ -34,7 +34,11 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
   });
 
   return {
-    open: () => prisma.epochPublication.findMany({ where: { state: { in: ["submitted", "mined"] } }, orderBy: { epochId: "asc" } }),
+    open: () =>
+      prisma.epochPublication.findMany({
+        where: { state: { in: ["submitted", "mined"] } },
+        orderBy: { epochId: "asc" },
+      }),
     get: (epochId: number) => prisma.epochPublication.findUniqueOrThrow({ where: { epochId } }),
 
     /** The lowest computed epoch without a publication. */
@@ -50,8 +54,14 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
     recordSigned: (epochId: number, tx: SignedTx) =>
       unlessTaken(() =>
         prisma.$transaction([
-          prisma.epochPublication.create({ data: { epochId, state: "submitted", nonce: tx.nonce, attempts: [tx.hash], ...txFields(tx) } }),
-          prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted", txHash: tx.hash }, select: { id: true } }),
+          prisma.epochPublication.create({
+            data: { epochId, state: "submitted", nonce: tx.nonce, attempts: [tx.hash], ...txFields(tx) },
+          }),
+          prisma.epoch.update({
+            where: { id: epochId },
+            data: { status: "submitted", txHash: tx.hash },
+            select: { id: true },
+          }),
         ]),
       ),
 
@@ -97,7 +107,11 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
     async forget(epochId: number, why: string): Promise<void> {
       await prisma.$transaction([
         prisma.epochPublication.delete({ where: { epochId } }),
-        prisma.epoch.update({ where: { id: epochId }, data: { status: "computed", txHash: null }, select: { id: true } }),
+        prisma.epoch.update({
+          where: { id: epochId },
+          data: { status: "computed", txHash: null },
+          select: { id: true },
+        }),
       ]);
       log.warn({ epoch: epochId }, `publication forgotten: ${why}`);
     },
@@ -113,7 +127,10 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
 
     /** A permanent failure of a transaction we sent (it reverted on chain). */
     async failSent(epochId: number, code: string, message: string): Promise<void> {
-      await prisma.epochPublication.update({ where: { epochId }, data: { state: "failed", failureCode: code, failureMessage: message } });
+      await prisma.epochPublication.update({
+        where: { epochId },
+        data: { state: "failed", failureCode: code, failureMessage: message },
+      });
       log.error({ epoch: epochId, code, reason: message }, "root transaction reverted; publication failed permanently");
     },
   };

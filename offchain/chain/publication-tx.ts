@@ -92,7 +92,8 @@ export async function broadcast(clients: ChainClients, raw: Hex): Promise<"sent"
     return "sent";
   } catch (err) {
     const text = String(err instanceof Error ? err.message : err).toLowerCase();
-    if (text.includes("already known") || text.includes("already imported") || text.includes("known transaction")) return "known";
+    if (text.includes("already known") || text.includes("already imported") || text.includes("known transaction"))
+      return "known";
     if (text.includes("nonce too low") || text.includes("nonce is too low")) return "nonce-used";
     throw err;
   }

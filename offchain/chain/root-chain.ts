@@ -24,7 +24,11 @@ export function toTokenTotals(totals: StoredTotals): TokenTotal[] {
 }
 
 /** Calls `read` on consecutive block ranges of at most `maxBlockRange` from `startBlock` to the head. */
-async function scan<T>(clients: ChainClients, where: RootLocation, read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>): Promise<T[]> {
+async function scan<T>(
+  clients: ChainClients,
+  where: RootLocation,
+  read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>,
+): Promise<T[]> {
   const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
   const step = BigInt(where.maxBlockRange);
   const found: T[] = [];
@@ -38,19 +42,35 @@ const events = (clients: ChainClients, where: RootLocation, epoch: number) => ({
   proposed: () =>
     scan(clients, where, (fromBlock, toBlock) =>
       clients.publicClient.getContractEvents({
-        address: where.splitter, abi: royaltySplitterAbi, eventName: "RootProposed", args: { epoch }, fromBlock, toBlock, strict: true,
+        address: where.splitter,
+        abi: royaltySplitterAbi,
+        eventName: "RootProposed",
+        args: { epoch },
+        fromBlock,
+        toBlock,
+        strict: true,
       }),
     ),
   vetoed: () =>
     scan(clients, where, (fromBlock, toBlock) =>
       clients.publicClient.getContractEvents({
-        address: where.splitter, abi: royaltySplitterAbi, eventName: "RootVetoed", args: { epoch }, fromBlock, toBlock, strict: true,
+        address: where.splitter,
+        abi: royaltySplitterAbi,
+        eventName: "RootVetoed",
+        args: { epoch },
+        fromBlock,
+        toBlock,
+        strict: true,
       }),
     ),
 });
 
 /** The RootProposed log of `epoch`, if the epoch was ever proposed. */
-export async function findProposedRoot(clients: ChainClients, where: RootLocation, epoch: number): Promise<ProposedRoot | undefined> {
+export async function findProposedRoot(
+  clients: ChainClients,
+  where: RootLocation,
+  epoch: number,
+): Promise<ProposedRoot | undefined> {
   const [log] = await events(clients, where, epoch).proposed();
   if (!log) return undefined;
   return {
@@ -69,7 +89,12 @@ export type RootFate = "pending" | "claimable" | "vetoed";
  * overtaken by) the claimable one: the splitter refuses a new proposal while a root is maturing, so a later
  * epoch can only follow a root that matured.
  */
-export async function rootFate(clients: ChainClients, where: RootLocation, epoch: number, proposedAt?: bigint): Promise<RootFate> {
+export async function rootFate(
+  clients: ChainClients,
+  where: RootLocation,
+  epoch: number,
+  proposedAt?: bigint,
+): Promise<RootFate> {
   // A veto can only follow the proposal: scan from the proposal's block when known.
   const ev = events(clients, { ...where, startBlock: proposedAt ?? where.startBlock }, epoch);
   if ((await ev.vetoed()).length > 0) return "vetoed";

@@ -17,7 +17,15 @@ import type { ChainClients } from "./clients";
 import type { ChainCommon } from "./common";
 import { decodeRevert, formatRevert, PERMANENT_ROOT_ERRORS } from "./errors";
 import { createLoop } from "./loop";
-import { broadcast, feesAtLeast, isKnown, localAccount, proposalCall, signProposal, type RootProposal } from "./publication-tx";
+import {
+  broadcast,
+  feesAtLeast,
+  isKnown,
+  localAccount,
+  proposalCall,
+  signProposal,
+  type RootProposal,
+} from "./publication-tx";
 import { createPublicationStore, TAKEN, type Publication } from "./publication-store";
 import { findProposedRoot, rootFate, toTokenTotals, type RootLocation, type StoredTotals } from "./root-chain";
 
@@ -58,7 +66,10 @@ export function createRootPublisher(p: {
 
   async function proposalOf(epochId: number): Promise<RootProposal> {
     // Only what the proposal needs: the row also holds the distribution file and the carried state (MBs at 100k leaves).
-    const e = await prisma.epoch.findUniqueOrThrow({ where: { id: epochId }, select: { id: true, root: true, contentHash: true, totals: true } });
+    const e = await prisma.epoch.findUniqueOrThrow({
+      where: { id: epochId },
+      select: { id: true, root: true, contentHash: true, totals: true },
+    });
     const totals = toTokenTotals(e.totals as StoredTotals);
     return { splitter: config.splitter, root: e.root as Hex, contentHash: e.contentHash as Hex, epoch: e.id, totals };
   }
@@ -84,7 +95,11 @@ export function createRootPublisher(p: {
         await store.forget(pub.epochId, `${hash} reverted with ${formatRevert(why)}; will sign again`);
         return;
       }
-      await store.failSent(pub.epochId, why?.errorName ?? "Reverted", why ? formatRevert(why) : `transaction ${hash} reverted`);
+      await store.failSent(
+        pub.epochId,
+        why?.errorName ?? "Reverted",
+        why ? formatRevert(why) : `transaction ${hash} reverted`,
+      );
       return;
     }
     const latest = await clients.publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
@@ -99,12 +114,18 @@ export function createRootPublisher(p: {
       return;
     }
     if (reprice && now() - pub.submittedAt!.getTime() >= config.stuckAfterMs) {
-      const floor = { maxFeePerGas: BigInt(pub.maxFeePerGas!.toFixed()), maxPriorityFeePerGas: BigInt(pub.maxPriorityFeePerGas!.toFixed()) };
+      const floor = {
+        maxFeePerGas: BigInt(pub.maxFeePerGas!.toFixed()),
+        maxPriorityFeePerGas: BigInt(pub.maxPriorityFeePerGas!.toFixed()),
+      };
       const { gas } = parseTransaction(pub.rawTx as Hex);
       const fees = await feesAtLeast(clients, floor, config.feeBumpPercent);
       const tx = await signProposal(clients, await proposalOf(pub.epochId), pub.nonce!, fees, gas);
       await store.recordRepriced(pub, tx);
-      log.warn({ epoch: pub.epochId, nonce: tx.nonce, txHash: tx.hash, maxFeePerGas: tx.maxFeePerGas.toString() }, "re-priced a stuck root transaction");
+      log.warn(
+        { epoch: pub.epochId, nonce: tx.nonce, txHash: tx.hash, maxFeePerGas: tx.maxFeePerGas.toString() },
+        "re-priced a stuck root transaction",
+      );
       await broadcast(clients, tx.raw);
       return;
     }
@@ -115,7 +136,9 @@ export function createRootPublisher(p: {
   }
 
   async function advanceMined(pub: Publication): Promise<void> {
-    const receipt = await clients.publicClient.getTransactionReceipt({ hash: pub.minedTxHash as Hex }).catch(() => undefined);
+    const receipt = await clients.publicClient
+      .getTransactionReceipt({ hash: pub.minedTxHash as Hex })
+      .catch(() => undefined);
     if (!receipt) {
       // Reorged out. Ours: back to submitted, the recorded raw transaction is re-broadcast (same nonce, same epoch).
       // Adopted from the chain (no raw transaction of ours): forget it, the epoch is reconsidered from scratch.
@@ -133,17 +156,28 @@ export function createRootPublisher(p: {
     const next = await store.nextComputed();
     if (next === undefined) return {};
     const proposal = await proposalOf(next);
-    const lastOnChain = await clients.publicClient.readContract({ address: config.splitter, abi: royaltySplitterAbi, functionName: "lastProposedEpoch" });
+    const lastOnChain = await clients.publicClient.readContract({
+      address: config.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "lastProposedEpoch",
+    });
     if (proposal.epoch <= lastOnChain) {
       const onChain = await findProposedRoot(clients, config, proposal.epoch);
       if (onChain && onChain.root.toLowerCase() === proposal.root.toLowerCase()) {
         const adopted = await store.recordAdopted(proposal.epoch, onChain.txHash);
         if (adopted === TAKEN) return { waiting: `epoch ${proposal.epoch} is being recorded by another instance` };
-        log.warn({ epoch: proposal.epoch, txHash: onChain.txHash }, "epoch already on chain; adopting it instead of posting again");
+        log.warn(
+          { epoch: proposal.epoch, txHash: onChain.txHash },
+          "epoch already on chain; adopting it instead of posting again",
+        );
         await store.markMined(proposal.epoch, onChain.txHash, onChain.blockNumber, onChain.readyAt);
         return {};
       }
-      return store.failUnsent(proposal.epoch, "RoyaltySplitterEpochNotIncreasing", `epoch ${proposal.epoch} <= last proposed ${lastOnChain}`);
+      return store.failUnsent(
+        proposal.epoch,
+        "RoyaltySplitterEpochNotIncreasing",
+        `epoch ${proposal.epoch} <= last proposed ${lastOnChain}`,
+      );
     }
     const [pending, latest] = await Promise.all([
       clients.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
@@ -155,9 +189,12 @@ export function createRootPublisher(p: {
     } catch (err) {
       const why = decodeRevert(err);
       // The epoch check above passed, so this is another instance's proposal landing meanwhile: look again next pass.
-      if (why?.errorName === "RoyaltySplitterEpochNotIncreasing") return { waiting: `epoch ${proposal.epoch} was proposed meanwhile` };
-      if (why && PERMANENT_ROOT_ERRORS.has(why.errorName)) return store.failUnsent(proposal.epoch, why.errorName, formatRevert(why));
-      if (why?.errorName === "RoyaltySplitterRootPending") return { waiting: `${formatRevert(why)}: the previous root is maturing` };
+      if (why?.errorName === "RoyaltySplitterEpochNotIncreasing")
+        return { waiting: `epoch ${proposal.epoch} was proposed meanwhile` };
+      if (why && PERMANENT_ROOT_ERRORS.has(why.errorName))
+        return store.failUnsent(proposal.epoch, why.errorName, formatRevert(why));
+      if (why?.errorName === "RoyaltySplitterRootPending")
+        return { waiting: `${formatRevert(why)}: the previous root is maturing` };
       throw err; // paused, RPC trouble: worth another pass
     }
     let tx;
@@ -165,7 +202,8 @@ export function createRootPublisher(p: {
       tx = await signProposal(clients, proposal, latest, await feesAtLeast(clients));
     } catch (err) {
       // Another instance's transaction for this epoch landed since the dry run: nothing was sent, look again next pass.
-      if (decodeRevert(err)?.errorName === "RoyaltySplitterEpochNotIncreasing") return { waiting: `epoch ${proposal.epoch} was proposed meanwhile` };
+      if (decodeRevert(err)?.errorName === "RoyaltySplitterEpochNotIncreasing")
+        return { waiting: `epoch ${proposal.epoch} was proposed meanwhile` };
       throw err;
     }
     await hooks.afterSign?.(proposal.epoch);
@@ -184,7 +222,8 @@ export function createRootPublisher(p: {
       else await advanceMined(pub);
     }
     // One transaction in flight at a time keeps nonces and epochs in step.
-    if ((await store.open()).some((x) => x.state === "submitted")) return { waiting: "a root transaction is in flight" };
+    if ((await store.open()).some((x) => x.state === "submitted"))
+      return { waiting: "a root transaction is in flight" };
     const pass = await publishNext();
     if (pass.submitted !== undefined) {
       await advanceSubmitted(await store.get(pass.submitted), false); // on an automining chain the receipt is already there

@@ -12,7 +12,12 @@ export type ApiClient = {
 
 export function createApiClient(baseUrl: string): ApiClient {
   const host = new URL(baseUrl).host;
-  async function call<T>(method: string, path: string, auth: { bearer?: string; apiKey?: string } = {}, body?: unknown): Promise<T> {
+  async function call<T>(
+    method: string,
+    path: string,
+    auth: { bearer?: string; apiKey?: string } = {},
+    body?: unknown,
+  ): Promise<T> {
     const res = await fetch(baseUrl + path, {
       method,
       headers: {
@@ -31,7 +36,15 @@ export function createApiClient(baseUrl: string): ApiClient {
     call,
     async signIn(who, chainId) {
       const { nonce } = await call<{ nonce: string }>("POST", "/v1/auth/nonce", {}, {});
-      const message = createSiweMessage({ domain: host, address: who.address, statement: "Sign in to Tributary", uri: baseUrl, version: "1", chainId, nonce });
+      const message = createSiweMessage({
+        domain: host,
+        address: who.address,
+        statement: "Sign in to Tributary",
+        uri: baseUrl,
+        version: "1",
+        chainId,
+        nonce,
+      });
       const signature = await who.signMessage({ message });
       return (await call<{ token: string }>("POST", "/v1/auth/verify", {}, { message, signature })).token;
     },
@@ -45,7 +58,11 @@ export function createApiClient(baseUrl: string): ApiClient {
 
 /** A development-chain JSON-RPC call (evm_increaseTime, evm_mine): not part of any real node's API. */
 export async function devRpc(rpcUrl: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;

@@ -24,13 +24,19 @@ export type Context = {
   openDb(): Promise<Db>;
 };
 
-export async function resolveContext(opts: GlobalOptions, env: Record<string, string | undefined> = process.env): Promise<Context> {
+export async function resolveContext(
+  opts: GlobalOptions,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Context> {
   const api = createApiClient((opts.api ?? env.TRIBUTARY_API ?? "http://127.0.0.1:8080").replace(/\/$/, ""));
   let rpcUrl = opts.rpc ?? env.RPC_URL;
   let splitter = (opts.splitter ?? env.SPLITTER_ADDRESS) as Address | undefined;
   let chainId: number | undefined;
   if (!rpcUrl || !splitter) {
-    const web = await api.call<{ chainId: number; splitter: Address; rpcUrl: string | null }>("GET", "/web-config.json");
+    const web = await api.call<{ chainId: number; splitter: Address; rpcUrl: string | null }>(
+      "GET",
+      "/web-config.json",
+    );
     rpcUrl ??= web.rpcUrl ?? undefined;
     splitter ??= web.splitter;
     chainId = web.chainId;
@@ -42,7 +48,8 @@ export async function resolveContext(opts: GlobalOptions, env: Record<string, st
   let account: Promise<LocalAccount> | undefined;
   const loadAccount = () => {
     account ??= (async () => {
-      if (env.KEYSTORE_PATH) return loadPublisherAccount({ keystorePath: env.KEYSTORE_PATH, password: env.KEYSTORE_PASSWORD ?? "" });
+      if (env.KEYSTORE_PATH)
+        return loadPublisherAccount({ keystorePath: env.KEYSTORE_PATH, password: env.KEYSTORE_PASSWORD ?? "" });
       if (env.PRIVATE_KEY) return loadPublisherAccount({ privateKey: env.PRIVATE_KEY });
       throw new Error("this command signs: set PRIVATE_KEY, or KEYSTORE_PATH and KEYSTORE_PASSWORD");
     })();

@@ -18,7 +18,8 @@ export function progress(io: Io, json: boolean | undefined, label: string) {
     if (json || total <= 0) return;
     const pct = Math.floor((done * 100) / total);
     if (io.isTty) io.err(`\r${label} ${done}/${total} (${pct}%)${done >= total ? "\n" : ""}`);
-    else if (Math.floor(pct / 10) !== Math.floor(last / 10) || done >= total) io.err(`${label} ${done}/${total} (${pct}%)\n`);
+    else if (Math.floor(pct / 10) !== Math.floor(last / 10) || done >= total)
+      io.err(`${label} ${done}/${total} (${pct}%)\n`);
     last = pct;
   };
 }

@@ -8,7 +8,11 @@ import { deposit } from "./commands/deposit";
 import { closeEpochViaApi, epochStatus, publishOnce } from "./commands/epoch";
 import { verifyAccountProofs, verifyDistributionFile } from "./commands/verify";
 
-export type CliDeps = { io: Io; env?: Record<string, string | undefined>; context?: (opts: GlobalOptions) => Promise<Context> };
+export type CliDeps = {
+  io: Io;
+  env?: Record<string, string | undefined>;
+  context?: (opts: GlobalOptions) => Promise<Context>;
+};
 
 /** Thrown by a command whose check failed (exit status 1 after its output was printed). */
 export class CheckFailed extends Error {}
@@ -35,7 +39,12 @@ export function createProgram({ io, env = process.env, context }: CliDeps): Comm
       emit(io, json(), r, () =>
         r.claims.length === 0
           ? `nothing claimable for ${r.account}`
-          : r.claims.map((c) => `claimed ${units(c.amount)} of ${c.token} for ${r.account} (cumulative ${c.cumulative}) tx ${c.txHash}`).join("\n"),
+          : r.claims
+              .map(
+                (c) =>
+                  `claimed ${units(c.amount)} of ${c.token} for ${r.account} (cumulative ${c.cumulative}) tx ${c.txHash}`,
+              )
+              .join("\n"),
       );
     });
 
@@ -46,7 +55,13 @@ export function createProgram({ io, env = process.env, context }: CliDeps): Comm
     .action(async (account: Address) => {
       const r = await verifyAccountProofs(await ctx(), account);
       emit(io, json(), r, () =>
-        [`live root ${r.root} (epoch ${r.epoch})`, ...r.proofs.map((p) => `${p.valid ? "valid  " : "INVALID"} ${p.token} cumulative ${p.cumulative} (epoch ${p.epoch})`), r.ok ? "OK" : "FAILED"].join("\n"),
+        [
+          `live root ${r.root} (epoch ${r.epoch})`,
+          ...r.proofs.map(
+            (p) => `${p.valid ? "valid  " : "INVALID"} ${p.token} cumulative ${p.cumulative} (epoch ${p.epoch})`,
+          ),
+          r.ok ? "OK" : "FAILED",
+        ].join("\n"),
       );
       if (!r.ok) throw new CheckFailed("proof verification failed");
     });
@@ -74,7 +89,12 @@ export function createProgram({ io, env = process.env, context }: CliDeps): Comm
     .description("close the next epoch through the operator API (signs in with the key)")
     .action(async (o: { endsAt?: string }) => {
       const r = await closeEpochViaApi(await ctx(), o.endsAt);
-      emit(io, json(), r, () => `epoch ${r.epoch} closed: root ${r.root}, content hash ${r.contentHash}, ${r.leafCount} leaves`);
+      emit(
+        io,
+        json(),
+        r,
+        () => `epoch ${r.epoch} closed: root ${r.root}, content hash ${r.contentHash}, ${r.leafCount} leaves`,
+      );
     });
   epoch
     .command("publish")
@@ -82,7 +102,11 @@ export function createProgram({ io, env = process.env, context }: CliDeps): Comm
     .action(async () => {
       const r = await publishOnce(await ctx(), env);
       emit(io, json(), r, () =>
-        r.submitted !== undefined ? `epoch ${r.submitted} submitted` : r.failed ? `epoch ${r.failed.epoch} failed: ${r.failed.code}` : r.waiting ?? "nothing to publish",
+        r.submitted !== undefined
+          ? `epoch ${r.submitted} submitted`
+          : r.failed
+            ? `epoch ${r.failed.epoch} failed: ${r.failed.code}`
+            : (r.waiting ?? "nothing to publish"),
       );
     });
   epoch
@@ -92,7 +116,10 @@ export function createProgram({ io, env = process.env, context }: CliDeps): Comm
       const r = await epochStatus(await ctx());
       emit(io, json(), r, () =>
         [
-          ...r.epochs.map((e) => `epoch ${e.epoch}  ${e.status.padEnd(10)} ${e.root}  ${e.leafCount} leaves${e.txHash ? `  tx ${e.txHash}` : ""}`),
+          ...r.epochs.map(
+            (e) =>
+              `epoch ${e.epoch}  ${e.status.padEnd(10)} ${e.root}  ${e.leafCount} leaves${e.txHash ? `  tx ${e.txHash}` : ""}`,
+          ),
           `on chain: last proposed ${r.chain.lastProposedEpoch}; pending ${r.chain.pending ? `epoch ${r.chain.pending.epoch} ready ${r.chain.pending.readyAt}` : "none"}; live ${r.chain.live ? `epoch ${r.chain.live.epoch} ${r.chain.live.root}` : "none"}`,
         ].join("\n"),
       );
@@ -105,7 +132,13 @@ export function createProgram({ io, env = process.env, context }: CliDeps): Comm
     .action(async (licenseId: Hex, amount: string, o: { token: Address }) => {
       if (!/^[0-9]+$/.test(amount)) throw new Error("amount: base units, digits only");
       const r = await deposit(await ctx(), licenseId, BigInt(amount), o.token);
-      emit(io, json(), r, () => `deposited ${units(r.amount)} for ${r.licenseId} in block ${r.blockNumber}, tx ${r.txHash}${r.approveTx ? ` (approve ${r.approveTx})` : ""}`);
+      emit(
+        io,
+        json(),
+        r,
+        () =>
+          `deposited ${units(r.amount)} for ${r.licenseId} in block ${r.blockNumber}, tx ${r.txHash}${r.approveTx ? ` (approve ${r.approveTx})` : ""}`,
+      );
     });
   return program;
 }

@@ -24,27 +24,29 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte 0x-hex address")
   .transform((s) => s.toLowerCase() as `0x${string}`);
 
-const envSchema = z.object({
-  DATABASE_URL: z.string().url().optional(),
-  DATA_DIR: z.string().default(".data"),
-  HOST: z.string().default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  CHAIN_ID: z.coerce.number().int().positive().default(31337),
-  SIWE_DOMAIN: z.string().default("localhost:8080"),
-  SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
-  NONCE_TTL_SECONDS: z.coerce.number().int().positive().default(600),
-  BOOTSTRAP_OPERATOR: address.optional(),
-  SPLITTER_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
-  TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
-  PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
-  WEB_RPC_URL: z.string().url().optional(),
-}).superRefine((e, ctx) => {
-  // Fail at start-up, not at the first epoch close: a fee paid to the zero address could never be claimed.
-  if (e.PLATFORM_FEE_BPS > 0 && /^0x0{40}$/.test(e.TREASURY_ADDRESS)) {
-    ctx.addIssue({ code: "custom", path: ["TREASURY_ADDRESS"], message: "must be set when PLATFORM_FEE_BPS > 0" });
-  }
-});
+const envSchema = z
+  .object({
+    DATABASE_URL: z.string().url().optional(),
+    DATA_DIR: z.string().default(".data"),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    CHAIN_ID: z.coerce.number().int().positive().default(31337),
+    SIWE_DOMAIN: z.string().default("localhost:8080"),
+    SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
+    NONCE_TTL_SECONDS: z.coerce.number().int().positive().default(600),
+    BOOTSTRAP_OPERATOR: address.optional(),
+    SPLITTER_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
+    TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
+    PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
+    WEB_RPC_URL: z.string().url().optional(),
+  })
+  .superRefine((e, ctx) => {
+    // Fail at start-up, not at the first epoch close: a fee paid to the zero address could never be claimed.
+    if (e.PLATFORM_FEE_BPS > 0 && /^0x0{40}$/.test(e.TREASURY_ADDRESS)) {
+      ctx.addIssue({ code: "custom", path: ["TREASURY_ADDRESS"], message: "must be set when PLATFORM_FEE_BPS > 0" });
+    }
+  });
 
 export type DatabaseConfig = { url?: string; dataDir: string };
 

@@ -21,7 +21,10 @@ async function main(argv: string[]): Promise<number> {
       console.log("migrations match offchain/db/schema.prisma");
       return 0;
     }
-    console.error("offchain/db/schema.prisma differs from the committed migrations; run npm run db:migrate:create -- <name>\n" + sql);
+    console.error(
+      "offchain/db/schema.prisma differs from the committed migrations; run npm run db:migrate:create -- <name>\n" +
+        sql,
+    );
     return 1;
   }
   if (command === "apply") {

@@ -10,7 +10,10 @@ import { bindChain, checkChainBinding, type ChainClients, type ChainIdentity } f
 import { openDatabase, type Db } from "../db/client";
 import type { DatabaseConfig } from "../config";
 
-export type BoundDatabase = { db: Db; /** Why the previous embedded database was set aside, if it was. */ reset?: string };
+export type BoundDatabase = {
+  db: Db /** Why the previous embedded database was set aside, if it was. */;
+  reset?: string;
+};
 
 export async function openBoundDatabase(p: {
   database: DatabaseConfig;

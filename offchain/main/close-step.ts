@@ -16,7 +16,10 @@ export type CloseStepResult = { closed: CloseEpochResult } | { skipped: string }
 
 export async function closeDueEpoch(deps: Deps, now = new Date()): Promise<CloseStepResult> {
   const { prisma } = deps;
-  const open = await prisma.epoch.findFirst({ where: { status: { in: ["computed", "submitted"] } }, select: { id: true } });
+  const open = await prisma.epoch.findFirst({
+    where: { status: { in: ["computed", "submitted"] } },
+    select: { id: true },
+  });
   if (open) return { skipped: `epoch ${open.id} is still being published` };
   const last = await prisma.epoch.findFirst({ orderBy: { id: "desc" }, select: { endsAt: true } });
   const since = last?.endsAt ?? new Date(0);
@@ -24,6 +27,9 @@ export async function closeDueEpoch(deps: Deps, now = new Date()): Promise<Close
   const usage = await prisma.usageEvent.count({ where: { occurredAt: { gte: since, lt: now } } });
   if (deposits === 0 && usage === 0) return { skipped: "nothing new to settle" };
   const closed = await closeEpoch(deps, SCHEDULER_ACTOR, { endsAt: now.toISOString() });
-  deps.common.logger.info({ epoch: closed.epoch, root: closed.root, leafCount: closed.leafCount }, "epoch closed by the scheduler");
+  deps.common.logger.info(
+    { epoch: closed.epoch, root: closed.root, leafCount: closed.leafCount },
+    "epoch closed by the scheduler",
+  );
   return { closed };
 }

@@ -26,8 +26,16 @@ export type MainConfig = {
 
 const schema = z.object({
   DATA_DIR: z.string().default(".data"),
-  DEV_TIMELOCK_SECONDS: z.coerce.number().int().min(0).max(2 ** 32 - 1).default(120),
-  SPLITTER_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
+  DEV_TIMELOCK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(120),
+  SPLITTER_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
   KEYSTORE_PATH: z.string().optional(),
   KEYSTORE_PASSWORD: z.string().optional(),
 });
@@ -35,10 +43,15 @@ const schema = z.object({
 /** Parses the environment once; throws a message naming every missing or invalid variable. */
 export function loadMainConfig(env: Record<string, string | undefined> = process.env): MainConfig {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid environment:\n  ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n  ")}`);
+  if (!parsed.success)
+    throw new Error(
+      `invalid environment:\n  ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n  ")}`,
+    );
   const e = parsed.data;
   // KEYSTORE_PATH is the operator-facing name; the chain module reads PUBLISHER_KEYSTORE.
-  const keyEnv = e.KEYSTORE_PATH ? { ...env, PUBLISHER_KEYSTORE: e.KEYSTORE_PATH, PUBLISHER_KEYSTORE_PASSWORD: e.KEYSTORE_PASSWORD } : env;
+  const keyEnv = e.KEYSTORE_PATH
+    ? { ...env, PUBLISHER_KEYSTORE: e.KEYSTORE_PATH, PUBLISHER_KEYSTORE_PASSWORD: e.KEYSTORE_PASSWORD }
+    : env;
   const chain = loadChainConfig(env);
   const base = { env, chain, dataDir: e.DATA_DIR, devTimelockSeconds: e.DEV_TIMELOCK_SECONDS };
   if (!chain.rpcUrl) return base;
@@ -47,5 +60,8 @@ export function loadMainConfig(env: Record<string, string | undefined> = process
     ...(publisherKeySourceFromEnv(keyEnv) ? [] : ["KEYSTORE_PATH + KEYSTORE_PASSWORD (or PUBLISHER_PRIVATE_KEY)"]),
   ];
   if (missing.length) throw new Error(`RPC_URL is set, so a real chain is used; also needed: ${missing.join(", ")}`);
-  return { ...base, real: { rpcUrl: chain.rpcUrl, splitter: e.SPLITTER_ADDRESS as Address, key: publisherKeySourceFromEnv(keyEnv)! } };
+  return {
+    ...base,
+    real: { rpcUrl: chain.rpcUrl, splitter: e.SPLITTER_ADDRESS as Address, key: publisherKeySourceFromEnv(keyEnv)! },
+  };
 }

@@ -106,14 +106,22 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       });
       ({ splitter, stablecoin } = stack);
       startBlock = stack.deployBlock;
-      publisherClients = createChainClients({ rpcUrl, account: privateKeyToAccount(accounts[DEV_ROLES.poster].privateKey) });
+      publisherClients = createChainClients({
+        rpcUrl,
+        account: privateKeyToAccount(accounts[DEV_ROLES.poster].privateKey),
+      });
     }
     const clients = publisherClients;
     const identity = await readChainIdentity(clients, splitter);
     if (!main.real && stablecoin) {
       writeDevDeployment(main.dataDir, {
-        chainId: identity.chainId, rpcUrl, genesisHash: identity.genesisHash, splitter, stablecoin,
-        deployBlock: startBlock.toString(), deployedAt: new Date().toISOString(),
+        chainId: identity.chainId,
+        rpcUrl,
+        genesisHash: identity.genesisHash,
+        splitter,
+        stablecoin,
+        deployBlock: startBlock.toString(),
+        deployedAt: new Date().toISOString(),
       });
     }
 
@@ -122,7 +130,9 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
     // The dev treasury is known before the config is read, so a platform fee always has a claimable recipient.
     const treasury = env.TREASURY_ADDRESS ?? accounts?.[DEV_ROLES.treasury].address;
     const wanted = loadConfig({ ...env, TREASURY_ADDRESS: treasury });
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(wanted.http.port, wanted.http.host, () => resolve()));
+    await new Promise<void>((resolve, reject) =>
+      server.once("error", reject).listen(wanted.http.port, wanted.http.host, () => resolve()),
+    );
     let serverOpen = true;
     const closeServer = async () => {
       if (!serverOpen) return;
@@ -144,7 +154,12 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
     const common = createCommon(config);
 
     // Database, bound to this chain.
-    const { db, reset } = await openBoundDatabase({ database: config.database, clients, identity, devChain: !main.real });
+    const { db, reset } = await openBoundDatabase({
+      database: config.database,
+      clients,
+      identity,
+      devChain: !main.real,
+    });
     cleanup.push(() => db.close());
     if (reset) common.logger.warn({ reason: reset }, "new development chain: started the embedded database fresh");
     await bootstrapOperator({ prisma: db.prisma, common });
@@ -180,12 +195,20 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
     server.on("request", createApp({ common, db }));
 
     return {
-      common, db, clients, rpcUrl, splitter, stablecoin,
+      common,
+      db,
+      clients,
+      rpcUrl,
+      splitter,
+      stablecoin,
       apiUrl: `http://${host}`,
       chainId: identity.chainId,
       devAccounts: accounts,
       databaseReset: reset,
-      indexer, claims, publisher, scheduler,
+      indexer,
+      claims,
+      publisher,
+      scheduler,
       stop: stopAll,
     };
   } catch (err) {

@@ -16,7 +16,11 @@ const INDEX_BITS = 2 ** 21;
  * @param keyedLimit largest group sorted with packed keys (tests lower it to reach the comparator path).
  * @returns the sorted record numbers, and the first record equal to its predecessor (-1 if none).
  */
-export function sortAccountRecords(ascii: Uint8Array, indices: Uint32Array, keyedLimit = INDEX_BITS): { sorted: Uint32Array; duplicate: number } {
+export function sortAccountRecords(
+  ascii: Uint8Array,
+  indices: Uint32Array,
+  keyedLimit = INDEX_BITS,
+): { sorted: Uint32Array; duplicate: number } {
   const n = indices.length;
   const sorted = new Uint32Array(n);
   if (n > Math.min(keyedLimit, INDEX_BITS)) {

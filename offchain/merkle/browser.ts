@@ -20,9 +20,11 @@ export type { ReadDistributionFile } from "./distribution-reader";
  * @throws DistributionFileInvalidError naming the offending line.
  */
 export function readDistributionBytes(bytes: Uint8Array): Promise<ReadDistributionFile> {
-  return readDistributionFile((async function* () {
-    yield bytes;
-  })());
+  return readDistributionFile(
+    (async function* () {
+      yield bytes;
+    })(),
+  );
 }
 
 /** One step of a proof check: the node so far, the sibling it is paired with, and their sorted-pair hash. */

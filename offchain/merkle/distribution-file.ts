@@ -63,7 +63,11 @@ const MAX_LEAF_LINE = 2 * 44 + 78 + 9;
  * lines are assembled from byte copies (accounts from `accountsAscii`, each token's part encoded once);
  * the test suite pins them to `serializeLeaf`.
  */
-export function* distributionFileChunks(d: Distribution, chunkBytes = CHUNK_BYTES, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Generator<Buffer> {
+export function* distributionFileChunks(
+  d: Distribution,
+  chunkBytes = CHUNK_BYTES,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): Generator<Buffer> {
   const header = Buffer.from(serializeHeader({ ...d, tokens: d.tokenTotals }), "latin1");
   let chunk = allocate(Math.max(chunkBytes, header.length + MAX_LEAF_LINE, 2 * MAX_LEAF_LINE));
   let used = header.copy(chunk, 0);
@@ -122,7 +126,11 @@ const THREAD_CHUNK_BYTES = 1 << 20;
  * Large files are hashed on a worker thread while this thread formats and writes the next chunks.
  * @returns the content hash and size of exactly the bytes written.
  */
-export async function writeDistributionFile(d: Distribution, target: string | Writable, options: WriteDistributionOptions = {}): Promise<WrittenDistributionFile> {
+export async function writeDistributionFile(
+  d: Distribution,
+  target: string | Writable,
+  options: WriteDistributionOptions = {},
+): Promise<WrittenDistributionFile> {
   const sink = typeof target === "string" ? createWriteStream(target) : target;
   const threaded = d.leafCount >= (options.hashThreadThreshold ?? HASH_THREAD_THRESHOLD) && availableParallelism() >= 2;
   const inline = threaded ? undefined : await createIncrementalKeccak();

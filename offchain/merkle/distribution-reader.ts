@@ -9,7 +9,14 @@ import type { Address, Hex } from "viem";
 import { z } from "zod";
 import { indexTokens, packAccounts, type CanonicalLeaves, type TokenTotal } from "./canonical";
 import { type Distribution, distributionFromCanonical } from "./distribution";
-import { createIncrementalKeccak, DISTRIBUTION_FORMAT, DISTRIBUTION_FORMAT_VERSION, LEAF_FIELDS, serializeHeader, type DistributionHeader } from "./distribution-file";
+import {
+  createIncrementalKeccak,
+  DISTRIBUTION_FORMAT,
+  DISTRIBUTION_FORMAT_VERSION,
+  LEAF_FIELDS,
+  serializeHeader,
+  type DistributionHeader,
+} from "./distribution-file";
 import { DistributionFileInvalidError } from "./errors";
 import { MAX_UINT256 } from "./leaf";
 
@@ -42,14 +49,17 @@ const NEWLINE = 0x0a;
  * @param source a file path, or any async iterable of byte/string chunks (e.g. a Readable).
  * @throws DistributionFileInvalidError with the offending line number.
  */
-export async function readDistributionFile(source: string | AsyncIterable<Uint8Array | string>): Promise<ReadDistributionFile> {
+export async function readDistributionFile(
+  source: string | AsyncIterable<Uint8Array | string>,
+): Promise<ReadDistributionFile> {
   const input = typeof source === "string" ? createReadStream(source) : source;
   const keccak = await createIncrementalKeccak();
   const parser = createLineParser();
   let bytes = 0;
   let carry: Buffer = Buffer.alloc(0);
   for await (const raw of input) {
-    const chunk = typeof raw === "string" ? Buffer.from(raw, "utf8") : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const chunk =
+      typeof raw === "string" ? Buffer.from(raw, "utf8") : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     keccak.update(chunk);
     bytes += chunk.length;
     let start = 0;
@@ -68,7 +78,10 @@ export async function readDistributionFile(source: string | AsyncIterable<Uint8A
   const { header, leaves } = parser.finish();
   const distribution = await distributionFromCanonical(header, leaves);
   if (distribution.root !== header.root) {
-    throw new DistributionFileInvalidError(1, `root ${header.root} does not match the leaves (rebuilt ${distribution.root})`);
+    throw new DistributionFileInvalidError(
+      1,
+      `root ${header.root} does not match the leaves (rebuilt ${distribution.root})`,
+    );
   }
   return { distribution, header, contentHash: keccak.digest(), bytes };
 }
@@ -97,7 +110,7 @@ function createLineParser() {
         return;
       }
       const m = LEAF_LINE.exec(text);
-      if (m === null) return fail("leaf line is not canonical [\"<account>\",\"<token>\",\"<amount>\"]");
+      if (m === null) return fail('leaf line is not canonical ["<account>","<token>","<amount>"]');
       const account = m[1] as Address;
       const token = m[2] as Address;
       const amount = BigInt(m[3]);
@@ -106,7 +119,11 @@ function createLineParser() {
       if (n > 0) {
         const prevAccount = accounts[n - 1];
         if (account < prevAccount || (account === prevAccount && token <= tokens[n - 1])) {
-          fail(account === prevAccount && token === tokens[n - 1] ? "duplicate (account, token)" : "leaves are not in canonical (account, token) order");
+          fail(
+            account === prevAccount && token === tokens[n - 1]
+              ? "duplicate (account, token)"
+              : "leaves are not in canonical (account, token) order",
+          );
         }
       }
       accounts.push(account);
@@ -116,13 +133,30 @@ function createLineParser() {
     },
     finish(): { header: DistributionHeader & { contract: Address }; leaves: CanonicalLeaves } {
       if (header === undefined) return fail("empty file");
-      if (accounts.length !== header.leafCount) fail(`header says ${header.leafCount} leaves, file has ${accounts.length}`);
-      const tokenTotals: TokenTotal[] = [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([token, total]) => ({ token, total }));
+      if (accounts.length !== header.leafCount)
+        fail(`header says ${header.leafCount} leaves, file has ${accounts.length}`);
+      const tokenTotals: TokenTotal[] = [...totals]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([token, total]) => ({ token, total }));
       const expected = header.tokens.map((t) => `${t.token}:${t.total}`).join(",");
       const actual = tokenTotals.map((t) => `${t.token}:${t.total}`).join(",");
       if (expected !== actual) fail(`header token totals ${expected} do not match the leaves ${actual}`);
-      const tokenIndex = indexTokens(tokens, tokenTotals.map((t) => t.token));
-      return { header, leaves: { length: accounts.length, accounts, tokens, amounts, accountsAscii: packAccounts(accounts), tokenIndex, tokenTotals } };
+      const tokenIndex = indexTokens(
+        tokens,
+        tokenTotals.map((t) => t.token),
+      );
+      return {
+        header,
+        leaves: {
+          length: accounts.length,
+          accounts,
+          tokens,
+          amounts,
+          accountsAscii: packAccounts(accounts),
+          tokenIndex,
+          tokenTotals,
+        },
+      };
     },
   };
 }
@@ -139,7 +173,8 @@ function parseHeader(text: string, fail: (reason: string) => never): Distributio
     fail(`unsupported format version ${String(version)} (this reader knows ${DISTRIBUTION_FORMAT_VERSION})`);
   }
   const parsed = HeaderSchema.safeParse(json);
-  if (!parsed.success) return fail(`invalid header: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    return fail(`invalid header: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
   const h = parsed.data;
   const header = {
     chainId: h.chainId,

@@ -66,12 +66,20 @@ export interface Distribution extends DistributionMeta {
  * @throws MerkleEmptyTreeError, MerkleInvalidLeafError, MerkleDuplicateLeafError
  * @example const d = await buildDistribution({ chainId: 1, contract, epoch: 3n }, allocations); d.claimFor(a, t)
  */
-export async function buildDistribution(meta: DistributionMeta, values: Iterable<LeafValue>, options?: LeafTreeOptions): Promise<Distribution> {
+export async function buildDistribution(
+  meta: DistributionMeta,
+  values: Iterable<LeafValue>,
+  options?: LeafTreeOptions,
+): Promise<Distribution> {
   return distributionFromCanonical(meta, canonicalizeLeaves(values), options);
 }
 
 /** Builds the distribution of leaves already in canonical order (the file reader's path). */
-export async function distributionFromCanonical(meta: DistributionMeta, leaves: CanonicalLeaves, options?: LeafTreeOptions): Promise<Distribution> {
+export async function distributionFromCanonical(
+  meta: DistributionMeta,
+  leaves: CanonicalLeaves,
+  options?: LeafTreeOptions,
+): Promise<Distribution> {
   if (leaves.length === 0) throw new MerkleEmptyTreeError();
   const normalized = normalizeMeta(meta);
   const tree = await buildLeafTree(leaves, options);
@@ -91,7 +99,11 @@ export async function distributionFromCanonical(meta: DistributionMeta, leaves: 
     const t = token.toLowerCase();
     const first = firstOf(account.toLowerCase());
     // The account's few leaves follow, tokens ascending.
-    for (let i = first; i >= 0 && i < leaves.length && leaves.accounts[i] === leaves.accounts[first] && leaves.tokens[i] <= t; i++) {
+    for (
+      let i = first;
+      i >= 0 && i < leaves.length && leaves.accounts[i] === leaves.accounts[first] && leaves.tokens[i] <= t;
+      i++
+    ) {
       if (leaves.tokens[i] === t) return i;
     }
     return -1;
@@ -125,7 +137,10 @@ export async function distributionFromCanonical(meta: DistributionMeta, leaves: 
       if (first < 0) return undefined;
       let end = first;
       while (end < leaves.length && leaves.accounts[end] === leaves.accounts[first]) end++;
-      const m = multiProof(tree, Array.from({ length: end - first }, (_, k) => first + k));
+      const m = multiProof(
+        tree,
+        Array.from({ length: end - first }, (_, k) => first + k),
+      );
       return {
         account: leaves.accounts[first],
         tokens: m.indices.map((i) => leaves.tokens[i]),
@@ -142,7 +157,9 @@ function normalizeMeta(meta: DistributionMeta): DistributionMeta {
   if (!Number.isSafeInteger(meta.chainId) || meta.chainId <= 0) {
     throw new DistributionMetaInvalidError("chainId", "must be a positive safe integer");
   }
-  if (!/^0x[0-9a-fA-F]{40}$/.test(meta.contract)) throw new DistributionMetaInvalidError("contract", "is not a 20-byte 0x address");
-  if (typeof meta.epoch !== "bigint" || meta.epoch < 0n) throw new DistributionMetaInvalidError("epoch", "must be a bigint ≥ 0");
+  if (!/^0x[0-9a-fA-F]{40}$/.test(meta.contract))
+    throw new DistributionMetaInvalidError("contract", "is not a 20-byte 0x address");
+  if (typeof meta.epoch !== "bigint" || meta.epoch < 0n)
+    throw new DistributionMetaInvalidError("epoch", "must be a bigint ≥ 0");
   return { chainId: meta.chainId, contract: meta.contract.toLowerCase() as Address, epoch: meta.epoch };
 }

@@ -34,7 +34,10 @@ export class MerkleEmptyTreeError extends MerkleError {
 /** Thrown when a leaf has a malformed address or an amount outside uint256. */
 export class MerkleInvalidLeafError extends MerkleError {
   override readonly name = "MerkleInvalidLeafError";
-  constructor(readonly position: number, reason: string) {
+  constructor(
+    readonly position: number,
+    reason: string,
+  ) {
     super("MerkleInvalidLeaf", `leaf #${position}: ${reason}`);
   }
 }
@@ -42,7 +45,10 @@ export class MerkleInvalidLeafError extends MerkleError {
 /** Thrown when two leaves share the same (account, token). */
 export class MerkleDuplicateLeafError extends MerkleError {
   override readonly name = "MerkleDuplicateLeafError";
-  constructor(readonly account: string, readonly token: string) {
+  constructor(
+    readonly account: string,
+    readonly token: string,
+  ) {
     super("MerkleDuplicateLeaf", `duplicate leaf for account ${account} and token ${token}`);
   }
 }
@@ -50,7 +56,10 @@ export class MerkleDuplicateLeafError extends MerkleError {
 /** Thrown when a proof is asked for a leaf index the tree does not have. */
 export class MerkleLeafIndexOutOfRangeError extends MerkleError {
   override readonly name = "MerkleLeafIndexOutOfRangeError";
-  constructor(readonly index: number, readonly leafCount: number) {
+  constructor(
+    readonly index: number,
+    readonly leafCount: number,
+  ) {
     super("MerkleLeafIndexOutOfRange", `leaf index ${index} is outside [0, ${leafCount - 1}]`);
   }
 }
@@ -66,7 +75,10 @@ export class MerkleMultiProofUnsupportedError extends MerkleError {
 /** Thrown when a distribution's chain id, contract or epoch is malformed. */
 export class DistributionMetaInvalidError extends MerkleError {
   override readonly name = "DistributionMetaInvalidError";
-  constructor(readonly field: "chainId" | "contract" | "epoch", reason: string) {
+  constructor(
+    readonly field: "chainId" | "contract" | "epoch",
+    reason: string,
+  ) {
     super("DistributionMetaInvalid", `${field} ${reason}`);
   }
 }
@@ -74,7 +86,10 @@ export class DistributionMetaInvalidError extends MerkleError {
 /** Thrown by the distribution-file reader when the bytes are not a valid canonical file. */
 export class DistributionFileInvalidError extends MerkleError {
   override readonly name = "DistributionFileInvalidError";
-  constructor(readonly line: number, reason: string) {
+  constructor(
+    readonly line: number,
+    reason: string,
+  ) {
     super("DistributionFileInvalid", `line ${line}: ${reason}`);
   }
 }

@@ -45,7 +45,8 @@ export function createThreadedKeccak(): ThreadedKeccak {
   return {
     async update(chunk) {
       if (failure) throw failure;
-      if (!(chunk.buffer instanceof SharedArrayBuffer)) throw new TypeError("chunk must be backed by a SharedArrayBuffer");
+      if (!(chunk.buffer instanceof SharedArrayBuffer))
+        throw new TypeError("chunk must be backed by a SharedArrayBuffer");
       inFlight++;
       worker.postMessage(chunk);
       while (inFlight > MAX_IN_FLIGHT && !failure) await new Promise<void>((r) => (wake = r));

@@ -110,9 +110,11 @@ export function hashLeafRange(
   const inner = new Uint8Array(32);
   // Hex digit values by character code ("0"-"9", "a"-"f", "A"-"F"); a table beats per-digit branches.
   const hex = new Uint8Array(256);
-  for (let c = 0; c < 256; c++) hex[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 0;
+  for (let c = 0; c < 256; c++)
+    hex[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 0;
   const decodeAddress = (text: string, into: Uint8Array, offset: number) => {
-    for (let b = 0; b < 20; b++) into[offset + b] = (hex[text.charCodeAt(2 + 2 * b)] << 4) | hex[text.charCodeAt(3 + 2 * b)];
+    for (let b = 0; b < 20; b++)
+      into[offset + b] = (hex[text.charCodeAt(2 + 2 * b)] << 4) | hex[text.charCodeAt(3 + 2 * b)];
   };
   // Canonical order interleaves tokens (account, then token): decode each token once, copy 20 bytes per leaf.
   const tokenBytes = new Uint8Array(20 * tokens.length);

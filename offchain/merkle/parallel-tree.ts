@@ -44,7 +44,15 @@ export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOp
   });
   const hasher = await createKeccakHasher();
   try {
-    hashLeafRange(hasher, leaves.accountsAscii, tokens, leaves.tokenIndex, leaves.amounts.slice(0, split), layers[0], 0);
+    hashLeafRange(
+      hasher,
+      leaves.accountsAscii,
+      tokens,
+      leaves.tokenIndex,
+      leaves.amounts.slice(0, split),
+      layers[0],
+      0,
+    );
     for (let level = 1; level <= levels; level++) {
       hashLayerRange(hasher, layers[level - 1], layers[level - 1].length / 32, layers[level], 0, split >> level);
     }
@@ -55,7 +63,11 @@ export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOp
   return finishLevels(layers, levels + 1, hasher);
 }
 
-function finishLevels(layers: Uint8Array[], from: number, hasher: Awaited<ReturnType<typeof createKeccakHasher>>): FlatMerkleTree {
+function finishLevels(
+  layers: Uint8Array[],
+  from: number,
+  hasher: Awaited<ReturnType<typeof createKeccakHasher>>,
+): FlatMerkleTree {
   for (let level = from; level < layers.length; level++) {
     const count = layers[level - 1].length / 32;
     hashLayerRange(hasher, layers[level - 1], count, layers[level], 0, Math.ceil(count / 2));
@@ -89,7 +101,9 @@ function startWorker(): Worker {
 
 function workerDone(worker: Worker): Promise<void> {
   return new Promise((resolve, reject) => {
-    worker.once("message", (m: { ok: boolean; error?: string }) => (m.ok ? resolve() : reject(new Error(`merkle worker failed: ${m.error}`))));
+    worker.once("message", (m: { ok: boolean; error?: string }) =>
+      m.ok ? resolve() : reject(new Error(`merkle worker failed: ${m.error}`)),
+    );
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`merkle worker exited with code ${code}`)));
   });

@@ -9,7 +9,15 @@
  * Hence Σ this epoch's amounts = Σ recognized, per token, exactly.
  */
 import type { Address, Hex } from "viem";
-import type { AccountAllocation, CumulativeAllocation, LicenseModelKind, LicenseState, SettlementInput, SettlementResult, TokenTotal } from "./types";
+import type {
+  AccountAllocation,
+  CumulativeAllocation,
+  LicenseModelKind,
+  LicenseState,
+  SettlementInput,
+  SettlementResult,
+  TokenTotal,
+} from "./types";
 import { prepareEpoch, type PreparedDataset } from "./validate";
 import { ingestFacts } from "./ingest";
 import { recognizeLicense } from "./recognize";
@@ -24,9 +32,21 @@ import { invalidInput, invariant } from "./errors";
  */
 export interface AllocationTrace {
   /** Stage 1, ascending license id; `perDataset` in bundle order (ascending dataset id). */
-  licenses: { licenseId: Hex; token: Address; kind: LicenseModelKind; total: bigint; perDataset: { datasetId: Hex; weight: bigint; amount: bigint }[] }[];
+  licenses: {
+    licenseId: Hex;
+    token: Address;
+    kind: LicenseModelKind;
+    total: bigint;
+    perDataset: { datasetId: Hex; weight: bigint; amount: bigint }[];
+  }[];
   /** Stage 2, ascending (dataset id, token); `shares` ascending account. */
-  pools: { datasetId: Hex; token: Address; gross: bigint; fee: bigint; shares: { account: Address; bps: bigint; amount: bigint }[] }[];
+  pools: {
+    datasetId: Hex;
+    token: Address;
+    gross: bigint;
+    fee: bigint;
+    shares: { account: Address; bps: bigint; amount: bigint }[];
+  }[];
 }
 
 export interface AllocateOptions {
@@ -35,7 +55,10 @@ export interface AllocateOptions {
 }
 
 /** Every account that may appear in the output, ascending, with its index. */
-function indexAccounts(input: SettlementInput, datasets: readonly PreparedDataset[]): { accounts: Address[]; accountIndex: Map<Address, number> } {
+function indexAccounts(
+  input: SettlementInput,
+  datasets: readonly PreparedDataset[],
+): { accounts: Address[]; accountIndex: Map<Address, number> } {
   const set = new Set<Address>();
   for (const d of datasets) for (const r of d.recipients) set.add(r.account);
   set.add(input.platformFee.treasury);
@@ -53,7 +76,10 @@ function indexAccounts(input: SettlementInput, datasets: readonly PreparedDatase
  * @throws SettlementError (all non-retryable) for invalid input, overlapping exclusivity, a previous
  *         state that does not chain, or a broken internal invariant
  */
-export function allocate(input: SettlementInput, options: AllocateOptions = {}): SettlementResult & { trace?: AllocationTrace } {
+export function allocate(
+  input: SettlementInput,
+  options: AllocateOptions = {},
+): SettlementResult & { trace?: AllocationTrace } {
   const trace: AllocationTrace | undefined = options.trace ? { licenses: [], pools: [] } : undefined;
   const epoch = prepareEpoch(input);
   const rejected = ingestFacts(epoch);
@@ -140,10 +166,17 @@ export function allocate(input: SettlementInput, options: AllocateOptions = {}):
     }
   }
   for (let t = 0; t < nTokens; t++) {
-    invariant(totals[t].amount === recognizedPerToken[t], `token ${tokens[t]}: allocated ${totals[t].amount} ≠ recognized ${recognizedPerToken[t]}`);
+    invariant(
+      totals[t].amount === recognizedPerToken[t],
+      `token ${tokens[t]}: allocated ${totals[t].amount} ≠ recognized ${recognizedPerToken[t]}`,
+    );
   }
 
-  const cumulative: CumulativeAllocation[] = allocations.map(({ account, token, cumulative }) => ({ account, token, amount: cumulative }));
+  const cumulative: CumulativeAllocation[] = allocations.map(({ account, token, cumulative }) => ({
+    account,
+    token,
+    amount: cumulative,
+  }));
   const licenseStates = [...states, ...epoch.carriedStates].sort((a, b) => compareHex(a.licenseId, b.licenseId));
   return {
     window: input.window,

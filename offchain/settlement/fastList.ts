@@ -14,23 +14,26 @@ const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /** An array of `row`, with `fast` tried first on each element (see module comment). */
 export function fastList<S extends z.ZodType>(row: S, fast: (value: unknown) => z.output<S> | undefined) {
-  return z.custom<z.input<S>[]>((v) => Array.isArray(v), "expected an array").transform((rows, ctx): z.output<S>[] => {
-    const out = new Array<z.output<S>>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const quick = fast(rows[i]);
-      if (quick !== undefined) {
-        out[i] = quick;
-        continue;
+  return z
+    .custom<z.input<S>[]>((v) => Array.isArray(v), "expected an array")
+    .transform((rows, ctx): z.output<S>[] => {
+      const out = new Array<z.output<S>>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const quick = fast(rows[i]);
+        if (quick !== undefined) {
+          out[i] = quick;
+          continue;
+        }
+        const parsed = row.safeParse(rows[i]);
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues)
+            ctx.addIssue({ ...issue, path: [i, ...issue.path] } as Parameters<typeof ctx.addIssue>[0]);
+          return z.NEVER;
+        }
+        out[i] = parsed.data;
       }
-      const parsed = row.safeParse(rows[i]);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [i, ...issue.path] } as Parameters<typeof ctx.addIssue>[0]);
-        return z.NEVER;
-      }
-      out[i] = parsed.data;
-    }
-    return out;
-  });
+      return out;
+    });
 }
 
 type Row = Record<string, unknown>;
@@ -64,7 +67,8 @@ export function quickUsage(value: unknown) {
   const datasetId = quickBytes32(value.datasetId);
   const epoch = quickInt(value.epoch, 0, Number.MAX_SAFE_INTEGER);
   const units = quickAmount(value.units);
-  if (licenseId === undefined || datasetId === undefined || epoch === undefined || units === undefined) return undefined;
+  if (licenseId === undefined || datasetId === undefined || epoch === undefined || units === undefined)
+    return undefined;
   return { licenseId, datasetId, epoch, units };
 }
 

@@ -77,11 +77,15 @@ function ingestUsage(epoch: PreparedEpoch, rejected: RejectionSummary): void {
       const d = datasetIndex.get(u.datasetId);
       const position = stamp.positionOf(d);
       if (position < 0) {
-        if (!isCanonicalBytes32(u.datasetId)) throw invalidInput("usage dataset ids must be canonical lowercase bytes32");
+        if (!isCanonicalBytes32(u.datasetId))
+          throw invalidInput("usage dataset ids must be canonical lowercase bytes32");
         reject(rejected, "usageDatasetNotLicensed", u.units);
         continue;
       }
-      if (seen[d!] === i + 1) throw invalidInput(`duplicate usage aggregate for license ${u.licenseId}, dataset ${u.datasetId}, epoch ${u.epoch}`);
+      if (seen[d!] === i + 1)
+        throw invalidInput(
+          `duplicate usage aggregate for license ${u.licenseId}, dataset ${u.datasetId}, epoch ${u.epoch}`,
+        );
       seen[d!] = i + 1;
       due[position] = model.ratePerUnit * u.units;
     }
@@ -95,7 +99,8 @@ export function ingestFacts(epoch: PreparedEpoch): RejectionSummary {
   const current = input.window.epoch;
 
   for (const d of input.deposits) {
-    if (!isCanonicalBytes32(d.licenseId) || !isCanonicalAddress(d.token)) throw invalidInput("deposit ids must be canonical lowercase (parse with SettlementInputSchema)");
+    if (!isCanonicalBytes32(d.licenseId) || !isCanonicalAddress(d.token))
+      throw invalidInput("deposit ids must be canonical lowercase (parse with SettlementInputSchema)");
     if (d.amount < 0n) throw invalidInput("deposit amounts must be non-negative");
     const i = licenseIndex.get(d.licenseId);
     if (i === undefined) reject(rejected, "depositUnknownLicense", d.amount);
@@ -112,7 +117,8 @@ export function ingestFacts(epoch: PreparedEpoch): RejectionSummary {
     if (r.revenue < 0n) throw invalidInput("revenue must be non-negative");
     const i = licenseIndex.get(r.licenseId);
     if (i === undefined) {
-      if (!isCanonicalBytes32(r.licenseId)) throw invalidInput("revenue license ids must be canonical lowercase bytes32");
+      if (!isCanonicalBytes32(r.licenseId))
+        throw invalidInput("revenue license ids must be canonical lowercase bytes32");
       reject(rejected, "revenueUnknownLicense", r.revenue);
     } else if (licenses[i].license.model.kind !== "revenueShare") reject(rejected, "revenueNotRevenueShare", r.revenue);
     else if (r.epoch !== current) reject(rejected, "revenueWrongEpoch", r.revenue);

@@ -28,7 +28,8 @@ export function compareHex(a: string, b: string): number {
 
 /** `0x` followed by exactly `digits` lowercase hex digits. A loop, not a regex: it runs millions of times per epoch. */
 function isLowerHex(value: string, digits: number): boolean {
-  if (value.length !== digits + 2 || value.charCodeAt(0) !== 48 /* 0 */ || value.charCodeAt(1) !== 120 /* x */) return false;
+  if (value.length !== digits + 2 || value.charCodeAt(0) !== 48 /* 0 */ || value.charCodeAt(1) !== 120 /* x */)
+    return false;
   for (let i = 2; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;

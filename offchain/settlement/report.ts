@@ -3,7 +3,14 @@
  * buyer or usage identifiers, so it can be logged and published.
  */
 import type { Address } from "viem";
-import type { LicenseModelKind, LicenseState, RejectionSummary, SettlementInput, SettlementReport, TokenReport } from "./types";
+import type {
+  LicenseModelKind,
+  LicenseState,
+  RejectionSummary,
+  SettlementInput,
+  SettlementReport,
+  TokenReport,
+} from "./types";
 
 function emptyTokenReport(token: Address): TokenReport {
   return {
@@ -25,7 +32,14 @@ export class ReportBuilder {
   }
 
   /** A license (present in the input) after recognition. */
-  addLicense(tokenIndex: number, kind: LicenseModelKind, newDeposits: bigint, recognized: bigint, owedTotal: bigint, state: LicenseState): void {
+  addLicense(
+    tokenIndex: number,
+    kind: LicenseModelKind,
+    newDeposits: bigint,
+    recognized: bigint,
+    owedTotal: bigint,
+    state: LicenseState,
+  ): void {
     const r = this.byToken[tokenIndex];
     r.deposited += newDeposits;
     if (recognized > 0n) {

@@ -49,7 +49,10 @@ const DECIMAL = /^(0|[1-9][0-9]*)$/;
  * made parsing a million usage rows several times slower.
  */
 export const AmountSchema = z
-  .custom<bigint | string>((v) => (typeof v === "bigint" ? v >= 0n : typeof v === "string" && DECIMAL.test(v)), "amount must be a non-negative bigint or decimal integer string")
+  .custom<bigint | string>(
+    (v) => (typeof v === "bigint" ? v >= 0n : typeof v === "string" && DECIMAL.test(v)),
+    "amount must be a non-negative bigint or decimal integer string",
+  )
   .transform((v): bigint => (typeof v === "bigint" ? v : BigInt(v)));
 
 /** A strictly positive amount (fees, rates). */
@@ -75,7 +78,10 @@ export type Contributor = z.output<typeof ContributorSchema>;
 
 export const DatasetSchema = z.object({
   id: Bytes32Schema,
-  contributors: fastList(ContributorSchema, quickContributor).refine((c) => c.length >= 1, "a dataset needs at least one contributor"),
+  contributors: fastList(ContributorSchema, quickContributor).refine(
+    (c) => c.length >= 1,
+    "a dataset needs at least one contributor",
+  ),
 });
 export type Dataset = z.output<typeof DatasetSchema>;
 
@@ -166,7 +172,10 @@ export const LicenseSchema = z.object({
   /** The ERC-20 the license is paid in; deposits in another token are rejected. */
   token: AddressSchema,
   /** One dataset (length 1) or a bundle. */
-  datasets: fastList(LicenseDatasetSchema, quickLicenseDataset).refine((d) => d.length >= 1, "a license covers at least one dataset"),
+  datasets: fastList(LicenseDatasetSchema, quickLicenseDataset).refine(
+    (d) => d.length >= 1,
+    "a license covers at least one dataset",
+  ),
   model: LicenseModelSchema,
   exclusivity: z.array(ExclusivitySchema).default([]),
 });

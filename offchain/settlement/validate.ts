@@ -51,7 +51,8 @@ export interface PreparedEpoch {
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 function requireAddress(value: string, what: string): void {
-  if (!isCanonicalAddress(value)) throw invalidInput(`${what} is not a canonical lowercase address (parse with SettlementInputSchema): ${value}`);
+  if (!isCanonicalAddress(value))
+    throw invalidInput(`${what} is not a canonical lowercase address (parse with SettlementInputSchema): ${value}`);
 }
 
 /** A recipient must be able to claim: the zero address cannot. */
@@ -61,7 +62,8 @@ function requireRecipient(value: string, what: string): void {
 }
 
 function requireBytes32(value: string, what: string): void {
-  if (!isCanonicalBytes32(value)) throw invalidInput(`${what} is not a canonical lowercase bytes32 (parse with SettlementInputSchema): ${value}`);
+  if (!isCanonicalBytes32(value))
+    throw invalidInput(`${what} is not a canonical lowercase bytes32 (parse with SettlementInputSchema): ${value}`);
 }
 
 function prepareDatasets(input: SettlementInput): { datasets: PreparedDataset[]; datasetIndex: Map<Hex, number> } {
@@ -75,12 +77,15 @@ function prepareDatasets(input: SettlementInput): { datasets: PreparedDataset[];
     let sum = 0;
     for (const c of d.contributors) {
       requireRecipient(c.account, `contributor of dataset ${d.id}`);
-      if (!Number.isInteger(c.bps) || c.bps <= 0) throw invalidInput(`dataset ${d.id}: contributor bps must be a positive integer`);
+      if (!Number.isInteger(c.bps) || c.bps <= 0)
+        throw invalidInput(`dataset ${d.id}: contributor bps must be a positive integer`);
       sum += c.bps;
       merged.set(c.account, (merged.get(c.account) ?? 0n) + BigInt(c.bps));
     }
     if (sum !== 10_000) throw invalidInput(`dataset ${d.id}: contributor shares sum to ${sum} bps, not 10000`);
-    const recipients = [...merged].map(([account, bps]) => ({ account, bps })).sort((a, b) => compareHex(a.account, b.account));
+    const recipients = [...merged]
+      .map(([account, bps]) => ({ account, bps }))
+      .sort((a, b) => compareHex(a.account, b.account));
     datasetIndex.set(d.id, datasets.length);
     datasets.push({ id: d.id, recipients });
   }
@@ -97,38 +102,53 @@ function checkModel(license: License): void {
       return positive(m.fee, "fee");
     case "subscription":
       positive(m.feePerPeriod, "feePerPeriod");
-      if (!Number.isSafeInteger(m.periodSeconds) || m.periodSeconds <= 0) throw invalidInput(`license ${license.id}: periodSeconds must be a positive integer`);
-      if (m.maxPeriods !== undefined && (!Number.isSafeInteger(m.maxPeriods) || m.maxPeriods <= 0)) throw invalidInput(`license ${license.id}: maxPeriods must be a positive integer`);
+      if (!Number.isSafeInteger(m.periodSeconds) || m.periodSeconds <= 0)
+        throw invalidInput(`license ${license.id}: periodSeconds must be a positive integer`);
+      if (m.maxPeriods !== undefined && (!Number.isSafeInteger(m.maxPeriods) || m.maxPeriods <= 0))
+        throw invalidInput(`license ${license.id}: maxPeriods must be a positive integer`);
       return;
     case "perUse":
       return positive(m.ratePerUnit, "ratePerUnit");
     case "revenueShare":
-      if (!Number.isInteger(m.bps) || m.bps <= 0 || m.bps > 10_000) throw invalidInput(`license ${license.id}: revenue share bps must be in 1..10000`);
+      if (!Number.isInteger(m.bps) || m.bps <= 0 || m.bps > 10_000)
+        throw invalidInput(`license ${license.id}: revenue share bps must be in 1..10000`);
       return;
   }
 }
 
 /** Resolve a license's bundle to dataset indices; refuse unknown or repeated datasets and exclusivity or owed outside it. */
-function prepareBundle(license: License, datasetIndex: Map<Hex, number>, stamp: BundleStamp, state: LicenseState | undefined): Int32Array {
+function prepareBundle(
+  license: License,
+  datasetIndex: Map<Hex, number>,
+  stamp: BundleStamp,
+  state: LicenseState | undefined,
+): Int32Array {
   const bundleDatasets = new Int32Array(license.datasets.length);
   for (let i = 0; i < license.datasets.length; i++) {
     const entry = license.datasets[i];
     // Found in the index ⇒ canonical (the index holds validated ids only), so no regex per entry.
     const index = datasetIndex.get(entry.datasetId);
-    if (index === undefined) throw invalidInput(`license ${license.id} references unknown (or non-canonical) dataset ${entry.datasetId}`);
-    if (!Number.isSafeInteger(entry.weight) || entry.weight <= 0) throw invalidInput(`license ${license.id}: bundle weights must be positive integers`);
+    if (index === undefined)
+      throw invalidInput(`license ${license.id} references unknown (or non-canonical) dataset ${entry.datasetId}`);
+    if (!Number.isSafeInteger(entry.weight) || entry.weight <= 0)
+      throw invalidInput(`license ${license.id}: bundle weights must be positive integers`);
     bundleDatasets[i] = index;
   }
   const repeated = stamp.load(bundleDatasets);
-  if (repeated >= 0) throw invalidInput(`license ${license.id} lists dataset ${license.datasets[repeated].datasetId} twice`);
+  if (repeated >= 0)
+    throw invalidInput(`license ${license.id} lists dataset ${license.datasets[repeated].datasetId} twice`);
   for (const w of license.exclusivity) {
     requireBytes32(w.datasetId, `exclusivity dataset of license ${license.id}`);
-    if (stamp.positionOf(datasetIndex.get(w.datasetId)) < 0) throw invalidInput(`license ${license.id}: exclusivity on dataset ${w.datasetId} it does not license`);
+    if (stamp.positionOf(datasetIndex.get(w.datasetId)) < 0)
+      throw invalidInput(`license ${license.id}: exclusivity on dataset ${w.datasetId} it does not license`);
     if (!(w.start < w.end)) throw invalidInput(`license ${license.id}: exclusivity window must have start < end`);
   }
   for (const o of state?.owed ?? []) {
     if (stamp.positionOf(datasetIndex.get(o.datasetId)) < 0) {
-      throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${license.id}: owed on dataset ${o.datasetId} it no longer licenses`);
+      throw new SettlementError(
+        "SETTLEMENT_STATE_MISMATCH",
+        `license ${license.id}: owed on dataset ${o.datasetId} it no longer licenses`,
+      );
     }
     if (o.amount < 0n) throw invalidInput(`license ${license.id}: owed must be non-negative`);
   }
@@ -148,7 +168,8 @@ function checkCumulative(cumulative: readonly CumulativeAllocation[]): void {
 export function prepareEpoch(input: SettlementInput): PreparedEpoch {
   const { window, platformFee, previous } = input;
   if (!(window.start < window.end)) throw invalidInput("epoch window must have start < end");
-  if (!Number.isInteger(platformFee.bps) || platformFee.bps < 0 || platformFee.bps > 10_000) throw invalidInput("platform fee bps must be in 0..10000");
+  if (!Number.isInteger(platformFee.bps) || platformFee.bps < 0 || platformFee.bps > 10_000)
+    throw invalidInput("platform fee bps must be in 0..10000");
   // With no fee the treasury gets no leaf, so only a fee-charging platform needs a claimable treasury.
   if (platformFee.bps > 0) requireRecipient(platformFee.treasury, "treasury");
   else requireAddress(platformFee.treasury, "treasury");
@@ -181,7 +202,10 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
       requireAddress(s.token, `token of previous license state ${s.licenseId}`);
       if (statesById.has(s.licenseId)) throw invalidInput(`previous state lists license ${s.licenseId} twice`);
       if (s.recognized < 0n || s.recognized > s.deposited) {
-        throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: previous recognized exceeds deposited`);
+        throw new SettlementError(
+          "SETTLEMENT_STATE_MISMATCH",
+          `license ${s.licenseId}: previous recognized exceeds deposited`,
+        );
       }
       statesById.set(s.licenseId, s);
       tokenSet.add(s.token);
@@ -191,7 +215,11 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
         continue;
       }
       const license = sortedLicenses[index];
-      if (license.token !== s.token) throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `license ${s.licenseId}: token changed from ${s.token} to ${license.token}`);
+      if (license.token !== s.token)
+        throw new SettlementError(
+          "SETTLEMENT_STATE_MISMATCH",
+          `license ${s.licenseId}: token changed from ${s.token} to ${license.token}`,
+        );
     }
   }
   const stamp = new BundleStamp(datasets.length);

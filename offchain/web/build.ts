@@ -17,7 +17,9 @@ export const PAGES = ["creator", "auditor", "buyer"] as const;
 const nodeBuiltins: Plugin = {
   name: "node-builtins-stub",
   setup(b) {
-    b.onResolve({ filter: /^node:(fs|events|stream|os|worker_threads)$/ }, () => ({ path: path.join(WEB, "shims", "node-builtins.ts") }));
+    b.onResolve({ filter: /^node:(fs|events|stream|os|worker_threads)$/ }, () => ({
+      path: path.join(WEB, "shims", "node-builtins.ts"),
+    }));
   },
 };
 
@@ -26,7 +28,9 @@ function kib(bytes: number): string {
 }
 
 /** Builds every page; returns the written files with their sizes (bytes, gzip bytes). */
-export async function buildWeb(opts: { minify?: boolean; quiet?: boolean; outDir?: string } = {}): Promise<{ file: string; bytes: number; gzip: number }[]> {
+export async function buildWeb(
+  opts: { minify?: boolean; quiet?: boolean; outDir?: string } = {},
+): Promise<{ file: string; bytes: number; gzip: number }[]> {
   const DIST = opts.outDir ?? DEFAULT_DIST;
   fs.rmSync(DIST, { recursive: true, force: true });
   fs.mkdirSync(DIST, { recursive: true });
@@ -47,7 +51,8 @@ export async function buildWeb(opts: { minify?: boolean; quiet?: boolean; outDir
     plugins: [nodeBuiltins],
     logLevel: "warning",
   });
-  for (const f of fs.readdirSync(path.join(WEB, "pages"))) fs.copyFileSync(path.join(WEB, "pages", f), path.join(DIST, f));
+  for (const f of fs.readdirSync(path.join(WEB, "pages")))
+    fs.copyFileSync(path.join(WEB, "pages", f), path.join(DIST, f));
 
   const out: { file: string; bytes: number; gzip: number }[] = [];
   const walk = (dir: string) => {

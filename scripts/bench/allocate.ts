@@ -52,11 +52,15 @@ export async function benchAllocate(): Promise<{ allocate1MMs: number }> {
   const log = (s: string) => process.stdout.write(s + "\n");
   let market!: ReturnType<typeof buildMarket>;
   const buildMs = time(() => (market = buildMarket(FULL_SHAPE, 1)));
-  log(`synthetic market (seed 1): ${FULL_SHAPE.creators} creators, ${FULL_SHAPE.datasets} datasets, ${FULL_SHAPE.licenses} licenses, ${FULL_SHAPE.tokens} tokens — built in ${buildMs.toFixed(0)} ms`);
+  log(
+    `synthetic market (seed 1): ${FULL_SHAPE.creators} creators, ${FULL_SHAPE.datasets} datasets, ${FULL_SHAPE.licenses} licenses, ${FULL_SHAPE.tokens} tokens — built in ${buildMs.toFixed(0)} ms`,
+  );
 
   let first!: ReturnType<typeof allocate>;
   const firstMs = time(() => (first = allocate(buildEpoch(market, 1, null, 1))));
-  log(`epoch 1 (cold, no previous state, input built inside the timing): ${FULL_SHAPE.usageAggregates} usage aggregates in ${firstMs.toFixed(0)} ms → ${first.allocations.length} allocations, owed carried on ${first.report.tokens.reduce((s, t) => s + t.carriedForward.licenses, 0)} licenses`);
+  log(
+    `epoch 1 (cold, no previous state, input built inside the timing): ${FULL_SHAPE.usageAggregates} usage aggregates in ${firstMs.toFixed(0)} ms → ${first.allocations.length} allocations, owed carried on ${first.report.tokens.reduce((s, t) => s + t.carriedForward.licenses, 0)} licenses`,
+  );
 
   const epoch2 = buildEpoch(market, 2, first.state, 1);
   let second!: ReturnType<typeof allocate>;
@@ -67,8 +71,12 @@ export async function benchAllocate(): Promise<{ allocate1MMs: number }> {
     const c = process.cpuUsage(c0);
     cpuTimes.push((c.user + c.system) / 1000);
   });
-  log(`epoch 2 (previous state: ${first.state.cumulative.length} cumulative entries): ${epoch2.usage.length} aggregates → ${second.allocations.length} allocations`);
-  log(`  allocate, 1M aggregates:        median ${allocate1MMs.toFixed(0)} ms wall of ${REPEATS} (target ≤ 10000 ms); CPU time median ${median(cpuTimes).toFixed(0)} ms, load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+  log(
+    `epoch 2 (previous state: ${first.state.cumulative.length} cumulative entries): ${epoch2.usage.length} aggregates → ${second.allocations.length} allocations`,
+  );
+  log(
+    `  allocate, 1M aggregates:        median ${allocate1MMs.toFixed(0)} ms wall of ${REPEATS} (target ≤ 10000 ms); CPU time median ${median(cpuTimes).toFixed(0)} ms, load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`,
+  );
 
   // Interleaved, so both see the same machine load and heap; 5 rounds, medians.
   const small = subset(epoch2, 100_000);
@@ -80,14 +88,20 @@ export async function benchAllocate(): Promise<{ allocate1MMs: number }> {
   }
   const ours100k = median(oursTimes);
   const naive100k = median(naiveTimes);
-  log(`  same run, first 100k aggregates (all 10k licenses still validated): allocate ${ours100k.toFixed(0)} ms, naive per-aggregate baseline ${naive100k.toFixed(0)} ms (medians of 5, interleaved)`);
-  log(`  naive baseline scaled ×10 to 1M: ~${(naive100k * 10).toFixed(0)} ms → allocate is ${((naive100k * 10) / allocate1MMs).toFixed(1)}× faster (baseline skips validation and escrow)`);
+  log(
+    `  same run, first 100k aggregates (all 10k licenses still validated): allocate ${ours100k.toFixed(0)} ms, naive per-aggregate baseline ${naive100k.toFixed(0)} ms (medians of 5, interleaved)`,
+  );
+  log(
+    `  naive baseline scaled ×10 to 1M: ~${(naive100k * 10).toFixed(0)} ms → allocate is ${((naive100k * 10) / allocate1MMs).toFixed(1)}× faster (baseline skips validation and escrow)`,
+  );
 
   // The service boundary, for orientation (not part of allocate1MMs): the same 1M rows as the
   // database hands them over (amounts as decimal strings) through SettlementInputSchema.
   const raw = { ...epoch2, usage: epoch2.usage.map((u) => ({ ...u, units: u.units.toString() })) };
   const parseMs = time(() => SettlementInputSchema.parse(raw));
-  log(`  for orientation: SettlementInputSchema.parse of the same input (1M usage rows, amounts as strings): ${parseMs.toFixed(0)} ms (1 run)`);
+  log(
+    `  for orientation: SettlementInputSchema.parse of the same input (1M usage rows, amounts as strings): ${parseMs.toFixed(0)} ms (1 run)`,
+  );
 
   const rounded = Math.round(allocate1MMs);
   writeResult({ allocate1MMs: rounded });

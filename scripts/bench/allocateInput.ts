@@ -6,7 +6,15 @@
  * and ~10% of per-use licenses under-funded so the escrow-shortfall path runs too.
  */
 import type { Address, Hex } from "viem";
-import type { ConfirmedDeposit, Dataset, License, RevenueReport, SettlementInput, SettlementState, UsageAggregate } from "../../offchain/settlement";
+import type {
+  ConfirmedDeposit,
+  Dataset,
+  License,
+  RevenueReport,
+  SettlementInput,
+  SettlementState,
+  UsageAggregate,
+} from "../../offchain/settlement";
 import { seededRandom } from "../../offchain/common/seeded-random";
 
 export interface MarketShape {
@@ -18,11 +26,19 @@ export interface MarketShape {
   tokens: number;
 }
 
-export const FULL_SHAPE: MarketShape = { creators: 100_000, datasets: 50_000, licenses: 10_000, perUseLicenses: 9_700, usageAggregates: 1_000_000, tokens: 3 };
+export const FULL_SHAPE: MarketShape = {
+  creators: 100_000,
+  datasets: 50_000,
+  licenses: 10_000,
+  perUseLicenses: 9_700,
+  usageAggregates: 1_000_000,
+  tokens: 3,
+};
 
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, "0")}`;
 const account = (n: number) => hex(0x100000 + n, 40) as Address;
-const bytes32 = (prefix: number, n: number) => `0x${prefix.toString(16).padStart(8, "0")}${n.toString(16).padStart(56, "0")}` as Hex;
+const bytes32 = (prefix: number, n: number) =>
+  `0x${prefix.toString(16).padStart(8, "0")}${n.toString(16).padStart(56, "0")}` as Hex;
 
 export interface Market {
   shape: MarketShape;
@@ -51,7 +67,10 @@ export function buildMarket(shape: MarketShape, seed = 1): Market {
     const base = Math.floor(10_000 / ids.length);
     datasets.push({
       id: bytes32(0xda7a, d),
-      contributors: ids.map((c, i) => ({ account: account(c), bps: i === 0 ? 10_000 - base * (ids.length - 1) : base })),
+      contributors: ids.map((c, i) => ({
+        account: account(c),
+        bps: i === 0 ? 10_000 - base * (ids.length - 1) : base,
+      })),
     });
   }
   const licenses: License[] = [];
@@ -61,7 +80,10 @@ export function buildMarket(shape: MarketShape, seed = 1): Market {
   for (let l = 0; l < shape.licenses; l++) {
     const perUse = l < shape.perUseLicenses;
     const size = perUse ? perUseBundle + (l < bigger ? 1 : 0) : Math.min(20, shape.datasets);
-    const bundle = pickDistinct(next, shape.datasets, size).map((d) => ({ datasetId: datasets[d].id, weight: 1 + Math.floor(next() * 4) }));
+    const bundle = pickDistinct(next, shape.datasets, size).map((d) => ({
+      datasetId: datasets[d].id,
+      weight: 1 + Math.floor(next() * 4),
+    }));
     const kind = perUse ? 0 : 1 + Math.floor(((l - shape.perUseLicenses) * 3) / Math.max(1, others));
     const model: License["model"] =
       kind === 0
@@ -71,7 +93,13 @@ export function buildMarket(shape: MarketShape, seed = 1): Market {
           : kind === 2
             ? { kind: "subscription", feePerPeriod: 10n ** 21n, periodSeconds: 30 * 86_400, start: 0 }
             : { kind: "revenueShare", bps: 500 };
-    licenses.push({ id: bytes32(0x11ce, l), token: tokens[l % shape.tokens], datasets: bundle, model, exclusivity: [] });
+    licenses.push({
+      id: bytes32(0x11ce, l),
+      token: tokens[l % shape.tokens],
+      datasets: bundle,
+      model,
+      exclusivity: [],
+    });
   }
   return { shape, datasets, licenses, tokens, treasury: hex(0xfee, 40) as Address };
 }

@@ -25,5 +25,7 @@ export function allocateNaive(input: SettlementInput): { key: string; amount: bi
     const shares = largestRemainder(amount - fee, parts);
     dataset.contributors.forEach((c, i) => add(`${c.account}:${license.token}`, shares[i]));
   }
-  return [...out].map(([key, amount]) => ({ key, amount })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return [...out]
+    .map(([key, amount]) => ({ key, amount }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -28,7 +28,8 @@ import { startTributary, type Tributary } from "../../offchain/main/start";
 import { devRpc } from "../../offchain/cli/api-client";
 
 const DATASETS = 10;
-const account = (i: number) => ("0x" + crypto.createHash("sha256").update(`creator-${i}`).digest("hex").slice(0, 40)) as Address;
+const account = (i: number) =>
+  ("0x" + crypto.createHash("sha256").update(`creator-${i}`).digest("hex").slice(0, 40)) as Address;
 
 type Run = { creators: number; leafCount: number; closeToClaimableMs: number; phases: Record<string, number> };
 
@@ -43,7 +44,11 @@ async function seed(t: Tributary, creators: number): Promise<void> {
   for (let d = 0; d < DATASETS; d++) {
     const id = `0x${(d + 1).toString(16).padStart(64, "0")}`;
     ids.push(id);
-    await createDataset(deps, owner, { id, name: `Dataset ${d}`, shares: [{ account: owner, bps: 10_000 }] } as Parameters<typeof createDataset>[2]);
+    await createDataset(deps, owner, {
+      id,
+      name: `Dataset ${d}`,
+      shares: [{ account: owner, bps: 10_000 }],
+    } as Parameters<typeof createDataset>[2]);
   }
   // Bulk: the shares of every dataset replaced by `per` contributors (bps summing to 10,000 per dataset).
   const rows = { dataset: [] as string[], account: [] as string[], bps: [] as number[] };
@@ -60,15 +65,30 @@ async function seed(t: Tributary, creators: number): Promise<void> {
     SELECT * FROM unnest(${rows.dataset}::text[], ${rows.account}::text[], ${rows.bps}::int[])`;
   const price = 10n ** 24n + 7n;
   const offer = await createOffer(deps, owner, {
-    model: "one_time", price: price.toString(), token: t.stablecoin!, scope: "training", exclusive: false, durationSeconds: 86_400,
+    model: "one_time",
+    price: price.toString(),
+    token: t.stablecoin!,
+    scope: "training",
+    exclusive: false,
+    durationSeconds: 86_400,
     datasets: ids.map((datasetId) => ({ datasetId, weightBps: 10_000 / DATASETS })),
   });
-  const license = await takeLicense(deps, buyer.address.toLowerCase(), { offerId: offer.id, startsAt: new Date(Date.now() - 3_600_000).toISOString() });
+  const license = await takeLicense(deps, buyer.address.toLowerCase(), {
+    offerId: offer.id,
+    startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+  });
   const c = createChainClients({ rpcUrl: t.rpcUrl, account: buyer });
   for (const [to, data] of [
     [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, price] })],
     [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [t.splitter, price] })],
-    [t.splitter, encodeFunctionData({ abi: royaltySplitterAbi, functionName: "deposit", args: [license.licenseId as Hex, t.stablecoin!, price] })],
+    [
+      t.splitter,
+      encodeFunctionData({
+        abi: royaltySplitterAbi,
+        functionName: "deposit",
+        args: [license.licenseId as Hex, t.stablecoin!, price],
+      }),
+    ],
   ] as const) {
     await c.publicClient.waitForTransactionReceipt({ hash: await c.walletClient!.sendTransaction({ to, data }) });
   }
@@ -78,19 +98,32 @@ async function seed(t: Tributary, creators: number): Promise<void> {
 
 async function run(creators: number): Promise<Run> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-epoch-"));
-  const t = await startTributary({ env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" }, background: false });
+  const t = await startTributary({
+    env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" },
+    background: false,
+  });
   try {
     await seed(t, creators);
     const phases: Record<string, number> = {};
     const t0 = performance.now();
-    const closed = await closeEpoch({ prisma: t.db.prisma, common: t.common }, "bench", {}, (p: ClosePhase, ms) => (phases[p] = ms));
+    const closed = await closeEpoch(
+      { prisma: t.db.prisma, common: t.common },
+      "bench",
+      {},
+      (p: ClosePhase, ms) => (phases[p] = ms),
+    );
     const tClosed = performance.now();
     phases.dbCommit = tClosed - t0 - Object.values(phases).reduce((a, b) => a + b, 0);
     const pass = await t.publisher.runOnce();
-    if (pass.submitted !== closed.epoch) throw new Error(`publisher did not submit epoch ${closed.epoch}: ${JSON.stringify(pass)}`);
+    if (pass.submitted !== closed.epoch)
+      throw new Error(`publisher did not submit epoch ${closed.epoch}: ${JSON.stringify(pass)}`);
     const tPublished = performance.now();
     phases.publishTx = tPublished - tClosed;
-    const timelock = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "timelock" });
+    const timelock = await t.clients.publicClient.readContract({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "timelock",
+    });
     await devRpc(t.rpcUrl, "evm_increaseTime", [Number(timelock) + 1]);
     await devRpc(t.rpcUrl, "evm_mine");
     const tMatured = performance.now(); // excluded: the timelock
@@ -118,27 +151,52 @@ async function main(): Promise<void> {
   const target = Number(process.env.BENCH_CREATORS ?? 100_000);
   const baseline = await run(target / 10);
   const full = await run(target);
-  console.log(`epoch close → claimable proofs in the API (timelock excluded), embedded default, ${os.cpus().length} cores`);
-  console.log(`${"phase".padEnd(16)} ${`${full.creators} creators`.padStart(16)} ${`${baseline.creators} (baseline)`.padStart(18)}  ratio`);
+  console.log(
+    `epoch close → claimable proofs in the API (timelock excluded), embedded default, ${os.cpus().length} cores`,
+  );
+  console.log(
+    `${"phase".padEnd(16)} ${`${full.creators} creators`.padStart(16)} ${`${baseline.creators} (baseline)`.padStart(18)}  ratio`,
+  );
   for (const k of Object.keys(full.phases)) {
-    console.log(`${k.padEnd(16)} ${ms(full.phases[k]).padStart(16)} ${ms(baseline.phases[k]).padStart(18)}  ${(full.phases[k] / baseline.phases[k]).toFixed(1)}×`);
+    console.log(
+      `${k.padEnd(16)} ${ms(full.phases[k]).padStart(16)} ${ms(baseline.phases[k]).padStart(18)}  ${(full.phases[k] / baseline.phases[k]).toFixed(1)}×`,
+    );
   }
-  console.log(`${"total".padEnd(16)} ${ms(full.closeToClaimableMs).padStart(16)} ${ms(baseline.closeToClaimableMs).padStart(18)}  ${(full.closeToClaimableMs / baseline.closeToClaimableMs).toFixed(1)}×`);
-  console.log(`target ≤ 30 s at 100,000 creators: ${full.closeToClaimableMs <= 30_000 ? "met" : "NOT met"} (${full.leafCount} leaves)`);
+  console.log(
+    `${"total".padEnd(16)} ${ms(full.closeToClaimableMs).padStart(16)} ${ms(baseline.closeToClaimableMs).padStart(18)}  ${(full.closeToClaimableMs / baseline.closeToClaimableMs).toFixed(1)}×`,
+  );
+  console.log(
+    `target ≤ 30 s at 100,000 creators: ${full.closeToClaimableMs <= 30_000 ? "met" : "NOT met"} (${full.leafCount} leaves)`,
+  );
   const out = path.join(__dirname, "..", "..", "bench", "results", "epoch.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
-  fs.writeFileSync(out, JSON.stringify({
-    [`closeToClaimable${target / 1000}kMs`]: Math.round(full.closeToClaimableMs),
-    leafCount: full.leafCount,
-    breakdownMs: round(full.phases),
-    baseline: { creators: baseline.creators, closeToClaimableMs: Math.round(baseline.closeToClaimableMs), breakdownMs: round(baseline.phases) },
-    targetMs: 30_000,
-  }, null, 2) + "\n");
+  const round = (o: Record<string, number>) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        [`closeToClaimable${target / 1000}kMs`]: Math.round(full.closeToClaimableMs),
+        leafCount: full.leafCount,
+        breakdownMs: round(full.phases),
+        baseline: {
+          creators: baseline.creators,
+          closeToClaimableMs: Math.round(baseline.closeToClaimableMs),
+          breakdownMs: round(baseline.phases),
+        },
+        targetMs: 30_000,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   console.log(`wrote ${out}`);
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -34,7 +34,11 @@ const LEAF_TYPES = ["address", "address", "uint256"];
 // Anchors from issue 2 (receipt gasUsed, Hardhat 2.29).
 const ANCHORS: Record<string, { target: number; stretch?: number; note: string }> = {
   firstClaim1024: { target: 90_000, note: "Morpho 91,207; 1inch 88,802" },
-  firstClaim65536: { target: 94_000, stretch: 92_000, note: "Uniswap 94,593; Morpho 95,610; 1inch 92,875; Merkl 138,756" },
+  firstClaim65536: {
+    target: 94_000,
+    stretch: 92_000,
+    note: "Uniswap 94,593; Morpho 95,610; 1inch 92,875; Merkl 138,756",
+  },
   repeatClaim65536: { target: 60_000, stretch: 58_000, note: "Morpho 61,404; 1inch 58,686; Merkl 87,456" },
   firstClaim3Tokens: { target: 220_000, stretch: 190_000, note: "Merkl 340,904 (claimMultiproof, 65,536-leaf tree)" },
   firstClaim3TokensBatch: { target: 220_000, stretch: 190_000, note: "claimBatch, three 16-hash proofs" },
@@ -44,7 +48,6 @@ const ANCHORS: Record<string, { target: number; stretch?: number; note: string }
   firstClaim3Tokens1024Batch: { target: 220_000, stretch: 190_000, note: "claimBatch, 1,024-leaf tree" },
   proposeRoot: { target: 60_000, stretch: 50_000, note: "Morpho 97,635 + 38,736 accept; Merkl 53,490 unchecked" },
 };
-
 
 const random = seededRandom(20261126);
 const randomAccount = (tag: string, i: number): Address =>
@@ -75,7 +78,11 @@ async function main(): Promise<void> {
   const [admin, poster, guardian, payer, relayer] = await hre.viem.getWalletClients();
   const publicClient = await hre.viem.getPublicClient();
   const splitter = await hre.viem.deployContract("RoyaltySplitter", [
-    0, admin.account.address, poster.account.address, guardian.account.address, TIMELOCK,
+    0,
+    admin.account.address,
+    poster.account.address,
+    guardian.account.address,
+    TIMELOCK,
   ]);
   const tokens = await Promise.all(
     ["A", "B", "C", "D"].map((s) => hre.viem.deployContract("MockERC20", [`Token ${s}`, s])),
@@ -96,7 +103,10 @@ async function main(): Promise<void> {
     const totals = [...sumByToken(leaves)]
       .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))
       .map(([token, total]) => ({ token, total }));
-    const hash = await splitter.write.proposeRoot([tree.root as Hex, keccak256(toHex(`file${epoch}`)), ++epoch, totals], asPoster);
+    const hash = await splitter.write.proposeRoot(
+      [tree.root as Hex, keccak256(toHex(`file${epoch}`)), ++epoch, totals],
+      asPoster,
+    );
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (mature) await time.increase(TIMELOCK);
     return receipt.gasUsed;
@@ -108,7 +118,10 @@ async function main(): Promise<void> {
   };
 
   const distribution = async (leaves: Leaf[]): Promise<Distribution> =>
-    buildDistribution({ chainId: 31337, contract: splitter.address, epoch: BigInt(epoch + 1) }, leaves.map(([account, token, cumulativeAmount]) => ({ account, token, cumulativeAmount })));
+    buildDistribution(
+      { chainId: 31337, contract: splitter.address, epoch: BigInt(epoch + 1) },
+      leaves.map(([account, token, cumulativeAmount]) => ({ account, token, cumulativeAmount })),
+    );
   const claimOf = (d: Distribution, account: Address, token: Address) => {
     const c = d.claimFor(account, token)!;
     return { account, token, cumulativeAmount: c.cumulativeAmount, proof: c.proof };
@@ -121,7 +134,10 @@ async function main(): Promise<void> {
     gasOf(await splitter.write.claimBatch([tokens.map((t) => claimOf(d, account, t))], asRelayer));
   // One multiproof for the account's leaves (adjacent in canonical order), flags packed in one word.
   const claimMultiproofIn = async (d: Distribution, account: Address, tokens: Address[]): Promise<bigint> => {
-    const m = multiProof(d.tree, tokens.map((t) => d.indexOf(account, t)));
+    const m = multiProof(
+      d.tree,
+      tokens.map((t) => d.indexOf(account, t)),
+    );
     const flags = m.proofFlags.reduce((x, f, i) => (f ? x | (1n << BigInt(i)) : x), 0n);
     const tokensInOrder = m.indices.map((i) => getAddress(d.leaves.tokens[i]));
     const amounts = m.indices.map((i) => d.leaves.amounts[i]);
@@ -150,9 +166,11 @@ async function main(): Promise<void> {
   await post(d3k, leaves3k);
   const picked1k = pickDistinct(accounts1k.length, 2 * SAMPLES).map((i) => accounts1k[i]);
   results.firstClaim3Tokens1024 = [];
-  for (const a of picked1k.slice(0, SAMPLES)) results.firstClaim3Tokens1024.push(await claimMultiproofIn(d3k, a, [tB, tC, tD]));
+  for (const a of picked1k.slice(0, SAMPLES))
+    results.firstClaim3Tokens1024.push(await claimMultiproofIn(d3k, a, [tB, tC, tD]));
   results.firstClaim3Tokens1024Batch = [];
-  for (const a of picked1k.slice(SAMPLES)) results.firstClaim3Tokens1024Batch.push(await claimBatchIn(d3k, a, [tB, tC, tD]));
+  for (const a of picked1k.slice(SAMPLES))
+    results.firstClaim3Tokens1024Batch.push(await claimBatchIn(d3k, a, [tB, tC, tD]));
 
   // 65,536 leaves: 21,845 accounts x 3 tokens + 1 filler leaf.
   console.log("building 65,536-leaf trees...");
@@ -200,15 +218,23 @@ async function main(): Promise<void> {
 
   const out: Record<string, number> = {};
   const order = [
-    "firstClaim1024", "firstClaim65536", "repeatClaim65536", "firstClaim3Tokens", "proposeRoot",
-    "firstClaim3TokensBatch", "firstClaim65536DuringTimelock", "firstClaim3Tokens1024", "firstClaim3Tokens1024Batch",
+    "firstClaim1024",
+    "firstClaim65536",
+    "repeatClaim65536",
+    "firstClaim3Tokens",
+    "proposeRoot",
+    "firstClaim3TokensBatch",
+    "firstClaim65536DuringTimelock",
+    "firstClaim3Tokens1024",
+    "firstClaim3Tokens1024Batch",
   ];
   console.log("\noperation                        mean     min     max   target  stretch  within   anchors");
   for (const name of order) {
     const s = stats(results[name]);
     const a = ANCHORS[name];
     out[name] = s.mean;
-    const verdict = a.stretch !== undefined && s.mean <= a.stretch ? "stretch" : s.mean <= a.target ? "target" : "MISSED";
+    const verdict =
+      a.stretch !== undefined && s.mean <= a.stretch ? "stretch" : s.mean <= a.target ? "target" : "MISSED";
     console.log(
       `${name.padEnd(30)} ${String(s.mean).padStart(7)} ${String(s.min).padStart(7)} ${String(s.max).padStart(7)}` +
         ` ${String(a.target).padStart(8)} ${String(a.stretch ?? "-").padStart(8)}  ${verdict.padEnd(7)}  ${a.note}`,

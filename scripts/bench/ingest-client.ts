@@ -6,9 +6,22 @@
 import http from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 
-export type ClientParams = { port: number; apiKey: string; licenseId: string; datasetIds: string[]; tag: string; batch: number };
+export type ClientParams = {
+  port: number;
+  apiKey: string;
+  licenseId: string;
+  datasetIds: string[];
+  tag: string;
+  batch: number;
+};
 /** Times are epoch milliseconds (comparable across threads). */
-export type ClientReport = { latencies: number[]; acknowledged: number; failures: string[]; firstStart: number; lastEnd: number };
+export type ClientReport = {
+  latencies: number[];
+  acknowledged: number;
+  failures: string[];
+  firstStart: number;
+  lastEnd: number;
+};
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
@@ -16,15 +29,28 @@ export function batchBody(p: Pick<ClientParams, "licenseId" | "datasetIds" | "ba
   const at = new Date(Date.now() - 60_000).toISOString();
   const parts = new Array<string>(p.batch);
   for (let i = 0; i < p.batch; i++) {
-    parts[i] = `{"licenseId":"${p.licenseId}","datasetId":"${p.datasetIds[i % p.datasetIds.length]}","itemRef":"item-${i}","units":"${1 + (i % 7)}","occurredAt":"${at}","idempotencyKey":"${tag}-${i}"}`;
+    parts[i] =
+      `{"licenseId":"${p.licenseId}","datasetId":"${p.datasetIds[i % p.datasetIds.length]}","itemRef":"item-${i}","units":"${1 + (i % 7)}","occurredAt":"${at}","idempotencyKey":"${tag}-${i}"}`;
   }
   return `{"events":[${parts.join(",")}]}`;
 }
 
-export function post(agent: http.Agent, port: number, apiKey: string, body: string): Promise<{ status: number; text: string }> {
+export function post(
+  agent: http.Agent,
+  port: number,
+  apiKey: string,
+  body: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, path: "/v1/usage", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-api-key": apiKey } },
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/v1/usage",
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-api-key": apiKey },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -62,7 +88,8 @@ if (parentPort) {
   port.once("message", (deadline: number) => {
     run(workerData as ClientParams, deadline).then(
       (r) => port.postMessage(r),
-      (e: unknown) => port.postMessage({ latencies: [], acknowledged: 0, failures: [String(e)], firstStart: 0, lastEnd: 0 }),
+      (e: unknown) =>
+        port.postMessage({ latencies: [], acknowledged: 0, failures: [String(e)], firstStart: 0, lastEnd: 0 }),
     );
   });
   port.postMessage("ready");

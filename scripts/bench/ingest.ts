@@ -28,7 +28,10 @@ import { batchBody, post, type ClientParams, type ClientReport } from "./ingest-
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 // PGlite executes one statement at a time, so more batches in flight only queue; the server takes more.
-const CLIENTS = { pglite: Number(process.env.BENCH_CLIENTS_PGLITE ?? 2), postgres: Number(process.env.BENCH_CLIENTS_PG ?? 4) };
+const CLIENTS = {
+  pglite: Number(process.env.BENCH_CLIENTS_PGLITE ?? 2),
+  postgres: Number(process.env.BENCH_CLIENTS_PG ?? 4),
+};
 const PG_URL = process.env.BENCH_PG_URL ?? "postgres://root@127.0.0.1:5432";
 const BASELINE_BATCHES = Number(process.env.BENCH_BASELINE_BATCHES ?? 5);
 const BATCH = 10_000;
@@ -44,14 +47,25 @@ async function fixture(db: Db): Promise<Fixture> {
   await registerCreator(deps, creator, "bench creator");
   const datasetIds: string[] = [];
   for (let i = 0; i < 4; i++) {
-    datasetIds.push((await createDataset(deps, creator, { name: `d${i}`, metadata: {}, shares: [{ account: creator, bps: 10_000 }] })).id);
+    datasetIds.push(
+      (await createDataset(deps, creator, { name: `d${i}`, metadata: {}, shares: [{ account: creator, bps: 10_000 }] }))
+        .id,
+    );
   }
   const offer = await createOffer(deps, creator, {
-    model: "per_use", ratePerUnit: "3", token: "0x" + "7e".repeat(20), scope: "training", exclusive: false, durationSeconds: 30 * 86_400,
+    model: "per_use",
+    ratePerUnit: "3",
+    token: "0x" + "7e".repeat(20),
+    scope: "training",
+    exclusive: false,
+    durationSeconds: 30 * 86_400,
     datasets: datasetIds.map((datasetId) => ({ datasetId, weightBps: 2500 })),
   });
   const b = await registerBuyer(deps, buyer, "bench buyer");
-  const license = await takeLicense(deps, buyer, { offerId: offer.id, startsAt: new Date(Date.now() - 3_600_000).toISOString() });
+  const license = await takeLicense(deps, buyer, {
+    offerId: offer.id,
+    startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+  });
   const key = await createApiKey(deps, buyer);
   return { apiKey: key.key, buyerId: b.id, licenseId: license.licenseId, datasetIds };
 }
@@ -61,7 +75,16 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
-type Result = { eventsPerSec: number; p50Ms: number; p99Ms: number; acknowledged: number; counted: number; lost: number; batches: number; baselineRowsPerSec: number };
+type Result = {
+  eventsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  acknowledged: number;
+  counted: number;
+  lost: number;
+  batches: number;
+  baselineRowsPerSec: number;
+};
 
 async function measure(label: string, db: Db): Promise<Result> {
   const f = await fixture(db);
@@ -82,15 +105,29 @@ async function measure(label: string, db: Db): Promise<Result> {
   // Start every client thread first, then give them one common deadline, so thread start-up is not timed.
   const workers = await Promise.all(
     Array.from({ length: clients }, (_, c) => {
-      const params: ClientParams = { port, apiKey: f.apiKey, licenseId: f.licenseId, datasetIds: f.datasetIds, tag: `c${c}`, batch: BATCH };
-      const worker = new Worker(path.join(__dirname, "ingest-client.ts"), { workerData: params, execArgv: ["-r", "ts-node/register/transpile-only"] });
-      return new Promise<Worker>((resolve, reject) => worker.once("message", () => resolve(worker)).once("error", reject));
+      const params: ClientParams = {
+        port,
+        apiKey: f.apiKey,
+        licenseId: f.licenseId,
+        datasetIds: f.datasetIds,
+        tag: `c${c}`,
+        batch: BATCH,
+      };
+      const worker = new Worker(path.join(__dirname, "ingest-client.ts"), {
+        workerData: params,
+        execArgv: ["-r", "ts-node/register/transpile-only"],
+      });
+      return new Promise<Worker>((resolve, reject) =>
+        worker.once("message", () => resolve(worker)).once("error", reject),
+      );
     }),
   );
   const deadline = performance.timeOrigin + performance.now() + SECONDS * 1000;
   const reports = await Promise.all(
     workers.map((w) => {
-      const done = new Promise<ClientReport>((resolve, reject) => w.once("message", (r: ClientReport) => resolve(r)).once("error", reject));
+      const done = new Promise<ClientReport>((resolve, reject) =>
+        w.once("message", (r: ClientReport) => resolve(r)).once("error", reject),
+      );
       w.postMessage(deadline);
       return done.finally(() => w.terminate());
     }),
@@ -109,14 +146,29 @@ async function measure(label: string, db: Db): Promise<Result> {
   // Baseline: Prisma createMany of the same 10,000-event batches, straight to the database.
   const rows = (tag: string) =>
     Array.from({ length: BATCH }, (_, i) => ({
-      buyerId: f.buyerId, licenseId: f.licenseId, datasetId: f.datasetIds[i & 3], itemRef: `item-${i}`, units: String(1 + (i % 7)),
-      occurredAt: new Date(Date.now() - 60_000), idempotencyKey: `${tag}-${i}`,
+      buyerId: f.buyerId,
+      licenseId: f.licenseId,
+      datasetId: f.datasetIds[i & 3],
+      itemRef: `item-${i}`,
+      units: String(1 + (i % 7)),
+      occurredAt: new Date(Date.now() - 60_000),
+      idempotencyKey: `${tag}-${i}`,
     }));
   const b0 = performance.now();
-  for (let i = 0; i < BASELINE_BATCHES; i++) await db.prisma.usageEvent.createMany({ data: rows(`base-${i}`), skipDuplicates: true });
+  for (let i = 0; i < BASELINE_BATCHES; i++)
+    await db.prisma.usageEvent.createMany({ data: rows(`base-${i}`), skipDuplicates: true });
   const baselineRowsPerSec = (BASELINE_BATCHES * BATCH) / ((performance.now() - b0) / 1000);
 
-  return { eventsPerSec, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), acknowledged, counted, lost: acknowledged - counted, batches: latencies.length, baselineRowsPerSec };
+  return {
+    eventsPerSec,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    acknowledged,
+    counted,
+    lost: acknowledged - counted,
+    batches: latencies.length,
+    baselineRowsPerSec,
+  };
 }
 
 async function admin(sql: string) {
@@ -168,7 +220,9 @@ async function main() {
     await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
   print("PostgreSQL", postgres);
-  console.log(`targets: PostgreSQL >= 20,000/s ${postgres.eventsPerSec >= 20_000 ? "met" : "MISSED"}, PGlite >= 10,000/s ${pglite.eventsPerSec >= 10_000 ? "met" : "MISSED"}, lost = 0 ${pglite.lost + postgres.lost === 0 ? "met" : "MISSED"}`);
+  console.log(
+    `targets: PostgreSQL >= 20,000/s ${postgres.eventsPerSec >= 20_000 ? "met" : "MISSED"}, PGlite >= 10,000/s ${pglite.eventsPerSec >= 10_000 ? "met" : "MISSED"}, lost = 0 ${pglite.lost + postgres.lost === 0 ? "met" : "MISSED"}`,
+  );
 
   const out = {
     postgresEventsPerSec: Math.round(postgres.eventsPerSec),

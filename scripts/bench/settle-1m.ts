@@ -55,7 +55,8 @@ export async function runMillion(meta: DistributionMeta, n = 1_000_000): Promise
     const t5 = performance.now();
     const read = await readDistributionFile(file);
     const readBackMs = performance.now() - t5;
-    if (read.distribution.root !== d.root || read.contentHash !== written.contentHash) throw new Error("file does not round-trip");
+    if (read.distribution.root !== d.root || read.contentHash !== written.contentHash)
+      throw new Error("file does not round-trip");
 
     return {
       allMs: t4 - t0,

@@ -44,10 +44,17 @@ async function ours(values: ReturnType<typeof syntheticAllocations>): Promise<Ti
   for (let i = 0; i < d.leafCount; i++) proofNodes += d.tree.proof(i).length;
   const t2 = performance.now();
   if (proofNodes === 0) throw new Error("no proofs generated");
-  return { buildMs: t1 - t0, proofsMs: t2 - t1, root: d.root, note: "canonical sort + hash + tree; all 100k proofs by index" };
+  return {
+    buildMs: t1 - t0,
+    proofsMs: t2 - t1,
+    root: d.root,
+    note: "canonical sort + hash + tree; all 100k proofs by index",
+  };
 }
 
-function merkletreejs(sorted: { account: Address; token: Address; cumulativeAmount: bigint }[]): Timing & { root: string } {
+function merkletreejs(
+  sorted: { account: Address; token: Address; cumulativeAmount: bigint }[],
+): Timing & { root: string } {
   const hashFn = (data: Buffer) => Buffer.from(keccak256(data, "bytes"));
   const t0 = performance.now();
   const leaves = sorted.map((v) => leafHash(v));
@@ -58,13 +65,21 @@ function merkletreejs(sorted: { account: Address; token: Address; cumulativeAmou
   const t2 = performance.now();
   for (let k = 0; k < sample; k++) tree.getHexProof(leaves[Math.floor(Math.random() * leaves.length)]);
   const perProof = (performance.now() - t2) / sample;
-  return { buildMs: t1 - t0, proofsMs: perProof * leaves.length, root, note: `viem leaf hashes + new MerkleTree(sortPairs); proofs: ${sample} getHexProof(leaf) sampled, ${perProof.toFixed(2)} ms each, × 100k` };
+  return {
+    buildMs: t1 - t0,
+    proofsMs: perProof * leaves.length,
+    root,
+    note: `viem leaf hashes + new MerkleTree(sortPairs); proofs: ${sample} getHexProof(leaf) sampled, ${perProof.toFixed(2)} ms each, × 100k`,
+  };
 }
 
 function openzeppelin(values: { account: Address; token: Address; cumulativeAmount: bigint }[]): Timing {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const tree = StandardMerkleTree.of(values.map((v) => [v.account, v.token, v.cumulativeAmount]), [...LEAF_ENCODING]);
+  const tree = StandardMerkleTree.of(
+    values.map((v) => [v.account, v.token, v.cumulativeAmount]),
+    [...LEAF_ENCODING],
+  );
   tree.root;
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
@@ -72,7 +87,12 @@ function openzeppelin(values: { account: Address; token: Address; cumulativeAmou
   const t2 = performance.now();
   for (let k = 0; k < sample; k++) tree.getProof(Math.floor(Math.random() * values.length));
   const perProof = (performance.now() - t2) / sample;
-  return { buildMs: t1 - t0, buildCpuMs: (cpu.user + cpu.system) / 1000, proofsMs: perProof * values.length, note: `StandardMerkleTree.of; proofs: ${sample} getProof(index) sampled, ${perProof.toFixed(3)} ms each, × 100k` };
+  return {
+    buildMs: t1 - t0,
+    buildCpuMs: (cpu.user + cpu.system) / 1000,
+    proofsMs: perProof * values.length,
+    note: `StandardMerkleTree.of; proofs: ${sample} getProof(index) sampled, ${perProof.toFixed(3)} ms each, × 100k`,
+  };
 }
 
 function runChild(): Promise<MillionResult> {
@@ -84,22 +104,39 @@ function runChild(): Promise<MillionResult> {
   });
 }
 
-const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ");
 
 async function main(): Promise<void> {
-  console.log(`${availableParallelism()} CPUs, load average ${load()} (other processes slow every figure; compare ratios)`);
+  console.log(
+    `${availableParallelism()} CPUs, load average ${load()} (other processes slow every figure; compare ratios)`,
+  );
   console.log(`1,000,000 leaves (each run in a fresh process), ${runs("BENCH_1M_RUNS", 3)} runs…`);
   const million: MillionResult[] = [];
   for (let r = 0; r < runs("BENCH_1M_RUNS", 3); r++) {
     const m = await runChild();
     million.push(m);
-    console.log(`  run ${r + 1}: ${ms(m.allMs)} wall, ${ms(m.allCpuMs)} CPU (main thread ${ms(m.mainCpuMs)}; ${Object.entries(m.phasesMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}), peak RSS ${m.peakRssMB.toFixed(0)} MB, file ${(m.fileBytes / 1e6).toFixed(1)} MB, read back + rebuilt ${ms(m.readBackMs)}`);
+    console.log(
+      `  run ${r + 1}: ${ms(m.allMs)} wall, ${ms(m.allCpuMs)} CPU (main thread ${ms(m.mainCpuMs)}; ${Object.entries(
+        m.phasesMs,
+      )
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(
+          ", ",
+        )}), peak RSS ${m.peakRssMB.toFixed(0)} MB, file ${(m.fileBytes / 1e6).toFixed(1)} MB, read back + rebuilt ${ms(m.readBackMs)}`,
+    );
   }
 
   console.log(`\n100,000 leaves (input in random order)…`);
   const values = syntheticAllocations(N);
   const c = canonicalizeLeaves(values);
-  const sorted = Array.from({ length: c.length }, (_, i) => ({ account: c.accounts[i], token: c.tokens[i], cumulativeAmount: c.amounts[i] }));
+  const sorted = Array.from({ length: c.length }, (_, i) => ({
+    account: c.accounts[i],
+    token: c.tokens[i],
+    cumulativeAmount: c.amounts[i],
+  }));
   const oursRuns: (Timing & { root: string })[] = [];
   for (let r = 0; r < runs("BENCH_OURS_RUNS", 5); r++) oursRuns.push(await ours(values));
   const mtRuns: (Timing & { root: string })[] = [];
@@ -119,9 +156,13 @@ async function main(): Promise<void> {
   for (const [name, xs, note] of rows) {
     const b = med(xs, "buildMs");
     const p = med(xs, "proofsMs");
-    console.log(`  ${name.padEnd(19)} build ${ms(b).padStart(11)} (${(b / oursBuild).toFixed(1)}× ours)  all proofs ${ms(p).padStart(12)} (${(p / oursProofs).toFixed(1)}× ours)  median of ${xs.length} — ${note}`);
+    console.log(
+      `  ${name.padEnd(19)} build ${ms(b).padStart(11)} (${(b / oursBuild).toFixed(1)}× ours)  all proofs ${ms(p).padStart(12)} (${(p / oursProofs).toFixed(1)}× ours)  median of ${xs.length} — ${note}`,
+    );
   }
-  console.log(`  (StandardMerkleTree builds a differently shaped tree — leaves sorted by hash — so its root differs; merkletreejs's root equals ours.)`);
+  console.log(
+    `  (StandardMerkleTree builds a differently shaped tree — leaves sorted by hash — so its root differs; merkletreejs's root equals ours.)`,
+  );
 
   const ozBuild = med(ozRuns, "buildMs");
   const all1M = median(million.map((m) => m.allMs));
@@ -130,9 +171,15 @@ async function main(): Promise<void> {
   const cpu1M = median(million.map((m) => m.allCpuMs));
   const ozCpu = median(ozRuns.map((o) => o.buildCpuMs ?? o.buildMs));
   const perLeafCpuRatio = ozCpu / N / (cpu1M / 1_000_000);
-  console.log(`\n1M summary: median ${ms(all1M)} wall (${ms(cpu1M)} CPU, both threads) for everything (target ≤ 5000 ms), peak RSS ${peak.toFixed(0)} MB; load average now ${load()}`);
-  console.log(`  per leaf, wall: ours 1M all-in ${((all1M / 1e6) * 1000).toFixed(2)} µs vs StandardMerkleTree 100k build ${((ozBuild / N) * 1000).toFixed(2)} µs → ${perLeafRatio.toFixed(1)}× faster (target ≥ 30×)`);
-  console.log(`  per leaf, CPU:  ours ${((cpu1M / 1e6) * 1000).toFixed(2)} µs vs StandardMerkleTree ${((ozCpu / N) * 1000).toFixed(2)} µs → ${perLeafCpuRatio.toFixed(1)}×`);
+  console.log(
+    `\n1M summary: median ${ms(all1M)} wall (${ms(cpu1M)} CPU, both threads) for everything (target ≤ 5000 ms), peak RSS ${peak.toFixed(0)} MB; load average now ${load()}`,
+  );
+  console.log(
+    `  per leaf, wall: ours 1M all-in ${((all1M / 1e6) * 1000).toFixed(2)} µs vs StandardMerkleTree 100k build ${((ozBuild / N) * 1000).toFixed(2)} µs → ${perLeafRatio.toFixed(1)}× faster (target ≥ 30×)`,
+  );
+  console.log(
+    `  per leaf, CPU:  ours ${((cpu1M / 1e6) * 1000).toFixed(2)} µs vs StandardMerkleTree ${((ozCpu / N) * 1000).toFixed(2)} µs → ${perLeafCpuRatio.toFixed(1)}×`,
+  );
 
   const results: Record<string, number> = {
     oz100kBuildMs: round(ozBuild),

@@ -30,16 +30,30 @@ export async function audit(p: {
   proofs: { account: Address; entry: ProofEntry }[];
 }): Promise<AuditReport> {
   const { publicClient } = p.clients;
-  const [onChainRoot, epoch] = await publicClient.readContract({ address: p.splitter, abi: royaltySplitterAbi, functionName: "claimableRoot" });
+  const [onChainRoot, epoch] = await publicClient.readContract({
+    address: p.splitter,
+    abi: royaltySplitterAbi,
+    functionName: "claimableRoot",
+  });
   const logs = await publicClient.getContractEvents({
-    address: p.splitter, abi: royaltySplitterAbi, eventName: "RootProposed", args: { epoch }, fromBlock: p.fromBlock, strict: true,
+    address: p.splitter,
+    abi: royaltySplitterAbi,
+    eventName: "RootProposed",
+    args: { epoch },
+    fromBlock: p.fromBlock,
+    strict: true,
   });
   const proposed = logs.find((l) => l.args.root.toLowerCase() === onChainRoot.toLowerCase());
   if (!proposed) throw new Error(`no RootProposed event for the live root of epoch ${epoch}`);
   const file = await p.api.text(`/v1/epochs/${epoch}/distribution`);
-  const read = await readDistributionFile((async function* () { yield file; })());
+  const read = await readDistributionFile(
+    (async function* () {
+      yield file;
+    })(),
+  );
   const proofsFailed = p.proofs.flatMap(({ account, entry }) =>
-    entry.epoch === epoch && verifyProof(onChainRoot, { account, token: entry.token, cumulativeAmount: BigInt(entry.cumulative) }, entry.proof)
+    entry.epoch === epoch &&
+    verifyProof(onChainRoot, { account, token: entry.token, cumulativeAmount: BigInt(entry.cumulative) }, entry.proof)
       ? []
       : [`${account} ${entry.token}`],
   );

@@ -32,7 +32,10 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   const keys = t.devAccounts.map((a) => privateKeyToAccount(a.privateKey));
   const cast = { operator: keys[0], buyer: keys[3], ada: keys[4], grace: keys[5], lin: keys[6], treasury: keys[9] };
   const names = new Map<string, string>([
-    [cast.ada.address, "Ada"], [cast.grace.address, "Grace"], [cast.lin.address, "Lin (contributor)"], [cast.treasury.address, "treasury (fee)"],
+    [cast.ada.address, "Ada"],
+    [cast.grace.address, "Grace"],
+    [cast.lin.address, "Lin (contributor)"],
+    [cast.treasury.address, "treasury (fee)"],
   ]);
   const api = createApiClient(t.apiUrl);
   const token = t.stablecoin;
@@ -59,44 +62,123 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   await api.call("POST", "/v1/creators", { bearer: tok.ada }, { name: "Ada" });
   await api.call("POST", "/v1/creators", { bearer: tok.grace }, { name: "Grace" });
   const d = { speech: dataset(1), code: dataset(2), news: dataset(3) };
-  await api.call("POST", "/v1/datasets", { bearer: tok.ada }, {
-    id: d.speech, name: "Speech corpus", shares: [{ account: cast.ada.address, bps: 6000 }, { account: cast.lin.address, bps: 4000 }],
-  });
-  await api.call("POST", "/v1/datasets", { bearer: tok.ada }, { id: d.code, name: "Code corpus", shares: [{ account: cast.ada.address, bps: 10_000 }] });
-  await api.call("POST", "/v1/datasets", { bearer: tok.grace }, { id: d.news, name: "News archive", shares: [{ account: cast.grace.address, bps: 10_000 }] });
+  await api.call(
+    "POST",
+    "/v1/datasets",
+    { bearer: tok.ada },
+    {
+      id: d.speech,
+      name: "Speech corpus",
+      shares: [
+        { account: cast.ada.address, bps: 6000 },
+        { account: cast.lin.address, bps: 4000 },
+      ],
+    },
+  );
+  await api.call(
+    "POST",
+    "/v1/datasets",
+    { bearer: tok.ada },
+    { id: d.code, name: "Code corpus", shares: [{ account: cast.ada.address, bps: 10_000 }] },
+  );
+  await api.call(
+    "POST",
+    "/v1/datasets",
+    { bearer: tok.grace },
+    { id: d.news, name: "News archive", shares: [{ account: cast.grace.address, bps: 10_000 }] },
+  );
   say("   Ada: Speech corpus (60% Ada / 40% Lin), Code corpus (100% Ada); Grace: News archive (100% Grace)");
   const hourAgo = new Date(Math.floor((Date.now() - 3_600_000) / 1000) * 1000).toISOString();
-  await api.call("POST", `/v1/datasets/${d.speech}/consents`, { bearer: tok.ada }, {
-    subject: "speaker-17", scope: "training", itemRef: "clip-7", evidenceHash: `0x${"e1".repeat(32)}`, grantedAt: hourAgo,
-  });
+  await api.call(
+    "POST",
+    `/v1/datasets/${d.speech}/consents`,
+    { bearer: tok.ada },
+    {
+      subject: "speaker-17",
+      scope: "training",
+      itemRef: "clip-7",
+      evidenceHash: `0x${"e1".repeat(32)}`,
+      grantedAt: hourAgo,
+    },
+  );
   say("   consent recorded for speaker-17 on the Speech corpus (the subject stays off-chain and out of public files)");
 
   say("2. Offers, and a buyer takes one license of each model");
   const base = { token, scope: "training", exclusive: false, durationSeconds: 4 * 3600 };
-  const offer = async (who: string, body: object) => (await api.call<{ id: string }>("POST", "/v1/offers", { bearer: who }, { ...base, ...body })).id;
+  const offer = async (who: string, body: object) =>
+    (await api.call<{ id: string }>("POST", "/v1/offers", { bearer: who }, { ...base, ...body })).id;
   const offers = {
-    oneTime: await offer(tok.ada, { model: "one_time", price: (TUSD("1000") + 3n).toString(), datasets: [{ datasetId: d.speech, weightBps: 10_000 }] }),
-    subscription: await offer(tok.ada, { model: "subscription", price: TUSD("100").toString(), periodSeconds: 3600, datasets: [{ datasetId: d.code, weightBps: 10_000 }] }),
-    perUse: await offer(tok.grace, { model: "per_use", ratePerUnit: TUSD("0.5").toString(), datasets: [{ datasetId: d.news, weightBps: 10_000 }] }),
-    revenueShare: await offer(tok.grace, { model: "revenue_share", revenueBps: 1500, datasets: [{ datasetId: d.news, weightBps: 10_000 }] }),
-    bundle: await offer(tok.ada, { model: "one_time", price: TUSD("250").toString(), datasets: [{ datasetId: d.speech, weightBps: 4000 }, { datasetId: d.code, weightBps: 6000 }] }),
+    oneTime: await offer(tok.ada, {
+      model: "one_time",
+      price: (TUSD("1000") + 3n).toString(),
+      datasets: [{ datasetId: d.speech, weightBps: 10_000 }],
+    }),
+    subscription: await offer(tok.ada, {
+      model: "subscription",
+      price: TUSD("100").toString(),
+      periodSeconds: 3600,
+      datasets: [{ datasetId: d.code, weightBps: 10_000 }],
+    }),
+    perUse: await offer(tok.grace, {
+      model: "per_use",
+      ratePerUnit: TUSD("0.5").toString(),
+      datasets: [{ datasetId: d.news, weightBps: 10_000 }],
+    }),
+    revenueShare: await offer(tok.grace, {
+      model: "revenue_share",
+      revenueBps: 1500,
+      datasets: [{ datasetId: d.news, weightBps: 10_000 }],
+    }),
+    bundle: await offer(tok.ada, {
+      model: "one_time",
+      price: TUSD("250").toString(),
+      datasets: [
+        { datasetId: d.speech, weightBps: 4000 },
+        { datasetId: d.code, weightBps: 6000 },
+      ],
+    }),
   };
   await api.call("POST", "/v1/buyers", { bearer: tok.buyer }, { name: "Model Lab" });
   const licenses: Record<keyof typeof offers, Hex> = {} as Record<keyof typeof offers, Hex>;
   for (const [k, id] of Object.entries(offers) as [keyof typeof offers, string][]) {
-    licenses[k] = (await api.call<{ licenseId: Hex }>("POST", "/v1/licenses", { bearer: tok.buyer }, { offerId: id, startsAt: hourAgo })).licenseId;
+    licenses[k] = (
+      await api.call<{ licenseId: Hex }>(
+        "POST",
+        "/v1/licenses",
+        { bearer: tok.buyer },
+        { offerId: id, startsAt: hourAgo },
+      )
+    ).licenseId;
   }
-  say("   one-time 1000.000000000000000003 TUSD · subscription 100 TUSD/h · per-use 0.5 TUSD/unit · revenue share 15% · bundle 250 TUSD (Speech 40% + Code 60%)");
+  say(
+    "   one-time 1000.000000000000000003 TUSD · subscription 100 TUSD/h · per-use 0.5 TUSD/unit · revenue share 15% · bundle 250 TUSD (Speech 40% + Code 60%)",
+  );
 
   say("3. The buyer deposits on chain; the deposit indexer picks the deposits up");
   const amounts: Record<keyof typeof offers, bigint> = {
-    oneTime: TUSD("1000") + 3n, subscription: TUSD("200"), perUse: TUSD("100"), revenueShare: TUSD("300"), bundle: TUSD("250"),
+    oneTime: TUSD("1000") + 3n,
+    subscription: TUSD("200"),
+    perUse: TUSD("100"),
+    revenueShare: TUSD("300"),
+    bundle: TUSD("250"),
   };
   const deposited = Object.values(amounts).reduce((a, b) => a + b, 0n);
-  await send(cast.buyer, token, encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [cast.buyer.address, deposited] }));
-  await send(cast.buyer, token, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [t.splitter, deposited] }));
+  await send(
+    cast.buyer,
+    token,
+    encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [cast.buyer.address, deposited] }),
+  );
+  await send(
+    cast.buyer,
+    token,
+    encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [t.splitter, deposited] }),
+  );
   for (const k of Object.keys(amounts) as (keyof typeof offers)[]) {
-    await send(cast.buyer, t.splitter, encodeFunctionData({ abi: royaltySplitterAbi, functionName: "deposit", args: [licenses[k], token, amounts[k]] }));
+    await send(
+      cast.buyer,
+      t.splitter,
+      encodeFunctionData({ abi: royaltySplitterAbi, functionName: "deposit", args: [licenses[k], token, amounts[k]] }),
+    );
     say(`   deposit ${fmt(amounts[k]).padStart(34)} for the ${k} license`);
   }
   await t.indexer.runOnce();
@@ -107,21 +189,54 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   const { key } = await api.call<{ key: string }>("POST", "/v1/buyers/me/api-keys", { bearer: tok.buyer }, {});
   const at = new Date(Date.now() - 30 * 60_000).toISOString();
   const usage = [
-    { licenseId: licenses.perUse, datasetId: d.news, itemRef: "article-1", units: "120", occurredAt: at, idempotencyKey: "u-1" },
-    { licenseId: licenses.perUse, datasetId: d.news, itemRef: "article-2", units: "37", occurredAt: at, idempotencyKey: "u-2" },
-    { licenseId: licenses.revenueShare, datasetId: d.news, itemRef: "revenue", units: TUSD("1234.56").toString(), occurredAt: at, idempotencyKey: "r-1" },
+    {
+      licenseId: licenses.perUse,
+      datasetId: d.news,
+      itemRef: "article-1",
+      units: "120",
+      occurredAt: at,
+      idempotencyKey: "u-1",
+    },
+    {
+      licenseId: licenses.perUse,
+      datasetId: d.news,
+      itemRef: "article-2",
+      units: "37",
+      occurredAt: at,
+      idempotencyKey: "u-2",
+    },
+    {
+      licenseId: licenses.revenueShare,
+      datasetId: d.news,
+      itemRef: "revenue",
+      units: TUSD("1234.56").toString(),
+      occurredAt: at,
+      idempotencyKey: "r-1",
+    },
   ];
   const ingest = await api.call<{ accepted: number }>("POST", "/v1/usage", { apiKey: key }, { events: usage });
-  check("usage accepted", ingest.accepted === usage.length, `${ingest.accepted} events (157 units; 1234.56 TUSD revenue)`);
+  check(
+    "usage accepted",
+    ingest.accepted === usage.length,
+    `${ingest.accepted} events (157 units; 1234.56 TUSD revenue)`,
+  );
 
   say("5. The scheduler closes the epoch and the publisher posts its root");
   const pass = await t.scheduler.runOnce();
   const epoch = await t.db.prisma.epoch.findFirst({ orderBy: { id: "desc" } });
-  check("scheduler closed and published", pass.ran && epoch?.status === "submitted", `epoch ${epoch?.id}, status ${epoch?.status}, tx ${epoch?.txHash}`);
+  check(
+    "scheduler closed and published",
+    pass.ran && epoch?.status === "submitted",
+    `epoch ${epoch?.id}, status ${epoch?.status}, tx ${epoch?.txHash}`,
+  );
   say(`   root ${epoch?.root}  content hash ${epoch?.contentHash}  leaves ${epoch?.leafCount}`);
 
   say("6. The timelock passes (time travel on the development chain)");
-  const timelock = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "timelock" });
+  const timelock = await t.clients.publicClient.readContract({
+    address: t.splitter,
+    abi: royaltySplitterAbi,
+    functionName: "timelock",
+  });
   await devRpc(t.rpcUrl, "evm_increaseTime", [Number(timelock) + 1]);
   await devRpc(t.rpcUrl, "evm_mine");
   await t.publisher.runOnce();
@@ -132,37 +247,90 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   const claimers = [cast.ada, cast.grace, cast.lin, cast.treasury];
   const served: { account: Address; entry: ProofEntry }[] = [];
   for (const who of claimers) {
-    const { proofs } = await api.call<{ proofs: (ProofEntry & { claimable: string })[] }>("GET", `/v1/proofs/${who.address}`);
+    const { proofs } = await api.call<{ proofs: (ProofEntry & { claimable: string })[] }>(
+      "GET",
+      `/v1/proofs/${who.address}`,
+    );
     for (const p of proofs) {
       served.push({ account: who.address, entry: p });
       if (p.claimable === "0") continue;
-      await send(who, t.splitter, encodeFunctionData({ abi: royaltySplitterAbi, functionName: "claim", args: [who.address, p.token, BigInt(p.cumulative), p.proof] }));
-      say(`   ${names.get(who.address)!.padEnd(18)} claimed ${fmt(BigInt(p.claimable))} (${p.proof.length}-hash proof)`);
+      await send(
+        who,
+        t.splitter,
+        encodeFunctionData({
+          abi: royaltySplitterAbi,
+          functionName: "claim",
+          args: [who.address, p.token, BigInt(p.cumulative), p.proof],
+        }),
+      );
+      say(
+        `   ${names.get(who.address)!.padEnd(18)} claimed ${fmt(BigInt(p.claimable))} (${p.proof.length}-hash proof)`,
+      );
     }
   }
   await t.claims.runOnce();
-  const after = await Promise.all(claimers.map((w) => api.call<{ proofs: { claimable: string }[] }>("GET", `/v1/proofs/${w.address}`)));
-  check("claim watcher: nothing left claimable in the API", after.every((r) => r.proofs.every((p) => p.claimable === "0")));
+  const after = await Promise.all(
+    claimers.map((w) => api.call<{ proofs: { claimable: string }[] }>("GET", `/v1/proofs/${w.address}`)),
+  );
+  check(
+    "claim watcher: nothing left claimable in the API",
+    after.every((r) => r.proofs.every((p) => p.claimable === "0")),
+  );
 
   say("8. An auditor checks everything from public data");
   const report = await audit({ api, clients: t.clients, splitter: t.splitter, fromBlock: 0n, proofs: served });
-  check("every served proof verifies against the on-chain root", report.proofsFailed.length === 0 && report.proofsChecked > 0, `${report.proofsChecked} proofs, root ${report.onChainRoot}`);
-  check("distribution file rebuilds the on-chain root", report.fileRoot.toLowerCase() === report.onChainRoot.toLowerCase(), `${report.leafCount} leaves`);
-  check("file keccak equals the RootProposed content hash", report.fileContentHash.toLowerCase() === report.committedContentHash.toLowerCase(), report.committedContentHash);
+  check(
+    "every served proof verifies against the on-chain root",
+    report.proofsFailed.length === 0 && report.proofsChecked > 0,
+    `${report.proofsChecked} proofs, root ${report.onChainRoot}`,
+  );
+  check(
+    "distribution file rebuilds the on-chain root",
+    report.fileRoot.toLowerCase() === report.onChainRoot.toLowerCase(),
+    `${report.leafCount} leaves`,
+  );
+  check(
+    "file keccak equals the RootProposed content hash",
+    report.fileContentHash.toLowerCase() === report.committedContentHash.toLowerCase(),
+    report.committedContentHash,
+  );
 
   say("9. Allocations vs on-chain balances");
   const read = (address: Address, functionName: "balanceOf", args: readonly [Address]) =>
     t.clients.publicClient.readContract({ address, abi: testStablecoinAbi, functionName, args });
   const rows: BalanceRow[] = [];
   for (const { account, entry } of served) {
-    const claimedOnChain = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "claimed", args: [account, entry.token] });
-    rows.push({ who: names.get(account) ?? account, account, allocation: BigInt(entry.cumulative), claimedOnChain, balance: await read(token, "balanceOf", [account]) });
+    const claimedOnChain = await t.clients.publicClient.readContract({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "claimed",
+      args: [account, entry.token],
+    });
+    rows.push({
+      who: names.get(account) ?? account,
+      account,
+      allocation: BigInt(entry.cumulative),
+      claimedOnChain,
+      balance: await read(token, "balanceOf", [account]),
+    });
   }
   const claimedTotal = rows.reduce((a, r) => a + r.claimedOnChain, 0n);
   const contractBalance = await read(token, "balanceOf", [t.splitter]);
-  say(`   ${"creator".padEnd(18)} ${"allocation (base units)".padStart(26)} ${"claimed on chain".padStart(26)} ${"token balance".padStart(26)}`);
-  for (const r of rows) say(`   ${r.who.padEnd(18)} ${r.allocation.toString().padStart(26)} ${r.claimedOnChain.toString().padStart(26)} ${r.balance.toString().padStart(26)}`);
-  check("every creator's balance equals its allocation to the base unit", rows.length > 0 && rows.every((r) => r.balance === r.allocation && r.claimedOnChain === r.allocation));
-  check("splitter balance = deposits − claims", contractBalance === deposited - claimedTotal, `${fmt(deposited)} − ${fmt(claimedTotal)} = ${fmt(contractBalance)}`);
+  say(
+    `   ${"creator".padEnd(18)} ${"allocation (base units)".padStart(26)} ${"claimed on chain".padStart(26)} ${"token balance".padStart(26)}`,
+  );
+  for (const r of rows)
+    say(
+      `   ${r.who.padEnd(18)} ${r.allocation.toString().padStart(26)} ${r.claimedOnChain.toString().padStart(26)} ${r.balance.toString().padStart(26)}`,
+    );
+  check(
+    "every creator's balance equals its allocation to the base unit",
+    rows.length > 0 && rows.every((r) => r.balance === r.allocation && r.claimedOnChain === r.allocation),
+  );
+  check(
+    "splitter balance = deposits − claims",
+    contractBalance === deposited - claimedTotal,
+    `${fmt(deposited)} − ${fmt(claimedTotal)} = ${fmt(contractBalance)}`,
+  );
   return { checks, rows, deposited, claimedTotal, contractBalance, audit: report, licenses };
 }

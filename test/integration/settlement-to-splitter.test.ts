@@ -46,7 +46,11 @@ describe("settlement → Merkle distribution → RoyaltySplitter", () => {
     const datasets = [];
     for (let d = 0; d * PER_DATASET < CREATORS; d++) {
       const members = creators.slice(d * PER_DATASET, (d + 1) * PER_DATASET);
-      const bps = members.map((_, i) => (i === 0 ? 10_000 - Math.floor(10_000 / members.length) * (members.length - 1) : Math.floor(10_000 / members.length)));
+      const bps = members.map((_, i) =>
+        i === 0
+          ? 10_000 - Math.floor(10_000 / members.length) * (members.length - 1)
+          : Math.floor(10_000 / members.length),
+      );
       datasets.push({ id: id(`dataset-${d}`), contributors: members.map((account, i) => ({ account, bps: bps[i] })) });
     }
     // Two one-time licenses per dataset, one per token, with uneven fees so rounding is exercised.
@@ -105,7 +109,9 @@ describe("settlement → Merkle distribution → RoyaltySplitter", () => {
     for (let i = 0; i < distribution.leafCount; i++) {
       const claim = distribution.claimAt(i);
       expect(verifyProof(distribution.root, claim, claim.proof)).to.equal(true);
-      await splitter.write.claim([claim.account, claim.token, claim.cumulativeAmount, claim.proof], { account: relayer.account });
+      await splitter.write.claim([claim.account, claim.token, claim.cumulativeAmount, claim.proof], {
+        account: relayer.account,
+      });
     }
     for (const allocation of result.allocations) {
       const token = tokens.find((t) => t.address.toLowerCase() === allocation.token)!;

@@ -32,24 +32,49 @@ describe("scripts/demo (end to end, in-process)", function () {
 
   it("leaves every creator's on-chain balance equal to its allocation in the published file, to the base unit", async () => {
     const file = await (await fetch(`${t.apiUrl}/v1/epochs/${result.audit.epoch}/distribution`)).text();
-    const leaves = file.trim().split("\n").slice(1).map((l) => JSON.parse(l) as [string, string, string]);
+    const leaves = file
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => JSON.parse(l) as [string, string, string]);
     expect(leaves.length).to.equal(result.rows.length);
     for (const [account, token, cumulative] of leaves) {
-      const balance = await t.clients.publicClient.readContract({ address: token as `0x${string}`, abi: testStablecoinAbi, functionName: "balanceOf", args: [account as `0x${string}`] });
+      const balance = await t.clients.publicClient.readContract({
+        address: token as `0x${string}`,
+        abi: testStablecoinAbi,
+        functionName: "balanceOf",
+        args: [account as `0x${string}`],
+      });
       expect(balance, account).to.equal(BigInt(cumulative));
     }
   });
 
   it("leaves the splitter holding exactly deposits minus claims", async () => {
-    const held = await t.clients.publicClient.readContract({ address: t.stablecoin!, abi: testStablecoinAbi, functionName: "balanceOf", args: [t.splitter] });
-    const deposited = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "totalDeposited", args: [t.stablecoin!] });
+    const held = await t.clients.publicClient.readContract({
+      address: t.stablecoin!,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [t.splitter],
+    });
+    const deposited = await t.clients.publicClient.readContract({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "totalDeposited",
+      args: [t.stablecoin!],
+    });
     expect(deposited).to.equal(result.deposited);
     expect(held).to.equal(result.deposited - result.claimedTotal);
     expect(result.claimedTotal > 0n).to.equal(true);
   });
 
   it("published exactly one root, for epoch 1", async () => {
-    const logs = await t.clients.publicClient.getContractEvents({ address: t.splitter, abi: royaltySplitterAbi, eventName: "RootProposed", fromBlock: 0n, strict: true });
+    const logs = await t.clients.publicClient.getContractEvents({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      eventName: "RootProposed",
+      fromBlock: 0n,
+      strict: true,
+    });
     expect(logs.map((l) => l.args.epoch)).to.deep.equal([1]);
   });
 });

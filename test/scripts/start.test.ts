@@ -14,13 +14,18 @@ type Started = { child: ChildProcess; output: () => string; exited: Promise<numb
  * Resolves once the ready line is printed.
  */
 async function start(dataDir: string, ports: { api: number; rpc: number }): Promise<Started> {
-  const script = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start;
+  const script = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+  ).scripts.start;
   const child = spawn("sh", ["-c", `exec ${script}`], {
     cwd: ROOT,
     env: {
       ...process.env,
       PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
-      DATA_DIR: dataDir, PORT: String(ports.api), DEV_CHAIN_PORT: String(ports.rpc), LOG_LEVEL: "warn",
+      DATA_DIR: dataDir,
+      PORT: String(ports.api),
+      DEV_CHAIN_PORT: String(ports.rpc),
+      LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, so SIGINT reaches npm, sh and node together, as Ctrl-C does
@@ -67,11 +72,17 @@ describe("scripts/start (the npm start command as a process)", function () {
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
       });
       expect(((await rpc.json()) as { result: string }).result).to.equal("0x7a69");
-      const config = (await (await fetch(`http://127.0.0.1:${ports.api}/web-config.json`)).json()) as { rpcUrl: string; splitter: string };
+      const config = (await (await fetch(`http://127.0.0.1:${ports.api}/web-config.json`)).json()) as {
+        rpcUrl: string;
+        splitter: string;
+      };
       expect(config.rpcUrl).to.equal(`http://127.0.0.1:${ports.rpc}`);
       const recorded = JSON.parse(fs.readFileSync(path.join(dataDir, "devchain.json"), "utf8")) as { splitter: string };
       expect(config.splitter).to.equal(recorded.splitter.toLowerCase());
-      expect(s.output()).to.include(recorded.splitter).and.include("DEV ONLY").and.include("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+      expect(s.output())
+        .to.include(recorded.splitter)
+        .and.include("DEV ONLY")
+        .and.include("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
       expect(s.output()).not.to.include("fresh chain detected");
     } finally {
       const { code, ms } = await stopWithSigint(s);

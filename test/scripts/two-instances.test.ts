@@ -20,10 +20,16 @@ type Started = { name: string; child: ChildProcess; output: () => string; exited
 
 /** Spawns package.json's `start` script as npm would (see start.test.ts), in real-chain mode; resolves on the ready line. */
 async function start(name: string, env: Record<string, string>): Promise<Started> {
-  const script = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start;
+  const script = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+  ).scripts.start;
   const child = spawn("sh", ["-c", `exec ${script}`], {
     cwd: ROOT,
-    env: { ...process.env, PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`, ...env },
+    env: {
+      ...process.env,
+      PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -77,10 +83,22 @@ describe("scripts/start: two service processes against one PostgreSQL database",
     if (!(await postgresReachable())) this.skip();
     chain = await startDevChain({ port: 0 });
     const [admin, posterKey, guardian, buyerKey] = devAccounts(4);
-    poster = createChainClients({ rpcUrl: chain.url, account: privateKeyToAccount(posterKey.privateKey), pollingIntervalMs: 50 });
-    buyer = createChainClients({ rpcUrl: chain.url, account: privateKeyToAccount(buyerKey.privateKey), pollingIntervalMs: 50 });
+    poster = createChainClients({
+      rpcUrl: chain.url,
+      account: privateKeyToAccount(posterKey.privateKey),
+      pollingIntervalMs: 50,
+    });
+    buyer = createChainClients({
+      rpcUrl: chain.url,
+      account: privateKeyToAccount(buyerKey.privateKey),
+      pollingIntervalMs: 50,
+    });
     stack = await deployDevStack({
-      clients: createChainClients({ rpcUrl: chain.url, account: privateKeyToAccount(admin.privateKey), pollingIntervalMs: 50 }),
+      clients: createChainClients({
+        rpcUrl: chain.url,
+        account: privateKeyToAccount(admin.privateKey),
+        pollingIntervalMs: 50,
+      }),
       poster: posterKey.address,
       guardian: guardian.address,
       timelockSeconds: TIMELOCK,
@@ -96,12 +114,24 @@ describe("scripts/start: two service processes against one PostgreSQL database",
   /** createLicense's rows plus what a close needs to settle it: one dataset, its contributor share, consent. */
   async function licenseWithDataset(): Promise<Hex> {
     const id = await createLicense(db, stack.stablecoin);
-    const offer = (await db.prisma.license.findUniqueOrThrow({ where: { id }, include: { offer: { include: { creator: true } } } })).offer;
+    const offer = (
+      await db.prisma.license.findUniqueOrThrow({ where: { id }, include: { offer: { include: { creator: true } } } })
+    ).offer;
     const hex32 = () => `0x${crypto.randomBytes(32).toString("hex")}`;
     const dataset = await db.prisma.dataset.create({ data: { id: hex32(), ownerId: offer.creatorId, name: "d" } });
-    await db.prisma.contributorShare.create({ data: { datasetId: dataset.id, account: offer.creator.address, bps: 10_000 } });
+    await db.prisma.contributorShare.create({
+      data: { datasetId: dataset.id, account: offer.creator.address, bps: 10_000 },
+    });
     await db.prisma.consentRecord.create({
-      data: { datasetId: dataset.id, subjectHash: hex32(), salt: hex32(), scope: "training", evidenceHash: hex32(), grantedAt: new Date(0), receiptHash: hex32() },
+      data: {
+        datasetId: dataset.id,
+        subjectHash: hex32(),
+        salt: hex32(),
+        scope: "training",
+        evidenceHash: hex32(),
+        grantedAt: new Date(0),
+        receiptHash: hex32(),
+      },
     });
     await db.prisma.offerDataset.create({ data: { offerId: offer.id, datasetId: dataset.id, weightBps: 10_000 } });
     await db.prisma.licenseDataset.create({ data: { licenseId: id, datasetId: dataset.id, weightBps: 10_000 } });
@@ -112,9 +142,24 @@ describe("scripts/start: two service processes against one PostgreSQL database",
     const w = buyer.walletClient!;
     const value = parseUnits(whole.toString(), 18);
     for (const hash of [
-      await w.writeContract({ address: stack.stablecoin, abi: testStablecoinAbi, functionName: "mint", args: [w.account.address, value] }),
-      await w.writeContract({ address: stack.stablecoin, abi: testStablecoinAbi, functionName: "approve", args: [stack.splitter, value] }),
-      await w.writeContract({ address: stack.splitter, abi: royaltySplitterAbi, functionName: "deposit", args: [licenseId, stack.stablecoin, value] }),
+      await w.writeContract({
+        address: stack.stablecoin,
+        abi: testStablecoinAbi,
+        functionName: "mint",
+        args: [w.account.address, value],
+      }),
+      await w.writeContract({
+        address: stack.stablecoin,
+        abi: testStablecoinAbi,
+        functionName: "approve",
+        args: [stack.splitter, value],
+      }),
+      await w.writeContract({
+        address: stack.splitter,
+        abi: royaltySplitterAbi,
+        functionName: "deposit",
+        args: [licenseId, stack.stablecoin, value],
+      }),
     ]) {
       expect((await buyer.publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
     }
@@ -122,7 +167,11 @@ describe("scripts/start: two service processes against one PostgreSQL database",
 
   async function proposals(): Promise<{ epoch: number }[]> {
     const logs = await poster.publicClient.getContractEvents({
-      address: stack.splitter, abi: royaltySplitterAbi, eventName: "RootProposed", fromBlock: stack.deployBlock, strict: true,
+      address: stack.splitter,
+      abi: royaltySplitterAbi,
+      eventName: "RootProposed",
+      fromBlock: stack.deployBlock,
+      strict: true,
     });
     return logs.map((l) => ({ epoch: Number(l.args.epoch) }));
   }
@@ -131,13 +180,18 @@ describe("scripts/start: two service processes against one PostgreSQL database",
     const deadline = Date.now() + 30_000;
     while ((await proposals()).length < n) {
       for (const s of alive) if (s.child.exitCode !== null) throw new Error(`${s.name} died:\n${s.output()}`);
-      if (Date.now() > deadline) throw new Error(`only ${(await proposals()).length} of ${n} roots on chain:\n${alive.map((s) => s.output()).join("\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${(await proposals()).length} of ${n} roots on chain:\n${alive.map((s) => s.output()).join("\n")}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 
   it("publishes exactly one root per epoch, from one instance at a time, and both exit 0 on SIGINT", async () => {
-    const nonceBefore = await poster.publicClient.getTransactionCount({ address: poster.walletClient!.account.address });
+    const nonceBefore = await poster.publicClient.getTransactionCount({
+      address: poster.walletClient!.account.address,
+    });
     const base = 20_000 + Math.floor(Math.random() * 20_000);
     const shared = {
       RPC_URL: chain.url,
@@ -151,10 +205,18 @@ describe("scripts/start: two service processes against one PostgreSQL database",
       PUBLISH_INTERVAL_MS: "500",
       LOG_LEVEL: "info",
     };
-    const a = await start("A", { ...shared, PORT: String(base), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "tributary-2a-")) });
+    const a = await start("A", {
+      ...shared,
+      PORT: String(base),
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "tributary-2a-")),
+    });
     started.push(a);
     // Started together, as replicas of a deployment would be: both open (and migrate) the same database at once.
-    const b = await start("B", { ...shared, PORT: String(base + 1), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "tributary-2b-")) });
+    const b = await start("B", {
+      ...shared,
+      PORT: String(base + 1),
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "tributary-2b-")),
+    });
     started.push(b);
     await Promise.all([ready(a), ready(b)]);
     expect((await fetch(`http://127.0.0.1:${base}/health`)).status).to.equal(200);
@@ -180,11 +242,14 @@ describe("scripts/start: two service processes against one PostgreSQL database",
     expect(pubs.map((p) => p.epochId)).to.deep.equal([1, 2]);
 
     // Who did the work, per the logs: every epoch closed once and submitted once, across both processes.
-    const closedBy = [a, b].flatMap((s) => logged(s, "epoch closed by the scheduler").map((l) => ({ s: s.name, epoch: l.epoch })));
+    const closedBy = [a, b].flatMap((s) =>
+      logged(s, "epoch closed by the scheduler").map((l) => ({ s: s.name, epoch: l.epoch })),
+    );
     const submittedBy = [a, b].flatMap((s) => logged(s, "root submitted").map((l) => ({ s: s.name, epoch: l.epoch })));
     expect(closedBy.map((x) => x.epoch).sort(), JSON.stringify(closedBy)).to.deep.equal([1, 2]);
     expect(submittedBy.map((x) => x.epoch).sort(), JSON.stringify(submittedBy)).to.deep.equal([1, 2]);
-    for (const s of [a, b]) expect(logged(s, "epoch already on chain; adopting it instead of posting again"), s.output()).to.deep.equal([]);
+    for (const s of [a, b])
+      expect(logged(s, "epoch already on chain; adopting it instead of posting again"), s.output()).to.deep.equal([]);
 
     // Both alive to the end, then a clean exit.
     expect(a.child.exitCode, a.output()).to.equal(null);

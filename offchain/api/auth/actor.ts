@@ -26,7 +26,8 @@ export async function resolveActor(req: Request, prisma: PrismaClient): Promise<
     const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header);
     if (!m) throw unauthorized("malformed Authorization header");
     const session = await prisma.session.findUnique({ where: { tokenHash: hashSecret(m[1]) } });
-    if (!session || session.revokedAt || session.expiresAt <= new Date()) throw unauthorized("session invalid or expired");
+    if (!session || session.revokedAt || session.expiresAt <= new Date())
+      throw unauthorized("session invalid or expired");
     const roles = await prisma.roleAssignment.findMany({ where: { address: session.address }, select: { role: true } });
     return { kind: "session", address: session.address, roles: roles.map((r) => r.role), sessionId: session.id };
   }

@@ -27,7 +27,9 @@ export async function signIn(
 ): Promise<{ token: string; address: string; expiresAt: Date }> {
   const parsed = parseSiweMessage(input.message);
   if (!parsed.address || !parsed.nonce || !parsed.domain || parsed.chainId === undefined) {
-    throw badRequest("not an EIP-4361 message", [{ path: "/message", message: "missing address, nonce, domain or chain id" }]);
+    throw badRequest("not an EIP-4361 message", [
+      { path: "/message", message: "missing address, nonce, domain or chain id" },
+    ]);
   }
   const now = new Date();
   const valid = validateSiweMessage({ message: parsed, domain: common.config.siwe.domain, time: now });
@@ -40,7 +42,8 @@ export async function signIn(
   } catch (cause) {
     throw unauthorized("signature does not recover");
   }
-  if (signer.toLowerCase() !== parsed.address.toLowerCase()) throw unauthorized("signature is not from the message's address");
+  if (signer.toLowerCase() !== parsed.address.toLowerCase())
+    throw unauthorized("signature is not from the message's address");
   // Consume the nonce atomically: of two concurrent sign-ins with one nonce, exactly one wins.
   const used = await prisma.siweNonce.updateMany({
     where: { nonce: parsed.nonce, usedAt: null, expiresAt: { gt: now } },

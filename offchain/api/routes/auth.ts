@@ -13,7 +13,11 @@ export const authRoutes = [
     tag: "auth",
     access: { kind: "public" },
     body: Empty.optional(),
-    response: { status: 201, schema: z.object({ nonce: z.string(), expiresAt: IsoDate }), description: "A fresh nonce" },
+    response: {
+      status: 201,
+      schema: z.object({ nonce: z.string(), expiresAt: IsoDate }),
+      description: "A fresh nonce",
+    },
     async handler({ services }) {
       const n = await issueNonce(services.deps);
       return { status: 201, body: { nonce: n.nonce, expiresAt: n.expiresAt.toISOString() } };

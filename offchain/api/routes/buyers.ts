@@ -14,13 +14,25 @@ const OfferCommon = {
   scope: Scope,
   exclusive: z.boolean().default(false),
   durationSeconds: z.number().int().min(60).max(MAX_DURATION),
-  datasets: z.array(z.strictObject({ datasetId: Bytes32, weightBps: z.number().int().min(1).max(10_000) })).min(1).max(100),
+  datasets: z
+    .array(z.strictObject({ datasetId: Bytes32, weightBps: z.number().int().min(1).max(10_000) }))
+    .min(1)
+    .max(100),
 };
 const OfferBody = z.discriminatedUnion("model", [
   z.strictObject({ model: z.literal("one_time"), price: PositiveAmount, ...OfferCommon }),
-  z.strictObject({ model: z.literal("subscription"), price: PositiveAmount, periodSeconds: z.number().int().min(60).max(MAX_DURATION), ...OfferCommon }),
+  z.strictObject({
+    model: z.literal("subscription"),
+    price: PositiveAmount,
+    periodSeconds: z.number().int().min(60).max(MAX_DURATION),
+    ...OfferCommon,
+  }),
   z.strictObject({ model: z.literal("per_use"), ratePerUnit: PositiveAmount, ...OfferCommon }),
-  z.strictObject({ model: z.literal("revenue_share"), revenueBps: z.number().int().min(1).max(10_000), ...OfferCommon }),
+  z.strictObject({
+    model: z.literal("revenue_share"),
+    revenueBps: z.number().int().min(1).max(10_000),
+    ...OfferCommon,
+  }),
 ]);
 const Terms = {
   model: z.string(),
@@ -34,7 +46,16 @@ const Terms = {
   datasets: z.array(z.object({ datasetId: z.string(), weightBps: z.number() })),
 };
 const Offer = z.object({ id: z.string(), durationSeconds: z.number(), status: z.string(), ...Terms }).openapi("Offer");
-const License = z.object({ licenseId: z.string(), offerId: z.string(), startsAt: IsoDate, endsAt: IsoDate, status: z.string(), ...Terms }).openapi("License");
+const License = z
+  .object({
+    licenseId: z.string(),
+    offerId: z.string(),
+    startsAt: IsoDate,
+    endsAt: IsoDate,
+    status: z.string(),
+    ...Terms,
+  })
+  .openapi("License");
 const LicenseParams = z.strictObject({ licenseId: Bytes32 });
 
 export const UsageEvent = z.strictObject({
@@ -58,7 +79,11 @@ export const buyerRoutes = [
     tag: "buyers",
     access: { kind: "session" },
     body: z.strictObject({ name: z.string().min(1).max(200) }),
-    response: { status: 201, schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }), description: "Registered" },
+    response: {
+      status: 201,
+      schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }),
+      description: "Registered",
+    },
     async handler({ services, actor, body }) {
       return { status: 201, body: await registerBuyer(services.deps, addressOf(actor), body.name) };
     },
@@ -70,7 +95,11 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     body: z.strictObject({}).optional(),
-    response: { status: 201, schema: z.object({ id: z.string(), key: z.string(), prefix: z.string(), createdAt: IsoDate }), description: "Key" },
+    response: {
+      status: 201,
+      schema: z.object({ id: z.string(), key: z.string(), prefix: z.string(), createdAt: IsoDate }),
+      description: "Key",
+    },
     async handler({ services, actor }) {
       return { status: 201, body: await createApiKey(services.deps, addressOf(actor)) };
     },
@@ -81,7 +110,13 @@ export const buyerRoutes = [
     summary: "The caller's API keys (prefixes only)",
     tag: "buyers",
     access: BUYER,
-    response: { status: 200, schema: z.array(z.object({ id: z.string(), prefix: z.string(), createdAt: IsoDate, revokedAt: IsoDate.nullable() })), description: "Keys" },
+    response: {
+      status: 200,
+      schema: z.array(
+        z.object({ id: z.string(), prefix: z.string(), createdAt: IsoDate, revokedAt: IsoDate.nullable() }),
+      ),
+      description: "Keys",
+    },
     async handler({ services, actor }) {
       return { body: await listApiKeys(services.deps, addressOf(actor)) };
     },
@@ -165,7 +200,14 @@ export const buyerRoutes = [
     params: LicenseParams,
     response: {
       status: 200,
-      schema: z.object({ chainId: z.number(), contract: z.string(), licenseId: z.string(), token: z.string(), amount: z.string().nullable(), note: z.string() }),
+      schema: z.object({
+        chainId: z.number(),
+        contract: z.string(),
+        licenseId: z.string(),
+        token: z.string(),
+        amount: z.string().nullable(),
+        note: z.string(),
+      }),
       description: "Deposit instructions",
     },
     async handler({ services, actor, params }) {

@@ -7,9 +7,19 @@ import { Address, Bytes32, IsoDate, Scope, Uuid, z } from "../schemas";
 import { ProofsResponse } from "./public";
 
 const CREATOR = { kind: "session", roles: ["creator"] } as const;
-const Shares = z.array(z.strictObject({ account: Address, bps: z.number().int().min(1).max(10_000) })).min(1).max(1000);
+const Shares = z
+  .array(z.strictObject({ account: Address, bps: z.number().int().min(1).max(10_000) }))
+  .min(1)
+  .max(1000);
 const Dataset = z
-  .object({ id: z.string(), name: z.string(), metadata: z.record(z.string(), z.unknown()), status: z.string(), createdAt: IsoDate, shares: Shares })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    metadata: z.record(z.string(), z.unknown()),
+    status: z.string(),
+    createdAt: IsoDate,
+    shares: Shares,
+  })
   .openapi("Dataset");
 const Receipt = z
   .object({
@@ -35,7 +45,11 @@ export const creatorRoutes = [
     tag: "creators",
     access: { kind: "session" },
     body: z.strictObject({ name: z.string().min(1).max(200) }),
-    response: { status: 201, schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }), description: "Registered" },
+    response: {
+      status: 201,
+      schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }),
+      description: "Registered",
+    },
     async handler({ services, actor, body }) {
       return { status: 201, body: await registerCreator(services.deps, addressOf(actor), body.name) };
     },

@@ -9,6 +9,13 @@ import { systemRoutes } from "./system";
 
 export function routeTable(): AnyRoute[] {
   const table: AnyRoute[] = [];
-  table.push(...systemRoutes(() => table), ...authRoutes, ...publicRoutes, ...creatorRoutes, ...buyerRoutes, ...operatorRoutes);
+  table.push(
+    ...systemRoutes(() => table),
+    ...authRoutes,
+    ...publicRoutes,
+    ...creatorRoutes,
+    ...buyerRoutes,
+    ...operatorRoutes,
+  );
   return table;
 }

@@ -18,13 +18,26 @@ export const operatorRoutes = [
     body: z.strictObject({ endsAt: IsoDate.optional() }),
     response: {
       status: 201,
-      schema: z.object({ epoch: z.number(), root: z.string(), contentHash: z.string(), leafCount: z.number(), totals: z.unknown() }),
+      schema: z.object({
+        epoch: z.number(),
+        root: z.string(),
+        contentHash: z.string(),
+        leafCount: z.number(),
+        totals: z.unknown(),
+      }),
       description: "Epoch computed and ready to publish",
     },
     async handler({ services, actor, body }) {
       const r = await closeEpoch(services.deps, addressOf(actor), body);
-      const totals = r.result.totals.map((t) => ({ token: t.token, amount: t.amount.toString(), cumulative: t.cumulative.toString() }));
-      return { status: 201, body: { epoch: r.epoch, root: r.root, contentHash: r.contentHash, leafCount: r.leafCount, totals } };
+      const totals = r.result.totals.map((t) => ({
+        token: t.token,
+        amount: t.amount.toString(),
+        cumulative: t.cumulative.toString(),
+      }));
+      return {
+        status: 201,
+        body: { epoch: r.epoch, root: r.root, contentHash: r.contentHash, leafCount: r.leafCount, totals },
+      };
     },
   }),
   defineRoute({
@@ -33,7 +46,11 @@ export const operatorRoutes = [
     summary: "Every role assignment",
     tag: "operators",
     access: OPERATOR,
-    response: { status: 200, schema: z.array(Assignment.extend({ grantedBy: z.string(), createdAt: IsoDate })), description: "Roles" },
+    response: {
+      status: 200,
+      schema: z.array(Assignment.extend({ grantedBy: z.string(), createdAt: IsoDate })),
+      description: "Roles",
+    },
     async handler({ services }) {
       return { body: await listRoles(services.deps) };
     },
@@ -69,16 +86,33 @@ export const operatorRoutes = [
     tag: "auditors",
     access: { kind: "session", roles: ["operator", "auditor"] },
     query: z.strictObject({
-      after: z.string().regex(/^[0-9]{1,19}$/, "expected an id").optional(),
+      after: z
+        .string()
+        .regex(/^[0-9]{1,19}$/, "expected an id")
+        .optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
     response: {
       status: 200,
-      schema: z.array(z.object({ id: z.string(), at: IsoDate, actor: z.string(), action: z.string(), target: z.string(), details: z.unknown() })),
+      schema: z.array(
+        z.object({
+          id: z.string(),
+          at: IsoDate,
+          actor: z.string(),
+          action: z.string(),
+          target: z.string(),
+          details: z.unknown(),
+        }),
+      ),
       description: "Entries in order",
     },
     async handler({ services, query }) {
-      return { body: await listAudit(services.deps, { after: query.after !== undefined ? BigInt(query.after) : undefined, limit: query.limit }) };
+      return {
+        body: await listAudit(services.deps, {
+          after: query.after !== undefined ? BigInt(query.after) : undefined,
+          limit: query.limit,
+        }),
+      };
     },
   }),
 ];

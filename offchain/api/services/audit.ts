@@ -8,7 +8,9 @@ export async function audit(
   tx: Tx,
   entry: { actor: string; action: string; target: string; details?: Prisma.InputJsonValue },
 ): Promise<void> {
-  await tx.auditLog.create({ data: { actor: entry.actor, action: entry.action, target: entry.target, details: entry.details ?? {} } });
+  await tx.auditLog.create({
+    data: { actor: entry.actor, action: entry.action, target: entry.target, details: entry.details ?? {} },
+  });
 }
 
 export async function listAudit({ prisma }: Deps, q: { after?: bigint; limit: number }) {
@@ -17,5 +19,12 @@ export async function listAudit({ prisma }: Deps, q: { after?: bigint; limit: nu
     orderBy: { id: "asc" },
     take: q.limit,
   });
-  return rows.map((r) => ({ id: r.id.toString(), at: r.at.toISOString(), actor: r.actor, action: r.action, target: r.target, details: r.details }));
+  return rows.map((r) => ({
+    id: r.id.toString(),
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    details: r.details,
+  }));
 }

@@ -22,14 +22,21 @@ export async function buyerByAddress({ prisma }: Deps, address: string) {
 export async function createApiKey(deps: Deps, address: string) {
   const buyer = await buyerByAddress(deps, address);
   const key = newSecret("trk");
-  const row = await deps.prisma.apiKey.create({ data: { buyerId: buyer.id, keyHash: hashSecret(key), prefix: key.slice(0, 8) } });
+  const row = await deps.prisma.apiKey.create({
+    data: { buyerId: buyer.id, keyHash: hashSecret(key), prefix: key.slice(0, 8) },
+  });
   return { id: row.id, key, prefix: row.prefix, createdAt: row.createdAt.toISOString() };
 }
 
 export async function listApiKeys(deps: Deps, address: string) {
   const buyer = await buyerByAddress(deps, address);
   const rows = await deps.prisma.apiKey.findMany({ where: { buyerId: buyer.id }, orderBy: { createdAt: "asc" } });
-  return rows.map((r) => ({ id: r.id, prefix: r.prefix, createdAt: r.createdAt.toISOString(), revokedAt: r.revokedAt?.toISOString() ?? null }));
+  return rows.map((r) => ({
+    id: r.id,
+    prefix: r.prefix,
+    createdAt: r.createdAt.toISOString(),
+    revokedAt: r.revokedAt?.toISOString() ?? null,
+  }));
 }
 
 export async function revokeApiKey(deps: Deps, address: string, keyId: string) {

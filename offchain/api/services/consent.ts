@@ -41,17 +41,39 @@ export async function recordConsent(
   deps: Deps,
   ownerAddress: string,
   datasetId: string,
-  input: { subject: string; scope: "training" | "inference"; evidenceHash: string; itemRef?: string; grantedAt?: string },
+  input: {
+    subject: string;
+    scope: "training" | "inference";
+    evidenceHash: string;
+    itemRef?: string;
+    grantedAt?: string;
+  },
 ) {
   await ownedDataset(deps, ownerAddress, datasetId);
   const salt = crypto.randomBytes(16).toString("hex");
   const subjectHash = sha256(salt + input.subject);
   const grantedAt = input.grantedAt ? new Date(input.grantedAt) : new Date();
   const receiptHash = sha256(
-    JSON.stringify([datasetId, input.itemRef ?? null, subjectHash, input.scope, input.evidenceHash, grantedAt.toISOString()]),
+    JSON.stringify([
+      datasetId,
+      input.itemRef ?? null,
+      subjectHash,
+      input.scope,
+      input.evidenceHash,
+      grantedAt.toISOString(),
+    ]),
   );
   const row = await deps.prisma.consentRecord.create({
-    data: { datasetId, itemRef: input.itemRef ?? null, subjectHash, salt, scope: input.scope, evidenceHash: input.evidenceHash, grantedAt, receiptHash },
+    data: {
+      datasetId,
+      itemRef: input.itemRef ?? null,
+      subjectHash,
+      salt,
+      scope: input.scope,
+      evidenceHash: input.evidenceHash,
+      grantedAt,
+      receiptHash,
+    },
   });
   return receiptView(row);
 }
@@ -63,11 +85,15 @@ export async function listConsents(deps: Deps, ownerAddress: string, datasetId: 
 }
 
 export async function revokeConsent(deps: Deps, ownerAddress: string, consentId: string, revokedAt?: string) {
-  const row = await deps.prisma.consentRecord.findUnique({ where: { id: consentId }, include: { dataset: { include: { owner: true } } } });
+  const row = await deps.prisma.consentRecord.findUnique({
+    where: { id: consentId },
+    include: { dataset: { include: { owner: true } } },
+  });
   if (!row || row.dataset.owner.address !== ownerAddress) throw notFound(`consent ${consentId}`);
   if (row.revokedAt) throw conflict(`consent ${consentId} was already revoked at ${row.revokedAt.toISOString()}`);
   const at = revokedAt ? new Date(revokedAt) : new Date();
-  if (at < row.grantedAt) throw unprocessable("revocation precedes the grant", [{ path: "/revokedAt", message: "before grantedAt" }]);
+  if (at < row.grantedAt)
+    throw unprocessable("revocation precedes the grant", [{ path: "/revokedAt", message: "before grantedAt" }]);
   const updated = await deps.prisma.consentRecord.update({ where: { id: consentId }, data: { revokedAt: at } });
   return receiptView(updated);
 }

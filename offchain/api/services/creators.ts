@@ -25,21 +25,32 @@ export async function creatorByAddress({ prisma }: Deps, address: string) {
 function checkShares(shares: Share[]): void {
   const seen = new Set<string>();
   shares.forEach((s, i) => {
-    if (seen.has(s.account)) throw unprocessable("duplicate contributor", [{ path: `/shares/${i}/account`, message: "listed twice" }]);
+    if (seen.has(s.account))
+      throw unprocessable("duplicate contributor", [{ path: `/shares/${i}/account`, message: "listed twice" }]);
     seen.add(s.account);
   });
   const total = shares.reduce((a, s) => a + s.bps, 0);
-  if (total !== 10_000) throw unprocessable("contributor shares must sum to 10,000 bps", [{ path: "/shares", message: `sum is ${total}` }]);
+  if (total !== 10_000)
+    throw unprocessable("contributor shares must sum to 10,000 bps", [{ path: "/shares", message: `sum is ${total}` }]);
 }
 
-function datasetView(d: { id: string; name: string; metadata: Prisma.JsonValue; status: string; createdAt: Date; shares: Share[] }) {
+function datasetView(d: {
+  id: string;
+  name: string;
+  metadata: Prisma.JsonValue;
+  status: string;
+  createdAt: Date;
+  shares: Share[];
+}) {
   return {
     id: d.id,
     name: d.name,
     metadata: d.metadata,
     status: d.status,
     createdAt: d.createdAt.toISOString(),
-    shares: d.shares.map((s) => ({ account: s.account, bps: s.bps })).sort((a, b) => a.account.localeCompare(b.account)),
+    shares: d.shares
+      .map((s) => ({ account: s.account, bps: s.bps }))
+      .sort((a, b) => a.account.localeCompare(b.account)),
   };
 }
 
@@ -53,7 +64,13 @@ export async function createDataset(
   const id = input.id ?? "0x" + crypto.randomBytes(32).toString("hex");
   if (await prisma.dataset.findUnique({ where: { id } })) throw conflict(`dataset ${id} already exists`);
   const d = await prisma.dataset.create({
-    data: { id, ownerId: owner.id, name: input.name, metadata: input.metadata as Prisma.InputJsonValue, shares: { create: input.shares } },
+    data: {
+      id,
+      ownerId: owner.id,
+      name: input.name,
+      metadata: input.metadata as Prisma.InputJsonValue,
+      shares: { create: input.shares },
+    },
     include: { shares: true },
   });
   return datasetView(d);

@@ -24,6 +24,11 @@ export async function recordDeposit({ prisma }: Deps, d: ChainDeposit, state: "p
   return row.id;
 }
 
-export async function setDepositState({ prisma }: Deps, txHash: string, logIndex: number, state: "pending" | "confirmed" | "reorged") {
+export async function setDepositState(
+  { prisma }: Deps,
+  txHash: string,
+  logIndex: number,
+  state: "pending" | "confirmed" | "reorged",
+) {
   await prisma.deposit.update({ where: { txHash_logIndex: { txHash, logIndex } }, data: { state } });
 }

@@ -6,7 +6,13 @@
  * This module is the only place that maps rows to the engine's types.
  */
 import type { Address, Hex } from "viem";
-import { allocate, SettlementInputSchema, type LicenseModel, type SettlementInputRaw, type SettlementResult } from "../../settlement";
+import {
+  allocate,
+  SettlementInputSchema,
+  type LicenseModel,
+  type SettlementInputRaw,
+  type SettlementResult,
+} from "../../settlement";
 import { buildDistribution, distributionContentHash, distributionFileChunks } from "../../merkle";
 import type { PrismaClient } from "../../db/client";
 import { conflict, unprocessable } from "../errors";
@@ -46,7 +52,13 @@ function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][n
 }
 
 /** Reads everything the engine needs for epoch `epoch` over [start, end). */
-export async function settlementInput(tx: Tx, deps: Deps, epoch: number, start: Date, end: Date): Promise<{ raw: SettlementInputRaw; depositIds: string[] }> {
+export async function settlementInput(
+  tx: Tx,
+  deps: Deps,
+  epoch: number,
+  start: Date,
+  end: Date,
+): Promise<{ raw: SettlementInputRaw; depositIds: string[] }> {
   const { config } = deps.common;
   // Sequential on purpose: inside a transaction every query shares one connection (pg 9 forbids overlapping ones).
   const licenses = await loadLicenses(tx);
@@ -66,13 +78,22 @@ export async function settlementInput(tx: Tx, deps: Deps, epoch: number, start: 
   const raw: SettlementInputRaw = {
     window: { epoch, start: secs(start), end: secs(end) },
     platformFee: { bps: config.platformFeeBps, treasury: config.treasuryAddress },
-    datasets: datasets.filter((d) => d.shares.length > 0).map((d) => ({ id: d.id, contributors: d.shares.map((s) => ({ account: s.account, bps: s.bps })) })),
+    datasets: datasets
+      .filter((d) => d.shares.length > 0)
+      .map((d) => ({ id: d.id, contributors: d.shares.map((s) => ({ account: s.account, bps: s.bps })) })),
     licenses: licenses.map((l) => ({
       id: l.id,
       token: l.token,
       datasets: l.datasets.map((d) => ({ datasetId: d.datasetId, weight: d.weightBps })),
       model: modelOf(l),
-      exclusivity: l.exclusive ? l.datasets.map((d) => ({ datasetId: d.datasetId, scope: l.scope, start: secs(l.startsAt), end: secs(l.endsAt) })) : [],
+      exclusivity: l.exclusive
+        ? l.datasets.map((d) => ({
+            datasetId: d.datasetId,
+            scope: l.scope,
+            start: secs(l.startsAt),
+            end: secs(l.endsAt),
+          }))
+        : [],
     })),
     deposits: deposits.map((d) => ({ licenseId: d.licenseId, token: d.token, amount: d.amount.toFixed() })),
     usage: usage.map((u) => ({ licenseId: u.license_id, datasetId: u.dataset_id, epoch, units: u.units })),
@@ -82,7 +103,13 @@ export async function settlementInput(tx: Tx, deps: Deps, epoch: number, start: 
   return { raw, depositIds: deposits.map((d) => d.id) };
 }
 
-export type CloseEpochResult = { epoch: number; root: Hex; contentHash: Hex; leafCount: number; result: SettlementResult };
+export type CloseEpochResult = {
+  epoch: number;
+  root: Hex;
+  contentHash: Hex;
+  leafCount: number;
+  result: SettlementResult;
+};
 
 /** Where an epoch close spends its time (bench:epoch listens; the route does not). */
 export type ClosePhase = "dbRead" | "settlement" | "tree" | "file" | "dbWrite";
@@ -100,7 +127,8 @@ export async function closeEpoch(
     mark = now;
   };
   const end = new Date(Math.floor((input.endsAt ? Date.parse(input.endsAt) : Date.now()) / 1000) * 1000);
-  if (end.getTime() > Date.now()) throw unprocessable("an epoch cannot end in the future", [{ path: "/endsAt", message: "after now" }]);
+  if (end.getTime() > Date.now())
+    throw unprocessable("an epoch cannot end in the future", [{ path: "/endsAt", message: "after now" }]);
   return deps.prisma.$transaction(
     async (tx) => {
       // One closer at a time, across processes sharing the database.
@@ -113,7 +141,8 @@ export async function closeEpoch(
       lap("dbRead");
       const result = allocate(SettlementInputSchema.parse(raw));
       lap("settlement");
-      if (result.allocations.length === 0) throw conflict(`nothing has been recognized yet: epoch ${epoch} would have no leaves`);
+      if (result.allocations.length === 0)
+        throw conflict(`nothing has been recognized yet: epoch ${epoch} would have no leaves`);
       const { config } = deps.common;
       const distribution = await buildDistribution(
         { chainId: config.chainId, contract: config.splitterAddress as Address, epoch: BigInt(epoch) },
@@ -142,7 +171,13 @@ export async function closeEpoch(
       });
       // One statement over arrays (unnest) instead of createMany's multi-row VALUES: at 100,000 leaves the latter
       // spent seconds building and binding parameters (bench:epoch).
-      const cols = { account: [] as string[], token: [] as string[], amount: [] as string[], cumulative: [] as string[], leaf: [] as number[] };
+      const cols = {
+        account: [] as string[],
+        token: [] as string[],
+        amount: [] as string[],
+        cumulative: [] as string[],
+        leaf: [] as number[],
+      };
       for (const a of result.allocations) {
         cols.account.push(a.account);
         cols.token.push(a.token);
@@ -152,7 +187,8 @@ export async function closeEpoch(
       }
       await tx.$executeRaw`INSERT INTO allocations (epoch_id, account, token, amount, cumulative, leaf_index)
         SELECT ${epoch}::int, * FROM unnest(${cols.account}::text[], ${cols.token}::text[], ${cols.amount}::numeric[], ${cols.cumulative}::numeric[], ${cols.leaf}::int[])`;
-      if (depositIds.length) await tx.deposit.updateMany({ where: { id: { in: depositIds } }, data: { settledEpoch: epoch } });
+      if (depositIds.length)
+        await tx.deposit.updateMany({ where: { id: { in: depositIds } }, data: { settledEpoch: epoch } });
       await audit(tx, {
         actor: operator,
         action: "epoch.closed",

@@ -39,7 +39,18 @@ function epochView(e: EpochRow) {
   };
 }
 
-const EPOCH_FIELDS = { id: true, startsAt: true, endsAt: true, status: true, root: true, contentHash: true, totals: true, leafCount: true, report: true, txHash: true } as const;
+const EPOCH_FIELDS = {
+  id: true,
+  startsAt: true,
+  endsAt: true,
+  status: true,
+  root: true,
+  contentHash: true,
+  totals: true,
+  leafCount: true,
+  report: true,
+  txHash: true,
+} as const;
 
 export async function listEpochs({ prisma }: Deps) {
   const rows = await prisma.epoch.findMany({ select: EPOCH_FIELDS, orderBy: { id: "asc" } });
@@ -61,7 +72,16 @@ export async function distributionFile({ prisma }: Deps, id: number): Promise<Bu
 function distributionOf(deps: Deps, cache: DistributionCache, id: number): Promise<Distribution> {
   let d = cache.get(id);
   if (!d) {
-    d = distributionFile(deps, id).then(async (bytes) => (await readDistributionFile((async function* () { yield bytes; })())).distribution);
+    d = distributionFile(deps, id).then(
+      async (bytes) =>
+        (
+          await readDistributionFile(
+            (async function* () {
+              yield bytes;
+            })(),
+          )
+        ).distribution,
+    );
     d.catch(() => cache.delete(id));
     cache.set(id, d);
   }
@@ -75,8 +95,16 @@ function distributionOf(deps: Deps, cache: DistributionCache, id: number): Promi
  */
 export async function proofsFor(deps: Deps, cache: DistributionCache, account: string) {
   const latest =
-    (await deps.prisma.epoch.findFirst({ where: { status: "claimable" }, orderBy: { id: "desc" }, select: { id: true, root: true, status: true } })) ??
-    (await deps.prisma.epoch.findFirst({ where: { status: { in: ["computed", "submitted"] } }, orderBy: { id: "desc" }, select: { id: true, root: true, status: true } }));
+    (await deps.prisma.epoch.findFirst({
+      where: { status: "claimable" },
+      orderBy: { id: "desc" },
+      select: { id: true, root: true, status: true },
+    })) ??
+    (await deps.prisma.epoch.findFirst({
+      where: { status: { in: ["computed", "submitted"] } },
+      orderBy: { id: "desc" },
+      select: { id: true, root: true, status: true },
+    }));
   if (!latest) return { account, proofs: [] };
   const [distribution, claimed] = await Promise.all([
     distributionOf(deps, cache, latest.id),
@@ -88,24 +116,35 @@ export async function proofsFor(deps: Deps, cache: DistributionCache, account: s
     const claim = distribution.claimFor(account as Address, token);
     if (!claim) return [];
     const done = claimedBy.get(token) ?? 0n;
-    const claimable = latest.status === "claimable" && claim.cumulativeAmount > done ? claim.cumulativeAmount - done : 0n;
-    return [{
-      token,
-      cumulative: claim.cumulativeAmount.toString(),
-      claimed: done.toString(),
-      claimable: claimable.toString(),
-      proof: claim.proof,
-      leafIndex: claim.index,
-      epoch: latest.id,
-      root: latest.root,
-      epochStatus: latest.status,
-    }];
+    const claimable =
+      latest.status === "claimable" && claim.cumulativeAmount > done ? claim.cumulativeAmount - done : 0n;
+    return [
+      {
+        token,
+        cumulative: claim.cumulativeAmount.toString(),
+        claimed: done.toString(),
+        claimable: claimable.toString(),
+        proof: claim.proof,
+        leafIndex: claim.index,
+        epoch: latest.id,
+        root: latest.root,
+        epochStatus: latest.status,
+      },
+    ];
   });
   return { account, proofs };
 }
 
 /** Per epoch and token, what the account was allocated and its cumulative. */
 export async function earningsOf({ prisma }: Deps, account: string) {
-  const rows = await prisma.allocation.findMany({ where: { account }, orderBy: [{ epochId: "asc" }, { token: "asc" }] });
-  return rows.map((r) => ({ epoch: r.epochId, token: r.token, amount: r.amount.toFixed(), cumulative: r.cumulative.toFixed() }));
+  const rows = await prisma.allocation.findMany({
+    where: { account },
+    orderBy: [{ epochId: "asc" }, { token: "asc" }],
+  });
+  return rows.map((r) => ({
+    epoch: r.epochId,
+    token: r.token,
+    amount: r.amount.toFixed(),
+    cumulative: r.cumulative.toFixed(),
+  }));
 }

@@ -11,7 +11,13 @@ import { buyerByAddress } from "./buyers";
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
 
 export function licenseView(l: TermsRow & { id: string; offerId: string; startsAt: Date; endsAt: Date }) {
-  return { licenseId: l.id, offerId: l.offerId, ...termsView(l), startsAt: l.startsAt.toISOString(), endsAt: l.endsAt.toISOString() };
+  return {
+    licenseId: l.id,
+    offerId: l.offerId,
+    ...termsView(l),
+    startsAt: l.startsAt.toISOString(),
+    endsAt: l.endsAt.toISOString(),
+  };
 }
 
 export async function takeLicense(deps: Deps, buyerAddress: string, input: { offerId: string; startsAt?: string }) {
@@ -78,14 +84,21 @@ export async function takeLicense(deps: Deps, buyerAddress: string, input: { off
 
 /** The caller's own license; another buyer's is reported as not found. */
 export async function ownLicense(deps: Deps, buyerAddress: string, licenseId: string) {
-  const l = await deps.prisma.license.findUnique({ where: { id: licenseId }, include: { datasets: true, buyer: true } });
+  const l = await deps.prisma.license.findUnique({
+    where: { id: licenseId },
+    include: { datasets: true, buyer: true },
+  });
   if (!l || l.buyer.address !== buyerAddress) throw notFound(`license ${licenseId}`);
   return l;
 }
 
 export async function listLicenses(deps: Deps, buyerAddress: string) {
   const buyer = await buyerByAddress(deps, buyerAddress);
-  const rows = await deps.prisma.license.findMany({ where: { buyerId: buyer.id }, include: { datasets: true }, orderBy: { createdAt: "asc" } });
+  const rows = await deps.prisma.license.findMany({
+    where: { buyerId: buyer.id },
+    include: { datasets: true },
+    orderBy: { createdAt: "asc" },
+  });
   return rows.map(licenseView);
 }
 

@@ -43,7 +43,9 @@ export function termsView(t: TermsRow) {
     revenueBps: t.revenueBps,
     exclusive: t.exclusive,
     status: t.status,
-    datasets: t.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })).sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
+    datasets: t.datasets
+      .map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps }))
+      .sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
   };
 }
 
@@ -54,12 +56,19 @@ export function offerView(o: TermsRow & { id: string; durationSeconds: number })
 export async function createOffer(deps: Deps, creatorAddress: string, input: OfferInput) {
   const creator = await creatorByAddress(deps, creatorAddress);
   const ids = input.datasets.map((d) => d.datasetId);
-  if (new Set(ids).size !== ids.length) throw unprocessable("a dataset is listed twice", [{ path: "/datasets", message: "duplicate datasetId" }]);
+  if (new Set(ids).size !== ids.length)
+    throw unprocessable("a dataset is listed twice", [{ path: "/datasets", message: "duplicate datasetId" }]);
   const total = input.datasets.reduce((a, d) => a + d.weightBps, 0);
-  if (total !== 10_000) throw unprocessable("bundle weights must sum to 10,000 bps", [{ path: "/datasets", message: `sum is ${total}` }]);
-  const owned = await deps.prisma.dataset.findMany({ where: { id: { in: ids }, ownerId: creator.id, status: "active" }, select: { id: true } });
+  if (total !== 10_000)
+    throw unprocessable("bundle weights must sum to 10,000 bps", [{ path: "/datasets", message: `sum is ${total}` }]);
+  const owned = await deps.prisma.dataset.findMany({
+    where: { id: { in: ids }, ownerId: creator.id, status: "active" },
+    select: { id: true },
+  });
   const ownedIds = new Set(owned.map((d) => d.id));
-  const missing = input.datasets.flatMap((d, i) => (ownedIds.has(d.datasetId) ? [] : [{ path: `/datasets/${i}/datasetId`, message: "not an active dataset of yours" }]));
+  const missing = input.datasets.flatMap((d, i) =>
+    ownedIds.has(d.datasetId) ? [] : [{ path: `/datasets/${i}/datasetId`, message: "not an active dataset of yours" }],
+  );
   if (missing.length) throw unprocessable("unknown dataset", missing);
   const o = await deps.prisma.offer.create({
     data: {
@@ -81,6 +90,10 @@ export async function createOffer(deps: Deps, creatorAddress: string, input: Off
 }
 
 export async function listOffers({ prisma }: Deps) {
-  const rows = await prisma.offer.findMany({ where: { status: "open" }, include: { datasets: true }, orderBy: { createdAt: "asc" } });
+  const rows = await prisma.offer.findMany({
+    where: { status: "open" },
+    include: { datasets: true },
+    orderBy: { createdAt: "asc" },
+  });
   return rows.map(offerView);
 }

@@ -17,7 +17,12 @@ export async function bootstrapOperator({ prisma, common }: Deps): Promise<void>
 
 export async function listRoles({ prisma }: Deps) {
   const rows = await prisma.roleAssignment.findMany({ orderBy: [{ address: "asc" }, { role: "asc" }] });
-  return rows.map((r) => ({ address: r.address, role: r.role, grantedBy: r.grantedBy, createdAt: r.createdAt.toISOString() }));
+  return rows.map((r) => ({
+    address: r.address,
+    role: r.role,
+    grantedBy: r.grantedBy,
+    createdAt: r.createdAt.toISOString(),
+  }));
 }
 
 export async function grantRole({ prisma }: Deps, actor: string, address: string, role: RoleName) {

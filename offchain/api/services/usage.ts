@@ -23,14 +23,29 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 // Timestamp columns hold UTC without a zone; send "YYYY-MM-DDTHH:MM:SS.mmm" so the session time zone never applies.
 const utc = (d: Date) => d.toISOString().slice(0, 23);
 
-export async function ingestUsage({ prisma, common }: Deps, buyerId: string, input: UsageEventInput[]): Promise<IngestResult> {
+export async function ingestUsage(
+  { prisma, common }: Deps,
+  buyerId: string,
+  input: UsageEventInput[],
+): Promise<IngestResult> {
   // Ids are stored lowercase; the route validates hex in any case and leaves lowercasing to this loop.
-  const events = input.map((e) => ({ ...e, licenseId: e.licenseId.toLowerCase(), datasetId: e.datasetId.toLowerCase() }));
+  const events = input.map((e) => ({
+    ...e,
+    licenseId: e.licenseId.toLowerCase(),
+    datasetId: e.datasetId.toLowerCase(),
+  }));
   const licenseIds = [...new Set(events.map((e) => e.licenseId))];
   const [licenses, lastEpoch] = await Promise.all([
     prisma.license.findMany({
       where: { id: { in: licenseIds }, buyerId },
-      select: { id: true, status: true, scope: true, startsAt: true, endsAt: true, datasets: { select: { datasetId: true } } },
+      select: {
+        id: true,
+        status: true,
+        scope: true,
+        startsAt: true,
+        endsAt: true,
+        datasets: { select: { datasetId: true } },
+      },
     }),
     prisma.epoch.findFirst({ orderBy: { id: "desc" }, select: { endsAt: true } }),
   ]);
@@ -55,7 +70,8 @@ export async function ingestUsage({ prisma, common }: Deps, buyerId: string, inp
   const seen = new Set<string>();
   const occurred: string[] = new Array(events.length);
   events.forEach((e, i) => {
-    const fail = (code: string, field: string, message: string) => errors.push({ index: i, code, path: `/events/${i}/${field}`, message });
+    const fail = (code: string, field: string, message: string) =>
+      errors.push({ index: i, code, path: `/events/${i}/${field}`, message });
     if (seen.has(e.idempotencyKey)) fail("duplicate-in-batch", "idempotencyKey", "repeated within the batch");
     seen.add(e.idempotencyKey);
     const at = Date.parse(e.occurredAt);
@@ -65,12 +81,14 @@ export async function ingestUsage({ prisma, common }: Deps, buyerId: string, inp
     if (l.status !== "active" || at < l.startsAt.getTime() || at >= l.endsAt.getTime()) {
       return fail("license-inactive", "occurredAt", "the license was not active at this time");
     }
-    if (!l.datasetIds.has(e.datasetId)) return fail("unknown-dataset", "datasetId", "dataset not covered by this license");
+    if (!l.datasetIds.has(e.datasetId))
+      return fail("unknown-dataset", "datasetId", "dataset not covered by this license");
     const revokedAt = Math.min(
       revocations.get(`${e.datasetId}|${l.scope}|`) ?? Infinity,
       revocations.get(`${e.datasetId}|${l.scope}|${e.itemRef}`) ?? Infinity,
     );
-    if (revokedAt <= at) return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
+    if (revokedAt <= at)
+      return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
     if (at < closedUntil) return fail("epoch-closed", "occurredAt", "falls in an epoch that is already closed");
     if (at > now + FUTURE_SKEW_MS) return fail("in-future", "occurredAt", "more than 5 minutes in the future");
   });
@@ -91,4 +109,3 @@ export async function ingestUsage({ prisma, common }: Deps, buyerId: string, inp
   common.metrics.usageEventsDuplicate.inc(events.length - inserted);
   return { received: events.length, accepted: inserted, duplicates: events.length - inserted };
 }
-

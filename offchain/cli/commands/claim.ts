@@ -10,19 +10,35 @@ export async function claimAll(ctx: Context, account?: Address): Promise<ClaimRe
   const c = await ctx.clients();
   if (!c.walletClient) throw new Error("claiming sends a transaction: set PRIVATE_KEY or KEYSTORE_PATH");
   const who = account ?? c.walletClient.account.address;
-  const { proofs } = await ctx.api.call<{ proofs: { token: Address; cumulative: string; claimable: string; proof: Hex[] }[] }>("GET", `/v1/proofs/${who}`);
+  const { proofs } = await ctx.api.call<{
+    proofs: { token: Address; cumulative: string; claimable: string; proof: Hex[] }[];
+  }>("GET", `/v1/proofs/${who}`);
   const claims: ClaimDone[] = [];
   for (const p of proofs.filter((x) => BigInt(x.claimable) > 0n)) {
     // The API learns of claims from the claim watcher; the chain is the authority on what is left.
-    const done = await c.publicClient.readContract({ address: ctx.splitter, abi: royaltySplitterAbi, functionName: "claimed", args: [who, p.token] });
+    const done = await c.publicClient.readContract({
+      address: ctx.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "claimed",
+      args: [who, p.token],
+    });
     if (done >= BigInt(p.cumulative)) continue;
     const hash = await c.walletClient.sendTransaction({
       to: ctx.splitter,
-      data: encodeFunctionData({ abi: royaltySplitterAbi, functionName: "claim", args: [who, p.token, BigInt(p.cumulative), p.proof] }),
+      data: encodeFunctionData({
+        abi: royaltySplitterAbi,
+        functionName: "claim",
+        args: [who, p.token, BigInt(p.cumulative), p.proof],
+      }),
     });
     const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`claim ${hash} reverted`);
-    claims.push({ token: p.token, amount: (BigInt(p.cumulative) - done).toString(), cumulative: p.cumulative, txHash: hash });
+    claims.push({
+      token: p.token,
+      amount: (BigInt(p.cumulative) - done).toString(),
+      cumulative: p.cumulative,
+      txHash: hash,
+    });
   }
   return { account: who, claims };
 }

@@ -3,7 +3,14 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import { royaltySplitterAbi, testStablecoinAbi } from "../../chain";
 import type { Context } from "../context";
 
-export type DepositResult = { licenseId: Hex; token: Address; amount: string; approveTx?: Hex; txHash: Hex; blockNumber: string };
+export type DepositResult = {
+  licenseId: Hex;
+  token: Address;
+  amount: string;
+  approveTx?: Hex;
+  txHash: Hex;
+  blockNumber: string;
+};
 
 export async function deposit(ctx: Context, licenseId: Hex, amount: bigint, token: Address): Promise<DepositResult> {
   if (amount <= 0n) throw new Error("the amount must be positive (base units)");
@@ -16,10 +23,31 @@ export async function deposit(ctx: Context, licenseId: Hex, amount: bigint, toke
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
     return receipt;
   };
-  const allowance = await c.publicClient.readContract({ address: token, abi: testStablecoinAbi, functionName: "allowance", args: [me, ctx.splitter] });
-  const approveTx = allowance < amount
-    ? (await send(token, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [ctx.splitter, amount] }))).transactionHash
-    : undefined;
-  const r = await send(ctx.splitter, encodeFunctionData({ abi: royaltySplitterAbi, functionName: "deposit", args: [licenseId, token, amount] }));
-  return { licenseId, token, amount: amount.toString(), approveTx, txHash: r.transactionHash, blockNumber: r.blockNumber.toString() };
+  const allowance = await c.publicClient.readContract({
+    address: token,
+    abi: testStablecoinAbi,
+    functionName: "allowance",
+    args: [me, ctx.splitter],
+  });
+  const approveTx =
+    allowance < amount
+      ? (
+          await send(
+            token,
+            encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [ctx.splitter, amount] }),
+          )
+        ).transactionHash
+      : undefined;
+  const r = await send(
+    ctx.splitter,
+    encodeFunctionData({ abi: royaltySplitterAbi, functionName: "deposit", args: [licenseId, token, amount] }),
+  );
+  return {
+    licenseId,
+    token,
+    amount: amount.toString(),
+    approveTx,
+    txHash: r.transactionHash,
+    blockNumber: r.blockNumber.toString(),
+  };
 }

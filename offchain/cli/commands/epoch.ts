@@ -15,13 +15,21 @@ export async function closeEpochViaApi(ctx: Context, endsAt?: string): Promise<C
   return ctx.api.call<ClosedEpoch>("POST", "/v1/operator/epochs", { bearer: token }, endsAt ? { endsAt } : {});
 }
 
-export async function publishOnce(ctx: Context, env: Record<string, string | undefined> = process.env): Promise<PublishPass> {
+export async function publishOnce(
+  ctx: Context,
+  env: Record<string, string | undefined> = process.env,
+): Promise<PublishPass> {
   const clients = await ctx.clients();
   if (!clients.walletClient) throw new Error("publishing signs: set PRIVATE_KEY or KEYSTORE_PATH (the poster's key)");
   const db = await ctx.openDb();
   try {
     const chain = loadChainConfig({ ...env, RPC_URL: ctx.rpcUrl });
-    const publisher = createRootPublisher({ common: { logger: quietLogger }, db, clients, config: moduleConfigs(chain, ctx.splitter).publisher });
+    const publisher = createRootPublisher({
+      common: { logger: quietLogger },
+      db,
+      clients,
+      config: moduleConfigs(chain, ctx.splitter).publisher,
+    });
     return await publisher.runOnce();
   } finally {
     await db.close();
@@ -32,7 +40,11 @@ const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 export type EpochStatus = {
   epochs: { epoch: number; status: string; root: string; leafCount: number; txHash: string | null }[];
-  chain: { lastProposedEpoch: number; pending: { epoch: number; root: Hex; readyAt: string } | null; live: { epoch: number; root: Hex } | null };
+  chain: {
+    lastProposedEpoch: number;
+    pending: { epoch: number; root: Hex; readyAt: string } | null;
+    live: { epoch: number; root: Hex } | null;
+  };
 };
 
 export async function epochStatus(ctx: Context): Promise<EpochStatus> {
@@ -47,10 +59,18 @@ export async function epochStatus(ctx: Context): Promise<EpochStatus> {
   ]);
   const zero = (h: Hex) => /^0x0*$/.test(h);
   return {
-    epochs: epochs.map((e) => ({ epoch: e.epoch, status: e.status, root: e.root, leafCount: e.leafCount, txHash: e.txHash })),
+    epochs: epochs.map((e) => ({
+      epoch: e.epoch,
+      status: e.status,
+      root: e.root,
+      leafCount: e.leafCount,
+      txHash: e.txHash,
+    })),
     chain: {
       lastProposedEpoch: Number(last),
-      pending: zero(pending[0]) ? null : { epoch: pending[1], root: pending[0], readyAt: new Date(Number(pending[2]) * 1000).toISOString() },
+      pending: zero(pending[0])
+        ? null
+        : { epoch: pending[1], root: pending[0], readyAt: new Date(Number(pending[2]) * 1000).toISOString() },
       live: !live || zero(live[0]) ? null : { epoch: live[1], root: live[0] },
     },
   };

@@ -16,7 +16,12 @@ export type ProofVerification = { account: Address; root: Hex; epoch: number; pr
 export async function proposedRoot(ctx: Context, epoch: number): Promise<{ root: Hex; contentHash: Hex } | undefined> {
   const c = await ctx.clients();
   const logs = await c.publicClient.getContractEvents({
-    address: ctx.splitter, abi: royaltySplitterAbi, eventName: "RootProposed", args: { epoch }, fromBlock: 0n, strict: true,
+    address: ctx.splitter,
+    abi: royaltySplitterAbi,
+    eventName: "RootProposed",
+    args: { epoch },
+    fromBlock: 0n,
+    strict: true,
   });
   const last = logs.at(-1);
   return last && { root: last.args.root, contentHash: last.args.contentHash };
@@ -24,13 +29,21 @@ export async function proposedRoot(ctx: Context, epoch: number): Promise<{ root:
 
 export async function verifyAccountProofs(ctx: Context, account: Address): Promise<ProofVerification> {
   const c = await ctx.clients();
-  const [root, epoch] = await c.publicClient.readContract({ address: ctx.splitter, abi: royaltySplitterAbi, functionName: "claimableRoot" });
-  const { proofs } = await ctx.api.call<{ proofs: { token: Address; cumulative: string; proof: Hex[]; epoch: number }[] }>("GET", `/v1/proofs/${account}`);
+  const [root, epoch] = await c.publicClient.readContract({
+    address: ctx.splitter,
+    abi: royaltySplitterAbi,
+    functionName: "claimableRoot",
+  });
+  const { proofs } = await ctx.api.call<{
+    proofs: { token: Address; cumulative: string; proof: Hex[]; epoch: number }[];
+  }>("GET", `/v1/proofs/${account}`);
   const checks = proofs.map((p) => ({
     token: p.token,
     cumulative: p.cumulative,
     epoch: p.epoch,
-    valid: p.epoch === epoch && verifyProof(root, { account, token: p.token, cumulativeAmount: BigInt(p.cumulative) }, p.proof),
+    valid:
+      p.epoch === epoch &&
+      verifyProof(root, { account, token: p.token, cumulativeAmount: BigInt(p.cumulative) }, p.proof),
   }));
   return { account, root, epoch, proofs: checks, ok: checks.length > 0 && checks.every((x) => x.valid) };
 }
@@ -48,7 +61,11 @@ export type FileVerification = {
   ok: boolean;
 };
 
-export async function verifyDistributionFile(ctx: Context, file: string, onProgress: (done: number, total: number) => void = () => {}): Promise<FileVerification> {
+export async function verifyDistributionFile(
+  ctx: Context,
+  file: string,
+  onProgress: (done: number, total: number) => void = () => {},
+): Promise<FileVerification> {
   const total = fs.statSync(file).size;
   let done = 0;
   const chunks = (async function* () {
@@ -61,14 +78,23 @@ export async function verifyDistributionFile(ctx: Context, file: string, onProgr
   const read = await readDistributionFile(chunks);
   const epoch = Number(read.header.epoch);
   const onChain = await proposedRoot(ctx, epoch);
-  const contractMatches = read.header.contract.toLowerCase() === ctx.splitter.toLowerCase() && read.header.chainId === ctx.chainId;
+  const contractMatches =
+    read.header.contract.toLowerCase() === ctx.splitter.toLowerCase() && read.header.chainId === ctx.chainId;
   const ok =
     contractMatches &&
     onChain !== undefined &&
     onChain.root.toLowerCase() === read.distribution.root.toLowerCase() &&
     onChain.contentHash.toLowerCase() === read.contentHash.toLowerCase();
   return {
-    file, epoch, leafCount: read.distribution.leafCount, bytes: read.bytes, fileRoot: read.distribution.root, contentHash: read.contentHash,
-    onChainRoot: onChain?.root, committedContentHash: onChain?.contentHash, contractMatches, ok,
+    file,
+    epoch,
+    leafCount: read.distribution.leafCount,
+    bytes: read.bytes,
+    fileRoot: read.distribution.root,
+    contentHash: read.contentHash,
+    onChainRoot: onChain?.root,
+    committedContentHash: onChain?.contentHash,
+    contractMatches,
+    ok,
   };
 }

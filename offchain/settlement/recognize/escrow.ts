@@ -22,7 +22,12 @@ function sum(amounts: readonly bigint[]): bigint {
 }
 
 /** Pay `amounts` from `available`, pro rata when short. Each share ≤ its amount: available·aᵢ/Σa < aᵢ. */
-function payGroup(available: bigint, amounts: readonly bigint[], total: bigint, keys: () => readonly string[]): bigint[] {
+function payGroup(
+  available: bigint,
+  amounts: readonly bigint[],
+  total: bigint,
+  keys: () => readonly string[],
+): bigint[] {
   if (total <= available) return amounts.slice();
   if (available === 0n) return amounts.map(() => 0n);
   const k = keys();
@@ -38,7 +43,12 @@ function payGroup(available: bigint, amounts: readonly bigint[], total: bigint, 
  * @param due        newly due per bundle position this epoch
  * @param keys       dataset id per bundle position (tie-break), built only when a group falls short
  */
-export function drawFromEscrow(available: bigint, owedBefore: readonly bigint[] | null, due: readonly bigint[], keys: () => readonly string[]): EscrowDraw {
+export function drawFromEscrow(
+  available: bigint,
+  owedBefore: readonly bigint[] | null,
+  due: readonly bigint[],
+  keys: () => readonly string[],
+): EscrowDraw {
   const dueTotal = sum(due);
   if (owedBefore === null && dueTotal <= available) {
     // Common case: nothing carried, deposits suffice: pay the due as is.

@@ -28,7 +28,10 @@ export interface LicenseRecognition {
 export function splitByBundle(amount: bigint, bundle: readonly LicenseDataset[]): bigint[] {
   if (bundle.length === 1) return [amount];
   if (amount === 0n) return bundle.map(() => 0n);
-  return largestRemainder(amount, bundle.map((b) => ({ key: b.datasetId, weight: BigInt(b.weight) })));
+  return largestRemainder(
+    amount,
+    bundle.map((b) => ({ key: b.datasetId, weight: BigInt(b.weight) })),
+  );
 }
 
 /** Owed from earlier epochs per bundle position, or null when nothing is owed (the common case). */
@@ -59,10 +62,15 @@ export function recognizeLicense(pl: PreparedLicense, window: EpochWindow): Lice
   let owedTotal = 0n;
 
   if (m.kind === "oneTime" || m.kind === "subscription") {
-    const amount = m.kind === "oneTime" ? recognizeOneTime(m, deposited, recognizedBefore) : recognizeSubscription(m, deposited, recognizedBefore, window.end);
+    const amount =
+      m.kind === "oneTime"
+        ? recognizeOneTime(m, deposited, recognizedBefore)
+        : recognizeSubscription(m, deposited, recognizedBefore, window.end);
     perDataset = splitByBundle(amount, pl.bundle);
   } else {
-    const draw = drawFromEscrow(deposited - recognizedBefore, owedBefore(pl), dueThisEpoch(pl), () => pl.bundle.map((b) => b.datasetId));
+    const draw = drawFromEscrow(deposited - recognizedBefore, owedBefore(pl), dueThisEpoch(pl), () =>
+      pl.bundle.map((b) => b.datasetId),
+    );
     perDataset = draw.paid;
     owed = draw.owed;
     for (const o of owed) owedTotal += o;
@@ -71,10 +79,14 @@ export function recognizeLicense(pl: PreparedLicense, window: EpochWindow): Lice
   let total = 0n;
   for (const a of perDataset) total += a;
   const recognized = recognizedBefore + total;
-  invariant(recognized <= deposited, `license ${pl.license.id}: recognized ${recognized} exceeds deposited ${deposited}`);
+  invariant(
+    recognized <= deposited,
+    `license ${pl.license.id}: recognized ${recognized} exceeds deposited ${deposited}`,
+  );
 
   const owedList: Owed[] = [];
-  for (let i = 0; i < owed.length; i++) if (owed[i] > 0n) owedList.push({ datasetId: pl.bundle[i].datasetId, amount: owed[i] });
+  for (let i = 0; i < owed.length; i++)
+    if (owed[i] > 0n) owedList.push({ datasetId: pl.bundle[i].datasetId, amount: owed[i] });
   owedList.sort((a, b) => compareHex(a.datasetId, b.datasetId));
   return {
     perDataset,

@@ -12,6 +12,10 @@ type OneTime = Extract<LicenseModel, { kind: "oneTime" }>;
 export function recognizeOneTime(model: OneTime, depositedToDate: bigint, recognizedBefore: bigint): bigint {
   if (recognizedBefore === model.fee) return 0n;
   // Anything else than 0 or the fee means the fee was edited after recognition: refuse, don't guess.
-  if (recognizedBefore !== 0n) throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `one-time fee ${model.fee} contradicts ${recognizedBefore} already recognized`);
+  if (recognizedBefore !== 0n)
+    throw new SettlementError(
+      "SETTLEMENT_STATE_MISMATCH",
+      `one-time fee ${model.fee} contradicts ${recognizedBefore} already recognized`,
+    );
   return depositedToDate >= model.fee ? model.fee - recognizedBefore : 0n;
 }

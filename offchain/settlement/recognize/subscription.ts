@@ -30,11 +30,19 @@ export function subscriptionRecognizedToDate(model: Subscription, depositedToDat
 }
 
 /** Amount recognized in the epoch ending at `epochEnd`. */
-export function recognizeSubscription(model: Subscription, depositedToDate: bigint, recognizedBefore: bigint, epochEnd: number): bigint {
+export function recognizeSubscription(
+  model: Subscription,
+  depositedToDate: bigint,
+  recognizedBefore: bigint,
+  epochEnd: number,
+): bigint {
   const toDate = subscriptionRecognizedToDate(model, depositedToDate, epochEnd);
   // Monotone in time and deposits, so this only happens if the terms were edited after recognition.
   if (toDate < recognizedBefore) {
-    throw new SettlementError("SETTLEMENT_STATE_MISMATCH", `subscription terms give ${toDate} to date, less than ${recognizedBefore} already recognized`);
+    throw new SettlementError(
+      "SETTLEMENT_STATE_MISMATCH",
+      `subscription terms give ${toDate} to date, less than ${recognizedBefore} already recognized`,
+    );
   }
   return toDate - recognizedBefore;
 }

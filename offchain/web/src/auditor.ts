@@ -11,7 +11,16 @@ import { byId, h, setStatus, short, table } from "./lib/dom";
 import { formatAmount, formatTime } from "./lib/format";
 import { describeError } from "./lib/wallet";
 
-type Epoch = { epoch: number; status: string; root: Hex; contentHash: Hex; totals: Record<string, string> | { token: string; amount: string }[]; leafCount: number; txHash: Hex | null; endsAt: string };
+type Epoch = {
+  epoch: number;
+  status: string;
+  root: Hex;
+  contentHash: Hex;
+  totals: Record<string, string> | { token: string; amount: string }[];
+  leafCount: number;
+  txHash: Hex | null;
+  endsAt: string;
+};
 type Proposed = { root: Hex; contentHash: Hex; readyAt: number; txHash: Hex };
 
 let config: WebConfig;
@@ -31,14 +40,39 @@ function chainClient(): PublicClient {
 
 async function loadChain(): Promise<void> {
   roots = await readRoots(client, config.splitter);
-  const logs = await client.getContractEvents({ address: config.splitter, abi: royaltySplitterAbi, eventName: "RootProposed", fromBlock: 0n, toBlock: "latest", strict: true });
-  for (const l of logs) proposed.set(Number(l.args.epoch), { root: l.args.root, contentHash: l.args.contentHash, readyAt: Number(l.args.readyAt), txHash: l.transactionHash });
+  const logs = await client.getContractEvents({
+    address: config.splitter,
+    abi: royaltySplitterAbi,
+    eventName: "RootProposed",
+    fromBlock: 0n,
+    toBlock: "latest",
+    strict: true,
+  });
+  for (const l of logs)
+    proposed.set(Number(l.args.epoch), {
+      root: l.args.root,
+      contentHash: l.args.contentHash,
+      readyAt: Number(l.args.readyAt),
+      txHash: l.transactionHash,
+    });
   byId("roots").replaceChildren(
     table(
       ["Root", "Epoch", "Value", "Claimable from"],
       [
-        ["Claimable now", String(roots.claimable.epoch), roots.claimable.epoch === 0 ? "none yet" : h("code", { class: "hex", id: "claimable-root" }, roots.claimable.root), "—"],
-        ["Pending (timelocked)", String(roots.pending.epoch), roots.pending.readyAt === 0 ? "none" : h("code", { class: "hex", id: "pending-root" }, roots.pending.root), roots.pending.readyAt === 0 ? "—" : formatTime(roots.pending.readyAt)],
+        [
+          "Claimable now",
+          String(roots.claimable.epoch),
+          roots.claimable.epoch === 0
+            ? "none yet"
+            : h("code", { class: "hex", id: "claimable-root" }, roots.claimable.root),
+          "—",
+        ],
+        [
+          "Pending (timelocked)",
+          String(roots.pending.epoch),
+          roots.pending.readyAt === 0 ? "none" : h("code", { class: "hex", id: "pending-root" }, roots.pending.root),
+          roots.pending.readyAt === 0 ? "—" : formatTime(roots.pending.readyAt),
+        ],
       ],
     ),
   );
@@ -47,7 +81,9 @@ async function loadChain(): Promise<void> {
 async function totalsText(totals: Epoch["totals"]): Promise<string> {
   const list = Array.isArray(totals) ? totals.map((t) => [t.token, t.amount] as const) : Object.entries(totals);
   const parts = await Promise.all(
-    list.map(async ([token, amount]) => formatAmount(amount, await tokenInfo(client, token as Address).catch(() => ({ symbol: token, decimals: 0 })))),
+    list.map(async ([token, amount]) =>
+      formatAmount(amount, await tokenInfo(client, token as Address).catch(() => ({ symbol: token, decimals: 0 }))),
+    ),
   );
   return parts.join("; ");
 }
@@ -58,19 +94,44 @@ async function loadEpochs(): Promise<void> {
   const rows = await Promise.all(
     epochs.map(async (e) => {
       const onChain = proposed.get(e.epoch);
-      const chainText = onChain ? (sameHex(onChain.root, e.root) ? "posted, same root" : "posted, DIFFERENT root") : "not posted";
+      const chainText = onChain
+        ? sameHex(onChain.root, e.root)
+          ? "posted, same root"
+          : "posted, DIFFERENT root"
+        : "not posted";
       return [
-        String(e.epoch), e.status, short(e.root), short(e.contentHash), await totalsText(e.totals), String(e.leafCount),
-        e.txHash ? short(e.txHash) : onChain ? short(onChain.txHash) : "—", chainText,
-        h("button", { type: "button", class: "verify-file", "data-epoch": e.epoch, onclick: () => void verifyFile(e) }, `Verify file of epoch ${e.epoch}`),
+        String(e.epoch),
+        e.status,
+        short(e.root),
+        short(e.contentHash),
+        await totalsText(e.totals),
+        String(e.leafCount),
+        e.txHash ? short(e.txHash) : onChain ? short(onChain.txHash) : "—",
+        chainText,
+        h(
+          "button",
+          { type: "button", class: "verify-file", "data-epoch": e.epoch, onclick: () => void verifyFile(e) },
+          `Verify file of epoch ${e.epoch}`,
+        ),
       ];
     }),
   );
-  byId("epochs").replaceChildren(table(["Epoch", "Status", "Root", "Content hash", "Totals", "Leaves", "Transaction", "On-chain", ""], rows, { id: "epochs-table" }));
+  byId("epochs").replaceChildren(
+    table(["Epoch", "Status", "Root", "Content hash", "Totals", "Leaves", "Transaction", "On-chain", ""], rows, {
+      id: "epochs-table",
+    }),
+  );
 }
 
 function check(ok: boolean, text: string, detail?: string): HTMLLIElement {
-  return h("li", { class: "check-line", "data-ok": String(ok) }, h("strong", { class: "check" }, `${ok ? PASS : FAIL}:`), " ", text, detail ? h("div", {}, h("code", { class: "hex" }, detail)) : null);
+  return h(
+    "li",
+    { class: "check-line", "data-ok": String(ok) },
+    h("strong", { class: "check" }, `${ok ? PASS : FAIL}:`),
+    " ",
+    text,
+    detail ? h("div", {}, h("code", { class: "hex" }, detail)) : null,
+  );
 }
 
 /** Downloads the epoch's file and checks it against the chain, listing every check. */
@@ -87,23 +148,52 @@ async function verifyFile(e: Epoch): Promise<void> {
     try {
       read = await readDistributionBytes(bytes);
     } catch (err) {
-      out.replaceChildren(h("ol", {}, check(false, `The file is not a valid canonical distribution: ${describeError(err)}`)));
+      out.replaceChildren(
+        h("ol", {}, check(false, `The file is not a valid canonical distribution: ${describeError(err)}`)),
+      );
       return setStatus(status, "error", `Epoch ${e.epoch}: the published file is INVALID (${bytes.length} bytes).`);
     }
     const checks = [
-      check(true, `File is canonical, ${read.distribution.leafCount} leaves, ${bytes.length} bytes; root rebuilt from the leaves:`, read.distribution.root),
-      check(!!onChain, onChain ? `RootProposed event of epoch ${e.epoch} found on-chain (tx ${onChain.txHash}).` : `No RootProposed event for epoch ${e.epoch} on-chain.`),
-      check(!!onChain && sameHex(read.contentHash, onChain.contentHash), "keccak256(file bytes) equals the on-chain content hash:", `${read.contentHash} vs ${onChain?.contentHash ?? "none"}`),
-      check(!!onChain && sameHex(read.distribution.root, onChain.root), "Rebuilt root equals the on-chain root:", `${read.distribution.root} vs ${onChain?.root ?? "none"}`),
-      check(sameHex(read.contentHash, e.contentHash) && sameHex(read.distribution.root, e.root), "File matches the root and content hash the API lists."),
-      check(read.header.chainId === config.chainId && sameHex(read.header.contract, config.splitter), `File names chain ${read.header.chainId} and contract ${read.header.contract}.`),
+      check(
+        true,
+        `File is canonical, ${read.distribution.leafCount} leaves, ${bytes.length} bytes; root rebuilt from the leaves:`,
+        read.distribution.root,
+      ),
+      check(
+        !!onChain,
+        onChain
+          ? `RootProposed event of epoch ${e.epoch} found on-chain (tx ${onChain.txHash}).`
+          : `No RootProposed event for epoch ${e.epoch} on-chain.`,
+      ),
+      check(
+        !!onChain && sameHex(read.contentHash, onChain.contentHash),
+        "keccak256(file bytes) equals the on-chain content hash:",
+        `${read.contentHash} vs ${onChain?.contentHash ?? "none"}`,
+      ),
+      check(
+        !!onChain && sameHex(read.distribution.root, onChain.root),
+        "Rebuilt root equals the on-chain root:",
+        `${read.distribution.root} vs ${onChain?.root ?? "none"}`,
+      ),
+      check(
+        sameHex(read.contentHash, e.contentHash) && sameHex(read.distribution.root, e.root),
+        "File matches the root and content hash the API lists.",
+      ),
+      check(
+        read.header.chainId === config.chainId && sameHex(read.header.contract, config.splitter),
+        `File names chain ${read.header.chainId} and contract ${read.header.contract}.`,
+      ),
     ];
     out.replaceChildren(h("ol", { id: "file-check-list" }, ...checks));
     const failed = checks.filter((c) => c.dataset.ok !== "true").length;
     if (failed === 0) {
       verified = read.distribution;
       fillPicker(read.distribution);
-      setStatus(status, "ok", `Epoch ${e.epoch}: all ${checks.length} checks passed. Pick a leaf below to verify its proof.`);
+      setStatus(
+        status,
+        "ok",
+        `Epoch ${e.epoch}: all ${checks.length} checks passed. Pick a leaf below to verify its proof.`,
+      );
     } else setStatus(status, "error", `Epoch ${e.epoch}: ${failed} of ${checks.length} checks FAILED.`);
   } catch (err) {
     setStatus(status, "error", `Could not check epoch ${e.epoch}. ${describeError(err)}`);
@@ -115,7 +205,9 @@ function fillPicker(d: Distribution): void {
   pick.replaceChildren(h("option", { value: "" }, `— ${d.leafCount} leaves of epoch ${d.epoch} —`));
   for (let i = 0; i < d.leafCount; i++) {
     const c = d.claimAt(i);
-    pick.append(h("option", { value: i }, `#${i} ${c.account.slice(0, 10)}… ${c.token.slice(0, 10)}… ${c.cumulativeAmount}`));
+    pick.append(
+      h("option", { value: i }, `#${i} ${c.account.slice(0, 10)}… ${c.token.slice(0, 10)}… ${c.cumulativeAmount}`),
+    );
   }
 }
 
@@ -134,7 +226,8 @@ function parseProof(text: string): Hex[] {
   if (t === "") return [];
   const list = t.startsWith("[") ? (JSON.parse(t) as unknown[]) : t.split(/[\s,]+/);
   return list.map((x, i) => {
-    if (typeof x !== "string" || !isHex(x, { strict: true }) || x.length !== 66) throw new Error(`proof element ${i + 1} is not a 32-byte 0x hash`);
+    if (typeof x !== "string" || !isHex(x, { strict: true }) || x.length !== 66)
+      throw new Error(`proof element ${i + 1} is not a 32-byte 0x hash`);
     return x;
   });
 }
@@ -150,20 +243,57 @@ async function verifyProofForm(): Promise<void> {
     const amountText = byId<HTMLInputElement>("cumulative").value.trim();
     if (!isAddress(account, { strict: false })) throw new Error("account is not a 20-byte 0x address");
     if (!isAddress(token, { strict: false })) throw new Error("token is not a 20-byte 0x address");
-    if (!/^(0|[1-9][0-9]*)$/.test(amountText)) throw new Error("cumulative amount must be a whole number of base units");
+    if (!/^(0|[1-9][0-9]*)$/.test(amountText))
+      throw new Error("cumulative amount must be a whole number of base units");
     const proof = parseProof(byId<HTMLTextAreaElement>("proof").value);
     roots = await readRoots(client, config.splitter);
     const against = byId<HTMLSelectElement>("against").value === "pending" ? roots.pending : roots.claimable;
     const label = byId<HTMLSelectElement>("against").value === "pending" ? "pending" : "claimable";
-    const leaf = leafHash({ account: account as Address, token: token as Address, cumulativeAmount: BigInt(amountText) });
+    const leaf = leafHash({
+      account: account as Address,
+      token: token as Address,
+      cumulativeAmount: BigInt(amountText),
+    });
     const trace = traceProof(leaf, proof);
-    steps.append(h("li", {}, "Leaf = keccak256(keccak256(abi.encode(account, token, cumulative))) = ", h("code", { class: "hex" }, leaf)));
-    trace.forEach((s, i) => steps.append(h("li", {}, `Step ${i + 1}: hash(sorted(`, h("code", { class: "hex" }, s.node), ", ", h("code", { class: "hex" }, s.sibling), ")) = ", h("code", { class: "hex" }, s.parent))));
+    steps.append(
+      h(
+        "li",
+        {},
+        "Leaf = keccak256(keccak256(abi.encode(account, token, cumulative))) = ",
+        h("code", { class: "hex" }, leaf),
+      ),
+    );
+    trace.forEach((s, i) =>
+      steps.append(
+        h(
+          "li",
+          {},
+          `Step ${i + 1}: hash(sorted(`,
+          h("code", { class: "hex" }, s.node),
+          ", ",
+          h("code", { class: "hex" }, s.sibling),
+          ")) = ",
+          h("code", { class: "hex" }, s.parent),
+        ),
+      ),
+    );
     const result = processProof(leaf, proof);
     const ok = against.root !== `0x${"0".repeat(64)}` && sameHex(result, against.root);
-    steps.append(h("li", { class: "check-line", "data-ok": String(ok) }, h("strong", { class: "check" }, `${ok ? PASS : FAIL}:`), ` computed root ${result} ${ok ? "equals" : "does NOT equal"} the ${label} on-chain root ${against.root} (epoch ${against.epoch}).`));
+    steps.append(
+      h(
+        "li",
+        { class: "check-line", "data-ok": String(ok) },
+        h("strong", { class: "check" }, `${ok ? PASS : FAIL}:`),
+        ` computed root ${result} ${ok ? "equals" : "does NOT equal"} the ${label} on-chain root ${against.root} (epoch ${against.epoch}).`,
+      ),
+    );
     if (ok) setStatus(status, "ok", `VALID: this proof leads to the ${label} on-chain root of epoch ${against.epoch}.`);
-    else setStatus(status, "error", `INVALID: this (account, token, cumulative, proof) does not lead to the ${label} on-chain root.`);
+    else
+      setStatus(
+        status,
+        "error",
+        `INVALID: this (account, token, cumulative, proof) does not lead to the ${label} on-chain root.`,
+      );
   } catch (err) {
     setStatus(status, "error", `Cannot check: ${describeError(err)}`);
   }

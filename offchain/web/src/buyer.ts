@@ -10,14 +10,50 @@ import { formatAmount, type TokenInfo } from "./lib/format";
 import { describeError, isUserRejection, revertOf, type Wallet } from "./lib/wallet";
 import { wireWalletSection, wrongNetworkNow, type WalletSection } from "./lib/wallet-section";
 
-type License = { licenseId: Hex; model: string; token: Address; scope: string; price: string | null; ratePerUnit: string | null; revenueBps: number | null; periodSeconds: number | null; startsAt: string; endsAt: string; status: string };
-type Instructions = { chainId: number; contract: Address; licenseId: Hex; token: Address; amount: string | null; note: string };
+type License = {
+  licenseId: Hex;
+  model: string;
+  token: Address;
+  scope: string;
+  price: string | null;
+  ratePerUnit: string | null;
+  revenueBps: number | null;
+  periodSeconds: number | null;
+  startsAt: string;
+  endsAt: string;
+  status: string;
+};
+type Instructions = {
+  chainId: number;
+  contract: Address;
+  licenseId: Hex;
+  token: Address;
+  amount: string | null;
+  note: string;
+};
 
 const permitAbi = [
-  { type: "function", name: "nonces", stateMutability: "view", inputs: [{ name: "owner", type: "address" }], outputs: [{ type: "uint256" }] },
   {
-    type: "function", name: "eip712Domain", stateMutability: "view", inputs: [],
-    outputs: [{ type: "bytes1" }, { type: "string" }, { type: "string" }, { type: "uint256" }, { type: "address" }, { type: "bytes32" }, { type: "uint256[]" }],
+    type: "function",
+    name: "nonces",
+    stateMutability: "view",
+    inputs: [{ name: "owner", type: "address" }],
+    outputs: [{ type: "uint256" }],
+  },
+  {
+    type: "function",
+    name: "eip712Domain",
+    stateMutability: "view",
+    inputs: [],
+    outputs: [
+      { type: "bytes1" },
+      { type: "string" },
+      { type: "string" },
+      { type: "uint256" },
+      { type: "address" },
+      { type: "bytes32" },
+      { type: "uint256[]" },
+    ],
   },
 ] as const;
 
@@ -28,7 +64,8 @@ const status = () => byId("deposit-status");
 function terms(l: License, info: TokenInfo): string {
   if (l.model === "per_use" && l.ratePerUnit) return `per use, ${formatAmount(l.ratePerUnit, info)} per unit`;
   if (l.model === "revenue_share" && l.revenueBps !== null) return `revenue share, ${l.revenueBps / 100}%`;
-  if (l.model === "subscription" && l.price) return `subscription, ${formatAmount(l.price, info)} per ${l.periodSeconds} s`;
+  if (l.model === "subscription" && l.price)
+    return `subscription, ${formatAmount(l.price, info)} per ${l.periodSeconds} s`;
   return l.price ? `one-time, ${formatAmount(l.price, info)}` : l.model;
 }
 
@@ -37,20 +74,65 @@ async function load(wallet: Wallet): Promise<void> {
   if (licenses.length === 0) return void byId("licenses").replaceChildren(h("p", {}, "You have no licenses yet."));
   const rows = await Promise.all(
     licenses.map(async (l) => {
-      const [info, ins] = await Promise.all([tokenInfo(wallet.publicClient, l.token), api.get<Instructions>(`/v1/licenses/${l.licenseId}/deposit-instructions`)]);
-      const balance = await wallet.publicClient.readContract({ address: l.token, abi: erc20Abi, functionName: "balanceOf", args: [wallet.address] });
-      const input = h("input", { class: "amount", "data-license": l.licenseId, inputmode: "decimal", "aria-label": `Amount in ${info.symbol}`, value: ins.amount ? formatUnitsExact(ins.amount, info) : "" });
+      const [info, ins] = await Promise.all([
+        tokenInfo(wallet.publicClient, l.token),
+        api.get<Instructions>(`/v1/licenses/${l.licenseId}/deposit-instructions`),
+      ]);
+      const balance = await wallet.publicClient.readContract({
+        address: l.token,
+        abi: erc20Abi,
+        functionName: "balanceOf",
+        args: [wallet.address],
+      });
+      const input = h("input", {
+        class: "amount",
+        "data-license": l.licenseId,
+        inputmode: "decimal",
+        "aria-label": `Amount in ${info.symbol}`,
+        value: ins.amount ? formatUnitsExact(ins.amount, info) : "",
+      });
       const go = (permit: boolean) => () => void deposit(ins, info, input.value, permit);
       return [
-        short(l.licenseId), `${terms(l, info)} · ${l.scope}`, l.status, `${l.startsAt.slice(0, 10)} → ${l.endsAt.slice(0, 10)}`,
-        h("div", {}, h("div", {}, `Send to splitter `, short(ins.contract), ` the token ${info.symbol} `, short(ins.token), ins.amount ? `, amount ${formatAmount(ins.amount, info)}.` : "."), h("div", { class: "meta" }, ins.note), h("div", { class: "meta" }, `Your balance: ${formatAmount(balance, info)}`)),
-        h("div", {}, input,
-          h("button", { type: "button", class: "deposit-approve", "data-license": l.licenseId, onclick: go(false) }, "Approve + deposit"),
-          h("button", { type: "button", class: "deposit-permit", "data-license": l.licenseId, onclick: go(true) }, "Deposit with permit")),
+        short(l.licenseId),
+        `${terms(l, info)} · ${l.scope}`,
+        l.status,
+        `${l.startsAt.slice(0, 10)} → ${l.endsAt.slice(0, 10)}`,
+        h(
+          "div",
+          {},
+          h(
+            "div",
+            {},
+            `Send to splitter `,
+            short(ins.contract),
+            ` the token ${info.symbol} `,
+            short(ins.token),
+            ins.amount ? `, amount ${formatAmount(ins.amount, info)}.` : ".",
+          ),
+          h("div", { class: "meta" }, ins.note),
+          h("div", { class: "meta" }, `Your balance: ${formatAmount(balance, info)}`),
+        ),
+        h(
+          "div",
+          {},
+          input,
+          h(
+            "button",
+            { type: "button", class: "deposit-approve", "data-license": l.licenseId, onclick: go(false) },
+            "Approve + deposit",
+          ),
+          h(
+            "button",
+            { type: "button", class: "deposit-permit", "data-license": l.licenseId, onclick: go(true) },
+            "Deposit with permit",
+          ),
+        ),
       ];
     }),
   );
-  byId("licenses").replaceChildren(table(["License", "Terms", "Status", "Window", "Deposit instructions", "Deposit"], rows, { id: "licenses-table" }));
+  byId("licenses").replaceChildren(
+    table(["License", "Terms", "Status", "Window", "Deposit instructions", "Deposit"], rows, { id: "licenses-table" }),
+  );
 }
 
 function formatUnitsExact(units: string, info: TokenInfo): string {
@@ -65,7 +147,11 @@ async function deposit(ins: Instructions, info: TokenInfo, amountText: string, p
   try {
     amount = parseUnits(amountText.trim(), info.decimals);
   } catch {
-    return setStatus(status(), "error", `“${amountText}” is not an amount of ${info.symbol} (up to ${info.decimals} decimals).`);
+    return setStatus(
+      status(),
+      "error",
+      `“${amountText}” is not an amount of ${info.symbol} (up to ${info.decimals} decimals).`,
+    );
   }
   if (amount <= 0n) return setStatus(status(), "error", "Enter an amount above zero.");
   const what = formatAmount(amount, info);
@@ -80,7 +166,12 @@ async function deposit(ins: Instructions, info: TokenInfo, amountText: string, p
     if (permit) {
       setStatus(status(), "progress", `Step 1 of 3: sign the permit for ${what} in your wallet…`);
       const [nonce, domain, block] = await Promise.all([
-        wallet.publicClient.readContract({ address: ins.token, abi: permitAbi, functionName: "nonces", args: [wallet.address] }),
+        wallet.publicClient.readContract({
+          address: ins.token,
+          abi: permitAbi,
+          functionName: "nonces",
+          args: [wallet.address],
+        }),
         wallet.publicClient.readContract({ address: ins.token, abi: permitAbi, functionName: "eip712Domain" }),
         wallet.publicClient.getBlock(),
       ]);
@@ -88,34 +179,75 @@ async function deposit(ins: Instructions, info: TokenInfo, amountText: string, p
       const signature = await wallet.walletClient.signTypedData({
         account: wallet.address,
         domain: { name: domain[1], version: domain[2], chainId: Number(domain[3]), verifyingContract: domain[4] },
-        types: { Permit: [{ name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" }, { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" }] },
+        types: {
+          Permit: [
+            { name: "owner", type: "address" },
+            { name: "spender", type: "address" },
+            { name: "value", type: "uint256" },
+            { name: "nonce", type: "uint256" },
+            { name: "deadline", type: "uint256" },
+          ],
+        },
         primaryType: "Permit",
         message: { owner: wallet.address, spender: ins.contract, value: amount, nonce, deadline },
       });
       const { v, r, s, yParity } = parseSignature(signature);
       setStatus(status(), "progress", `Step 2 of 3: confirm the deposit of ${what} in your wallet…`);
-      hash = await wallet.walletClient.writeContract({ ...common, address: ins.contract, abi: royaltySplitterAbi, functionName: "depositWithPermit", args: [ins.licenseId, ins.token, amount, deadline, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s] });
+      hash = await wallet.walletClient.writeContract({
+        ...common,
+        address: ins.contract,
+        abi: royaltySplitterAbi,
+        functionName: "depositWithPermit",
+        args: [ins.licenseId, ins.token, amount, deadline, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s],
+      });
     } else {
-      const allowance = await wallet.publicClient.readContract({ address: ins.token, abi: erc20Abi, functionName: "allowance", args: [wallet.address, ins.contract] });
+      const allowance = await wallet.publicClient.readContract({
+        address: ins.token,
+        abi: erc20Abi,
+        functionName: "allowance",
+        args: [wallet.address, ins.contract],
+      });
       if (allowance < amount) {
         setStatus(status(), "progress", `Step 1 of 3: approve the splitter to take ${what} (confirm in your wallet)…`);
-        const approval = await wallet.walletClient.writeContract({ ...common, address: ins.token, abi: erc20Abi, functionName: "approve", args: [ins.contract, amount] });
+        const approval = await wallet.walletClient.writeContract({
+          ...common,
+          address: ins.token,
+          abi: erc20Abi,
+          functionName: "approve",
+          args: [ins.contract, amount],
+        });
         const ok = await wallet.publicClient.waitForTransactionReceipt({ hash: approval });
-        if (ok.status !== "success") return setStatus(status(), "error", "The approval transaction reverted.", " ", short(approval));
+        if (ok.status !== "success")
+          return setStatus(status(), "error", "The approval transaction reverted.", " ", short(approval));
       }
       setStatus(status(), "progress", `Step 2 of 3: confirm the deposit of ${what} in your wallet…`);
-      hash = await wallet.walletClient.writeContract({ ...common, address: ins.contract, abi: royaltySplitterAbi, functionName: "deposit", args: [ins.licenseId, ins.token, amount] });
+      hash = await wallet.walletClient.writeContract({
+        ...common,
+        address: ins.contract,
+        abi: royaltySplitterAbi,
+        functionName: "deposit",
+        args: [ins.licenseId, ins.token, amount],
+      });
     }
     setStatus(status(), "progress", "Step 3 of 3: deposit sent, waiting for it to be mined… ", short(hash));
     const receipt = await wallet.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") return setStatus(status(), "error", "The deposit transaction reverted on-chain.", " ", short(hash));
-    setStatus(status(), "ok", `Deposited ${what} for license ${ins.licenseId.slice(0, 10)}… in block ${receipt.blockNumber}${permit ? " (permit)" : ""}. The service counts it once it has enough confirmations.`, " ", short(hash));
+    if (receipt.status !== "success")
+      return setStatus(status(), "error", "The deposit transaction reverted on-chain.", " ", short(hash));
+    setStatus(
+      status(),
+      "ok",
+      `Deposited ${what} for license ${ins.licenseId.slice(0, 10)}… in block ${receipt.blockNumber}${permit ? " (permit)" : ""}. The service counts it once it has enough confirmations.`,
+      " ",
+      short(hash),
+    );
     await load(wallet);
   } catch (err) {
     if (isUserRejection(err)) return setStatus(status(), "error", "Rejected in your wallet: nothing was deposited.");
     const r = revertOf(err);
-    if (r?.name === "RoyaltySplitterTokenNotAllowed") return setStatus(status(), "error", `The splitter does not accept ${info.symbol} deposits.`);
-    if (r?.name === "RoyaltySplitterPaused") return setStatus(status(), "error", "Deposits are paused by the guardian; try again later.");
+    if (r?.name === "RoyaltySplitterTokenNotAllowed")
+      return setStatus(status(), "error", `The splitter does not accept ${info.symbol} deposits.`);
+    if (r?.name === "RoyaltySplitterPaused")
+      return setStatus(status(), "error", "Deposits are paused by the guardian; try again later.");
     setStatus(status(), "error", `Deposit failed. ${describeError(err)}`);
   }
 }
@@ -128,4 +260,6 @@ async function main(): Promise<void> {
   document.body.dataset.ready = "true";
 }
 
-void main().catch((err) => setStatus(byId("wallet-status"), "error", `The page could not start. ${describeError(err)}`));
+void main().catch((err) =>
+  setStatus(byId("wallet-status"), "error", `The page could not start. ${describeError(err)}`),
+);

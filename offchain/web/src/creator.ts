@@ -11,8 +11,22 @@ import { formatAmount, formatTime, type TokenInfo } from "./lib/format";
 import { describeError, isUserRejection, revertOf, type Wallet } from "./lib/wallet";
 import { wireWalletSection, wrongNetworkNow, type WalletSection } from "./lib/wallet-section";
 
-type Proof = { token: Address; cumulative: string; claimed: string; claimable: string; proof: Hex[]; epoch: number; root: Hex; epochStatus: string };
-type Row = Proof & { info: TokenInfo; claimedOnChain: bigint; claimableNow: bigint; state: "live" | "pending" | "unposted" };
+type Proof = {
+  token: Address;
+  cumulative: string;
+  claimed: string;
+  claimable: string;
+  proof: Hex[];
+  epoch: number;
+  root: Hex;
+  epochStatus: string;
+};
+type Row = Proof & {
+  info: TokenInfo;
+  claimedOnChain: bigint;
+  claimableNow: bigint;
+  state: "live" | "pending" | "unposted";
+};
 
 const el = {
   claims: byId("claims"),
@@ -37,8 +51,15 @@ async function refresh(): Promise<void> {
   const r = roots;
   rows = await Promise.all(
     proofs.map(async (p) => {
-      const [info, claimedOnChain] = await Promise.all([tokenInfo(w.publicClient, p.token), readClaimed(w.publicClient, config.splitter, w.address, p.token)]);
-      const state = sameHex(p.root, r.claimable.root) ? "live" : sameHex(p.root, r.pending.root) ? "pending" : "unposted";
+      const [info, claimedOnChain] = await Promise.all([
+        tokenInfo(w.publicClient, p.token),
+        readClaimed(w.publicClient, config.splitter, w.address, p.token),
+      ]);
+      const state = sameHex(p.root, r.claimable.root)
+        ? "live"
+        : sameHex(p.root, r.pending.root)
+          ? "pending"
+          : "unposted";
       const cumulative = BigInt(p.cumulative);
       const claimableNow = state === "live" && cumulative > claimedOnChain ? cumulative - claimedOnChain : 0n;
       return { ...p, info, claimedOnChain, claimableNow, state } as Row;
@@ -69,9 +90,17 @@ function drawClaims(): void {
         String(r.epoch),
         h("span", { "data-units": r.cumulative }, formatAmount(r.cumulative, r.info)),
         h("span", { "data-units": r.claimedOnChain.toString() }, formatAmount(r.claimedOnChain, r.info)),
-        h("span", { class: "claimable", "data-token": r.token, "data-units": r.claimableNow.toString() }, formatAmount(r.claimableNow, r.info)),
+        h(
+          "span",
+          { class: "claimable", "data-token": r.token, "data-units": r.claimableNow.toString() },
+          formatAmount(r.claimableNow, r.info),
+        ),
         stateText(r),
-        h("button", { type: "button", class: "claim-one", "data-token": r.token, onclick: () => claim([r]) }, `Claim ${r.info.symbol}`),
+        h(
+          "button",
+          { type: "button", class: "claim-one", "data-token": r.token, onclick: () => claim([r]) },
+          `Claim ${r.info.symbol}`,
+        ),
       ]),
       { id: "claims-table" },
     ),
@@ -79,13 +108,23 @@ function drawClaims(): void {
 }
 
 async function drawEarnings(): Promise<void> {
-  const list = await api.get<{ epoch: number; token: Address; amount: string; cumulative: string }[]>("/v1/creators/me/earnings").catch(notCreator);
+  const list = await api
+    .get<{ epoch: number; token: Address; amount: string; cumulative: string }[]>("/v1/creators/me/earnings")
+    .catch(notCreator);
   if (!list) return void el.earnings.replaceChildren(h("p", {}, "Register as a creator to see earnings per epoch."));
   const infos = await Promise.all(list.map((e) => tokenInfo(wallet!.publicClient, e.token)));
   el.earnings.replaceChildren(
     list.length === 0
       ? h("p", {}, "No epoch has allocated anything to you yet.")
-      : table(["Epoch", "Token", "Earned in epoch", "Cumulative"], list.map((e, i) => [String(e.epoch), infos[i].symbol, formatAmount(e.amount, infos[i]), formatAmount(e.cumulative, infos[i])])),
+      : table(
+          ["Epoch", "Token", "Earned in epoch", "Cumulative"],
+          list.map((e, i) => [
+            String(e.epoch),
+            infos[i].symbol,
+            formatAmount(e.amount, infos[i]),
+            formatAmount(e.cumulative, infos[i]),
+          ]),
+        ),
   );
 }
 
@@ -104,7 +143,13 @@ async function drawDatasets(): Promise<void> {
             const mine = d.shares.find((s) => sameHex(s.account, wallet!.address));
             const active = consents[i].filter((c) => c.revokedAt === null);
             const scopes = [...new Set(active.map((c) => c.scope))].join(", ");
-            return [d.name, short(d.id), d.status, mine ? `${mine.bps / 100}%` : "—", `${active.length} active${scopes ? ` (${scopes})` : ""}, ${consents[i].length - active.length} revoked`];
+            return [
+              d.name,
+              short(d.id),
+              d.status,
+              mine ? `${mine.bps / 100}%` : "—",
+              `${active.length} active${scopes ? ` (${scopes})` : ""}, ${consents[i].length - active.length} revoked`,
+            ];
           }),
         ),
   );
@@ -132,26 +177,62 @@ async function claim(targets: Row[]): Promise<void> {
     const ready = fresh.filter((r) => r.state === "live" && r.claimableNow > 0n);
     if (ready.length === 0) {
       const pending = fresh.find((r) => r.state === "pending");
-      if (pending) return setStatus(el.claim, "warn", `Root not claimable yet: the root of epoch ${roots!.pending.epoch} becomes claimable at ${formatTime(roots!.pending.readyAt)}. Try again after that time.`);
-      if (fresh.some((r) => r.state === "unposted")) return setStatus(el.claim, "warn", `Root not claimable yet: the root of epoch ${fresh[0]?.epoch} has not been posted on-chain.`);
-      return setStatus(el.claim, "info", `Nothing to claim: everything allocated to ${w.address} has already been claimed.`);
+      if (pending)
+        return setStatus(
+          el.claim,
+          "warn",
+          `Root not claimable yet: the root of epoch ${roots!.pending.epoch} becomes claimable at ${formatTime(roots!.pending.readyAt)}. Try again after that time.`,
+        );
+      if (fresh.some((r) => r.state === "unposted"))
+        return setStatus(
+          el.claim,
+          "warn",
+          `Root not claimable yet: the root of epoch ${fresh[0]?.epoch} has not been posted on-chain.`,
+        );
+      return setStatus(
+        el.claim,
+        "info",
+        `Nothing to claim: everything allocated to ${w.address} has already been claimed.`,
+      );
     }
     const what = ready.map((r) => formatAmount(r.claimableNow, r.info)).join(" + ");
     setStatus(el.claim, "progress", `Step 1 of 3: confirm the claim of ${what} in your wallet…`);
     const hash =
       ready.length === 1 && targets.length === 1
         ? await w.walletClient.writeContract({
-            chain: null, account: w.address, address: config.splitter, abi: royaltySplitterAbi, functionName: "claim",
+            chain: null,
+            account: w.address,
+            address: config.splitter,
+            abi: royaltySplitterAbi,
+            functionName: "claim",
             args: [w.address, ready[0].token, BigInt(ready[0].cumulative), ready[0].proof],
           })
         : await w.walletClient.writeContract({
-            chain: null, account: w.address, address: config.splitter, abi: royaltySplitterAbi, functionName: "claimBatch",
-            args: [ready.map((r) => ({ account: w.address, token: r.token, cumulativeAmount: BigInt(r.cumulative), proof: r.proof }))],
+            chain: null,
+            account: w.address,
+            address: config.splitter,
+            abi: royaltySplitterAbi,
+            functionName: "claimBatch",
+            args: [
+              ready.map((r) => ({
+                account: w.address,
+                token: r.token,
+                cumulativeAmount: BigInt(r.cumulative),
+                proof: r.proof,
+              })),
+            ],
           });
     setStatus(el.claim, "progress", "Step 2 of 3: transaction sent, waiting for it to be mined… ", short(hash));
     const receipt = await w.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") return setStatus(el.claim, "error", "The claim transaction reverted on-chain.", " ", short(hash));
-    setStatus(el.claim, "ok", `Step 3 of 3: claimed ${what} in block ${receipt.blockNumber} (${ready.length === 1 && targets.length === 1 ? "claim" : "claimBatch"}).`, " ", short(hash));
+    if (receipt.status !== "success")
+      return setStatus(el.claim, "error", "The claim transaction reverted on-chain.", " ", short(hash));
+    setStatus(
+      el.claim,
+      "ok",
+      `Step 3 of 3: claimed ${what} in block ${receipt.blockNumber} (${ready.length === 1 && targets.length === 1 ? "claim" : "claimBatch"}).`,
+      " ",
+      short(hash),
+    );
     await refresh();
   } catch (err) {
     setStatus(el.claim, "error", claimFailure(err));
@@ -161,9 +242,12 @@ async function claim(targets: Row[]): Promise<void> {
 function claimFailure(err: unknown): string {
   if (isUserRejection(err)) return "Transaction rejected in your wallet: nothing was sent.";
   const r = revertOf(err);
-  if (r?.name === "RoyaltySplitterNoClaimableRoot") return "Root not claimable yet: no root has passed its timelock on-chain.";
-  if (r?.name === "RoyaltySplitterNothingToClaim") return "Nothing to claim: the contract says this amount was already claimed.";
-  if (r?.name === "RoyaltySplitterInvalidProof") return "The proof does not match the on-chain root (a newer root may have matured): reload and try again.";
+  if (r?.name === "RoyaltySplitterNoClaimableRoot")
+    return "Root not claimable yet: no root has passed its timelock on-chain.";
+  if (r?.name === "RoyaltySplitterNothingToClaim")
+    return "Nothing to claim: the contract says this amount was already claimed.";
+  if (r?.name === "RoyaltySplitterInvalidProof")
+    return "The proof does not match the on-chain root (a newer root may have matured): reload and try again.";
   if (r?.name === "RoyaltySplitterPaused") return "Claims are paused by the guardian; try again later.";
   return `Claim failed. ${describeError(err)}`;
 }
@@ -177,8 +261,11 @@ async function main(): Promise<void> {
     await refresh();
   });
   el.claimAll.onclick = () => void claim(rows);
-  byId("refresh").onclick = () => void refresh().catch((err) => setStatus(el.claim, "error", `Could not refresh. ${describeError(err)}`));
+  byId("refresh").onclick = () =>
+    void refresh().catch((err) => setStatus(el.claim, "error", `Could not refresh. ${describeError(err)}`));
   document.body.dataset.ready = "true";
 }
 
-void main().catch((err) => setStatus(byId("wallet-status"), "error", `The page could not start. ${describeError(err)}`));
+void main().catch((err) =>
+  setStatus(byId("wallet-status"), "error", `The page could not start. ${describeError(err)}`),
+);

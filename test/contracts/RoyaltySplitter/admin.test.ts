@@ -11,8 +11,12 @@ describe("RoyaltySplitter administration", () => {
     const f = await loadFixture(deploySplitterFixture);
     expect(await f.splitter.read.defaultAdmin()).to.equal(getAddress(f.admin.account.address));
     expect(await f.splitter.read.defaultAdminDelay()).to.equal(ADMIN_DELAY);
-    expect(await f.splitter.read.hasRole([await f.splitter.read.POSTER_ROLE(), f.poster.account.address])).to.equal(true);
-    expect(await f.splitter.read.hasRole([await f.splitter.read.GUARDIAN_ROLE(), f.guardian.account.address])).to.equal(true);
+    expect(await f.splitter.read.hasRole([await f.splitter.read.POSTER_ROLE(), f.poster.account.address])).to.equal(
+      true,
+    );
+    expect(await f.splitter.read.hasRole([await f.splitter.read.GUARDIAN_ROLE(), f.guardian.account.address])).to.equal(
+      true,
+    );
     expect(await f.splitter.read.timelock()).to.equal(TIMELOCK);
     expect(await f.splitter.read.paused()).to.equal(false);
     expect(await f.splitter.read.NATIVE_TOKEN()).to.equal(NATIVE);
@@ -36,7 +40,13 @@ describe("RoyaltySplitter administration", () => {
       [],
     );
     await expectRevert(
-      hre.viem.deployContract("RoyaltySplitter", [0, admin.account.address, poster.account.address, guardian.account.address, 30 * 86_400 + 1]),
+      hre.viem.deployContract("RoyaltySplitter", [
+        0,
+        admin.account.address,
+        poster.account.address,
+        guardian.account.address,
+        30 * 86_400 + 1,
+      ]),
       abi,
       "RoyaltySplitterTimelockTooLong",
       [30 * 86_400 + 1, 30 * 86_400],
@@ -47,25 +57,39 @@ describe("RoyaltySplitter administration", () => {
     const f = await loadFixture(deploySplitterFixture);
     const adminRole = await f.splitter.read.DEFAULT_ADMIN_ROLE();
     const other = "0x1111111111111111111111111111111111111111";
-    await expectRevert(f.splitter.write.setTokenAllowed([other, true], { account: f.outsider.account }), f.abi, "AccessControlUnauthorizedAccount", [
-      f.outsider.account.address,
-      adminRole,
-    ]);
-    await expectRevert(f.splitter.write.setTimelock([1], { account: f.guardian.account }), f.abi, "AccessControlUnauthorizedAccount", [
-      f.guardian.account.address,
-      adminRole,
-    ]);
-    await expectRevert(f.splitter.write.setTokenAllowed([ZERO, true], { account: f.admin.account }), f.abi, "RoyaltySplitterZeroAddress", []);
+    await expectRevert(
+      f.splitter.write.setTokenAllowed([other, true], { account: f.outsider.account }),
+      f.abi,
+      "AccessControlUnauthorizedAccount",
+      [f.outsider.account.address, adminRole],
+    );
+    await expectRevert(
+      f.splitter.write.setTimelock([1], { account: f.guardian.account }),
+      f.abi,
+      "AccessControlUnauthorizedAccount",
+      [f.guardian.account.address, adminRole],
+    );
+    await expectRevert(
+      f.splitter.write.setTokenAllowed([ZERO, true], { account: f.admin.account }),
+      f.abi,
+      "RoyaltySplitterZeroAddress",
+      [],
+    );
     let hash = await f.splitter.write.setTokenAllowed([other, true], { account: f.admin.account });
     expect(await f.splitter.read.isTokenAllowed([other])).to.equal(true);
-    const [allowed] = await f.splitter.getEvents.TokenAllowedSet({}, { blockHash: (await receiptOf(f, hash)).blockHash });
+    const [allowed] = await f.splitter.getEvents.TokenAllowedSet(
+      {},
+      { blockHash: (await receiptOf(f, hash)).blockHash },
+    );
     expect(allowed.args).to.deep.equal({ token: getAddress(other), allowed: true });
     await f.splitter.write.setTokenAllowed([other, false], { account: f.admin.account });
     expect(await f.splitter.read.isTokenAllowed([other])).to.equal(false);
-    await expectRevert(f.splitter.write.setTimelock([30 * 86_400 + 1], { account: f.admin.account }), f.abi, "RoyaltySplitterTimelockTooLong", [
-      30 * 86_400 + 1,
-      30 * 86_400,
-    ]);
+    await expectRevert(
+      f.splitter.write.setTimelock([30 * 86_400 + 1], { account: f.admin.account }),
+      f.abi,
+      "RoyaltySplitterTimelockTooLong",
+      [30 * 86_400 + 1, 30 * 86_400],
+    );
     hash = await f.splitter.write.setTimelock([3_600], { account: f.admin.account });
     const [set] = await f.splitter.getEvents.TimelockSet({ blockHash: (await receiptOf(f, hash)).blockHash });
     expect(set.args).to.deep.equal({ previousTimelock: TIMELOCK, newTimelock: 3_600 });
@@ -76,15 +100,17 @@ describe("RoyaltySplitter administration", () => {
     const f = await loadFixture(deploySplitterFixture);
     const guardianRole = await f.splitter.read.GUARDIAN_ROLE();
     const adminRole = await f.splitter.read.DEFAULT_ADMIN_ROLE();
-    await expectRevert(f.splitter.write.pause({ account: f.outsider.account }), f.abi, "AccessControlUnauthorizedAccount", [
-      f.outsider.account.address,
-      guardianRole,
-    ]);
+    await expectRevert(
+      f.splitter.write.pause({ account: f.outsider.account }),
+      f.abi,
+      "AccessControlUnauthorizedAccount",
+      [f.outsider.account.address, guardianRole],
+    );
     let hash = await f.splitter.write.pause({ account: f.guardian.account });
     expect(await f.splitter.read.paused()).to.equal(true);
-    expect((await f.splitter.getEvents.Paused({}, { blockHash: (await receiptOf(f, hash)).blockHash }))[0].args.guardian).to.equal(
-      getAddress(f.guardian.account.address),
-    );
+    expect(
+      (await f.splitter.getEvents.Paused({}, { blockHash: (await receiptOf(f, hash)).blockHash }))[0].args.guardian,
+    ).to.equal(getAddress(f.guardian.account.address));
     await expectRevert(f.splitter.write.pause({ account: f.guardian.account }), f.abi, "RoyaltySplitterPaused", []);
     await expectRevert(
       f.splitter.write.proposeRoot([keccak256(toHex("r")), CONTENT, 1, []], { account: f.poster.account }),
@@ -92,15 +118,17 @@ describe("RoyaltySplitter administration", () => {
       "RoyaltySplitterPaused",
       [],
     );
-    await expectRevert(f.splitter.write.unpause({ account: f.guardian.account }), f.abi, "AccessControlUnauthorizedAccount", [
-      f.guardian.account.address,
-      adminRole,
-    ]);
+    await expectRevert(
+      f.splitter.write.unpause({ account: f.guardian.account }),
+      f.abi,
+      "AccessControlUnauthorizedAccount",
+      [f.guardian.account.address, adminRole],
+    );
     hash = await f.splitter.write.unpause({ account: f.admin.account });
     expect(await f.splitter.read.paused()).to.equal(false);
-    expect((await f.splitter.getEvents.Unpaused({}, { blockHash: (await receiptOf(f, hash)).blockHash }))[0].args.admin).to.equal(
-      getAddress(f.admin.account.address),
-    );
+    expect(
+      (await f.splitter.getEvents.Unpaused({}, { blockHash: (await receiptOf(f, hash)).blockHash }))[0].args.admin,
+    ).to.equal(getAddress(f.admin.account.address));
     await expectRevert(f.splitter.write.unpause({ account: f.admin.account }), f.abi, "RoyaltySplitterNotPaused", []);
   });
 
@@ -123,7 +151,9 @@ describe("RoyaltySplitter administration", () => {
     // recipient). Any new non-view function must be reviewed and added here on purpose.
     const abi = (await hre.artifacts.readArtifact("RoyaltySplitter")).abi as Abi;
     const mutating = abi
-      .filter((x): x is AbiFunction => x.type === "function" && x.stateMutability !== "view" && x.stateMutability !== "pure")
+      .filter(
+        (x): x is AbiFunction => x.type === "function" && x.stateMutability !== "view" && x.stateMutability !== "pure",
+      )
       .map((x) => x.name)
       .sort();
     expect(mutating).to.deep.equal(

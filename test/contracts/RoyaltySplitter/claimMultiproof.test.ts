@@ -5,18 +5,37 @@ import { encodeFunctionData, getAddress, hexToBytes, type Address } from "viem";
 import { createKeccakHasher, leafHash } from "../../../offchain/merkle/leaf";
 import { multiProof } from "../../../offchain/merkle/multiproof";
 import { buildMerkleTreeSync, type FlatMerkleTree } from "../../../offchain/merkle/tree";
-import { CONTENT, deploySplitterFixture, depositFrom, expectRevert, NATIVE, receiptOf, TIMELOCK, totalsOf, type Leaf, type SplitterFixture } from "./helpers";
+import {
+  CONTENT,
+  deploySplitterFixture,
+  depositFrom,
+  expectRevert,
+  NATIVE,
+  receiptOf,
+  TIMELOCK,
+  totalsOf,
+  type Leaf,
+  type SplitterFixture,
+} from "./helpers";
 
 /** A merkletreejs-shaped tree (offchain/merkle) over `leaves` in the given order. */
 async function flatTree(leaves: Leaf[]): Promise<FlatMerkleTree> {
   const bytes = new Uint8Array(leaves.length * 32);
-  leaves.forEach(([account, token, cumulativeAmount], i) => bytes.set(hexToBytes(leafHash({ account, token, cumulativeAmount })), 32 * i));
+  leaves.forEach(([account, token, cumulativeAmount], i) =>
+    bytes.set(hexToBytes(leafHash({ account, token, cumulativeAmount })), 32 * i),
+  );
   return buildMerkleTreeSync(bytes, await createKeccakHasher());
 }
 
 const pack = (flags: readonly boolean[]): bigint => flags.reduce((x, f, i) => (f ? x | (1n << BigInt(i)) : x), 0n);
 
-async function propose(f: SplitterFixture, tree: FlatMerkleTree, leaves: Leaf[], epoch: number, mature = true): Promise<void> {
+async function propose(
+  f: SplitterFixture,
+  tree: FlatMerkleTree,
+  leaves: Leaf[],
+  epoch: number,
+  mature = true,
+): Promise<void> {
   await f.splitter.write.proposeRoot([tree.root, CONTENT, epoch, totalsOf(leaves)], { account: f.poster.account });
   if (mature) await time.increase(TIMELOCK);
 }
@@ -24,7 +43,13 @@ async function propose(f: SplitterFixture, tree: FlatMerkleTree, leaves: Leaf[],
 /** claimMultiproof arguments for the leaves at `indices` (an account's adjacent leaves). */
 function multiArgs(tree: FlatMerkleTree, leaves: Leaf[], indices: number[]) {
   const m = multiProof(tree, indices);
-  return [leaves[m.indices[0]][0], m.indices.map((i) => leaves[i][1]), m.indices.map((i) => leaves[i][2]), m.proof, pack(m.proofFlags)] as const;
+  return [
+    leaves[m.indices[0]][0],
+    m.indices.map((i) => leaves[i][1]),
+    m.indices.map((i) => leaves[i][2]),
+    m.proof,
+    pack(m.proofFlags),
+  ] as const;
 }
 
 async function multiFixture() {
@@ -53,7 +78,9 @@ describe("RoyaltySplitter claimMultiproof", () => {
     const f = await loadFixture(multiFixture);
     const alice = f.alice.account.address;
     const ethBefore = await f.publicClient.getBalance({ address: alice });
-    const hash = await f.splitter.write.claimMultiproof(multiArgs(f.tree, f.leaves, [1, 2, 3]), { account: f.relayer.account });
+    const hash = await f.splitter.write.claimMultiproof(multiArgs(f.tree, f.leaves, [1, 2, 3]), {
+      account: f.relayer.account,
+    });
     expect(await f.token.read.balanceOf([alice])).to.equal(100n);
     expect(await f.token2.read.balanceOf([alice])).to.equal(200n);
     expect((await f.publicClient.getBalance({ address: alice })) - ethBefore).to.equal(3n * 10n ** 17n);
@@ -80,7 +107,9 @@ describe("RoyaltySplitter claimMultiproof", () => {
     expect(events.map((e) => e.args.token)).to.deep.equal([getAddress(f.token.address), getAddress(NATIVE)]);
     expect(await f.token2.read.balanceOf([alice])).to.equal(200n);
     const again = await f.splitter.write.claimMultiproof(multiArgs(f.tree, f.leaves, [1, 2, 3]));
-    expect(await f.splitter.getEvents.Claimed({}, { blockHash: (await receiptOf(f, again)).blockHash })).to.have.length(0);
+    expect(await f.splitter.getEvents.Claimed({}, { blockHash: (await receiptOf(f, again)).blockHash })).to.have.length(
+      0,
+    );
     expect(await f.token.read.balanceOf([alice])).to.equal(100n);
   });
 
@@ -91,7 +120,12 @@ describe("RoyaltySplitter claimMultiproof", () => {
     const tree2 = await flatTree(higher);
     await propose(f, tree2, higher, 2, false);
     // Maturing: the new proof is refused, the old root still answers (nothing left: skipped).
-    await expectRevert(f.splitter.write.claimMultiproof(multiArgs(tree2, higher, [4, 5])), f.abi, "RoyaltySplitterInvalidMultiproof", [f.carol.account.address]);
+    await expectRevert(
+      f.splitter.write.claimMultiproof(multiArgs(tree2, higher, [4, 5])),
+      f.abi,
+      "RoyaltySplitterInvalidMultiproof",
+      [f.carol.account.address],
+    );
     await f.splitter.write.claimMultiproof(multiArgs(f.tree, f.leaves, [4, 5]));
     await time.increase(TIMELOCK);
     await f.splitter.write.claimMultiproof(multiArgs(tree2, higher, [4, 5]));
@@ -103,36 +137,88 @@ describe("RoyaltySplitter claimMultiproof", () => {
     const f = await loadFixture(multiFixture);
     const [account, tokens, amounts, proof, flags] = multiArgs(f.tree, f.leaves, [1, 2, 3]);
     const bob = f.bob.account.address;
-    await expectRevert(f.splitter.write.claimMultiproof([account, tokens, [100n, 201n, amounts[2]], proof, flags]), f.abi, "RoyaltySplitterInvalidMultiproof", [account]);
-    await expectRevert(f.splitter.write.claimMultiproof([account, [tokens[1], tokens[0], tokens[2]], amounts, proof, flags]), f.abi, "RoyaltySplitterInvalidMultiproof", [account]);
-    await expectRevert(f.splitter.write.claimMultiproof([bob, tokens, amounts, proof, flags]), f.abi, "RoyaltySplitterInvalidMultiproof", [bob]);
+    await expectRevert(
+      f.splitter.write.claimMultiproof([account, tokens, [100n, 201n, amounts[2]], proof, flags]),
+      f.abi,
+      "RoyaltySplitterInvalidMultiproof",
+      [account],
+    );
+    await expectRevert(
+      f.splitter.write.claimMultiproof([account, [tokens[1], tokens[0], tokens[2]], amounts, proof, flags]),
+      f.abi,
+      "RoyaltySplitterInvalidMultiproof",
+      [account],
+    );
+    await expectRevert(
+      f.splitter.write.claimMultiproof([bob, tokens, amounts, proof, flags]),
+      f.abi,
+      "RoyaltySplitterInvalidMultiproof",
+      [bob],
+    );
     // A leaf left out: the proof no longer fits the leaves.
-    await expectRevert(f.splitter.write.claimMultiproof([account, tokens.slice(0, 2), amounts.slice(0, 2), proof, flags]), f.abi, "MerkleProofInvalidMultiproof", []);
+    await expectRevert(
+      f.splitter.write.claimMultiproof([account, tokens.slice(0, 2), amounts.slice(0, 2), proof, flags]),
+      f.abi,
+      "MerkleProofInvalidMultiproof",
+      [],
+    );
     expect(await f.splitter.read.claimed([account, tokens[0]])).to.equal(0n);
   });
 
   it("rejects token and amount lists of different lengths, and flags or proofs that do not fit the leaves", async () => {
     const f = await loadFixture(multiFixture);
     const [account, tokens, amounts, proof, flags] = multiArgs(f.tree, f.leaves, [1, 2, 3]);
-    await expectRevert(f.splitter.write.claimMultiproof([account, tokens, amounts.slice(0, 2), proof, flags]), f.abi, "RoyaltySplitterLengthMismatch", [3n, 2n]);
+    await expectRevert(
+      f.splitter.write.claimMultiproof([account, tokens, amounts.slice(0, 2), proof, flags]),
+      f.abi,
+      "RoyaltySplitterLengthMismatch",
+      [3n, 2n],
+    );
     const steps = BigInt(tokens.length + proof.length - 1);
-    await expectRevert(f.splitter.write.claimMultiproof([account, tokens, amounts, proof, flags | (1n << steps)]), f.abi, "MerkleProofInvalidMultiproof", []);
+    await expectRevert(
+      f.splitter.write.claimMultiproof([account, tokens, amounts, proof, flags | (1n << steps)]),
+      f.abi,
+      "MerkleProofInvalidMultiproof",
+      [],
+    );
     // The step count follows from the lengths: a flag bit above it is refused; a proof hash more is one more step
     // (flag 0) and leads to another root.
-    await expectRevert(f.splitter.write.claimMultiproof([account, tokens, amounts, [...proof, proof[0]], flags]), f.abi, "RoyaltySplitterInvalidMultiproof", [account]);
+    await expectRevert(
+      f.splitter.write.claimMultiproof([account, tokens, amounts, [...proof, proof[0]], flags]),
+      f.abi,
+      "RoyaltySplitterInvalidMultiproof",
+      [account],
+    );
     // Flipping the first flag makes a later step take a node not computed yet.
-    await expectRevert(f.splitter.write.claimMultiproof([account, tokens, amounts, proof, flags ^ 1n]), f.abi, "MerkleProofInvalidMultiproof", []);
+    await expectRevert(
+      f.splitter.write.claimMultiproof([account, tokens, amounts, proof, flags ^ 1n]),
+      f.abi,
+      "MerkleProofInvalidMultiproof",
+      [],
+    );
     // The empty set pays nothing (OpenZeppelin's no-op multiproof).
     const hash = await f.splitter.write.claimMultiproof([account, [], [], [f.tree.root], 0n]);
-    expect(await f.splitter.getEvents.Claimed({}, { blockHash: (await receiptOf(f, hash)).blockHash })).to.have.length(0);
+    expect(await f.splitter.getEvents.Claimed({}, { blockHash: (await receiptOf(f, hash)).blockHash })).to.have.length(
+      0,
+    );
   });
 
   it("refuses while paused and before any root is claimable", async () => {
     const f = await loadFixture(multiFixture);
     await f.splitter.write.pause({ account: f.guardian.account });
-    await expectRevert(f.splitter.write.claimMultiproof(multiArgs(f.tree, f.leaves, [1, 2, 3])), f.abi, "RoyaltySplitterPaused", []);
+    await expectRevert(
+      f.splitter.write.claimMultiproof(multiArgs(f.tree, f.leaves, [1, 2, 3])),
+      f.abi,
+      "RoyaltySplitterPaused",
+      [],
+    );
     const g = await loadFixture(deploySplitterFixture);
-    await expectRevert(g.splitter.write.claimMultiproof([g.alice.account.address, [], [], [CONTENT], 0n]), g.abi, "RoyaltySplitterNoClaimableRoot", []);
+    await expectRevert(
+      g.splitter.write.claimMultiproof([g.alice.account.address, [], [], [CONTENT], 0n]),
+      g.abi,
+      "RoyaltySplitterNoClaimableRoot",
+      [],
+    );
   });
 
   it("blocks a malicious token from re-entering the splitter during a multiproof payout", async () => {
@@ -144,12 +230,25 @@ describe("RoyaltySplitter claimMultiproof", () => {
     await f.splitter.write.deposit([`0x${"11".repeat(32)}`, evil.address, 1_000n], { account: f.buyer.account });
     await depositFrom(f, f.token.address, 1_000n);
     const alice: Address = f.alice.account.address;
-    const leaves: Leaf[] = [[alice, evil.address, 600n], [alice, f.token.address, 5n], [f.bob.account.address, evil.address, 400n]];
+    const leaves: Leaf[] = [
+      [alice, evil.address, 600n],
+      [alice, f.token.address, 5n],
+      [f.bob.account.address, evil.address, 400n],
+    ];
     const tree = await flatTree(leaves);
     await propose(f, tree, leaves, 1);
-    const reenter = encodeFunctionData({ abi: f.splitter.abi, functionName: "claimMultiproof", args: multiArgs(tree, leaves, [2]) });
+    const reenter = encodeFunctionData({
+      abi: f.splitter.abi,
+      functionName: "claimMultiproof",
+      args: multiArgs(tree, leaves, [2]),
+    });
     await evil.write.arm([f.splitter.address, reenter]);
-    await expectRevert(f.splitter.write.claimMultiproof(multiArgs(tree, leaves, [0, 1])), f.abi, "ReentrancyGuardReentrantCall", []);
+    await expectRevert(
+      f.splitter.write.claimMultiproof(multiArgs(tree, leaves, [0, 1])),
+      f.abi,
+      "ReentrancyGuardReentrantCall",
+      [],
+    );
     expect(await f.splitter.read.claimed([alice, evil.address])).to.equal(0n);
     expect(await evil.read.balanceOf([f.splitter.address])).to.equal(1_000n);
   });

@@ -2,7 +2,16 @@ import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { getAddress, type Address, type Hex, type WalletClient } from "viem";
-import { buildTree, deploySplitterFixture, depositFrom, expectRevert, leafOf, postRoot, receiptOf, type Leaf } from "./helpers";
+import {
+  buildTree,
+  deploySplitterFixture,
+  depositFrom,
+  expectRevert,
+  leafOf,
+  postRoot,
+  receiptOf,
+  type Leaf,
+} from "./helpers";
 
 async function claimToFixture() {
   const f = await deploySplitterFixture();
@@ -25,7 +34,14 @@ type Fixture = Awaited<ReturnType<typeof claimToFixture>>;
 async function signClaimTo(
   f: Fixture,
   signer: WalletClient,
-  message: { account: Address; token: Address; cumulativeAmount: bigint; recipient: Address; nonce: bigint; deadline: bigint },
+  message: {
+    account: Address;
+    token: Address;
+    cumulativeAmount: bigint;
+    recipient: Address;
+    nonce: bigint;
+    deadline: bigint;
+  },
 ): Promise<Hex> {
   return signer.signTypedData({
     account: signer.account!,
@@ -56,7 +72,14 @@ describe("RoyaltySplitter claimTo", () => {
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
     const deadline = await deadlineIn(f, 3600);
     const recipient = f.carol.account.address;
-    const sig = await signClaimTo(f, f.alice, { account, token: f.token.address, cumulativeAmount: amount, recipient, nonce: 0n, deadline });
+    const sig = await signClaimTo(f, f.alice, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount,
+      recipient,
+      nonce: 0n,
+      deadline,
+    });
     const hash = await f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, sig], {
       account: f.relayer.account,
     });
@@ -65,7 +88,11 @@ describe("RoyaltySplitter claimTo", () => {
     expect(await f.splitter.read.nonces([account])).to.equal(1n);
     const blockHash = (await receiptOf(f, hash)).blockHash;
     const [redirected] = await f.splitter.getEvents.ClaimRedirected({}, { blockHash });
-    expect(redirected.args).to.deep.equal({ account: getAddress(account), token: getAddress(f.token.address), recipient: getAddress(recipient) });
+    expect(redirected.args).to.deep.equal({
+      account: getAddress(account),
+      token: getAddress(f.token.address),
+      recipient: getAddress(recipient),
+    });
     expect((await f.splitter.getEvents.Claimed({}, { blockHash }))[0].args.amount).to.equal(1_000n);
     // Replay: the nonce was consumed, so the digest differs and the signature no longer matches.
     await expectRevert(
@@ -82,8 +109,22 @@ describe("RoyaltySplitter claimTo", () => {
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
     const recipient = f.carol.account.address;
     const deadline = await deadlineIn(f, 60);
-    const sig = await signClaimTo(f, f.alice, { account, token: f.token.address, cumulativeAmount: amount, recipient, nonce: 0n, deadline });
-    const forged = await signClaimTo(f, f.bob, { account, token: f.token.address, cumulativeAmount: amount, recipient, nonce: 0n, deadline });
+    const sig = await signClaimTo(f, f.alice, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount,
+      recipient,
+      nonce: 0n,
+      deadline,
+    });
+    const forged = await signClaimTo(f, f.bob, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount,
+      recipient,
+      nonce: 0n,
+      deadline,
+    });
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, forged]),
       f.abi,
@@ -91,7 +132,15 @@ describe("RoyaltySplitter claimTo", () => {
       [account],
     );
     await expectRevert(
-      f.splitter.write.claimTo([account, f.token.address, amount, proof, "0x0000000000000000000000000000000000000000", deadline, sig]),
+      f.splitter.write.claimTo([
+        account,
+        f.token.address,
+        amount,
+        proof,
+        "0x0000000000000000000000000000000000000000",
+        deadline,
+        sig,
+      ]),
       f.abi,
       "RoyaltySplitterZeroAddress",
       [],
@@ -143,9 +192,19 @@ describe("RoyaltySplitter claimTo", () => {
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
     const deadline = await deadlineIn(f, 3600);
     const recipient = f.carol.account.address;
-    const sig = await signClaimTo(f, f.bob, { account, token: f.token.address, cumulativeAmount: amount, recipient, nonce: 0n, deadline });
+    const sig = await signClaimTo(f, f.bob, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount,
+      recipient,
+      nonce: 0n,
+      deadline,
+    });
     const hash = await f.splitter.write.invalidateNonce({ account: f.bob.account });
-    const [event] = await f.splitter.getEvents.NonceInvalidated({}, { blockHash: (await receiptOf(f, hash)).blockHash });
+    const [event] = await f.splitter.getEvents.NonceInvalidated(
+      {},
+      { blockHash: (await receiptOf(f, hash)).blockHash },
+    );
     expect(event.args).to.deep.equal({ account: getAddress(account), nonce: 0n });
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, sig]),
@@ -161,7 +220,14 @@ describe("RoyaltySplitter claimTo", () => {
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
     const deadline = await deadlineIn(f, 3600);
     const recipient = f.carol.account.address;
-    const tooMuch = await signClaimTo(f, f.alice, { account, token: f.token.address, cumulativeAmount: amount + 1n, recipient, nonce: 0n, deadline });
+    const tooMuch = await signClaimTo(f, f.alice, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount + 1n,
+      recipient,
+      nonce: 0n,
+      deadline,
+    });
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount + 1n, proof, recipient, deadline, tooMuch]),
       f.abi,
@@ -169,7 +235,14 @@ describe("RoyaltySplitter claimTo", () => {
       [account, f.token.address, amount + 1n],
     );
     await f.splitter.write.claim([account, f.token.address, amount, proof]);
-    const sig = await signClaimTo(f, f.alice, { account, token: f.token.address, cumulativeAmount: amount, recipient, nonce: 0n, deadline });
+    const sig = await signClaimTo(f, f.alice, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount,
+      recipient,
+      nonce: 0n,
+      deadline,
+    });
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, sig]),
       f.abi,

@@ -35,7 +35,11 @@ async function claimsFixture() {
 
 type ClaimsFixture = Awaited<ReturnType<typeof claimsFixture>>;
 
-function claimArgs(f: ClaimsFixture | (SplitterFixture & { tree: ReturnType<typeof buildTree> }), account: Address, token: Address) {
+function claimArgs(
+  f: ClaimsFixture | (SplitterFixture & { tree: ReturnType<typeof buildTree> }),
+  account: Address,
+  token: Address,
+) {
   const { amount, proof } = leafOf(f.tree, account, token);
   return [account, token, amount, proof] as const;
 }
@@ -43,7 +47,9 @@ function claimArgs(f: ClaimsFixture | (SplitterFixture & { tree: ReturnType<type
 describe("RoyaltySplitter claims", () => {
   it("pays the leaf's cumulative amount to the account when anyone submits it, and emits Claimed", async () => {
     const f = await loadFixture(claimsFixture);
-    const hash = await f.splitter.write.claim(claimArgs(f, f.alice.account.address, f.token.address), { account: f.relayer.account });
+    const hash = await f.splitter.write.claim(claimArgs(f, f.alice.account.address, f.token.address), {
+      account: f.relayer.account,
+    });
     expect(await f.token.read.balanceOf([f.alice.account.address])).to.equal(100n);
     expect(await f.token.read.balanceOf([f.relayer.account.address])).to.equal(0n);
     expect(await f.splitter.read.claimed([f.alice.account.address, f.token.address])).to.equal(100n);
@@ -60,12 +66,12 @@ describe("RoyaltySplitter claims", () => {
     const f = await loadFixture(claimsFixture);
     const args = claimArgs(f, f.bob.account.address, f.token.address);
     await f.splitter.write.claim(args, { account: f.relayer.account });
-    await expectRevert(f.splitter.write.claim(args, { account: f.bob.account }), f.abi, "RoyaltySplitterNothingToClaim", [
-      f.bob.account.address,
-      f.token.address,
-      300n,
-      300n,
-    ]);
+    await expectRevert(
+      f.splitter.write.claim(args, { account: f.bob.account }),
+      f.abi,
+      "RoyaltySplitterNothingToClaim",
+      [f.bob.account.address, f.token.address, 300n, 300n],
+    );
     expect(await f.token.read.balanceOf([f.bob.account.address])).to.equal(300n);
   });
 
@@ -76,7 +82,9 @@ describe("RoyaltySplitter claims", () => {
     const tree2 = buildTree(next);
     await postRoot(f, tree2, next, 2);
     const { amount, proof } = leafOf(tree2, f.bob.account.address, f.token.address);
-    const hash = await f.splitter.write.claim([f.bob.account.address, f.token.address, amount, proof], { account: f.relayer.account });
+    const hash = await f.splitter.write.claim([f.bob.account.address, f.token.address, amount, proof], {
+      account: f.relayer.account,
+    });
     expect(await f.token.read.balanceOf([f.bob.account.address])).to.equal(350n);
     const [event] = await f.splitter.getEvents.Claimed({}, { blockHash: (await receiptOf(f, hash)).blockHash });
     expect(event.args.amount).to.equal(50n);
@@ -114,21 +122,24 @@ describe("RoyaltySplitter claims", () => {
   it("rejects a proof of a different amount, account or token", async () => {
     const f = await loadFixture(claimsFixture);
     const [account, token, amount, proof] = claimArgs(f, f.alice.account.address, f.token.address);
-    await expectRevert(f.splitter.write.claim([account, token, amount + 1n, proof]), f.abi, "RoyaltySplitterInvalidProof", [
-      account,
-      token,
-      amount + 1n,
-    ]);
-    await expectRevert(f.splitter.write.claim([f.bob.account.address, token, amount, proof]), f.abi, "RoyaltySplitterInvalidProof", [
-      f.bob.account.address,
-      token,
-      amount,
-    ]);
-    await expectRevert(f.splitter.write.claim([account, f.token2.address, amount, proof]), f.abi, "RoyaltySplitterInvalidProof", [
-      account,
-      f.token2.address,
-      amount,
-    ]);
+    await expectRevert(
+      f.splitter.write.claim([account, token, amount + 1n, proof]),
+      f.abi,
+      "RoyaltySplitterInvalidProof",
+      [account, token, amount + 1n],
+    );
+    await expectRevert(
+      f.splitter.write.claim([f.bob.account.address, token, amount, proof]),
+      f.abi,
+      "RoyaltySplitterInvalidProof",
+      [f.bob.account.address, token, amount],
+    );
+    await expectRevert(
+      f.splitter.write.claim([account, f.token2.address, amount, proof]),
+      f.abi,
+      "RoyaltySplitterInvalidProof",
+      [account, f.token2.address, amount],
+    );
   });
 
   it("rejects claims before any root is claimable, and while paused", async () => {
@@ -141,7 +152,12 @@ describe("RoyaltySplitter claims", () => {
     );
     const g = await loadFixture(claimsFixture);
     await g.splitter.write.pause({ account: g.guardian.account });
-    await expectRevert(g.splitter.write.claim(claimArgs(g, g.alice.account.address, g.token.address)), g.abi, "RoyaltySplitterPaused", []);
+    await expectRevert(
+      g.splitter.write.claim(claimArgs(g, g.alice.account.address, g.token.address)),
+      g.abi,
+      "RoyaltySplitterPaused",
+      [],
+    );
     await expectRevert(g.splitter.write.claimBatch([[]]), g.abi, "RoyaltySplitterPaused", []);
     await g.splitter.write.unpause({ account: g.admin.account });
     await g.splitter.write.claim(claimArgs(g, g.alice.account.address, g.token.address));
@@ -158,14 +174,19 @@ describe("RoyaltySplitter claims", () => {
     const f = await loadFixture(deploySplitterFixture);
     const wallet = await hre.viem.deployContract("MockERC1271Wallet", [f.alice.account.address]);
     await depositFrom(f, NATIVE, 1_000n);
-    const leaves: Leaf[] = [[wallet.address, NATIVE, 700n], [f.bob.account.address, NATIVE, 300n]];
+    const leaves: Leaf[] = [
+      [wallet.address, NATIVE, 700n],
+      [f.bob.account.address, NATIVE, 300n],
+    ];
     const tree = buildTree(leaves);
     await postRoot(f, tree, leaves, 1);
     const { amount, proof } = leafOf(tree, wallet.address, NATIVE);
-    await expectRevert(f.splitter.write.claim([wallet.address, NATIVE, amount, proof]), f.abi, "RoyaltySplitterNativeTransferFailed", [
-      wallet.address,
-      700n,
-    ]);
+    await expectRevert(
+      f.splitter.write.claim([wallet.address, NATIVE, amount, proof]),
+      f.abi,
+      "RoyaltySplitterNativeTransferFailed",
+      [wallet.address, 700n],
+    );
   });
 
   it("claims several tokens and accounts in one batch, skipping entries already claimed", async () => {
@@ -208,8 +229,13 @@ describe("RoyaltySplitter claims", () => {
     await f.splitter.write.setTokenAllowed([evil.address, true], { account: f.admin.account });
     await evil.write.mint([f.buyer.account.address, 1_000n]);
     await evil.write.approve([f.splitter.address, 1_000n], { account: f.buyer.account });
-    await f.splitter.write.deposit(["0x" + "11".repeat(32) as `0x${string}`, evil.address, 1_000n], { account: f.buyer.account });
-    const leaves: Leaf[] = [[f.alice.account.address, evil.address, 600n], [f.bob.account.address, evil.address, 400n]];
+    await f.splitter.write.deposit([("0x" + "11".repeat(32)) as `0x${string}`, evil.address, 1_000n], {
+      account: f.buyer.account,
+    });
+    const leaves: Leaf[] = [
+      [f.alice.account.address, evil.address, 600n],
+      [f.bob.account.address, evil.address, 400n],
+    ];
     const tree = buildTree(leaves);
     await postRoot(f, tree, leaves, 1);
     const alice = leafOf(tree, f.alice.account.address, evil.address);
@@ -233,7 +259,11 @@ describe("RoyaltySplitter claims", () => {
     const zero32 = `0x${"00".repeat(32)}` as const;
     const reentries = [
       encodeFunctionData({ abi: f.splitter.abi, functionName: "claimBatch", args: [[]] }),
-      encodeFunctionData({ abi: f.splitter.abi, functionName: "claimMultiproof", args: [f.bob.account.address, [], [], [], 0n] }),
+      encodeFunctionData({
+        abi: f.splitter.abi,
+        functionName: "claimMultiproof",
+        args: [f.bob.account.address, [], [], [], 0n],
+      }),
       encodeFunctionData({
         abi: f.splitter.abi,
         functionName: "claimTo",

@@ -46,7 +46,10 @@ describe("RoyaltySplitter deposits", () => {
 
   it("credits a native ETH deposit under the sentinel token", async () => {
     const f = await loadFixture(deploySplitterFixture);
-    await f.splitter.write.deposit([LICENSE, NATIVE, 5n * 10n ** 18n], { account: f.buyer.account, value: 5n * 10n ** 18n });
+    await f.splitter.write.deposit([LICENSE, NATIVE, 5n * 10n ** 18n], {
+      account: f.buyer.account,
+      value: 5n * 10n ** 18n,
+    });
     expect(await f.splitter.read.totalDeposited([NATIVE])).to.equal(5n * 10n ** 18n);
     expect(await f.publicClient.getBalance({ address: f.splitter.address })).to.equal(5n * 10n ** 18n);
     const [event] = await f.splitter.getEvents.Deposited();
@@ -106,9 +109,12 @@ describe("RoyaltySplitter deposits", () => {
   it("rejects the native sentinel through the permit path, which only pulls ERC-20s", async () => {
     const f = await loadFixture(deploySplitterFixture);
     await expectRevert(
-      f.splitter.write.depositWithPermit([LICENSE, NATIVE, 1n, 0n, 27, `0x${"00".repeat(32)}`, `0x${"00".repeat(32)}`], {
-        account: f.buyer.account,
-      }),
+      f.splitter.write.depositWithPermit(
+        [LICENSE, NATIVE, 1n, 0n, 27, `0x${"00".repeat(32)}`, `0x${"00".repeat(32)}`],
+        {
+          account: f.buyer.account,
+        },
+      ),
       f.abi,
       "RoyaltySplitterTokenNotAllowed",
       [NATIVE],
@@ -209,9 +215,12 @@ describe("RoyaltySplitter deposits", () => {
       [],
     );
     await expectRevert(
-      f.splitter.write.depositWithPermit([LICENSE, f.permitToken.address, 1n, 0n, 27, `0x${"00".repeat(32)}`, `0x${"00".repeat(32)}`], {
-        account: f.buyer.account,
-      }),
+      f.splitter.write.depositWithPermit(
+        [LICENSE, f.permitToken.address, 1n, 0n, 27, `0x${"00".repeat(32)}`, `0x${"00".repeat(32)}`],
+        {
+          account: f.buyer.account,
+        },
+      ),
       f.abi,
       "RoyaltySplitterPaused",
       [],

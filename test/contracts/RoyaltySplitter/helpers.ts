@@ -55,7 +55,24 @@ export async function deploySplitterFixture() {
     ...(await hre.artifacts.readArtifact("MockERC20Permit")).abi,
     ...(await hre.artifacts.readArtifact("MockReentrantERC20")).abi,
   ] as Abi;
-  return { splitter, token, token2, permitToken, feeToken, publicClient, admin, poster, guardian, buyer, alice, bob, carol, relayer, outsider, abi };
+  return {
+    splitter,
+    token,
+    token2,
+    permitToken,
+    feeToken,
+    publicClient,
+    admin,
+    poster,
+    guardian,
+    buyer,
+    alice,
+    bob,
+    carol,
+    relayer,
+    outsider,
+    abi,
+  };
 }
 
 export type SplitterFixture = Awaited<ReturnType<typeof deploySplitterFixture>>;
@@ -79,14 +96,20 @@ export function leafOf(tree: Tree, account: Address, token: Address): { amount: 
 export function totalsOf(leaves: Leaf[]): { token: Address; total: bigint }[] {
   const sums = new Map<Address, bigint>();
   for (const [, t, amount] of leaves) sums.set(getAddress(t), (sums.get(getAddress(t)) ?? 0n) + amount);
-  return [...sums]
-    .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1))
-    .map(([token, total]) => ({ token, total }));
+  return [...sums].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1)).map(([token, total]) => ({ token, total }));
 }
 
 /** Proposes `tree` as `epoch` from the poster, and lets the timelock pass unless `mature` is false. */
-export async function postRoot(f: SplitterFixture, tree: Tree, leaves: Leaf[], epoch: number, mature = true): Promise<void> {
-  await f.splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, totalsOf(leaves)], { account: f.poster.account });
+export async function postRoot(
+  f: SplitterFixture,
+  tree: Tree,
+  leaves: Leaf[],
+  epoch: number,
+  mature = true,
+): Promise<void> {
+  await f.splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, totalsOf(leaves)], {
+    account: f.poster.account,
+  });
   if (mature) await time.increase(TIMELOCK);
 }
 
@@ -131,7 +154,11 @@ export async function expectRevert(
  * viem's ContractFunctionRevertedError.
  */
 export function decodeRevert(error: unknown, abi: Abi): { errorName: string; args?: readonly unknown[] } | undefined {
-  for (let e = error as { cause?: unknown; data?: unknown; raw?: unknown } | undefined, depth = 0; e && depth < 12; depth++) {
+  for (
+    let e = error as { cause?: unknown; data?: unknown; raw?: unknown } | undefined, depth = 0;
+    e && depth < 12;
+    depth++
+  ) {
     if (e instanceof ContractFunctionRevertedError && e.raw) return decodeErrorResult({ abi, data: e.raw });
     if (typeof e.data === "string" && /^0x[0-9a-f]{8}/i.test(e.data)) {
       return decodeErrorResult({ abi, data: e.data as Hex });

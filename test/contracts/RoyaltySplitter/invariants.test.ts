@@ -17,7 +17,6 @@ const STEPS = Number(process.env.FUZZ_STEPS ?? 1000);
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TIMELOCK = 1_000;
 
-
 interface RootModel {
   epoch: number;
   tree: Tree;
@@ -30,12 +29,17 @@ describe("RoyaltySplitter randomized invariants", () => {
   it(`holds the accounting invariants over ${STEPS} random steps (seed ${SEED}; replay with FUZZ_SEED)`, async () => {
     const rand = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-    const upTo = (n: bigint): bigint => (n <= 0n ? 0n : BigInt(Math.floor(rand() * Number(n > 2n ** 50n ? 2n ** 50n : n + 1n))));
+    const upTo = (n: bigint): bigint =>
+      n <= 0n ? 0n : BigInt(Math.floor(rand() * Number(n > 2n ** 50n ? 2n ** 50n : n + 1n)));
 
     const [admin, poster, guardian, buyer, relayer] = await hre.viem.getWalletClients();
     const publicClient = await hre.viem.getPublicClient();
     const splitter = await hre.viem.deployContract("RoyaltySplitter", [
-      0, admin.account.address, poster.account.address, guardian.account.address, TIMELOCK,
+      0,
+      admin.account.address,
+      poster.account.address,
+      guardian.account.address,
+      TIMELOCK,
     ]);
     const erc20s = [
       await hre.viem.deployContract("MockERC20", ["A", "A"]),
@@ -47,7 +51,9 @@ describe("RoyaltySplitter randomized invariants", () => {
       await t.write.approve([splitter.address, 2n ** 256n - 1n], { account: buyer.account });
     }
     for (const t of tokens) await splitter.write.setTokenAllowed([t, true], { account: admin.account });
-    const accounts: Address[] = Array.from({ length: 6 }, (_, i) => getAddress(keccak256(toHex(`fuzz-account-${i}`)).slice(0, 42)));
+    const accounts: Address[] = Array.from({ length: 6 }, (_, i) =>
+      getAddress(keccak256(toHex(`fuzz-account-${i}`)).slice(0, 42)),
+    );
     const abi = splitter.abi;
 
     const deposits = new Map<Address, bigint>(tokens.map((t) => [t, 0n]));
@@ -80,7 +86,10 @@ describe("RoyaltySplitter randomized invariants", () => {
       async deposit() {
         const t = pick(tokens);
         const amount = BigInt(1 + Math.floor(rand() * 1e6));
-        await splitter.write.deposit([LICENSE, t, amount], { account: buyer.account, value: t === NATIVE ? amount : 0n });
+        await splitter.write.deposit([LICENSE, t, amount], {
+          account: buyer.account,
+          value: t === NATIVE ? amount : 0n,
+        });
         deposits.set(t, deposits.get(t)! + amount);
       },
       async propose() {
@@ -106,18 +115,27 @@ describe("RoyaltySplitter randomized invariants", () => {
         const totals = totalsOf(leaves).filter((x) => listed.has(x.token));
         const sabotage = rand();
         if (pending && ts < pending.readyAt) {
-          await expectFailure(splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, totals], { account: poster.account }), "RoyaltySplitterRootPending");
+          await expectFailure(
+            splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, totals], { account: poster.account }),
+            "RoyaltySplitterRootPending",
+          );
           return;
         }
         if (sabotage < 0.1 && totals.length > 0) {
           const bad = totals.map((x, i) => (i === 0 ? { ...x, total: deposits.get(x.token)! + 1n } : x));
-          await expectFailure(splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, bad], { account: poster.account }), "RoyaltySplitterInsolventRoot");
+          await expectFailure(
+            splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, bad], { account: poster.account }),
+            "RoyaltySplitterInsolventRoot",
+          );
           return;
         }
         const prev = totals.length > 0 ? (base?.totals.get(totals[0].token) ?? 0n) : 0n;
         if (sabotage < 0.2 && prev > 0n) {
           const bad = totals.map((x, i) => (i === 0 ? { ...x, total: prev - 1n } : x));
-          await expectFailure(splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, bad], { account: poster.account }), "RoyaltySplitterTotalDecreased");
+          await expectFailure(
+            splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, bad], { account: poster.account }),
+            "RoyaltySplitterTotalDecreased",
+          );
           return;
         }
         await splitter.write.proposeRoot([tree.root as Hex, CONTENT, epoch, totals], { account: poster.account });
@@ -131,7 +149,10 @@ describe("RoyaltySplitter randomized invariants", () => {
         if (!pending) return;
         if ((await next()) >= pending.readyAt) {
           // A matured root cannot be vetoed; the model keeps it as the matured pending root.
-          await expectFailure(splitter.write.vetoRoot([pending.epoch], { account: guardian.account }), "RoyaltySplitterRootAlreadyMatured");
+          await expectFailure(
+            splitter.write.vetoRoot([pending.epoch], { account: guardian.account }),
+            "RoyaltySplitterRootAlreadyMatured",
+          );
           return;
         }
         await splitter.write.vetoRoot([pending.epoch], { account: guardian.account });
@@ -145,17 +166,24 @@ describe("RoyaltySplitter randomized invariants", () => {
         const t = pick(tokens);
         const root = claimableAt(await next());
         if (!root) {
-          await expectFailure(splitter.write.claim([a, t, 1n, []], { account: relayer.account }), "RoyaltySplitterNoClaimableRoot");
+          await expectFailure(
+            splitter.write.claim([a, t, 1n, []], { account: relayer.account }),
+            "RoyaltySplitterNoClaimableRoot",
+          );
           return;
         }
         const cumulative = root.amounts.get(key(a, t)) ?? 0n;
         if (cumulative === 0n) return;
         let proof: Hex[] = [];
-        for (const [i, [la, lt]] of root.tree.entries()) if (la === a && lt === t) proof = root.tree.getProof(i) as Hex[];
+        for (const [i, [la, lt]] of root.tree.entries())
+          if (la === a && lt === t) proof = root.tree.getProof(i) as Hex[];
         const already = claimed.get(key(a, t)) ?? 0n;
         const before = await balanceOf(t, a);
         if (cumulative <= already) {
-          await expectFailure(splitter.write.claim([a, t, cumulative, proof], { account: relayer.account }), "RoyaltySplitterNothingToClaim");
+          await expectFailure(
+            splitter.write.claim([a, t, cumulative, proof], { account: relayer.account }),
+            "RoyaltySplitterNothingToClaim",
+          );
           return;
         }
         await splitter.write.claim([a, t, cumulative, proof], { account: relayer.account });
@@ -174,7 +202,8 @@ describe("RoyaltySplitter randomized invariants", () => {
         }
         const requests = [...pairs.values()].map(([a, t]) => {
           let proof: Hex[] = [];
-          for (const [i, [la, lt]] of root.tree.entries()) if (la === a && lt === t) proof = root.tree.getProof(i) as Hex[];
+          for (const [i, [la, lt]] of root.tree.entries())
+            if (la === a && lt === t) proof = root.tree.getProof(i) as Hex[];
           return { account: a, token: t, cumulativeAmount: root.amounts.get(key(a, t))!, proof };
         });
         const before = await Promise.all(requests.map((r) => balanceOf(r.token, r.account)));
@@ -182,7 +211,10 @@ describe("RoyaltySplitter randomized invariants", () => {
         for (const [i, r] of requests.entries()) {
           const already = claimed.get(key(r.account, r.token)) ?? 0n;
           const paid = r.cumulativeAmount > already ? r.cumulativeAmount - already : 0n;
-          expect(await balanceOf(r.token, r.account)).to.equal(before[i] + paid, "batch payout must be exactly the difference");
+          expect(await balanceOf(r.token, r.account)).to.equal(
+            before[i] + paid,
+            "batch payout must be exactly the difference",
+          );
           if (paid > 0n) {
             claimed.set(key(r.account, r.token), r.cumulativeAmount);
             claims.set(r.token, claims.get(r.token)! + paid);
@@ -195,11 +227,25 @@ describe("RoyaltySplitter randomized invariants", () => {
         const a = pick(accounts);
         const t = pick(tokens);
         const cumulative = (root.amounts.get(key(a, t)) ?? 0n) + 1n;
-        await expectFailure(splitter.write.claim([a, t, cumulative, []], { account: relayer.account }), "RoyaltySplitterInvalidProof");
+        await expectFailure(
+          splitter.write.claim([a, t, cumulative, []], { account: relayer.account }),
+          "RoyaltySplitterInvalidProof",
+        );
       },
     };
     const weighted: (keyof typeof ops)[] = [
-      "deposit", "deposit", "propose", "propose", "veto", "travel", "travel", "claim", "claim", "claim", "batchClaim", "forgedClaim",
+      "deposit",
+      "deposit",
+      "propose",
+      "propose",
+      "veto",
+      "travel",
+      "travel",
+      "claim",
+      "claim",
+      "claim",
+      "batchClaim",
+      "forgedClaim",
     ];
 
     const checkInvariants = async (step: number) => {
@@ -207,20 +253,31 @@ describe("RoyaltySplitter randomized invariants", () => {
       for (const t of tokens) {
         const balance = await balanceOf(t, splitter.address);
         const rootTotal = await splitter.read.rootTotal([t]);
-        expect(balance >= deposits.get(t)! - claims.get(t)!, `step ${step}: balance of ${t} below deposits - claims`).to.equal(true);
+        expect(
+          balance >= deposits.get(t)! - claims.get(t)!,
+          `step ${step}: balance of ${t} below deposits - claims`,
+        ).to.equal(true);
         expect(balance).to.equal(deposits.get(t)! - claims.get(t)!, `step ${step}: balance of ${t}`);
         expect(rootTotal).to.equal(root?.totals.get(t) ?? 0n, `step ${step}: rootTotal of ${t}`);
         expect(claims.get(t)! <= rootTotal, `step ${step}: claims of ${t} exceed the claimable total`).to.equal(true);
         expect(await splitter.read.totalDeposited([t])).to.equal(deposits.get(t)!);
       }
-      expect((await splitter.read.claimableRoot())[0]).to.equal(root ? (root.tree.root as Hex) : `0x${"00".repeat(32)}`);
+      expect((await splitter.read.claimableRoot())[0]).to.equal(
+        root ? (root.tree.root as Hex) : `0x${"00".repeat(32)}`,
+      );
       if (step % 25 === 0) {
         for (const a of accounts) {
           for (const t of tokens) {
             const onChain = await splitter.read.claimed([a, t]);
             expect(onChain).to.equal(claimed.get(key(a, t)) ?? 0n, `step ${step}: claimed ${a}/${t}`);
-            expect(onChain <= (root?.amounts.get(key(a, t)) ?? 0n), `step ${step}: claimed above the claimable cumulative`).to.equal(true);
-            expect(await balanceOf(t, a)).to.equal(onChain, `step ${step}: ${a} received other than its claims of ${t}`);
+            expect(
+              onChain <= (root?.amounts.get(key(a, t)) ?? 0n),
+              `step ${step}: claimed above the claimable cumulative`,
+            ).to.equal(true);
+            expect(await balanceOf(t, a)).to.equal(
+              onChain,
+              `step ${step}: ${a} received other than its claims of ${t}`,
+            );
           }
         }
       }
@@ -241,7 +298,9 @@ describe("RoyaltySplitter randomized invariants", () => {
       throw error;
     }
     const totalClaimed = [...claims.values()].reduce((x, y) => x + y, 0n);
-    console.log(`      seed ${SEED}: ${JSON.stringify(counts)}, ${lastEpoch} epochs, ${totalClaimed} base units claimed`);
+    console.log(
+      `      seed ${SEED}: ${JSON.stringify(counts)}, ${lastEpoch} epochs, ${totalClaimed} base units claimed`,
+    );
     expect(totalClaimed > 0n, "the run should have paid some claims").to.equal(true);
   });
 });

@@ -158,9 +158,7 @@ describe("RoyaltySplitter roots", () => {
   it("rejects a proposal whose readyAt would not fit 32 bits (year 2106)", async () => {
     const f = await loadFixture(fundedFixture);
     await time.setNextBlockTimestamp(2 ** 32 - TIMELOCK);
-    await expectRevert(propose(f, rootOf("r1"), 1, []), f.abi, "RoyaltySplitterTimestampTooLarge", [
-      BigInt(2 ** 32),
-    ]);
+    await expectRevert(propose(f, rootOf("r1"), 1, []), f.abi, "RoyaltySplitterTimestampTooLarge", [BigInt(2 ** 32)]);
   });
 
   it("lets only the poster propose", async () => {
@@ -179,7 +177,11 @@ describe("RoyaltySplitter roots", () => {
     await propose(f, rootOf("r1"), 1, [{ token: f.token.address, total: 100n }]);
     const hash = await f.splitter.write.vetoRoot([1], { account: f.guardian.account });
     const [event] = await f.splitter.getEvents.RootVetoed({}, { blockHash: (await receiptOf(f, hash)).blockHash });
-    expect(event.args).to.deep.equal({ epoch: 1, root: rootOf("r1"), guardian: getAddress(f.guardian.account.address) });
+    expect(event.args).to.deep.equal({
+      epoch: 1,
+      root: rootOf("r1"),
+      guardian: getAddress(f.guardian.account.address),
+    });
     await time.increase(TIMELOCK);
     expect((await f.splitter.read.claimableRoot())[0]).to.equal(`0x${"00".repeat(32)}`);
     expect(await f.splitter.read.pendingRoot()).to.deep.equal([`0x${"00".repeat(32)}`, 0, 0n]);
@@ -193,10 +195,20 @@ describe("RoyaltySplitter roots", () => {
   it("rejects vetoes of a matured root, of a wrong epoch, with nothing pending, or from a non-guardian", async () => {
     const f = await loadFixture(fundedFixture);
     const guardianRole = await f.splitter.read.GUARDIAN_ROLE();
-    await expectRevert(f.splitter.write.vetoRoot([1], { account: f.guardian.account }), f.abi, "RoyaltySplitterNotPendingEpoch", [1]);
+    await expectRevert(
+      f.splitter.write.vetoRoot([1], { account: f.guardian.account }),
+      f.abi,
+      "RoyaltySplitterNotPendingEpoch",
+      [1],
+    );
     const hash = await propose(f, rootOf("r1"), 1, []);
     const block = await f.publicClient.getBlock({ blockHash: (await receiptOf(f, hash)).blockHash });
-    await expectRevert(f.splitter.write.vetoRoot([2], { account: f.guardian.account }), f.abi, "RoyaltySplitterNotPendingEpoch", [2]);
+    await expectRevert(
+      f.splitter.write.vetoRoot([2], { account: f.guardian.account }),
+      f.abi,
+      "RoyaltySplitterNotPendingEpoch",
+      [2],
+    );
     await expectRevert(
       f.splitter.write.vetoRoot([1], { account: f.outsider.account }),
       f.abi,
@@ -204,20 +216,31 @@ describe("RoyaltySplitter roots", () => {
       [f.outsider.account.address, guardianRole],
     );
     await time.increase(TIMELOCK);
-    await expectRevert(f.splitter.write.vetoRoot([1], { account: f.guardian.account }), f.abi, "RoyaltySplitterRootAlreadyMatured", [
-      1,
-      block.timestamp + BigInt(TIMELOCK),
-    ]);
+    await expectRevert(
+      f.splitter.write.vetoRoot([1], { account: f.guardian.account }),
+      f.abi,
+      "RoyaltySplitterRootAlreadyMatured",
+      [1, block.timestamp + BigInt(TIMELOCK)],
+    );
   });
 
   it("checks monotonic totals against the claimable root even after an older vetoed proposal of the token", async () => {
     const f = await loadFixture(fundedFixture);
     const A = f.token.address;
     const B = f.token2.address;
-    const sorted = (xs: { token: Address; total: bigint }[]) => xs.sort((x, y) => (BigInt(x.token) < BigInt(y.token) ? -1 : 1));
+    const sorted = (xs: { token: Address; total: bigint }[]) =>
+      xs.sort((x, y) => (BigInt(x.token) < BigInt(y.token) ? -1 : 1));
     await propose(f, rootOf("e1"), 1, [{ token: A, total: 100n }]);
     await time.increase(TIMELOCK);
-    await propose(f, rootOf("e2"), 2, sorted([{ token: A, total: 900n }, { token: B, total: 10n }]));
+    await propose(
+      f,
+      rootOf("e2"),
+      2,
+      sorted([
+        { token: A, total: 900n },
+        { token: B, total: 10n },
+      ]),
+    );
     await f.splitter.write.vetoRoot([2], { account: f.guardian.account });
     await propose(f, rootOf("e3"), 3, [{ token: B, total: 20n }]);
     await time.increase(TIMELOCK);
@@ -258,7 +281,9 @@ describe("RoyaltySplitter roots", () => {
     const tree = buildTree(leaves);
     await postRoot(f, tree, leaves, 1);
     const { amount, proof } = leafOf(tree, f.alice.account.address, f.token.address);
-    await f.splitter.write.claim([f.alice.account.address, f.token.address, amount, proof], { account: f.relayer.account });
+    await f.splitter.write.claim([f.alice.account.address, f.token.address, amount, proof], {
+      account: f.relayer.account,
+    });
     expect(await f.token.read.balanceOf([f.alice.account.address])).to.equal(10n);
   });
 });

@@ -45,12 +45,20 @@ describe("ClaimProof", () => {
 
   it("verifies proofs of both OpenZeppelin StandardMerkleTree and merkletreejs (sortPairs) over the same leaves", async () => {
     const { harness } = await loadFixture(harnessFixture);
-    const values: [Address, Address, bigint][] = Array.from({ length: 37 }, (_, i) => [address(i), address(500 + (i % 3)), BigInt(i + 1) * 10n ** 18n]);
+    const values: [Address, Address, bigint][] = Array.from({ length: 37 }, (_, i) => [
+      address(i),
+      address(500 + (i % 3)),
+      BigInt(i + 1) * 10n ** 18n,
+    ]);
     const oz = StandardMerkleTree.of(values, ["address", "address", "uint256"]);
     const leafHashes = values.map(([a, t, v]) =>
-      keccak256(keccak256(encodeAbiParameters([{ type: "address" }, { type: "address" }, { type: "uint256" }], [a, t, v]))),
+      keccak256(
+        keccak256(encodeAbiParameters([{ type: "address" }, { type: "address" }, { type: "uint256" }], [a, t, v])),
+      ),
     );
-    const mt = new MerkleTree(leafHashes, (x: Buffer) => Buffer.from(keccak256(x).slice(2), "hex"), { sortPairs: true });
+    const mt = new MerkleTree(leafHashes, (x: Buffer) => Buffer.from(keccak256(x).slice(2), "hex"), {
+      sortPairs: true,
+    });
     const mtRoot = mt.getHexRoot() as Hex;
     for (const [i, [a, t, v]] of oz.entries()) {
       const leaf = await harness.read.leaf([a, t, v]);
@@ -71,7 +79,10 @@ describe("ClaimProof.processMultiProof", () => {
     try {
       return await call;
     } catch (e) {
-      const m = /reverted with custom error '(\w+)|reverted with panic code (0x\w+)|reverted with reason string|(MerkleProofInvalidMultiproof)/.exec(String(e));
+      const m =
+        /reverted with custom error '(\w+)|reverted with panic code (0x\w+)|reverted with reason string|(MerkleProofInvalidMultiproof)/.exec(
+          String(e),
+        );
       return `revert:${m?.[1] ?? m?.[2] ?? m?.[3] ?? String(e).slice(0, 80)}`;
     }
   };
@@ -79,14 +90,20 @@ describe("ClaimProof.processMultiProof", () => {
   it("returns OpenZeppelin's root for multiproofs of every shape that OpenZeppelin's StandardMerkleTree generates", async () => {
     const { harness } = await loadFixture(harnessFixture);
     for (const n of [1, 2, 3, 5, 8, 13]) {
-      const values: [Address, Address, bigint][] = Array.from({ length: n }, (_, i) => [address(i), address(900), BigInt(i)]);
+      const values: [Address, Address, bigint][] = Array.from({ length: n }, (_, i) => [
+        address(i),
+        address(900),
+        BigInt(i),
+      ]);
       const oz = StandardMerkleTree.of(values, ["address", "address", "uint256"]);
       for (const pick of [[0], [n - 1], [0, n - 1], Array.from({ length: n }, (_, i) => i), [Math.floor(n / 2)]]) {
         const mp = oz.getMultiProof([...new Set(pick)]);
         const leaves = mp.leaves.map((v) => oz.leafHash(v) as Hex);
         const reference = await harness.read.referenceProcessMultiProof([mp.proof as Hex[], mp.proofFlags, leaves]);
         expect(reference).to.equal(oz.root);
-        expect(await harness.read.processMultiProof([mp.proof as Hex[], pack(mp.proofFlags), leaves])).to.equal(reference);
+        expect(await harness.read.processMultiProof([mp.proof as Hex[], pack(mp.proofFlags), leaves])).to.equal(
+          reference,
+        );
       }
     }
   });
@@ -126,10 +143,16 @@ describe("ClaimProof.processMultiProof", () => {
   it("refuses packed flags with bits above the last step or more than 256 steps", async () => {
     const { harness } = await loadFixture(harnessFixture);
     const leaves = [word(1), word(2)];
-    expect(await outcome(harness.read.processMultiProof([[], 1n, leaves]))).to.equal(await harness.read.referenceProcessMultiProof([[], [true], leaves]));
-    expect(await outcome(harness.read.processMultiProof([[], 3n, leaves]))).to.equal("revert:MerkleProofInvalidMultiproof");
+    expect(await outcome(harness.read.processMultiProof([[], 1n, leaves]))).to.equal(
+      await harness.read.referenceProcessMultiProof([[], [true], leaves]),
+    );
+    expect(await outcome(harness.read.processMultiProof([[], 3n, leaves]))).to.equal(
+      "revert:MerkleProofInvalidMultiproof",
+    );
     const many = Array.from({ length: 258 }, (_, i) => word(i));
-    expect(await outcome(harness.read.processMultiProof([many, 0n, []]))).to.equal("revert:MerkleProofInvalidMultiproof");
+    expect(await outcome(harness.read.processMultiProof([many, 0n, []]))).to.equal(
+      "revert:MerkleProofInvalidMultiproof",
+    );
     expect(await outcome(harness.read.processMultiProof([[], 0n, []]))).to.equal("revert:MerkleProofInvalidMultiproof");
     expect(await harness.read.processMultiProof([[word(5)], 0n, []])).to.equal(word(5));
   });

@@ -23,16 +23,23 @@ describe(`offchain/api/app (${TEST_DATABASE})`, function () {
   });
 
   it("serves an OpenAPI 3.1 document listing every route, and a local docs page", async () => {
-    const doc = (await request(t.app).get("/openapi.json").expect(200)).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await request(t.app).get("/openapi.json").expect(200)).body as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).to.equal("3.1.0");
     for (const r of t.app.locals.routes) {
       const p = r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
       expect(doc.paths[p]?.[r.method], `${r.method} ${r.path}`).to.be.an("object");
     }
-    const usage = doc.paths["/v1/usage"].post as { requestBody: { content: Record<string, { schema: { properties: { events: { maxItems: number } } } }> } };
+    const usage = doc.paths["/v1/usage"].post as {
+      requestBody: { content: Record<string, { schema: { properties: { events: { maxItems: number } } } }> };
+    };
     expect(usage.requestBody.content["application/json"].schema.properties.events.maxItems).to.equal(10_000);
     const docs = await request(t.app).get("/docs").expect(200);
-    expect(docs.text).to.include("/openapi.json").and.not.match(/https?:\/\//);
+    expect(docs.text)
+      .to.include("/openapi.json")
+      .and.not.match(/https?:\/\//);
   });
 
   it("echoes a caller's request id and makes one up otherwise", async () => {
@@ -43,7 +50,10 @@ describe(`offchain/api/app (${TEST_DATABASE})`, function () {
   });
 
   it("answers malformed JSON with 400 problem+json, not 500", async () => {
-    const res = await request(t.app).post("/v1/auth/verify").set("content-type", "application/json").send('{"message": ');
+    const res = await request(t.app)
+      .post("/v1/auth/verify")
+      .set("content-type", "application/json")
+      .send('{"message": ');
     expect(res.status).to.equal(400);
     expect(res.headers["content-type"]).to.match(/application\/problem\+json/);
     expect(res.body).to.include({ status: 400, title: "Malformed JSON" });

@@ -46,75 +46,151 @@ const matrix: Record<string, Case> = {
     },
     expect: every(201),
   },
-  "POST /v1/auth/logout": { path: () => "/v1/auth/logout", body: () => ({}), freshSession: true, expect: signedIn({}, 204) },
+  "POST /v1/auth/logout": {
+    path: () => "/v1/auth/logout",
+    body: () => ({}),
+    freshSession: true,
+    expect: signedIn({}, 204),
+  },
   "GET /v1/auth/me": { path: () => "/v1/auth/me", expect: signedIn({}, 200) },
   "GET /v1/epochs": { path: () => "/v1/epochs", expect: every(200) },
   "GET /v1/epochs/:epoch": { path: () => "/v1/epochs/1", expect: every(200) },
   "GET /v1/epochs/:epoch/distribution": { path: () => "/v1/epochs/1/distribution", expect: every(200) },
   "GET /v1/proofs/:account": { path: (s) => `/v1/proofs/${s.creatorA.address}`, expect: every(200) },
   "POST /v1/creators": {
-    path: () => "/v1/creators", body: () => ({ name: "n" }), mutates: true,
+    path: () => "/v1/creators",
+    body: () => ({ name: "n" }),
+    mutates: true,
     expect: signedIn({ creator: 409, otherCreator: 409 }, 201),
   },
   "POST /v1/datasets": {
-    path: () => "/v1/datasets", body: (s) => ({ name: "new", shares: [{ account: s.contributor, bps: 10_000 }] }), mutates: true,
+    path: () => "/v1/datasets",
+    body: (s) => ({ name: "new", shares: [{ account: s.contributor, bps: 10_000 }] }),
+    mutates: true,
     expect: signedIn({ creator: 201, otherCreator: 201 }),
   },
   "GET /v1/datasets": { path: () => "/v1/datasets", expect: signedIn({ creator: 200, otherCreator: 200 }) },
-  "GET /v1/datasets/:datasetId": { path: (s) => `/v1/datasets/${s.datasets.d1}`, expect: signedIn({ creator: 200, otherCreator: 404 }) },
+  "GET /v1/datasets/:datasetId": {
+    path: (s) => `/v1/datasets/${s.datasets.d1}`,
+    expect: signedIn({ creator: 200, otherCreator: 404 }),
+  },
   "PUT /v1/datasets/:datasetId/shares": {
-    path: (s) => `/v1/datasets/${s.datasets.d2}/shares`, body: (s) => ({ shares: [{ account: s.contributor, bps: 10_000 }] }), mutates: true,
+    path: (s) => `/v1/datasets/${s.datasets.d2}/shares`,
+    body: (s) => ({ shares: [{ account: s.contributor, bps: 10_000 }] }),
+    mutates: true,
     expect: signedIn({ creator: 200, otherCreator: 404 }),
   },
   "POST /v1/datasets/:datasetId/consents": {
-    path: (s) => `/v1/datasets/${s.datasets.d1}/consents`, body: () => ({ subject: "bob", scope: "training", evidenceHash: "0x" + "11".repeat(32) }), mutates: true,
+    path: (s) => `/v1/datasets/${s.datasets.d1}/consents`,
+    body: () => ({ subject: "bob", scope: "training", evidenceHash: "0x" + "11".repeat(32) }),
+    mutates: true,
     expect: signedIn({ creator: 201, otherCreator: 404 }),
   },
-  "GET /v1/datasets/:datasetId/consents": { path: (s) => `/v1/datasets/${s.datasets.d1}/consents`, expect: signedIn({ creator: 200, otherCreator: 404 }) },
-  "POST /v1/consents/:consentId/revoke": {
-    path: (s) => `/v1/consents/${s.consentId}/revoke`, body: () => ({}), mutates: true,
+  "GET /v1/datasets/:datasetId/consents": {
+    path: (s) => `/v1/datasets/${s.datasets.d1}/consents`,
     expect: signedIn({ creator: 200, otherCreator: 404 }),
   },
-  "GET /v1/creators/me/earnings": { path: () => "/v1/creators/me/earnings", expect: signedIn({ creator: 200, otherCreator: 200 }) },
-  "GET /v1/creators/me/claimable": { path: () => "/v1/creators/me/claimable", expect: signedIn({ creator: 200, otherCreator: 200 }) },
+  "POST /v1/consents/:consentId/revoke": {
+    path: (s) => `/v1/consents/${s.consentId}/revoke`,
+    body: () => ({}),
+    mutates: true,
+    expect: signedIn({ creator: 200, otherCreator: 404 }),
+  },
+  "GET /v1/creators/me/earnings": {
+    path: () => "/v1/creators/me/earnings",
+    expect: signedIn({ creator: 200, otherCreator: 200 }),
+  },
+  "GET /v1/creators/me/claimable": {
+    path: () => "/v1/creators/me/claimable",
+    expect: signedIn({ creator: 200, otherCreator: 200 }),
+  },
   "POST /v1/buyers": {
-    path: () => "/v1/buyers", body: () => ({ name: "n" }), mutates: true,
+    path: () => "/v1/buyers",
+    body: () => ({ name: "n" }),
+    mutates: true,
     expect: signedIn({ buyer: 409, otherBuyer: 409 }, 201),
   },
-  "POST /v1/buyers/me/api-keys": { path: () => "/v1/buyers/me/api-keys", body: () => ({}), mutates: true, expect: signedIn({ buyer: 201, otherBuyer: 201 }) },
-  "GET /v1/buyers/me/api-keys": { path: () => "/v1/buyers/me/api-keys", expect: signedIn({ buyer: 200, otherBuyer: 200 }) },
+  "POST /v1/buyers/me/api-keys": {
+    path: () => "/v1/buyers/me/api-keys",
+    body: () => ({}),
+    mutates: true,
+    expect: signedIn({ buyer: 201, otherBuyer: 201 }),
+  },
+  "GET /v1/buyers/me/api-keys": {
+    path: () => "/v1/buyers/me/api-keys",
+    expect: signedIn({ buyer: 200, otherBuyer: 200 }),
+  },
   "DELETE /v1/buyers/me/api-keys/:keyId": {
-    path: (s) => `/v1/buyers/me/api-keys/${s.apiKeyId}`, mutates: true,
+    path: (s) => `/v1/buyers/me/api-keys/${s.apiKeyId}`,
+    mutates: true,
     expect: signedIn({ buyer: 200, otherBuyer: 404 }),
   },
   "POST /v1/offers": {
-    path: () => "/v1/offers", mutates: true,
-    body: (s) => ({ model: "one_time", price: "5", token: "0x" + "7e".repeat(20), scope: "training", durationSeconds: 3600, datasets: [{ datasetId: s.datasets.d2, weightBps: 10_000 }] }),
+    path: () => "/v1/offers",
+    mutates: true,
+    body: (s) => ({
+      model: "one_time",
+      price: "5",
+      token: "0x" + "7e".repeat(20),
+      scope: "training",
+      durationSeconds: 3600,
+      datasets: [{ datasetId: s.datasets.d2, weightBps: 10_000 }],
+    }),
     // The other creator does not own d2: a valid request it may not make on that dataset.
     expect: signedIn({ creator: 201, otherCreator: 422 }),
   },
   "GET /v1/offers": { path: () => "/v1/offers", expect: signedIn({}, 200) },
-  "POST /v1/licenses": { path: () => "/v1/licenses", body: (s) => ({ offerId: s.offers.oneTime }), mutates: true, expect: signedIn({ buyer: 201, otherBuyer: 201 }) },
+  "POST /v1/licenses": {
+    path: () => "/v1/licenses",
+    body: (s) => ({ offerId: s.offers.oneTime }),
+    mutates: true,
+    expect: signedIn({ buyer: 201, otherBuyer: 201 }),
+  },
   "GET /v1/licenses": { path: () => "/v1/licenses", expect: signedIn({ buyer: 200, otherBuyer: 200 }) },
-  "GET /v1/licenses/:licenseId": { path: (s) => `/v1/licenses/${s.licenses.perUse}`, expect: signedIn({ buyer: 200, otherBuyer: 404 }) },
+  "GET /v1/licenses/:licenseId": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}`,
+    expect: signedIn({ buyer: 200, otherBuyer: 404 }),
+  },
   "GET /v1/licenses/:licenseId/deposit-instructions": {
-    path: (s) => `/v1/licenses/${s.licenses.oneTime}/deposit-instructions`, expect: signedIn({ buyer: 200, otherBuyer: 404 }),
+    path: (s) => `/v1/licenses/${s.licenses.oneTime}/deposit-instructions`,
+    expect: signedIn({ buyer: 200, otherBuyer: 404 }),
   },
   "POST /v1/usage": {
-    path: () => "/v1/usage", apiKey: true, mutates: true,
+    path: () => "/v1/usage",
+    apiKey: true,
+    mutates: true,
     body: (s) => ({
-      events: [{ licenseId: s.licenses.perUse, datasetId: s.datasets.d1, itemRef: "m", units: "3", occurredAt: new Date(Date.now() - MIN).toISOString(), idempotencyKey: "matrix-1" }],
+      events: [
+        {
+          licenseId: s.licenses.perUse,
+          datasetId: s.datasets.d1,
+          itemRef: "m",
+          units: "3",
+          occurredAt: new Date(Date.now() - MIN).toISOString(),
+          idempotencyKey: "matrix-1",
+        },
+      ],
     }),
     // Sessions never stand in for an API key; the other buyer's key does not reach this buyer's license.
     expect: { ...every(401), buyer: 200, otherBuyer: 422 },
   },
-  "POST /v1/operator/epochs": { path: () => "/v1/operator/epochs", body: () => ({}), mutates: true, expect: signedIn({ operator: 201 }) },
+  "POST /v1/operator/epochs": {
+    path: () => "/v1/operator/epochs",
+    body: () => ({}),
+    mutates: true,
+    expect: signedIn({ operator: 201 }),
+  },
   "GET /v1/operator/roles": { path: () => "/v1/operator/roles", expect: signedIn({ operator: 200 }) },
   "POST /v1/operator/roles": {
-    path: () => "/v1/operator/roles", body: () => ({ address: d(99).slice(0, 42), role: "auditor" }), mutates: true, expect: signedIn({ operator: 201 }),
+    path: () => "/v1/operator/roles",
+    body: () => ({ address: d(99).slice(0, 42), role: "auditor" }),
+    mutates: true,
+    expect: signedIn({ operator: 201 }),
   },
   "DELETE /v1/operator/roles/:address/:role": {
-    path: (s) => `/v1/operator/roles/${s.auditor.address}/auditor`, mutates: true, expect: signedIn({ operator: 200 }),
+    path: (s) => `/v1/operator/roles/${s.auditor.address}/auditor`,
+    mutates: true,
+    expect: signedIn({ operator: 200 }),
   },
   "GET /v1/audit-log": { path: () => "/v1/audit-log", expect: signedIn({ operator: 200, auditor: 200 }) },
 };
@@ -141,8 +217,12 @@ describe(`authorization matrix: every route × every role (${TEST_DATABASE})`, f
   after(async () => t?.close());
 
   it("lists every route of the router, and nothing else", () => {
-    const stack = (t.app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
-    const routes = stack.filter((l) => l.route).flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`));
+    const stack = (
+      t.app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }
+    ).router.stack;
+    const routes = stack
+      .filter((l) => l.route)
+      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`));
     expect(routes.length).to.be.greaterThan(30);
     expect(Object.keys(matrix).sort()).to.deep.equal([...new Set(routes)].sort());
   });
@@ -151,9 +231,23 @@ describe(`authorization matrix: every route × every role (${TEST_DATABASE})`, f
     if (role === "anonymous") return {};
     if (c.apiKey && role === "buyer") return { "x-api-key": s.apiKey };
     if (c.apiKey && role === "otherBuyer") return { "x-api-key": s.otherApiKey };
-    const who = { creator: s.creatorA, otherCreator: s.creatorB, buyer: s.buyer, otherBuyer: s.otherBuyer, auditor: s.auditor, operator: t.operator }[role];
+    const who = {
+      creator: s.creatorA,
+      otherCreator: s.creatorB,
+      buyer: s.buyer,
+      otherBuyer: s.otherBuyer,
+      auditor: s.auditor,
+      operator: t.operator,
+    }[role];
     if (c.freshSession) return signIn(t.app, who).then(bearer);
-    const tok = { creator: s.tokens.creatorA, otherCreator: s.tokens.creatorB, buyer: s.tokens.buyer, otherBuyer: s.tokens.otherBuyer, auditor: s.tokens.auditor, operator: s.tokens.operator }[role];
+    const tok = {
+      creator: s.tokens.creatorA,
+      otherCreator: s.tokens.creatorB,
+      buyer: s.tokens.buyer,
+      otherBuyer: s.tokens.otherBuyer,
+      auditor: s.tokens.auditor,
+      operator: s.tokens.operator,
+    }[role];
     return bearer(tok);
   };
 
@@ -166,11 +260,14 @@ describe(`authorization matrix: every route × every role (${TEST_DATABASE})`, f
       const got: Partial<Record<Role, number>> = {};
       for (const role of ROLES) {
         const path = c.path(s);
-        let req = request(t.app)[method.toLowerCase() as "get" | "post" | "put" | "delete"](path).set(await credentials(role, c));
+        let req = request(t.app)
+          [method.toLowerCase() as "get" | "post" | "put" | "delete"](path)
+          .set(await credentials(role, c));
         if (c.body) req = req.send(await c.body(s, role, t));
         const res = await req;
         got[role] = res.status;
-        if (res.status >= 400) expect(res.headers["content-type"], `${role} ${template}`).to.match(/application\/problem\+json/);
+        if (res.status >= 400)
+          expect(res.headers["content-type"], `${role} ${template}`).to.match(/application\/problem\+json/);
       }
       expect(got).to.deep.equal(c.expect);
     });

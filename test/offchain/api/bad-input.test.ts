@@ -8,12 +8,21 @@ import { bearer, startTestApi, TOKEN, type TestApi } from "../helpers/api";
 import { rowCounts, TEST_DATABASE } from "../helpers/database";
 import { buildScenario, type Scenario } from "../helpers/scenario";
 
-type Sample = { body?: (s: Scenario) => Record<string, unknown>; path: (s: Scenario) => string; fields?: [string, unknown][] };
+type Sample = {
+  body?: (s: Scenario) => Record<string, unknown>;
+  path: (s: Scenario) => string;
+  fields?: [string, unknown][];
+};
 
 const AMOUNT_ABUSE: unknown[] = ["-1", "1.5", 1000, "1e3", "", "0x10", (1n << 256n).toString()];
 const ADDRESS_ABUSE: unknown[] = ["0x12", "0x" + "zz".repeat(20), 42, "", "0x" + "11".repeat(21)];
 const event = (s: Scenario) => ({
-  licenseId: s.licenses.perUse, datasetId: s.datasets.d1, itemRef: "i", units: "1", occurredAt: new Date().toISOString(), idempotencyKey: "k",
+  licenseId: s.licenses.perUse,
+  datasetId: s.datasets.d1,
+  itemRef: "i",
+  units: "1",
+  occurredAt: new Date().toISOString(),
+  idempotencyKey: "k",
 });
 
 /** A valid request per route, and field values that must be refused (path "a.b" inside the body). */
@@ -27,7 +36,12 @@ const samples: Record<string, Sample> = {
   "POST /v1/auth/verify": {
     path: () => "/v1/auth/verify",
     body: () => ({ message: "m", signature: "0x" + "11".repeat(65) }),
-    fields: [["signature", "0x12"], ["signature", 5], ["message", ""], ["message", { a: 1 }]],
+    fields: [
+      ["signature", "0x12"],
+      ["signature", 5],
+      ["message", ""],
+      ["message", { a: 1 }],
+    ],
   },
   "POST /v1/auth/logout": { path: () => "/v1/auth/logout", body: () => ({}) },
   "GET /v1/auth/me": { path: () => "/v1/auth/me" },
@@ -35,13 +49,27 @@ const samples: Record<string, Sample> = {
   "GET /v1/epochs/:epoch": { path: () => "/v1/epochs/1" },
   "GET /v1/epochs/:epoch/distribution": { path: () => "/v1/epochs/1/distribution" },
   "GET /v1/proofs/:account": { path: (s) => `/v1/proofs/${s.creatorA.address}` },
-  "POST /v1/creators": { path: () => "/v1/creators", body: () => ({ name: "x" }), fields: [["name", ""], ["name", 7], ["name", "x".repeat(201)]] },
+  "POST /v1/creators": {
+    path: () => "/v1/creators",
+    body: () => ({ name: "x" }),
+    fields: [
+      ["name", ""],
+      ["name", 7],
+      ["name", "x".repeat(201)],
+    ],
+  },
   "POST /v1/datasets": {
     path: () => "/v1/datasets",
     body: (s) => ({ name: "d", shares: [{ account: s.contributor, bps: 10_000 }] }),
     fields: [
-      ["id", "0x1234"], ["shares", []], ["shares", "all"], ["shares.0.bps", 1.5], ["shares.0.bps", -1], ["shares.0.bps", "10000"],
-      ...ADDRESS_ABUSE.map((v): [string, unknown] => ["shares.0.account", v]), ["metadata", "meta"],
+      ["id", "0x1234"],
+      ["shares", []],
+      ["shares", "all"],
+      ["shares.0.bps", 1.5],
+      ["shares.0.bps", -1],
+      ["shares.0.bps", "10000"],
+      ...ADDRESS_ABUSE.map((v): [string, unknown] => ["shares.0.account", v]),
+      ["metadata", "meta"],
     ],
   },
   "GET /v1/datasets": { path: () => "/v1/datasets" },
@@ -49,47 +77,105 @@ const samples: Record<string, Sample> = {
   "PUT /v1/datasets/:datasetId/shares": {
     path: (s) => `/v1/datasets/${s.datasets.d2}/shares`,
     body: (s) => ({ shares: [{ account: s.contributor, bps: 10_000 }] }),
-    fields: [["shares.0.bps", 0], ["shares.0.bps", 10_001], ...ADDRESS_ABUSE.map((v): [string, unknown] => ["shares.0.account", v])],
+    fields: [
+      ["shares.0.bps", 0],
+      ["shares.0.bps", 10_001],
+      ...ADDRESS_ABUSE.map((v): [string, unknown] => ["shares.0.account", v]),
+    ],
   },
   "POST /v1/datasets/:datasetId/consents": {
     path: (s) => `/v1/datasets/${s.datasets.d1}/consents`,
     body: () => ({ subject: "s", scope: "training", evidenceHash: "0x" + "11".repeat(32) }),
-    fields: [["scope", "everything"], ["evidenceHash", "0x12"], ["grantedAt", "yesterday"], ["subject", ""], ["itemRef", 3]],
+    fields: [
+      ["scope", "everything"],
+      ["evidenceHash", "0x12"],
+      ["grantedAt", "yesterday"],
+      ["subject", ""],
+      ["itemRef", 3],
+    ],
   },
   "GET /v1/datasets/:datasetId/consents": { path: (s) => `/v1/datasets/${s.datasets.d1}/consents` },
-  "POST /v1/consents/:consentId/revoke": { path: (s) => `/v1/consents/${s.consentId}/revoke`, body: () => ({}), fields: [["revokedAt", "soon"], ["revokedAt", 1]] },
+  "POST /v1/consents/:consentId/revoke": {
+    path: (s) => `/v1/consents/${s.consentId}/revoke`,
+    body: () => ({}),
+    fields: [
+      ["revokedAt", "soon"],
+      ["revokedAt", 1],
+    ],
+  },
   "GET /v1/creators/me/earnings": { path: () => "/v1/creators/me/earnings" },
   "GET /v1/creators/me/claimable": { path: () => "/v1/creators/me/claimable" },
-  "POST /v1/buyers": { path: () => "/v1/buyers", body: () => ({ name: "x" }), fields: [["name", ""], ["name", null]] },
+  "POST /v1/buyers": {
+    path: () => "/v1/buyers",
+    body: () => ({ name: "x" }),
+    fields: [
+      ["name", ""],
+      ["name", null],
+    ],
+  },
   "POST /v1/buyers/me/api-keys": { path: () => "/v1/buyers/me/api-keys", body: () => ({}) },
   "GET /v1/buyers/me/api-keys": { path: () => "/v1/buyers/me/api-keys" },
   "DELETE /v1/buyers/me/api-keys/:keyId": { path: () => "/v1/buyers/me/api-keys/00000000-0000-4000-8000-000000000000" },
   "POST /v1/offers": {
     path: () => "/v1/offers",
-    body: (s) => ({ model: "one_time", price: "5", token: TOKEN, scope: "training", durationSeconds: 3600, datasets: [{ datasetId: s.datasets.d2, weightBps: 10_000 }] }),
+    body: (s) => ({
+      model: "one_time",
+      price: "5",
+      token: TOKEN,
+      scope: "training",
+      durationSeconds: 3600,
+      datasets: [{ datasetId: s.datasets.d2, weightBps: 10_000 }],
+    }),
     fields: [
-      ...AMOUNT_ABUSE.map((v): [string, unknown] => ["price", v]), ["price", "0"],
+      ...AMOUNT_ABUSE.map((v): [string, unknown] => ["price", v]),
+      ["price", "0"],
       ...ADDRESS_ABUSE.map((v): [string, unknown] => ["token", v]),
-      ["model", "bogus"], ["durationSeconds", "3600"], ["durationSeconds", 1.5], ["datasets", []], ["datasets.0.datasetId", "0x12"],
-      ["datasets.0.weightBps", -5], ["ratePerUnit", "5"],
+      ["model", "bogus"],
+      ["durationSeconds", "3600"],
+      ["durationSeconds", 1.5],
+      ["datasets", []],
+      ["datasets.0.datasetId", "0x12"],
+      ["datasets.0.weightBps", -5],
+      ["ratePerUnit", "5"],
     ],
   },
   "GET /v1/offers": { path: () => "/v1/offers" },
-  "POST /v1/licenses": { path: () => "/v1/licenses", body: (s) => ({ offerId: s.offers.oneTime }), fields: [["offerId", "not-a-uuid"], ["offerId", 1], ["startsAt", "now"]] },
+  "POST /v1/licenses": {
+    path: () => "/v1/licenses",
+    body: (s) => ({ offerId: s.offers.oneTime }),
+    fields: [
+      ["offerId", "not-a-uuid"],
+      ["offerId", 1],
+      ["startsAt", "now"],
+    ],
+  },
   "GET /v1/licenses": { path: () => "/v1/licenses" },
   "GET /v1/licenses/:licenseId": { path: (s) => `/v1/licenses/${s.licenses.perUse}` },
-  "GET /v1/licenses/:licenseId/deposit-instructions": { path: (s) => `/v1/licenses/${s.licenses.perUse}/deposit-instructions` },
+  "GET /v1/licenses/:licenseId/deposit-instructions": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}/deposit-instructions`,
+  },
   "POST /v1/usage": {
     path: () => "/v1/usage",
     body: (s) => ({ events: [event(s)] }),
     fields: [
-      ["events", []], ["events", "all"],
+      ["events", []],
+      ["events", "all"],
       ...AMOUNT_ABUSE.map((v): [string, unknown] => ["events.0.units", v]),
-      ["events.0.licenseId", "0x12"], ["events.0.datasetId", 5], ["events.0.occurredAt", "yesterday"], ["events.0.idempotencyKey", ""],
+      ["events.0.licenseId", "0x12"],
+      ["events.0.datasetId", 5],
+      ["events.0.occurredAt", "yesterday"],
+      ["events.0.idempotencyKey", ""],
       ["events.0.extra", true],
     ],
   },
-  "POST /v1/operator/epochs": { path: () => "/v1/operator/epochs", body: () => ({}), fields: [["endsAt", "tomorrow"], ["endsAt", 17]] },
+  "POST /v1/operator/epochs": {
+    path: () => "/v1/operator/epochs",
+    body: () => ({}),
+    fields: [
+      ["endsAt", "tomorrow"],
+      ["endsAt", 17],
+    ],
+  },
   "GET /v1/operator/roles": { path: () => "/v1/operator/roles" },
   "POST /v1/operator/roles": {
     path: () => "/v1/operator/roles",
@@ -102,7 +188,13 @@ const samples: Record<string, Sample> = {
 
 /** Bad values for path parameters and query strings (all must be 400). */
 const badPaths: Record<string, string[]> = {
-  "GET /v1/epochs/:epoch": ["/v1/epochs/abc", "/v1/epochs/-1", "/v1/epochs/1.5", "/v1/epochs/0", "/v1/epochs/99999999999"],
+  "GET /v1/epochs/:epoch": [
+    "/v1/epochs/abc",
+    "/v1/epochs/-1",
+    "/v1/epochs/1.5",
+    "/v1/epochs/0",
+    "/v1/epochs/99999999999",
+  ],
   "GET /v1/epochs/:epoch/distribution": ["/v1/epochs/x/distribution"],
   "GET /v1/proofs/:account": ["/v1/proofs/0x12", "/v1/proofs/alice"],
   "GET /v1/datasets/:datasetId": ["/v1/datasets/0x12"],
@@ -113,8 +205,17 @@ const badPaths: Record<string, string[]> = {
   "DELETE /v1/buyers/me/api-keys/:keyId": ["/v1/buyers/me/api-keys/xyz"],
   "GET /v1/licenses/:licenseId": ["/v1/licenses/0xzz"],
   "GET /v1/licenses/:licenseId/deposit-instructions": ["/v1/licenses/1/deposit-instructions"],
-  "DELETE /v1/operator/roles/:address/:role": ["/v1/operator/roles/0x12/auditor", "/v1/operator/roles/0x" + "11".repeat(20) + "/king"],
-  "GET /v1/audit-log": ["/v1/audit-log?limit=-1", "/v1/audit-log?limit=abc", "/v1/audit-log?after=x", "/v1/audit-log?bogus=1", "/v1/audit-log?limit=1.5"],
+  "DELETE /v1/operator/roles/:address/:role": [
+    "/v1/operator/roles/0x12/auditor",
+    "/v1/operator/roles/0x" + "11".repeat(20) + "/king",
+  ],
+  "GET /v1/audit-log": [
+    "/v1/audit-log?limit=-1",
+    "/v1/audit-log?limit=abc",
+    "/v1/audit-log?after=x",
+    "/v1/audit-log?bogus=1",
+    "/v1/audit-log?limit=1.5",
+  ],
 };
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
@@ -160,13 +261,20 @@ describe(`bad input on every route → 4xx problem+json, database unchanged (${T
   }
 
   it("has samples for exactly the router's routes", () => {
-    expect(Object.keys(samples).sort()).to.deep.equal(t.app.locals.routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort());
+    expect(Object.keys(samples).sort()).to.deep.equal(
+      t.app.locals.routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort(),
+    );
   });
 
   for (const [key, sample] of Object.entries(samples)) {
     it(`${key}: malformed JSON, wrong types, unknown fields and bad values are refused`, async () => {
       const path = sample.path(s);
-      const malformed = await expectRefused(key, (r) => r.set("content-type", "application/json").send('{"events": [1,'), path, "malformed JSON");
+      const malformed = await expectRefused(
+        key,
+        (r) => r.set("content-type", "application/json").send('{"events": [1,'),
+        path,
+        "malformed JSON",
+      );
       expect(malformed.status).to.equal(400);
       for (const bad of badPaths[key] ?? []) {
         const res = await expectRefused(key, (r) => r, bad, `path ${bad}`);
@@ -180,10 +288,18 @@ describe(`bad input on every route → 4xx problem+json, database unchanged (${T
         ["string body", "text"],
         ["null body", null],
         ["unknown field", { ...valid, surprise: 1 }],
-        ...(sample.fields ?? []).map(([f, v]): [string, unknown] => [`${f} = ${JSON.stringify(v)}`, setPath(valid, f, v)]),
+        ...(sample.fields ?? []).map(([f, v]): [string, unknown] => [
+          `${f} = ${JSON.stringify(v)}`,
+          setPath(valid, f, v),
+        ]),
       ];
       for (const [label, body] of cases) {
-        const res = await expectRefused(key, (r) => r.set("content-type", "application/json").send(JSON.stringify(body)), path, label);
+        const res = await expectRefused(
+          key,
+          (r) => r.set("content-type", "application/json").send(JSON.stringify(body)),
+          path,
+          label,
+        );
         expect(res.status, label).to.equal(400);
         expect(res.body.errors, label).to.be.an("array").that.is.not.empty;
       }
@@ -198,7 +314,12 @@ describe(`bad input on every route → 4xx problem+json, database unchanged (${T
     expect(res.status).to.equal(400);
     expect(res.body.errors[0].path).to.equal("/events");
     const huge = JSON.stringify({ events: [{ ...event(s), itemRef: "x".repeat(9 * 1024 * 1024) }] });
-    const big = await expectRefused("POST /v1/usage", (r) => r.set("content-type", "application/json").send(huge), "/v1/usage", "9 MB");
+    const big = await expectRefused(
+      "POST /v1/usage",
+      (r) => r.set("content-type", "application/json").send(huge),
+      "/v1/usage",
+      "9 MB",
+    );
     expect(big.status).to.equal(413);
   });
 });

@@ -25,15 +25,31 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   after(async () => t?.close());
 
   const at = (offsetMs: number) => new Date(s.licenseStart.getTime() + offsetMs).toISOString();
-  const ev = (licenseId: string, datasetId: string, itemRef: string, units: string, occurredAt: string, idempotencyKey: string) => ({
-    licenseId, datasetId, itemRef, units, occurredAt, idempotencyKey,
+  const ev = (
+    licenseId: string,
+    datasetId: string,
+    itemRef: string,
+    units: string,
+    occurredAt: string,
+    idempotencyKey: string,
+  ) => ({
+    licenseId,
+    datasetId,
+    itemRef,
+    units,
+    occurredAt,
+    idempotencyKey,
   });
   let expected: ReturnType<typeof allocate>;
   let epoch1End: Date;
-  const usage = (events: object[], key = s.apiKey) => request(t.app).post("/v1/usage").set("x-api-key", key).send({ events });
+  const usage = (events: object[], key = s.apiKey) =>
+    request(t.app).post("/v1/usage").set("x-api-key", key).send({ events });
 
   it("an exclusive overlapping license is refused with 409 naming the dataset, scope and window", async () => {
-    const res = await request(t.app).post("/v1/licenses").set(bearer(s.tokens.otherBuyer)).send({ offerId: s.offers.perUse, startsAt: at(HOUR) });
+    const res = await request(t.app)
+      .post("/v1/licenses")
+      .set(bearer(s.tokens.otherBuyer))
+      .send({ offerId: s.offers.perUse, startsAt: at(HOUR) });
     expect(res.status).to.equal(409);
     expect(res.headers["content-type"]).to.match(/problem\+json/);
     expect(res.body.conflict).to.include({ datasetId: s.datasets.d1, scope: "inference", exclusive: true });
@@ -75,7 +91,11 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
 
   it("usage of an item after its consent was revoked is rejected; before the revocation it is accepted", async () => {
     const revokedAt = at(70 * MIN);
-    await request(t.app).post(`/v1/consents/${s.consentId}/revoke`).set(bearer(s.tokens.creatorA)).send({ revokedAt }).expect(200);
+    await request(t.app)
+      .post(`/v1/consents/${s.consentId}/revoke`)
+      .set(bearer(s.tokens.creatorA))
+      .send({ revokedAt })
+      .expect(200);
     const after = await usage([ev(s.licenses.oneTime, s.datasets.d1, "clip-7", "1", at(71 * MIN), "c-1")]);
     expect(after.status).to.equal(422);
     expect(after.body.errors[0].code).to.equal("consent-revoked");
@@ -85,7 +105,10 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
 
   it("closing the epoch stores exactly the settlement engine's allocations, and every proof verifies", async () => {
     const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const closed = await request(t.app).post("/v1/operator/epochs").set(bearer(s.tokens.operator)).send({ endsAt: endsAt.toISOString() });
+    const closed = await request(t.app)
+      .post("/v1/operator/epochs")
+      .set(bearer(s.tokens.operator))
+      .send({ endsAt: endsAt.toISOString() });
     expect(closed.status, JSON.stringify(closed.body)).to.equal(201);
     epoch1End = endsAt;
 
@@ -97,20 +120,57 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
         window: { epoch: 1, start: 0, end: secs(endsAt) },
         platformFee: { bps: 250, treasury: TREASURY },
         datasets: [
-          { id: s.datasets.d1, contributors: [{ account: s.creatorA.address, bps: 6000 }, { account: s.contributor, bps: 4000 }] },
+          {
+            id: s.datasets.d1,
+            contributors: [
+              { account: s.creatorA.address, bps: 6000 },
+              { account: s.contributor, bps: 4000 },
+            ],
+          },
           { id: s.datasets.d2, contributors: [{ account: s.creatorA.address, bps: 10_000 }] },
-          { id: s.datasets.d3, contributors: [{ account: s.creatorA.address, bps: 3333 }, { account: s.contributor, bps: 6667 }] },
+          {
+            id: s.datasets.d3,
+            contributors: [
+              { account: s.creatorA.address, bps: 3333 },
+              { account: s.contributor, bps: 6667 },
+            ],
+          },
           { id: s.datasets.d4, contributors: [{ account: s.creatorB.address, bps: 10_000 }] },
         ],
         licenses: [
-          { id: s.licenses.oneTime, token: TOKEN, datasets: [{ datasetId: s.datasets.d1, weight: 10_000 }], model: { kind: "oneTime", fee: "1000000" } },
-          { id: s.licenses.subscription, token: TOKEN, datasets: [{ datasetId: s.datasets.d2, weight: 10_000 }], model: { kind: "subscription", feePerPeriod: "360000", periodSeconds: 3600, start, maxPeriods: 4 } },
           {
-            id: s.licenses.perUse, token: TOKEN, model: { kind: "perUse", ratePerUnit: "7" },
-            datasets: [{ datasetId: s.datasets.d1, weight: 7000 }, { datasetId: s.datasets.d3, weight: 3000 }],
-            exclusivity: [s.datasets.d1, s.datasets.d3].map((datasetId) => ({ datasetId, scope: "inference", start, end: start + 4 * 3600 })),
+            id: s.licenses.oneTime,
+            token: TOKEN,
+            datasets: [{ datasetId: s.datasets.d1, weight: 10_000 }],
+            model: { kind: "oneTime", fee: "1000000" },
           },
-          { id: s.licenses.revenueShare, token: TOKEN, datasets: [{ datasetId: s.datasets.d4, weight: 10_000 }], model: { kind: "revenueShare", bps: 1500 } },
+          {
+            id: s.licenses.subscription,
+            token: TOKEN,
+            datasets: [{ datasetId: s.datasets.d2, weight: 10_000 }],
+            model: { kind: "subscription", feePerPeriod: "360000", periodSeconds: 3600, start, maxPeriods: 4 },
+          },
+          {
+            id: s.licenses.perUse,
+            token: TOKEN,
+            model: { kind: "perUse", ratePerUnit: "7" },
+            datasets: [
+              { datasetId: s.datasets.d1, weight: 7000 },
+              { datasetId: s.datasets.d3, weight: 3000 },
+            ],
+            exclusivity: [s.datasets.d1, s.datasets.d3].map((datasetId) => ({
+              datasetId,
+              scope: "inference",
+              start,
+              end: start + 4 * 3600,
+            })),
+          },
+          {
+            id: s.licenses.revenueShare,
+            token: TOKEN,
+            datasets: [{ datasetId: s.datasets.d4, weight: 10_000 }],
+            model: { kind: "revenueShare", bps: 1500 },
+          },
         ],
         deposits: [
           { licenseId: s.licenses.oneTime, token: TOKEN, amount: "1000000" },
@@ -126,24 +186,46 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
         previous: null,
       }),
     );
-    const stored = await t.db.prisma.allocation.findMany({ where: { epochId: 1 }, orderBy: [{ account: "asc" }, { token: "asc" }] });
+    const stored = await t.db.prisma.allocation.findMany({
+      where: { epochId: 1 },
+      orderBy: [{ account: "asc" }, { token: "asc" }],
+    });
     expect(stored.map((a) => [a.account, a.token, a.amount.toFixed(), a.cumulative.toFixed()])).to.deep.equal(
       expected.allocations.map((a) => [a.account, a.token, a.amount.toString(), a.cumulative.toString()]),
     );
-    expect(closed.body.totals).to.deep.equal(expected.totals.map((x) => ({ token: x.token, amount: x.amount.toString(), cumulative: x.cumulative.toString() })));
+    expect(closed.body.totals).to.deep.equal(
+      expected.totals.map((x) => ({
+        token: x.token,
+        amount: x.amount.toString(),
+        cumulative: x.cumulative.toString(),
+      })),
+    );
     // The per-use escrow (5,000) could not cover 900 units × 7 = 6,300: the shortfall is carried, not invented.
     expect(expected.report.tokens[0].carriedForward.amount).to.equal(1300n);
 
     const epoch = (await request(t.app).get("/v1/epochs/1").expect(200)).body;
-    expect(epoch).to.include({ epoch: 1, status: "computed", root: closed.body.root, contentHash: closed.body.contentHash });
-    const file = await request(t.app).get("/v1/epochs/1/distribution").buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
+    expect(epoch).to.include({
+      epoch: 1,
+      status: "computed",
+      root: closed.body.root,
+      contentHash: closed.body.contentHash,
+    });
+    const file = await request(t.app)
+      .get("/v1/epochs/1/distribution")
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     const bytes = file.body as Buffer;
     expect(keccak256(bytes)).to.equal(epoch.contentHash);
-    const rebuilt = await readDistributionFile((async function* () { yield bytes; })());
+    const rebuilt = await readDistributionFile(
+      (async function* () {
+        yield bytes;
+      })(),
+    );
     expect(rebuilt.distribution.root).to.equal(epoch.root);
 
     const oz = StandardMerkleTree.of(
@@ -154,25 +236,61 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     for (const a of expected.allocations) {
       const res = await request(t.app).get(`/v1/proofs/${a.account}`).expect(200);
       const p = res.body.proofs.find((x: { token: string }) => x.token === a.token);
-      expect(p, a.account).to.include({ cumulative: a.cumulative.toString(), claimed: "0", claimable: "0", epoch: 1, root: epoch.root });
-      expect(verifyProof(epoch.root as Hex, { account: a.account as Address, token: a.token as Address, cumulativeAmount: a.cumulative }, p.proof)).to.equal(true);
-      expect(StandardMerkleTree.verify(epoch.root, ["address", "address", "uint256"], [a.account, a.token, a.cumulative.toString()], p.proof)).to.equal(true);
+      expect(p, a.account).to.include({
+        cumulative: a.cumulative.toString(),
+        claimed: "0",
+        claimable: "0",
+        epoch: 1,
+        root: epoch.root,
+      });
+      expect(
+        verifyProof(
+          epoch.root as Hex,
+          { account: a.account as Address, token: a.token as Address, cumulativeAmount: a.cumulative },
+          p.proof,
+        ),
+      ).to.equal(true);
+      expect(
+        StandardMerkleTree.verify(
+          epoch.root,
+          ["address", "address", "uint256"],
+          [a.account, a.token, a.cumulative.toString()],
+          p.proof,
+        ),
+      ).to.equal(true);
     }
   });
 
   it("public routes expose tree data and aggregates only: no buyer, usage item, consent subject or key", async () => {
     const publicText = (
       await Promise.all(
-        ["/v1/epochs", "/v1/epochs/1", "/v1/epochs/1/distribution", `/v1/proofs/${s.creatorA.address}`, `/v1/proofs/${s.contributor}`, `/v1/proofs/${TREASURY}`].map(
-          async (p) => (await request(t.app).get(p).expect(200)).text,
-        ),
+        [
+          "/v1/epochs",
+          "/v1/epochs/1",
+          "/v1/epochs/1/distribution",
+          `/v1/proofs/${s.creatorA.address}`,
+          `/v1/proofs/${s.contributor}`,
+          `/v1/proofs/${TREASURY}`,
+        ].map(async (p) => (await request(t.app).get(p).expect(200)).text),
       )
     ).join("\n");
-    for (const secret of [s.buyer.address.toLowerCase(), s.buyer.address, "Buyer Labs", "alice@example.org", "clip-1", "img-1", "model-v1", s.apiKey, "u-1"]) {
+    for (const secret of [
+      s.buyer.address.toLowerCase(),
+      s.buyer.address,
+      "Buyer Labs",
+      "alice@example.org",
+      "clip-1",
+      "img-1",
+      "model-v1",
+      s.apiKey,
+      "u-1",
+    ]) {
       expect(publicText, secret).to.not.include(secret);
     }
     // A creator sees their consent receipts (hash and salt), never the subject itself.
-    const receipts = (await request(t.app).get(`/v1/datasets/${s.datasets.d1}/consents`).set(bearer(s.tokens.creatorA)).expect(200)).text;
+    const receipts = (
+      await request(t.app).get(`/v1/datasets/${s.datasets.d1}/consents`).set(bearer(s.tokens.creatorA)).expect(200)
+    ).text;
     expect(receipts).to.not.include("alice@example.org");
     const stored = JSON.stringify(await t.db.prisma.consentRecord.findMany());
     expect(stored).to.not.include("alice@example.org");
@@ -185,7 +303,8 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     const res = (await request(t.app).get("/v1/creators/me/claimable").set(bearer(s.tokens.creatorA)).expect(200)).body;
     const p = res.proofs[0];
     expect(BigInt(p.claimable)).to.equal(BigInt(p.cumulative) - 1000n);
-    const earnings = (await request(t.app).get("/v1/creators/me/earnings").set(bearer(s.tokens.creatorA)).expect(200)).body;
+    const earnings = (await request(t.app).get("/v1/creators/me/earnings").set(bearer(s.tokens.creatorA)).expect(200))
+      .body;
     expect(earnings).to.deep.equal([{ epoch: 1, token: TOKEN, amount: p.cumulative, cumulative: p.cumulative }]);
   });
 
@@ -193,28 +312,45 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     const late = await usage([ev(s.licenses.perUse, s.datasets.d1, "clip-4", "1", at(80 * MIN), "late-1")]);
     expect(late.status).to.equal(422);
     expect(late.body.errors[0].code).to.equal("epoch-closed");
-    const log = (await request(t.app).get("/v1/audit-log").set(bearer(s.tokens.auditor)).expect(200)).body as { action: string }[];
+    const log = (await request(t.app).get("/v1/audit-log").set(bearer(s.tokens.auditor)).expect(200)).body as {
+      action: string;
+    }[];
     expect(log.map((e) => e.action)).to.include.members(["role.granted", "epoch.closed"]);
   });
 
   it("epoch 2 chains on epoch 1's stored state: a new deposit pays the carried shortfall, cumulatives only grow", async () => {
     const { recordDeposit } = await import("../../../offchain/api/services/deposits");
-    await recordDeposit({ prisma: t.db.prisma, common: t.common }, {
-      licenseId: s.licenses.perUse, token: TOKEN, amount: 10_000n, payer: s.buyer.address.toLowerCase(),
-      txHash: "0x" + "ef".repeat(32), logIndex: 0, blockNumber: 11n, blockHash: "0x" + "cd".repeat(32),
-    }, "confirmed");
+    await recordDeposit(
+      { prisma: t.db.prisma, common: t.common },
+      {
+        licenseId: s.licenses.perUse,
+        token: TOKEN,
+        amount: 10_000n,
+        payer: s.buyer.address.toLowerCase(),
+        txHash: "0x" + "ef".repeat(32),
+        logIndex: 0,
+        blockNumber: 11n,
+        blockHash: "0x" + "cd".repeat(32),
+      },
+      "confirmed",
+    );
     const occurredAt = new Date(epoch1End.getTime() + 500).toISOString();
     await usage([ev(s.licenses.perUse, s.datasets.d3, "img-9", "100", occurredAt, "e2-1")]).expect(200);
     await new Promise((r) => setTimeout(r, 1100));
     const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const closed = await request(t.app).post("/v1/operator/epochs").set(bearer(s.tokens.operator)).send({ endsAt: endsAt.toISOString() });
+    const closed = await request(t.app)
+      .post("/v1/operator/epochs")
+      .set(bearer(s.tokens.operator))
+      .send({ endsAt: endsAt.toISOString() });
     expect(closed.status, JSON.stringify(closed.body)).to.equal(201);
     expect(closed.body.epoch).to.equal(2);
 
     const prevInput = expected;
     const stored1 = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } });
     // The state stored with epoch 1 is exactly the engine's state, amounts as decimal strings.
-    expect(stored1.state).to.deep.equal(JSON.parse(JSON.stringify(prevInput.state, (_k, v) => (typeof v === "bigint" ? v.toString() : v))));
+    expect(stored1.state).to.deep.equal(
+      JSON.parse(JSON.stringify(prevInput.state, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
+    );
     const a1 = await t.db.prisma.allocation.findMany({ where: { epochId: 1 } });
     const a2 = await t.db.prisma.allocation.findMany({ where: { epochId: 2 } });
     const cum1 = new Map(a1.map((a) => [`${a.account}|${a.token}`, BigInt(a.cumulative.toFixed())]));
@@ -225,7 +361,9 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     // 1,300 carried + 100 units × 7 = 2,000 recognized for the per-use license in epoch 2 (plus subscription time).
     const report = stored1.report as { tokens: { carriedForward: { amount: string } }[] };
     expect(report.tokens[0].carriedForward.amount).to.equal("1300");
-    const report2 = (await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 2 } })).report as { tokens: { recognized: { perUse: string }; carriedForward: { amount: string } }[] };
+    const report2 = (await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 2 } })).report as {
+      tokens: { recognized: { perUse: string }; carriedForward: { amount: string } }[];
+    };
     expect(report2.tokens[0].recognized.perUse).to.equal("2000");
     expect(report2.tokens[0].carriedForward.amount).to.equal("0");
     const deposits = await t.db.prisma.deposit.findMany({ orderBy: { logIndex: "asc" } });

@@ -17,14 +17,22 @@ function appThrowing(err: unknown) {
 
 describe("offchain/api/problem", () => {
   it("answers a refused settlement (non-retryable domain error) with 422 problem+json naming its code, not 500", async () => {
-    const res = await request(appThrowing(new SettlementError("SETTLEMENT_INVALID_INPUT", "treasury is the zero address"))).get("/boom");
+    const res = await request(
+      appThrowing(new SettlementError("SETTLEMENT_INVALID_INPUT", "treasury is the zero address")),
+    ).get("/boom");
     expect(res.status).to.equal(422);
     expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
-    expect(res.body).to.include({ type: "/problems/settlement-invalid-input", status: 422, detail: "treasury is the zero address" });
+    expect(res.body).to.include({
+      type: "/problems/settlement-invalid-input",
+      status: 422,
+      detail: "treasury is the zero address",
+    });
   });
 
   it("answers a retryable domain error with 503 so the caller knows to try again", async () => {
-    const res = await request(appThrowing(new TributaryError("CHAIN_RPC_UNAVAILABLE", "rpc down", { retryable: true }))).get("/boom");
+    const res = await request(
+      appThrowing(new TributaryError("CHAIN_RPC_UNAVAILABLE", "rpc down", { retryable: true })),
+    ).get("/boom");
     expect(res.status).to.equal(503);
     expect(res.body.type).to.equal("/problems/chain-rpc-unavailable");
   });

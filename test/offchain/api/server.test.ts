@@ -8,7 +8,12 @@ import { loadConfig } from "../../../offchain/config";
 describe("offchain/api/server", function () {
   it("creates the PGlite data folder, migrates, serves on 127.0.0.1, and reopens the same folder", async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tributary-server-")), "nested", "data");
-    const config = loadConfig({ DATA_DIR: dir, PORT: "0", LOG_LEVEL: "silent", BOOTSTRAP_OPERATOR: "0x" + "0a".repeat(20) });
+    const config = loadConfig({
+      DATA_DIR: dir,
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      BOOTSTRAP_OPERATOR: "0x" + "0a".repeat(20),
+    });
     const api = await startApi(config);
     try {
       expect(api.db.appliedMigrations.length).to.be.greaterThan(0);

@@ -9,7 +9,10 @@ describe("offchain/chain/advisory-lock", () => {
     const db = await openTestDatabase("pglite");
     try {
       const lock = createAdvisoryLock({ db, key: 42n });
-      const held = () => db.prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*)::bigint AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 42`);
+      const held = () =>
+        db.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+          `SELECT count(*)::bigint AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 42`,
+        );
       expect(await lock.tryAcquire()).to.equal(true);
       expect((await held())[0].n).to.equal(1n);
       await lock.release();

@@ -32,9 +32,15 @@ describe("offchain/chain/chain-binding", () => {
     const identity = await readChainIdentity(clients, stack.splitter);
     await bindChain(db, identity);
     await db.prisma.chainBinding.update({ where: { id: 1 }, data: { genesisHash: `0x${"00".repeat(32)}` } });
-    expect(await checkChainBinding(db, clients, identity)).to.deep.equal({ status: "different", reason: "genesis block changed (a new chain)" });
+    expect(await checkChainBinding(db, clients, identity)).to.deep.equal({
+      status: "different",
+      reason: "genesis block changed (a new chain)",
+    });
     await bindChain(db, identity);
     await db.prisma.chainBinding.update({ where: { id: 1 }, data: { chainId: 1 } });
-    expect(await checkChainBinding(db, clients, identity)).to.deep.equal({ status: "different", reason: "chain id 1 → 31337" });
+    expect(await checkChainBinding(db, clients, identity)).to.deep.equal({
+      status: "different",
+      reason: "chain id 1 → 31337",
+    });
   });
 });

@@ -55,7 +55,12 @@ describe("offchain/chain/claim-watcher", () => {
   }
 
   const onChainClaimed = (account: Address) =>
-    poster.publicClient.readContract({ address: stack.splitter, abi: royaltySplitterAbi, functionName: "claimed", args: [account, stack.stablecoin] });
+    poster.publicClient.readContract({
+      address: stack.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "claimed",
+      args: [account, stack.stablecoin],
+    });
   const dbClaimed = async (account: Address) => {
     const row = await db.prisma.claimedTotal.findUnique({
       where: { account_token: { account: account.toLowerCase(), token: stack.stablecoin.toLowerCase() } },
@@ -68,10 +73,19 @@ describe("offchain/chain/claim-watcher", () => {
       common: { logger: silentLogger },
       db,
       clients: poster,
-      config: { splitter: stack.splitter, startBlock: stack.deployBlock, confirmations: 3, maxBlockRange: 5, pollIntervalMs: 10 },
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        confirmations: 3,
+        maxBlockRange: 5,
+        pollIntervalMs: 10,
+      },
     });
     const unit = parseUnits("1", 18);
-    const t1 = await postRoot(1, [[creator, 30n * unit], [other, 10n * unit]]);
+    const t1 = await postRoot(1, [
+      [creator, 30n * unit],
+      [other, 10n * unit],
+    ]);
     await claim(t1, creator);
     await watcher.runOnce();
     expect(await dbClaimed(creator)).to.equal(0n); // one confirmation of three
@@ -79,7 +93,10 @@ describe("offchain/chain/claim-watcher", () => {
     await watcher.runOnce();
     expect(await dbClaimed(creator)).to.equal(30n * unit);
 
-    const t2 = await postRoot(2, [[creator, 45n * unit], [other, 25n * unit]]);
+    const t2 = await postRoot(2, [
+      [creator, 45n * unit],
+      [other, 25n * unit],
+    ]);
     await claim(t2, creator);
     await claim(t2, other);
     await mine(3);

@@ -7,7 +7,12 @@ describe("offchain/chain/config", () => {
     expect(dev.rpcUrl).to.equal(undefined);
     expect([dev.confirmations, dev.reorgDepth, dev.pollIntervalMs, dev.startBlock]).to.deep.equal([1, 2, 500, 0n]);
     const real = loadChainConfig({ RPC_URL: "https://rpc.example.org", SPLITTER_START_BLOCK: "123456789012" });
-    expect([real.confirmations, real.reorgDepth, real.pollIntervalMs, real.startBlock]).to.deep.equal([12, 24, 4000, 123_456_789_012n]);
+    expect([real.confirmations, real.reorgDepth, real.pollIntervalMs, real.startBlock]).to.deep.equal([
+      12,
+      24,
+      4000,
+      123_456_789_012n,
+    ]);
   });
 
   it("rejects a re-read window shallower than the confirmations and a fee bump nodes would refuse", () => {

@@ -21,7 +21,10 @@ describe("offchain/chain/deposit-indexer", () => {
     stack = await deployStack();
   });
 
-  const indexer = (over: Partial<DepositIndexerConfig> = {}, hooks?: Parameters<typeof createDepositIndexer>[0]["hooks"]) =>
+  const indexer = (
+    over: Partial<DepositIndexerConfig> = {},
+    hooks?: Parameters<typeof createDepositIndexer>[0]["hooks"],
+  ) =>
     createDepositIndexer({
       common: { logger: silentLogger },
       db,
@@ -46,7 +49,10 @@ describe("offchain/chain/deposit-indexer", () => {
     }));
 
   const confirmedSum = async () =>
-    (await db.prisma.deposit.findMany({ where: { state: "confirmed" } })).reduce((s, d) => s + BigInt(d.amount.toFixed()), 0n);
+    (await db.prisma.deposit.findMany({ where: { state: "confirmed" } })).reduce(
+      (s, d) => s + BigInt(d.amount.toFixed()),
+      0n,
+    );
 
   const onChainTotal = () =>
     clients.publicClient.readContract({
@@ -91,11 +97,14 @@ describe("offchain/chain/deposit-indexer", () => {
     for (let i = 1n; i <= 6n; i++) await deposit(stack, license, i); // 3 blocks per deposit (mint, approve, deposit)
     await mine(3);
     let ranges = 0;
-    const crashing = indexer({ maxBlockRange: 4 }, {
-      afterRange() {
-        if (++ranges === 2) throw new Error("simulated crash");
+    const crashing = indexer(
+      { maxBlockRange: 4 },
+      {
+        afterRange() {
+          if (++ranges === 2) throw new Error("simulated crash");
+        },
       },
-    });
+    );
     await expectRejection(crashing.runOnce(), "simulated crash");
     const partial = await db.prisma.deposit.count();
     expect(partial).to.be.greaterThan(0).and.lessThan(6);
@@ -138,7 +147,9 @@ describe("offchain/chain/deposit-indexer", () => {
     // The orphaned transactions are broadcast again (as nodes do from their mempools) and land in new blocks.
     const w = clientsFor(4).walletClient!;
     for (const serializedTransaction of orphan.raw) {
-      await clients.publicClient.waitForTransactionReceipt({ hash: await w.sendRawTransaction({ serializedTransaction }) });
+      await clients.publicClient.waitForTransactionReceipt({
+        hash: await w.sendRawTransaction({ serializedTransaction }),
+      });
     }
     await mine(2);
     await ix.runOnce();
@@ -176,7 +187,9 @@ describe("offchain/chain/deposit-indexer", () => {
     const cursor = await db.prisma.chainCursor.findUniqueOrThrow({ where: { id: "deposits" } });
     await mine(3);
     await new Promise((r) => setTimeout(r, 100));
-    expect((await db.prisma.chainCursor.findUniqueOrThrow({ where: { id: "deposits" } })).nextBlock).to.equal(cursor.nextBlock); // stopped
+    expect((await db.prisma.chainCursor.findUniqueOrThrow({ where: { id: "deposits" } })).nextBlock).to.equal(
+      cursor.nextBlock,
+    ); // stopped
   });
 
   it("un-confirms deposits above the head when the chain becomes shorter", async () => {

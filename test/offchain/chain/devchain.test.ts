@@ -37,17 +37,38 @@ describe("offchain/chain/devchain", () => {
       timelockSeconds: 60,
       artifactsDir: hre.config.paths.artifacts,
     });
-    expect(await admin.publicClient.readContract({ address: stack.splitter, abi: royaltySplitterAbi, functionName: "isTokenAllowed", args: [stack.stablecoin] })).to.equal(true);
-    expect(await admin.publicClient.readContract({ address: stack.splitter, abi: royaltySplitterAbi, functionName: "timelock" })).to.equal(60);
+    expect(
+      await admin.publicClient.readContract({
+        address: stack.splitter,
+        abi: royaltySplitterAbi,
+        functionName: "isTokenAllowed",
+        args: [stack.stablecoin],
+      }),
+    ).to.equal(true);
+    expect(
+      await admin.publicClient.readContract({
+        address: stack.splitter,
+        abi: royaltySplitterAbi,
+        functionName: "timelock",
+      }),
+    ).to.equal(60);
     const err = await admin.publicClient
       .simulateContract({
         account: poster,
         address: stack.splitter,
         abi: royaltySplitterAbi,
         functionName: "proposeRoot",
-        args: [`0x${"11".repeat(32)}`, `0x${"22".repeat(32)}`, 1, [{ token: stack.stablecoin, total: parseUnits("1", 18) }]],
+        args: [
+          `0x${"11".repeat(32)}`,
+          `0x${"22".repeat(32)}`,
+          1,
+          [{ token: stack.stablecoin, total: parseUnits("1", 18) }],
+        ],
       })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(decodeRevert(err)?.errorName).to.equal("RoyaltySplitterInsolventRoot");
   });
 });

@@ -13,21 +13,29 @@ describe("offchain/chain/keys", () => {
 
   before(async () => {
     // Light scrypt parameters keep the test fast; decryption reads them from the file either way.
-    keystore = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "correct horse", { scrypt: { N: 1 << 10 } });
+    keystore = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "correct horse", {
+      scrypt: { N: 1 << 10 },
+    });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-keys-"));
     fs.writeFileSync(path.join(dir, "publisher.json"), keystore);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("decrypts an ethers keystore file into a viem account for the same address that signs like the original", async () => {
-    const account = await loadPublisherAccount({ keystorePath: path.join(dir, "publisher.json"), password: "correct horse" });
+    const account = await loadPublisherAccount({
+      keystorePath: path.join(dir, "publisher.json"),
+      password: "correct horse",
+    });
     expect(account.address).to.equal(wallet.address);
     const message = "tributary";
     expect(await account.signMessage({ message })).to.equal(await wallet.signMessage(message));
   });
 
   it("rejects a wrong password with CHAIN_KEYSTORE_INVALID", async () => {
-    const err = await expectRejection(loadPublisherAccount({ keystoreJson: keystore, password: "wrong" }), "cannot decrypt");
+    const err = await expectRejection(
+      loadPublisherAccount({ keystoreJson: keystore, password: "wrong" }),
+      "cannot decrypt",
+    );
     expect((err as Error & { code: string }).code).to.equal("CHAIN_KEYSTORE_INVALID");
   });
 
@@ -35,7 +43,13 @@ describe("offchain/chain/keys", () => {
     const key = wallet.privateKey;
     const source = publisherKeySourceFromEnv({ PUBLISHER_PRIVATE_KEY: key });
     expect((await loadPublisherAccount(source!)).address).to.equal(wallet.address);
-    expect(publisherKeySourceFromEnv({ PUBLISHER_PRIVATE_KEY: key, PUBLISHER_KEYSTORE: "k.json", PUBLISHER_KEYSTORE_PASSWORD: "p" })).to.deep.equal({
+    expect(
+      publisherKeySourceFromEnv({
+        PUBLISHER_PRIVATE_KEY: key,
+        PUBLISHER_KEYSTORE: "k.json",
+        PUBLISHER_KEYSTORE_PASSWORD: "p",
+      }),
+    ).to.deep.equal({
       keystorePath: "k.json",
       password: "p",
     });

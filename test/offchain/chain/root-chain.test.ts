@@ -5,7 +5,11 @@ describe("offchain/chain/root-chain toTokenTotals", () => {
   it("reads the totals the service's epoch close stores (settlement result array) as cumulative per token, sorted by address", () => {
     const stored = [
       { token: "0xBBBB000000000000000000000000000000000000", amount: "5", cumulative: "15" },
-      { token: "0xaaaa000000000000000000000000000000000000", amount: "1", cumulative: "1000000000000000000000000000003" },
+      {
+        token: "0xaaaa000000000000000000000000000000000000",
+        amount: "1",
+        cumulative: "1000000000000000000000000000003",
+      },
     ];
     expect(toTokenTotals(stored)).to.deep.equal([
       { token: "0xaaaa000000000000000000000000000000000000", total: 1000000000000000000000000000003n },
@@ -14,7 +18,12 @@ describe("offchain/chain/root-chain toTokenTotals", () => {
   });
 
   it("still reads the { token: total } map", () => {
-    expect(toTokenTotals({ "0x00000000000000000000000000000000000000b2": "7", "0x00000000000000000000000000000000000000a1": "2" })).to.deep.equal([
+    expect(
+      toTokenTotals({
+        "0x00000000000000000000000000000000000000b2": "7",
+        "0x00000000000000000000000000000000000000a1": "2",
+      }),
+    ).to.deep.equal([
       { token: "0x00000000000000000000000000000000000000a1", total: 2n },
       { token: "0x00000000000000000000000000000000000000b2", total: 7n },
     ]);

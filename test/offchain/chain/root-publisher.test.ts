@@ -1,11 +1,25 @@
 import { expect } from "chai";
 import { getAddress, parseUnits, type Hex } from "viem";
-import { createRootPublisher, type RootPublisherHooks, type RootPublisherConfig } from "../../../offchain/chain/root-publisher";
+import {
+  createRootPublisher,
+  type RootPublisherHooks,
+  type RootPublisherConfig,
+} from "../../../offchain/chain/root-publisher";
 import { royaltySplitterAbi } from "../../../offchain/chain/abi";
 import { silentLogger } from "../../../offchain/chain/common";
 import type { DevStack } from "../../../offchain/chain/deploy";
 import { openTestDatabase, truncateAll, type TestDb } from "../helpers/database";
-import { clientsFor, createEpoch, createLicense, deployStack, deposit, expectRejection, mine, rpc, POSTER } from "../helpers/chain";
+import {
+  clientsFor,
+  createEpoch,
+  createLicense,
+  deployStack,
+  deposit,
+  expectRejection,
+  mine,
+  rpc,
+  POSTER,
+} from "../helpers/chain";
 
 const UNIT = parseUnits("1", 18);
 
@@ -164,7 +178,12 @@ describe("offchain/chain/root-publisher", () => {
     await p.runOnce();
     const guardian = clientsFor(2);
     await guardian.publicClient.waitForTransactionReceipt({
-      hash: await guardian.walletClient!.writeContract({ address: stack.splitter, abi: royaltySplitterAbi, functionName: "vetoRoot", args: [1] }),
+      hash: await guardian.walletClient!.writeContract({
+        address: stack.splitter,
+        abi: royaltySplitterAbi,
+        functionName: "vetoRoot",
+        args: [1],
+      }),
     });
     await p.runOnce();
     expect((await pub(1))?.state).to.equal("vetoed");
@@ -243,7 +262,14 @@ describe("offchain/chain/root-publisher", () => {
         common: { logger: silentLogger },
         db,
         clients: poster,
-        config: { splitter: stack.splitter, startBlock: stack.deployBlock, maxBlockRange: 1000, stuckAfterMs: 30_000, feeBumpPercent: 25, pollIntervalMs: 10 },
+        config: {
+          splitter: stack.splitter,
+          startBlock: stack.deployBlock,
+          maxBlockRange: 1000,
+          stuckAfterMs: 30_000,
+          feeBumpPercent: 25,
+          pollIntervalMs: 10,
+        },
         now: () => clock,
       });
       expect(await p.runOnce()).to.deep.equal({ submitted: 1 });
@@ -258,7 +284,9 @@ describe("offchain/chain/root-publisher", () => {
       expect(second?.attempts).to.have.length(2);
       expect(second?.nonce).to.equal(first?.nonce);
       expect(second?.txHash).to.not.equal(first?.txHash);
-      expect(BigInt(second!.maxFeePerGas!.toFixed()) >= (BigInt(first!.maxFeePerGas!.toFixed()) * 125n) / 100n).to.equal(true);
+      expect(
+        BigInt(second!.maxFeePerGas!.toFixed()) >= (BigInt(first!.maxFeePerGas!.toFixed()) * 125n) / 100n,
+      ).to.equal(true);
       await rpc("evm_mine");
       await p.runOnce();
       const mined = await pub(1);

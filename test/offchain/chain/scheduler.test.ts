@@ -8,7 +8,17 @@ import { silentLogger } from "../../../offchain/chain/common";
 import type { DevStack } from "../../../offchain/chain/deploy";
 import { openDatabase, type Db } from "../../../offchain/db/client";
 import { openTestDatabase, type TestDb } from "../helpers/database";
-import { clientsFor, createEpoch, createLicense, deployStack, deposit, PG_SERVER, POSTER, postgresReachable, rpc } from "../helpers/chain";
+import {
+  clientsFor,
+  createEpoch,
+  createLicense,
+  deployStack,
+  deposit,
+  PG_SERVER,
+  POSTER,
+  postgresReachable,
+  rpc,
+} from "../helpers/chain";
 
 describe("offchain/chain/scheduler", () => {
   let dbA: TestDb;
@@ -36,7 +46,14 @@ describe("offchain/chain/scheduler", () => {
       common: { logger: silentLogger },
       db,
       clients: poster, // both instances hold the publisher key, as two replicas of one service would
-      config: { splitter: stack.splitter, startBlock: stack.deployBlock, maxBlockRange: 1000, stuckAfterMs: 60_000, feeBumpPercent: 25, pollIntervalMs: 10 },
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        maxBlockRange: 1000,
+        stuckAfterMs: 60_000,
+        feeBumpPercent: 25,
+        pollIntervalMs: 10,
+      },
     });
 
   async function rootsOnChain(): Promise<Record<number, number>> {
@@ -70,7 +87,12 @@ describe("offchain/chain/scheduler", () => {
       config: { intervalMs: 1000 },
       steps: [{ name: "hold", run: () => (entered(), held) }],
     });
-    const b = createScheduler({ common: { logger: silentLogger }, lock: lockB, config: { intervalMs: 1000 }, steps: [{ name: "hold", run: async () => {} }] });
+    const b = createScheduler({
+      common: { logger: silentLogger },
+      lock: lockB,
+      config: { intervalMs: 1000 },
+      steps: [{ name: "hold", run: async () => {} }],
+    });
     try {
       const passA = a.runOnce();
       await inside;

@@ -27,14 +27,20 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
     const code = await runCli(args, {
       io,
       env: fullEnv,
-      context: async (o) => ({ ...(await resolveContext(o, fullEnv)), openDb: async () => ({ ...t.db, close: async () => {} }) }),
+      context: async (o) => ({
+        ...(await resolveContext(o, fullEnv)),
+        openDb: async () => ({ ...t.db, close: async () => {} }),
+      }),
     });
     return { code, out, err, json: () => JSON.parse(out) as Record<string, unknown> };
   }
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-cli-"));
-    t = await startTributary({ env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" }, background: false });
+    t = await startTributary({
+      env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" },
+      background: false,
+    });
     story = await runStory(t);
   });
   after(async () => {
@@ -45,12 +51,17 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
   it("epoch status shows the API's epoch beside the live root on chain", async () => {
     const r = await cli(["--json", "epoch", "status"]);
     expect(r.code, r.err).to.equal(0);
-    const s = r.json() as { epochs: { epoch: number; status: string; root: string }[]; chain: { live: { epoch: number; root: string } } };
+    const s = r.json() as {
+      epochs: { epoch: number; status: string; root: string }[];
+      chain: { live: { epoch: number; root: string } };
+    };
     expect(s.epochs.map((e) => [e.epoch, e.status])).to.deep.equal([[1, "claimable"]]);
     expect(s.chain.live.epoch).to.equal(1);
     expect(s.chain.live.root).to.equal(s.epochs[0].root);
     const text = await cli(["epoch", "status"]);
-    expect(text.out).to.match(/epoch 1\s+claimable/).and.include("live epoch 1");
+    expect(text.out)
+      .to.match(/epoch 1\s+claimable/)
+      .and.include("live epoch 1");
   });
 
   it("verify proof accepts the API's proofs for a creator against the on-chain root", async () => {
@@ -79,12 +90,27 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
     const buyerClients = createChainClients({ rpcUrl: t.rpcUrl, account: buyer });
     const amount = 1_000_000_000_000_000_000n;
     await buyerClients.publicClient.waitForTransactionReceipt({
-      hash: await buyerClients.walletClient!.sendTransaction({ to: t.stablecoin!, data: encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, amount] }) }),
+      hash: await buyerClients.walletClient!.sendTransaction({
+        to: t.stablecoin!,
+        data: encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, amount] }),
+      }),
     });
-    const before = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "totalDeposited", args: [t.stablecoin!] });
-    const dep = await cli(["--json", "deposit", story.licenses.oneTime, amount.toString(), "--token", t.stablecoin!], { PRIVATE_KEY: key(3) });
+    const before = await t.clients.publicClient.readContract({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "totalDeposited",
+      args: [t.stablecoin!],
+    });
+    const dep = await cli(["--json", "deposit", story.licenses.oneTime, amount.toString(), "--token", t.stablecoin!], {
+      PRIVATE_KEY: key(3),
+    });
     expect(dep.code, dep.err).to.equal(0);
-    const after = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "totalDeposited", args: [t.stablecoin!] });
+    const after = await t.clients.publicClient.readContract({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "totalDeposited",
+      args: [t.stablecoin!],
+    });
     expect(after - before).to.equal(amount);
     await t.indexer.runOnce();
     await new Promise((r) => setTimeout(r, 1100)); // epochs end on whole seconds, after the previous one's end
@@ -100,12 +126,21 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
     await devRpc(t.rpcUrl, "evm_mine");
     await t.publisher.runOnce();
     const ada = story.rows.find((r) => r.who === "Ada")!.account as Address;
-    const { proofs } = (await (await fetch(`${t.apiUrl}/v1/proofs/${ada}`)).json()) as { proofs: { claimable: string; cumulative: string; token: Address }[] };
+    const { proofs } = (await (await fetch(`${t.apiUrl}/v1/proofs/${ada}`)).json()) as {
+      proofs: { claimable: string; cumulative: string; token: Address }[];
+    };
     expect(BigInt(proofs[0].claimable) > 0n).to.equal(true);
     const claim = await cli(["--json", "claim"], { PRIVATE_KEY: key(4) });
     expect(claim.code, claim.err).to.equal(0);
-    expect((claim.json() as { claims: { amount: string }[] }).claims.map((c) => c.amount)).to.deep.equal([proofs[0].claimable]);
-    const claimed = await t.clients.publicClient.readContract({ address: t.splitter, abi: royaltySplitterAbi, functionName: "claimed", args: [ada, proofs[0].token] });
+    expect((claim.json() as { claims: { amount: string }[] }).claims.map((c) => c.amount)).to.deep.equal([
+      proofs[0].claimable,
+    ]);
+    const claimed = await t.clients.publicClient.readContract({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "claimed",
+      args: [ada, proofs[0].token],
+    });
     expect(claimed).to.equal(BigInt(proofs[0].cumulative));
     const again = await cli(["claim"], { PRIVATE_KEY: key(4) });
     expect(again.out).to.include("nothing claimable");

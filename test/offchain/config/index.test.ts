@@ -11,7 +11,12 @@ describe("offchain/config", () => {
   });
 
   it("lowercases addresses and parses numbers", () => {
-    const c = loadConfig({ BOOTSTRAP_OPERATOR: "0xAbCdEf0000000000000000000000000000000001", PORT: "9000", PLATFORM_FEE_BPS: "250", TREASURY_ADDRESS: "0x00000000000000000000000000000000000000Fe" });
+    const c = loadConfig({
+      BOOTSTRAP_OPERATOR: "0xAbCdEf0000000000000000000000000000000001",
+      PORT: "9000",
+      PLATFORM_FEE_BPS: "250",
+      TREASURY_ADDRESS: "0x00000000000000000000000000000000000000Fe",
+    });
     expect(c.bootstrapOperator).to.equal("0xabcdef0000000000000000000000000000000001");
     expect(c.http.port).to.equal(9000);
     expect(c.platformFeeBps).to.equal(250);
@@ -28,7 +33,9 @@ describe("offchain/config", () => {
   });
 
   it("refuses a platform fee without a treasury: the fee leaf could never be claimed", () => {
-    expect(() => loadConfig({ PLATFORM_FEE_BPS: "250" })).to.throw(/TREASURY_ADDRESS: must be set when PLATFORM_FEE_BPS > 0/);
+    expect(() => loadConfig({ PLATFORM_FEE_BPS: "250" })).to.throw(
+      /TREASURY_ADDRESS: must be set when PLATFORM_FEE_BPS > 0/,
+    );
     expect(loadConfig({ PLATFORM_FEE_BPS: "0" }).platformFeeBps).to.equal(0);
   });
 });

@@ -11,10 +11,9 @@ describe("offchain/db/migrations", function () {
 
   it("a schema change without a migration is detected as a non-empty diff (db:check would fail)", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-schema-"));
-    const changed = fs.readFileSync(SCHEMA_PATH, "utf8").replace(
-      "model Creator {\n",
-      "model Creator {\n  nickname  String?\n",
-    );
+    const changed = fs
+      .readFileSync(SCHEMA_PATH, "utf8")
+      .replace("model Creator {\n", "model Creator {\n  nickname  String?\n");
     fs.writeFileSync(path.join(tmp, "schema.prisma"), changed);
     const sql = await diffSchemaAgainstMigrations(MIGRATIONS_DIR, path.join(tmp, "schema.prisma"));
     expect(sql).to.match(/ALTER TABLE "creators" ADD COLUMN\s+"nickname" TEXT/);

@@ -19,7 +19,14 @@ export function account(name: string): PrivateKeyAccount {
   return privateKeyToAccount(keccak256(toHex(`tributary-test-${name}`)));
 }
 
-export type TestApi = { db: TestDb; app: App; common: Common; operator: PrivateKeyAccount; reset(): Promise<void>; close(): Promise<void> };
+export type TestApi = {
+  db: TestDb;
+  app: App;
+  common: Common;
+  operator: PrivateKeyAccount;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+};
 
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const operator = account("operator");
@@ -50,7 +57,11 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-export async function siweMessage(app: App, who: PrivateKeyAccount, over: Partial<Parameters<typeof createSiweMessage>[0]> = {}) {
+export async function siweMessage(
+  app: App,
+  who: PrivateKeyAccount,
+  over: Partial<Parameters<typeof createSiweMessage>[0]> = {},
+) {
   const nonce = (await request(app).post("/v1/auth/nonce").expect(201)).body.nonce as string;
   const message = createSiweMessage({
     domain: DOMAIN,

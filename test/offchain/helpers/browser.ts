@@ -19,7 +19,16 @@ export const SCREENSHOTS = path.resolve(process.env.SCREENSHOT_DIR ?? "test-outp
 export async function launchBrowser(): Promise<{ browser: Browser }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   return { browser };
 }
@@ -46,7 +55,12 @@ export type TestWallet = {
 type Reply = { result?: unknown; error?: { code: number; message: string; data?: unknown } };
 
 /** Opens a page at `url` in a fresh context with a test wallet for `account`. */
-export async function openWithWallet(browser: Browser, url: string, account: PrivateKeyAccount, viewport = { width: 1100, height: 900 }): Promise<{ page: Page; context: BrowserContext; wallet: TestWallet }> {
+export async function openWithWallet(
+  browser: Browser,
+  url: string,
+  account: PrivateKeyAccount,
+  viewport = { width: 1100, height: 900 },
+): Promise<{ page: Page; context: BrowserContext; wallet: TestWallet }> {
   const context = await browser.newContext({ viewport });
   const wallet: TestWallet = { account, chainId: hardhat.id, rejectNext: new Set(), requests: [], sent: [] };
   const signer = createWalletClient({ account, chain: hardhat, transport: custom(hre.network.provider) });
@@ -76,7 +90,12 @@ export async function openWithWallet(browser: Browser, url: string, account: Pri
         case "eth_sendTransaction": {
           if (wallet.chainId !== hardhat.id) return { error: { code: 4901, message: "Wallet is on another chain." } };
           const tx = params[0] as { to: Hex; data?: Hex; value?: Hex; gas?: Hex };
-          const hash = await signer.sendTransaction({ to: tx.to, data: tx.data, value: tx.value ? BigInt(tx.value) : undefined, gas: tx.gas ? BigInt(tx.gas) : undefined });
+          const hash = await signer.sendTransaction({
+            to: tx.to,
+            data: tx.data,
+            value: tx.value ? BigInt(tx.value) : undefined,
+            gas: tx.gas ? BigInt(tx.gas) : undefined,
+          });
           wallet.sent.push(hash);
           return { result: hash };
         }
@@ -88,16 +107,31 @@ export async function openWithWallet(browser: Browser, url: string, account: Pri
       // The revert data may sit deep in the cause chain (the local signer's own gas estimate wraps it).
       const e = err as { code?: number; message?: string; data?: unknown };
       let data: unknown;
-      for (let c: unknown = err; c && typeof c === "object" && data === undefined; c = (c as { cause?: unknown }).cause) {
+      for (
+        let c: unknown = err;
+        c && typeof c === "object" && data === undefined;
+        c = (c as { cause?: unknown }).cause
+      ) {
         const d = (c as { data?: unknown }).data;
-        data = typeof d === "string" ? d : typeof (d as { data?: unknown } | undefined)?.data === "string" ? (d as { data: string }).data : undefined;
+        data =
+          typeof d === "string"
+            ? d
+            : typeof (d as { data?: unknown } | undefined)?.data === "string"
+              ? (d as { data: string }).data
+              : undefined;
       }
-      if (typeof data === "string" && data.startsWith("0x")) return { error: { code: 3, message: "execution reverted", data } };
-      return { error: { code: typeof e.code === "number" ? e.code : -32603, message: e.message ?? String(err), data: e.data } };
+      if (typeof data === "string" && data.startsWith("0x"))
+        return { error: { code: 3, message: "execution reverted", data } };
+      return {
+        error: { code: typeof e.code === "number" ? e.code : -32603, message: e.message ?? String(err), data: e.data },
+      };
     }
   });
   await context.addInitScript(() => {
-    type Bridge = (method: string, params: unknown[]) => Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }>;
+    type Bridge = (
+      method: string,
+      params: unknown[],
+    ) => Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }>;
     const bridge = (window as unknown as { __testWallet: Bridge }).__testWallet;
     const listeners = new Map<string, Set<(...a: unknown[]) => void>>();
     (window as unknown as { ethereum: unknown }).ethereum = {
@@ -124,7 +158,11 @@ export async function openWithWallet(browser: Browser, url: string, account: Pri
 }
 
 /** Waits until a status box shows `kind` (not "progress") and returns its text. */
-export async function statusText(page: Page, id: string, kinds: string[] = ["ok", "error", "warn", "info"]): Promise<{ kind: string; text: string }> {
+export async function statusText(
+  page: Page,
+  id: string,
+  kinds: string[] = ["ok", "error", "warn", "info"],
+): Promise<{ kind: string; text: string }> {
   await page.waitForFunction(
     ([sel, ks]) => {
       const el = document.getElementById(sel as string);
@@ -139,7 +177,12 @@ export async function statusText(page: Page, id: string, kinds: string[] = ["ok"
 export { hexToString };
 
 /** Clears a status box, clicks `selector`, and returns the status the click ends with. */
-export async function clickForStatus(page: Page, selector: string, statusId: string, kinds?: string[]): Promise<{ kind: string; text: string }> {
+export async function clickForStatus(
+  page: Page,
+  selector: string,
+  statusId: string,
+  kinds?: string[],
+): Promise<{ kind: string; text: string }> {
   await page.$eval(`#${statusId}`, (el) => {
     (el as HTMLElement).dataset.kind = "";
   });
@@ -156,7 +199,9 @@ export function horizontalOverflow(page: Page): Promise<string> {
   return page.evaluate(() => {
     let worst = Math.max(0, document.documentElement.scrollWidth - window.innerWidth);
     let where = worst > 0 ? "the page" : "";
-    for (const el of Array.from(document.querySelectorAll<HTMLElement>("body *:not(input):not(textarea):not(select)"))) {
+    for (const el of Array.from(
+      document.querySelectorAll<HTMLElement>("body *:not(input):not(textarea):not(select)"),
+    )) {
       const o = getComputedStyle(el).overflowX;
       if (o !== "visible" && el.clientWidth > 0 && el.scrollWidth - el.clientWidth > worst) {
         worst = el.scrollWidth - el.clientWidth;

@@ -98,11 +98,21 @@ export async function deposit(
   const w = walletClient!;
   const value = parseUnits(amount.toString(), 18);
   const calls = [
-    { to: stack.stablecoin, data: encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [w.account.address, value] }) },
-    { to: stack.stablecoin, data: encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [stack.splitter, value] }) },
+    {
+      to: stack.stablecoin,
+      data: encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [w.account.address, value] }),
+    },
+    {
+      to: stack.stablecoin,
+      data: encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [stack.splitter, value] }),
+    },
     {
       to: stack.splitter,
-      data: encodeFunctionData({ abi: royaltySplitterAbi, functionName: "deposit", args: [licenseId, stack.stablecoin, value] }),
+      data: encodeFunctionData({
+        abi: royaltySplitterAbi,
+        functionName: "deposit",
+        args: [licenseId, stack.stablecoin, value],
+      }),
     },
   ];
   const raw: Hex[] = [];

@@ -61,7 +61,9 @@ export async function rowCounts(db: Db): Promise<Record<string, number>> {
     SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename`;
   const out: Record<string, number> = {};
   for (const { tablename } of rows) {
-    const [{ n }] = await db.prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*)::bigint AS n FROM "${tablename}"`);
+    const [{ n }] = await db.prisma.$queryRawUnsafe<{ n: bigint }[]>(
+      `SELECT count(*)::bigint AS n FROM "${tablename}"`,
+    );
     out[tablename] = Number(n);
   }
   return out;

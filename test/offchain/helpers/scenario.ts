@@ -47,10 +47,14 @@ export async function buildScenario(t: TestApi): Promise<Scenario> {
     stranger: await signIn(app, account("stranger")),
   };
   const post = (tok: string, path: string, body: object, status = 201) =>
-    request(app).post(path).set(bearer(tok)).send(body).then((r) => {
-      expect(r.status, `${path}: ${JSON.stringify(r.body)}`).to.equal(status);
-      return r.body;
-    });
+    request(app)
+      .post(path)
+      .set(bearer(tok))
+      .send(body)
+      .then((r) => {
+        expect(r.status, `${path}: ${JSON.stringify(r.body)}`).to.equal(status);
+        return r.body;
+      });
 
   await post(tokens.creatorA, "/v1/creators", { name: "Creator A" });
   await post(tokens.creatorB, "/v1/creators", { name: "Creator B" });
@@ -60,10 +64,33 @@ export async function buildScenario(t: TestApi): Promise<Scenario> {
 
   const a = creatorA.address.toLowerCase();
   const datasets = { d1: d(1), d2: d(2), d3: d(3), d4: d(4) };
-  await post(tokens.creatorA, "/v1/datasets", { id: datasets.d1, name: "Speech corpus", shares: [{ account: a, bps: 6000 }, { account: contributor, bps: 4000 }] });
-  await post(tokens.creatorA, "/v1/datasets", { id: datasets.d2, name: "Code corpus", shares: [{ account: a, bps: 10_000 }] });
-  await post(tokens.creatorA, "/v1/datasets", { id: datasets.d3, name: "Images", metadata: { license: "cc-by" }, shares: [{ account: a, bps: 3333 }, { account: contributor, bps: 6667 }] });
-  await post(tokens.creatorB, "/v1/datasets", { id: datasets.d4, name: "News", shares: [{ account: creatorB.address, bps: 10_000 }] });
+  await post(tokens.creatorA, "/v1/datasets", {
+    id: datasets.d1,
+    name: "Speech corpus",
+    shares: [
+      { account: a, bps: 6000 },
+      { account: contributor, bps: 4000 },
+    ],
+  });
+  await post(tokens.creatorA, "/v1/datasets", {
+    id: datasets.d2,
+    name: "Code corpus",
+    shares: [{ account: a, bps: 10_000 }],
+  });
+  await post(tokens.creatorA, "/v1/datasets", {
+    id: datasets.d3,
+    name: "Images",
+    metadata: { license: "cc-by" },
+    shares: [
+      { account: a, bps: 3333 },
+      { account: contributor, bps: 6667 },
+    ],
+  });
+  await post(tokens.creatorB, "/v1/datasets", {
+    id: datasets.d4,
+    name: "News",
+    shares: [{ account: creatorB.address, bps: 10_000 }],
+  });
 
   const consent = await post(tokens.creatorA, `/v1/datasets/${datasets.d1}/consents`, {
     subject: "alice@example.org",
@@ -75,16 +102,48 @@ export async function buildScenario(t: TestApi): Promise<Scenario> {
 
   const common = { token: TOKEN, scope: "training", durationSeconds: 4 * 3600 };
   const offers = {
-    oneTime: (await post(tokens.creatorA, "/v1/offers", { model: "one_time", price: "1000000", datasets: [{ datasetId: datasets.d1, weightBps: 10_000 }], ...common })).id,
-    subscription: (await post(tokens.creatorA, "/v1/offers", { model: "subscription", price: "360000", periodSeconds: 3600, datasets: [{ datasetId: datasets.d2, weightBps: 10_000 }], ...common })).id,
-    perUse: (await post(tokens.creatorA, "/v1/offers", {
-      model: "per_use", ratePerUnit: "7", exclusive: true,
-      datasets: [{ datasetId: datasets.d1, weightBps: 7000 }, { datasetId: datasets.d3, weightBps: 3000 }], ...common, scope: "inference",
-    })).id,
-    revenueShare: (await post(tokens.creatorB, "/v1/offers", { model: "revenue_share", revenueBps: 1500, datasets: [{ datasetId: datasets.d4, weightBps: 10_000 }], ...common })).id,
+    oneTime: (
+      await post(tokens.creatorA, "/v1/offers", {
+        model: "one_time",
+        price: "1000000",
+        datasets: [{ datasetId: datasets.d1, weightBps: 10_000 }],
+        ...common,
+      })
+    ).id,
+    subscription: (
+      await post(tokens.creatorA, "/v1/offers", {
+        model: "subscription",
+        price: "360000",
+        periodSeconds: 3600,
+        datasets: [{ datasetId: datasets.d2, weightBps: 10_000 }],
+        ...common,
+      })
+    ).id,
+    perUse: (
+      await post(tokens.creatorA, "/v1/offers", {
+        model: "per_use",
+        ratePerUnit: "7",
+        exclusive: true,
+        datasets: [
+          { datasetId: datasets.d1, weightBps: 7000 },
+          { datasetId: datasets.d3, weightBps: 3000 },
+        ],
+        ...common,
+        scope: "inference",
+      })
+    ).id,
+    revenueShare: (
+      await post(tokens.creatorB, "/v1/offers", {
+        model: "revenue_share",
+        revenueBps: 1500,
+        datasets: [{ datasetId: datasets.d4, weightBps: 10_000 }],
+        ...common,
+      })
+    ).id,
   };
   const licenseStart = new Date(Math.floor((Date.now() - 2 * HOUR) / 1000) * 1000);
-  const take = async (offerId: string) => (await post(tokens.buyer, "/v1/licenses", { offerId, startsAt: licenseStart.toISOString() })).licenseId as string;
+  const take = async (offerId: string) =>
+    (await post(tokens.buyer, "/v1/licenses", { offerId, startsAt: licenseStart.toISOString() })).licenseId as string;
   const licenses = {
     oneTime: await take(offers.oneTime),
     subscription: await take(offers.subscription),
@@ -98,14 +157,39 @@ export async function buildScenario(t: TestApi): Promise<Scenario> {
   const deps = { prisma: t.db.prisma, common: t.common };
   let log = 0;
   const deposit = (licenseId: string, amount: bigint) =>
-    recordDeposit(deps, { licenseId, token: TOKEN, amount, payer: buyer.address.toLowerCase(), txHash: "0x" + "ab".repeat(32), logIndex: log++, blockNumber: 10n, blockHash: "0x" + "cd".repeat(32) }, "confirmed");
+    recordDeposit(
+      deps,
+      {
+        licenseId,
+        token: TOKEN,
+        amount,
+        payer: buyer.address.toLowerCase(),
+        txHash: "0x" + "ab".repeat(32),
+        logIndex: log++,
+        blockNumber: 10n,
+        blockHash: "0x" + "cd".repeat(32),
+      },
+      "confirmed",
+    );
   await deposit(licenses.oneTime, 1_000_000n);
   await deposit(licenses.subscription, 720_000n); // two periods
   await deposit(licenses.perUse, 5_000n); // escrow smaller than the usage below: a shortfall is carried
   await deposit(licenses.revenueShare, 1_000_000n);
 
   return {
-    creatorA, creatorB, buyer, otherBuyer, auditor, contributor, tokens, apiKey, otherApiKey, datasets, offers, licenses,
-    consentId: consent.id, licenseStart,
+    creatorA,
+    creatorB,
+    buyer,
+    otherBuyer,
+    auditor,
+    contributor,
+    tokens,
+    apiKey,
+    otherApiKey,
+    datasets,
+    offers,
+    licenses,
+    consentId: consent.id,
+    licenseStart,
   };
 }

@@ -20,7 +20,10 @@ describe("offchain/main/config", () => {
       KEYSTORE_PATH: "/keys/poster.json",
       KEYSTORE_PASSWORD: "pw",
     });
-    expect(c.real).to.deep.include({ rpcUrl: "http://127.0.0.1:9999", splitter: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
+    expect(c.real).to.deep.include({
+      rpcUrl: "http://127.0.0.1:9999",
+      splitter: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    });
     expect(c.real!.key).to.deep.equal({ keystorePath: "/keys/poster.json", password: "pw" });
   });
 });

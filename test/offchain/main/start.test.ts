@@ -16,7 +16,10 @@ describe("offchain/main/start against a configured chain (RPC_URL + SPLITTER_ADD
 
   before(async () => {
     // A development stack stands in for "a real chain": its RPC and splitter are given to the second instance.
-    dev = await startTributary({ env: { DATA_DIR: tmp(), PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" }, background: false });
+    dev = await startTributary({
+      env: { DATA_DIR: tmp(), PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" },
+      background: false,
+    });
   });
   after(async () => {
     await dev?.stop();
@@ -55,7 +58,10 @@ describe("offchain/main/start against a configured chain (RPC_URL + SPLITTER_ADD
     await first.stop();
     const other = dev.stablecoin!; // has code, but is not the splitter the database was bound to
     let error: unknown;
-    await startTributary({ env: realEnv(dataDir, other), background: false }).then((t) => t.stop(), (e: unknown) => (error = e));
+    await startTributary({ env: realEnv(dataDir, other), background: false }).then(
+      (t) => t.stop(),
+      (e: unknown) => (error = e),
+    );
     expect(String(error)).to.match(/belongs to another chain .*splitter/);
     expect(fs.existsSync(path.join(dataDir, "pglite.previous"))).to.equal(false);
   });

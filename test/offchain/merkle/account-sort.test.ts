@@ -15,7 +15,11 @@ describe("offchain/merkle/account-sort", () => {
       fc.property(fc.array(account, { maxLength: 50 }), fc.boolean(), (hexes, comparatorPath) => {
         const records = hexes.map((h) => `0x${h}`);
         const ascii = Buffer.from(records.join(""), "latin1");
-        const { sorted, duplicate } = sortAccountRecords(ascii, Uint32Array.from(records.keys()), comparatorPath ? 0 : undefined);
+        const { sorted, duplicate } = sortAccountRecords(
+          ascii,
+          Uint32Array.from(records.keys()),
+          comparatorPath ? 0 : undefined,
+        );
         const expected = [...records].sort();
         expect(Array.from(sorted, (i) => records[i])).to.deep.equal(expected);
         const hasDuplicate = new Set(records).size < records.length;

@@ -45,8 +45,11 @@ describe("offchain/merkle/canonical", () => {
           expect(leaves.amounts[i]).to.equal(v.cumulativeAmount);
           expect(leaves.tokenTotals[leaves.tokenIndex[i]].token).to.equal(v.token.toLowerCase());
         });
-        expect(leaves.tokenTotals.map((t) => t.token)).to.deep.equal([...new Set(values.map((v) => v.token.toLowerCase()))].sort());
-        const sum = (t: string) => values.filter((v) => v.token.toLowerCase() === t).reduce((s, v) => s + v.cumulativeAmount, 0n);
+        expect(leaves.tokenTotals.map((t) => t.token)).to.deep.equal(
+          [...new Set(values.map((v) => v.token.toLowerCase()))].sort(),
+        );
+        const sum = (t: string) =>
+          values.filter((v) => v.token.toLowerCase() === t).reduce((s, v) => s + v.cumulativeAmount, 0n);
         for (const t of leaves.tokenTotals) expect(t.total).to.equal(sum(t.token));
       }),
       { numRuns: RUNS },
@@ -75,7 +78,9 @@ describe("offchain/merkle/canonical", () => {
   it("rejects malformed addresses, bad EIP-55 checksums and amounts outside uint256", () => {
     const ok = { account: A, token: T1, cumulativeAmount: 1n };
     const checksummed = getAddress("0x52908400098527886e0f7030069857d2e4169ee7");
-    const badChecksum = (checksummed.slice(0, 2) + checksummed[2].toLowerCase() + checksummed.slice(3).replace("E", "e")) as Address;
+    const badChecksum = (checksummed.slice(0, 2) +
+      checksummed[2].toLowerCase() +
+      checksummed.slice(3).replace("E", "e")) as Address;
     const bad: unknown[] = [
       { ...ok, account: "0x1234" },
       { ...ok, token: `${A}00` },
@@ -87,8 +92,13 @@ describe("offchain/merkle/canonical", () => {
       { ...ok, cumulativeAmount: 5 },
     ];
     for (const value of bad) {
-      expect(() => canonicalizeLeaves([ok, value as typeof ok]), JSON.stringify(value, (_, x) => (typeof x === "bigint" ? `${x}n` : x))).to.throw(MerkleInvalidLeafError, "leaf #1");
+      expect(
+        () => canonicalizeLeaves([ok, value as typeof ok]),
+        JSON.stringify(value, (_, x) => (typeof x === "bigint" ? `${x}n` : x)),
+      ).to.throw(MerkleInvalidLeafError, "leaf #1");
     }
-    expect(canonicalizeLeaves([{ ...ok, account: checksummed, cumulativeAmount: MAX_UINT256 }]).amounts).to.deep.equal([MAX_UINT256]);
+    expect(canonicalizeLeaves([{ ...ok, account: checksummed, cumulativeAmount: MAX_UINT256 }]).amounts).to.deep.equal([
+      MAX_UINT256,
+    ]);
   });
 });

@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { keccak256, type Address } from "viem";
 import { buildDistribution } from "../../../offchain/merkle/distribution";
-import { distributionContentHash, distributionFileChunks, serializeHeader, serializeLeaf, writeDistributionFile } from "../../../offchain/merkle/distribution-file";
+import {
+  distributionContentHash,
+  distributionFileChunks,
+  serializeHeader,
+  serializeLeaf,
+  writeDistributionFile,
+} from "../../../offchain/merkle/distribution-file";
 import { readDistributionFile } from "../../../offchain/merkle/distribution-reader";
 import { leafSetArb } from "./arbitraries";
 import { A, B, META, T1, T2, bytesOf, chunksOf, small } from "./fixtures";
@@ -33,7 +39,8 @@ describe("offchain/merkle/distribution-file", () => {
       fc.asyncProperty(leafSetArb(1, 40), async (values) => {
         const d = await buildDistribution(META, values);
         let expected = serializeHeader({ ...d, tokens: d.tokenTotals });
-        for (let i = 0; i < d.leafCount; i++) expected += serializeLeaf(d.leaves.accounts[i], d.leaves.tokens[i], d.leaves.amounts[i]);
+        for (let i = 0; i < d.leafCount; i++)
+          expected += serializeLeaf(d.leaves.accounts[i], d.leaves.tokens[i], d.leaves.amounts[i]);
         expect(bytesOf(d).toString("latin1")).to.equal(expected);
       }),
       { numRuns: 200 },
@@ -41,11 +48,16 @@ describe("offchain/merkle/distribution-file", () => {
     // 2,000 leaves with 78-digit amounts span several 64 KiB chunks.
     const big = await buildDistribution(
       META,
-      Array.from({ length: 2000 }, (_, i) => ({ account: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address, token: T1, cumulativeAmount: (1n << 255n) + BigInt(i) })),
+      Array.from({ length: 2000 }, (_, i) => ({
+        account: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
+        token: T1,
+        cumulativeAmount: (1n << 255n) + BigInt(i),
+      })),
     );
     expect([...distributionFileChunks(big)].length).to.be.greaterThan(3);
     let expected = serializeHeader({ ...big, tokens: big.tokenTotals });
-    for (let i = 0; i < big.leafCount; i++) expected += serializeLeaf(big.leaves.accounts[i], big.leaves.tokens[i], big.leaves.amounts[i]);
+    for (let i = 0; i < big.leafCount; i++)
+      expected += serializeLeaf(big.leaves.accounts[i], big.leaves.tokens[i], big.leaves.amounts[i]);
     expect(bytesOf(big).toString("latin1")).to.equal(expected);
   });
 
@@ -120,5 +132,4 @@ describe("offchain/merkle/distribution-file", () => {
       { numRuns: 200 },
     );
   });
-
 });

@@ -38,7 +38,8 @@ describe("offchain/merkle/distribution-reader", () => {
           expect(pos).to.be.lessThan(headerEnd);
           expect(read.distribution.root).to.equal(d.root);
           expect(read.contentHash).to.not.equal(originalHash);
-          const changedMeta = read.header.chainId !== d.chainId || read.header.contract !== d.contract || read.header.epoch !== d.epoch;
+          const changedMeta =
+            read.header.chainId !== d.chainId || read.header.contract !== d.contract || read.header.epoch !== d.epoch;
           expect(changedMeta).to.equal(true);
         } catch (e) {
           expect(e).to.be.instanceOf(DistributionFileInvalidError);
@@ -53,10 +54,16 @@ describe("offchain/merkle/distribution-reader", () => {
     const [header, l1, l2, l3] = text.split("\n");
     await rejected([header, l2, l1, l3, ""].join("\n"), /line 3: leaves are not in canonical/);
     await rejected([header, l1, l3, l2, ""].join("\n"), /line 4: leaves are not in canonical/);
-    await rejected([header.replace('"leafCount":3', '"leafCount":4'), l1, l2, l3, l3, ""].join("\n"), /line 5: duplicate/);
+    await rejected(
+      [header.replace('"leafCount":3', '"leafCount":4'), l1, l2, l3, l3, ""].join("\n"),
+      /line 5: duplicate/,
+    );
     await rejected([header, l1, l2, l3.replace('"5"', '"6"'), ""].join("\n"), /token totals/);
     await rejected([header.replace('"total":"5"', '"total":"6"'), l1, l2, l3, ""].join("\n"), /token totals/);
-    await rejected([header.replace('"leafCount":3', '"leafCount":2'), l1, l2, l3, ""].join("\n"), /header says 2 leaves/);
+    await rejected(
+      [header.replace('"leafCount":3', '"leafCount":2'), l1, l2, l3, ""].join("\n"),
+      /header says 2 leaves/,
+    );
     await rejected([header, l1, l2, ""].join("\n"), /header says 3 leaves|token totals/);
   });
 
@@ -66,9 +73,24 @@ describe("offchain/merkle/distribution-reader", () => {
     const root = /"root":"(0x[0-9a-f]{64})"/.exec(header)![1];
     const otherRoot = `0x${root.slice(2, 65)}${root[65] === "0" ? "1" : "0"}`;
     await rejected([header.replace(root, otherRoot), l1, l2, l3, ""].join("\n"), /root .* does not match/);
-    await rejected([header.replace('"version":1', '"version":2'), l1, l2, l3, ""].join("\n"), /unsupported format version 2/);
-    await rejected([header.replace('"chainId":31337,', '"chainId": 31337,'), l1, l2, l3, ""].join("\n"), /not in canonical form/);
-    await rejected([header.replace(/"format":"tributary-distribution",("version":1,)/, '$1"format":"tributary-distribution",'), l1, l2, l3, ""].join("\n"), /not in canonical form/);
+    await rejected(
+      [header.replace('"version":1', '"version":2'), l1, l2, l3, ""].join("\n"),
+      /unsupported format version 2/,
+    );
+    await rejected(
+      [header.replace('"chainId":31337,', '"chainId": 31337,'), l1, l2, l3, ""].join("\n"),
+      /not in canonical form/,
+    );
+    await rejected(
+      [
+        header.replace(/"format":"tributary-distribution",("version":1,)/, '$1"format":"tributary-distribution",'),
+        l1,
+        l2,
+        l3,
+        "",
+      ].join("\n"),
+      /not in canonical form/,
+    );
     await rejected([header, l1.replace('a1"', 'A1"'), l2, l3, ""].join("\n"), /line 2: leaf line is not canonical/);
     await rejected([header, l1, l2.replace('"0"', '"00"'), l3, ""].join("\n"), /line 3: leaf line is not canonical/);
     await rejected([header, l1, l2, l3, "", ""].join("\n"), /line 5: leaf line is not canonical/);

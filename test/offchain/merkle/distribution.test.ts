@@ -4,7 +4,12 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { processMultiProof } from "@openzeppelin/merkle-tree/dist/core";
 import { getAddress, type Address } from "viem";
 import { buildDistribution } from "../../../offchain/merkle/distribution";
-import { DistributionMetaInvalidError, MerkleEmptyTreeError, MerkleLeafIndexOutOfRangeError, MerkleMultiProofUnsupportedError } from "../../../offchain/merkle/errors";
+import {
+  DistributionMetaInvalidError,
+  MerkleEmptyTreeError,
+  MerkleLeafIndexOutOfRangeError,
+  MerkleMultiProofUnsupportedError,
+} from "../../../offchain/merkle/errors";
 import { LEAF_ENCODING, leafHash, verifyProof } from "../../../offchain/merkle/leaf";
 import { leafSetArb } from "./arbitraries";
 
@@ -15,7 +20,9 @@ describe("offchain/merkle/distribution", () => {
   it("shuffling the allocations gives the same root, and every claim's proof verifies with OpenZeppelin and viem (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        leafSetArb(1, 30).chain((values) => fc.tuple(fc.constant(values), fc.shuffledSubarray(values, { minLength: values.length }))),
+        leafSetArb(1, 30).chain((values) =>
+          fc.tuple(fc.constant(values), fc.shuffledSubarray(values, { minLength: values.length })),
+        ),
         async ([values, shuffled]) => {
           const a = await buildDistribution(META, values);
           const b = await buildDistribution(META, shuffled);
@@ -25,7 +32,14 @@ describe("offchain/merkle/distribution", () => {
             expect(claim, "every allocation has a claim").to.not.equal(undefined);
             expect(claim!.cumulativeAmount).to.equal(v.cumulativeAmount);
             expect(claim!.leaf).to.equal(leafHash(v));
-            expect(StandardMerkleTree.verify(b.root, [...LEAF_ENCODING], [v.account, v.token, v.cumulativeAmount], claim!.proof)).to.equal(true);
+            expect(
+              StandardMerkleTree.verify(
+                b.root,
+                [...LEAF_ENCODING],
+                [v.account, v.token, v.cumulativeAmount],
+                claim!.proof,
+              ),
+            ).to.equal(true);
             expect(verifyProof(b.root, v, claim!.proof)).to.equal(true);
           }
         },
@@ -35,7 +49,11 @@ describe("offchain/merkle/distribution", () => {
   });
 
   it("looks claims up by (account, token) in any address case and returns undefined for unknown pairs", async () => {
-    const [a, b, t] = ["0x00000000000000000000000000000000000000a1", "0x00000000000000000000000000000000000000b2", "0x1000000000000000000000000000000000000001"] as Address[];
+    const [a, b, t] = [
+      "0x00000000000000000000000000000000000000a1",
+      "0x00000000000000000000000000000000000000b2",
+      "0x1000000000000000000000000000000000000001",
+    ] as Address[];
     const d = await buildDistribution(META, [
       { account: b, token: t, cumulativeAmount: 2n },
       { account: a, token: t, cumulativeAmount: 1n },
@@ -67,13 +85,18 @@ describe("offchain/merkle/distribution", () => {
           }
           expect(m.account).to.equal(account);
           expect(m.tokens).to.deep.equal(mine.map((v) => v.token.toLowerCase()).sort());
-          expect(m.cumulativeAmounts).to.deep.equal(m.tokens.map((t) => mine.find((v) => v.token.toLowerCase() === t)!.cumulativeAmount));
-          const leaves = m.tokens.map((token, k) => leafHash({ account, token, cumulativeAmount: m.cumulativeAmounts[k] }));
+          expect(m.cumulativeAmounts).to.deep.equal(
+            m.tokens.map((t) => mine.find((v) => v.token.toLowerCase() === t)!.cumulativeAmount),
+          );
+          const leaves = m.tokens.map((token, k) =>
+            leafHash({ account, token, cumulativeAmount: m.cumulativeAmounts[k] }),
+          );
           expect(processMultiProof({ leaves, proof: m.proof, proofFlags: m.proofFlags })).to.equal(d.root);
           expect(m.proofFlagsWord).to.equal(m.proofFlags.reduceRight((x, f) => (x << 1n) | (f ? 1n : 0n), 0n));
         }
         const stranger = "0x0000000000000000000000000000000000000abc";
-        if (!values.some((v) => v.account.toLowerCase() === stranger)) expect(d.multiClaimFor(stranger)).to.equal(undefined);
+        if (!values.some((v) => v.account.toLowerCase() === stranger))
+          expect(d.multiClaimFor(stranger)).to.equal(undefined);
       }),
       { numRuns: 200 },
     );
@@ -83,7 +106,10 @@ describe("offchain/merkle/distribution", () => {
   it("refuses an empty distribution and malformed chain id, contract or epoch", async () => {
     const one = [{ account: META.contract, token: META.contract, cumulativeAmount: 1n }];
     const rejects = async (p: Promise<unknown>, type: new (...args: never[]) => Error) =>
-      p.then(() => expect.fail("accepted"), (e: unknown) => expect(e).to.be.instanceOf(type));
+      p.then(
+        () => expect.fail("accepted"),
+        (e: unknown) => expect(e).to.be.instanceOf(type),
+      );
     await rejects(buildDistribution(META, []), MerkleEmptyTreeError);
     await rejects(buildDistribution({ ...META, chainId: 0 }, one), DistributionMetaInvalidError);
     await rejects(buildDistribution({ ...META, contract: "0x12" as Address }, one), DistributionMetaInvalidError);

@@ -30,7 +30,12 @@ describe("offchain/merkle/leaf", () => {
     fc.assert(
       fc.property(leafValueArb, (v) => {
         const expected = standardLeafHash([...LEAF_ENCODING], [v.account, v.token, v.cumulativeAmount]);
-        const inner = keccak256(encodeAbiParameters([{ type: "address" }, { type: "address" }, { type: "uint256" }], [v.account, v.token, v.cumulativeAmount]));
+        const inner = keccak256(
+          encodeAbiParameters(
+            [{ type: "address" }, { type: "address" }, { type: "uint256" }],
+            [v.account, v.token, v.cumulativeAmount],
+          ),
+        );
         expect(leafHash(v)).to.equal(expected);
         expect(leafHash(v)).to.equal(keccak256(inner));
       }),
@@ -42,14 +47,28 @@ describe("offchain/merkle/leaf", () => {
     const fast = await createFastLeafHasher();
     const out = new Uint8Array(64);
     fc.assert(
-      fc.property(anyCaseAddressArb, anyCaseAddressArb, amountArb, fc.integer({ min: 0, max: 32 }), (account, token, amount, offset) => {
-        out.fill(0xee);
-        fast.hashLeafInto(account, token, amount, out, offset);
-        expect(bytesToHex(out.subarray(offset, offset + 32))).to.equal(leafHash({ account, token, cumulativeAmount: amount }));
-        // Bytes outside the target slot are untouched.
-        expect(out.subarray(0, offset).every((b) => b === 0xee)).to.equal(true);
-      }),
-      { numRuns: RUNS, examples: [["0x0000000000000000000000000000000000000000", "0xffffffffffffffffffffffffffffffffffffffff", MAX_UINT256, 0], ["0xffffffffffffffffffffffffffffffffffffffff", "0x0000000000000000000000000000000000000000", 0n, 32]] },
+      fc.property(
+        anyCaseAddressArb,
+        anyCaseAddressArb,
+        amountArb,
+        fc.integer({ min: 0, max: 32 }),
+        (account, token, amount, offset) => {
+          out.fill(0xee);
+          fast.hashLeafInto(account, token, amount, out, offset);
+          expect(bytesToHex(out.subarray(offset, offset + 32))).to.equal(
+            leafHash({ account, token, cumulativeAmount: amount }),
+          );
+          // Bytes outside the target slot are untouched.
+          expect(out.subarray(0, offset).every((b) => b === 0xee)).to.equal(true);
+        },
+      ),
+      {
+        numRuns: RUNS,
+        examples: [
+          ["0x0000000000000000000000000000000000000000", "0xffffffffffffffffffffffffffffffffffffffff", MAX_UINT256, 0],
+          ["0xffffffffffffffffffffffffffffffffffffffff", "0x0000000000000000000000000000000000000000", 0n, 32],
+        ],
+      },
     );
   });
 
@@ -64,19 +83,26 @@ describe("offchain/merkle/leaf", () => {
 
   it("hashPair is order-independent and equals merkletreejs's sortPairs root of two leaves", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (x, y) => {
-        const [a, b] = [bytesToHex(x), bytesToHex(y)];
-        const lo = Buffer.compare(Buffer.from(x), Buffer.from(y)) <= 0 ? [a, b] : [b, a];
-        expect(hashPair(a, b)).to.equal(hashPair(b, a));
-        expect(hashPair(a, b)).to.equal(keccak256(concat(lo as [Hex, Hex])));
-        expect(hashPair(a, b)).to.equal(new MerkleTree([a, b], viemKeccak, { sortPairs: true }).getHexRoot());
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (x, y) => {
+          const [a, b] = [bytesToHex(x), bytesToHex(y)];
+          const lo = Buffer.compare(Buffer.from(x), Buffer.from(y)) <= 0 ? [a, b] : [b, a];
+          expect(hashPair(a, b)).to.equal(hashPair(b, a));
+          expect(hashPair(a, b)).to.equal(keccak256(concat(lo as [Hex, Hex])));
+          expect(hashPair(a, b)).to.equal(new MerkleTree([a, b], viemKeccak, { sortPairs: true }).getHexRoot());
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it("verifyProof accepts a valid proof from a value or a leaf hash, and rejects a changed amount, sibling or root", () => {
-    const [account, token] = ["0x1111111111111111111111111111111111111111", "0x2222222222222222222222222222222222222222"] as const;
+    const [account, token] = [
+      "0x1111111111111111111111111111111111111111",
+      "0x2222222222222222222222222222222222222222",
+    ] as const;
     const value = { account, token, cumulativeAmount: 500n };
     const others = pseudoLeaves(4);
     const leaves = [leafHash(value), ...others];
@@ -105,13 +131,27 @@ describe("offchain/merkle/leaf hashLeafRange", () => {
     const hasher = await createKeccakHasher();
     fc.assert(
       fc.property(fc.array(leafValueArb, { minLength: 1, maxLength: 20 }), fc.boolean(), (values, packed) => {
-        const lower = values.map((v) => ({ ...v, account: v.account.toLowerCase() as Hex, token: v.token.toLowerCase() as Hex }));
+        const lower = values.map((v) => ({
+          ...v,
+          account: v.account.toLowerCase() as Hex,
+          token: v.token.toLowerCase() as Hex,
+        }));
         // A token table with unused and repeated entries; leaves point into it in any order.
         const table = [...new Set(lower.map((v) => v.token))].reverse();
         const tokenIndex = lower.map((v) => table.indexOf(v.token));
         const out = new Uint8Array(32 * lower.length + 32);
-        const accounts = packed ? Buffer.from(lower.map((v) => v.account).join(""), "latin1") : lower.map((v) => v.account);
-        hashLeafRange(hasher, accounts, table, tokenIndex, lower.map((v) => v.cumulativeAmount), out, 32);
+        const accounts = packed
+          ? Buffer.from(lower.map((v) => v.account).join(""), "latin1")
+          : lower.map((v) => v.account);
+        hashLeafRange(
+          hasher,
+          accounts,
+          table,
+          tokenIndex,
+          lower.map((v) => v.cumulativeAmount),
+          out,
+          32,
+        );
         lower.forEach((v, k) => expect(bytesToHex(out.subarray(32 + 32 * k, 64 + 32 * k))).to.equal(leafHash(v)));
       }),
       { numRuns: 500 },

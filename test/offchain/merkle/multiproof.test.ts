@@ -14,30 +14,36 @@ async function treeOf(n: number, salt = 0): Promise<FlatMerkleTree> {
 }
 
 /** OpenZeppelin's reference verifier (the algorithm of MerkleProof.processMultiProof). */
-const ozRoot = (m: ReturnType<typeof multiProof>) => processMultiProof({ leaves: m.leaves, proof: m.proof, proofFlags: m.proofFlags });
+const ozRoot = (m: ReturnType<typeof multiProof>) =>
+  processMultiProof({ leaves: m.leaves, proof: m.proof, proofFlags: m.proofFlags });
 
 describe("offchain/merkle/multiproof", () => {
   it("every multiproof it returns verifies with OpenZeppelin's processMultiProof, on random trees (odd layer sizes included) and index sets (property)", async () => {
     let returned = 0;
     let refused = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 70 }), fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.nat(1000), async (n, raw, salt) => {
-        const tree = await treeOf(n, salt);
-        const indices = raw.map((x) => x % n);
-        try {
-          const m = multiProof(tree, indices);
-          returned++;
-          expect(m.indices).to.deep.equal([...new Set(indices)].sort((a, b) => a - b));
-          expect(m.leaves).to.deep.equal(m.indices.map((i) => tree.leaf(i)));
-          expect(m.proofFlags.length).to.equal(m.leaves.length + m.proof.length - 1);
-          expect(ozRoot(m)).to.equal(tree.root);
-        } catch (e) {
-          if (!(e instanceof MerkleMultiProofUnsupportedError)) throw e;
-          refused++;
-          // Only index sets that reach the promoted right edge can be refused.
-          expect(Math.max(...indices)).to.be.at.least(2 ** Math.floor(Math.log2(n)));
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 70 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+        fc.nat(1000),
+        async (n, raw, salt) => {
+          const tree = await treeOf(n, salt);
+          const indices = raw.map((x) => x % n);
+          try {
+            const m = multiProof(tree, indices);
+            returned++;
+            expect(m.indices).to.deep.equal([...new Set(indices)].sort((a, b) => a - b));
+            expect(m.leaves).to.deep.equal(m.indices.map((i) => tree.leaf(i)));
+            expect(m.proofFlags.length).to.equal(m.leaves.length + m.proof.length - 1);
+            expect(ozRoot(m)).to.equal(tree.root);
+          } catch (e) {
+            if (!(e instanceof MerkleMultiProofUnsupportedError)) throw e;
+            refused++;
+            // Only index sets that reach the promoted right edge can be refused.
+            expect(Math.max(...indices)).to.be.at.least(2 ** Math.floor(Math.log2(n)));
+          }
+        },
+      ),
       { numRuns: 500 },
     );
     expect(returned).to.be.greaterThan(250);
@@ -46,12 +52,19 @@ describe("offchain/merkle/multiproof", () => {
 
   it("always has a multiproof for leaves inside the tree's largest perfect left subtree, and for any set in a power-of-two tree (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 80 }), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), async (n, raw) => {
-        const tree = await treeOf(n);
-        const perfect = 2 ** Math.floor(Math.log2(n));
-        const m = multiProof(tree, raw.map((x) => x % perfect));
-        expect(ozRoot(m)).to.equal(tree.root);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 80 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+        async (n, raw) => {
+          const tree = await treeOf(n);
+          const perfect = 2 ** Math.floor(Math.log2(n));
+          const m = multiProof(
+            tree,
+            raw.map((x) => x % perfect),
+          );
+          expect(ozRoot(m)).to.equal(tree.root);
+        },
+      ),
       { numRuns: 300 },
     );
   });

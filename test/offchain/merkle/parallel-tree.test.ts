@@ -16,7 +16,9 @@ describe("offchain/merkle/parallel-tree", () => {
         const leaves = canonicalizeLeaves(values);
         const serial = await buildLeafTree(leaves, { parallelThreshold: Infinity });
         const parallel = await buildLeafTree(leaves, { parallelThreshold: 2 });
-        expect(parallel.layers.map((l) => Buffer.from(l).toString("hex"))).to.deep.equal(serial.layers.map((l) => Buffer.from(l).toString("hex")));
+        expect(parallel.layers.map((l) => Buffer.from(l).toString("hex"))).to.deep.equal(
+          serial.layers.map((l) => Buffer.from(l).toString("hex")),
+        );
         const hashes = Array.from({ length: leaves.length }, (_, i) =>
           leafHash({ account: leaves.accounts[i], token: leaves.tokens[i], cumulativeAmount: leaves.amounts[i] }),
         );

@@ -13,7 +13,22 @@ const RUNS = Number(process.env.MERKLE_FUZZ_RUNS ?? 500);
 const viemKeccak = (data: Buffer) => Buffer.from(keccak256(data, "bytes"));
 const SIZES = [
   ...Array.from({ length: 40 }, (_, i) => i + 1),
-  63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513, 1023, 1024, 1025, 3001,
+  63,
+  64,
+  65,
+  127,
+  128,
+  129,
+  255,
+  256,
+  257,
+  511,
+  512,
+  513,
+  1023,
+  1024,
+  1025,
+  3001,
 ];
 
 describe("offchain/merkle/tree", () => {
@@ -23,7 +38,10 @@ describe("offchain/merkle/tree", () => {
       const ours = await buildMerkleTree(hexLeavesToFlat(leaves));
       const reference = new MerkleTree(leaves, viemKeccak, { sortPairs: true });
       expect(ours.root, `root of ${n} leaves`).to.equal(reference.getHexRoot());
-      expect(ours.layers.map((l) => l.length / 32), `layer sizes of ${n}`).to.deep.equal(reference.getLayers().map((l) => l.length));
+      expect(
+        ours.layers.map((l) => l.length / 32),
+        `layer sizes of ${n}`,
+      ).to.deep.equal(reference.getLayers().map((l) => l.length));
       for (let i = 0; i < n; i++) {
         expect(ours.proof(i), `proof ${i} of ${n}`).to.deep.equal(reference.getHexProof(leaves[i], i));
         expect(ours.leaf(i)).to.equal(leaves[i]);
@@ -68,14 +86,23 @@ describe("offchain/merkle/tree", () => {
           expect(StandardMerkleTree.verify(tree.root, [...LEAF_ENCODING], value, proof)).to.equal(true);
           let node: Hex = hashes[i];
           for (const sibling of proof) {
-            node = BigInt(node) <= BigInt(sibling) ? keccak256(`0x${node.slice(2)}${sibling.slice(2)}`) : keccak256(`0x${sibling.slice(2)}${node.slice(2)}`);
+            node =
+              BigInt(node) <= BigInt(sibling)
+                ? keccak256(`0x${node.slice(2)}${sibling.slice(2)}`)
+                : keccak256(`0x${sibling.slice(2)}${node.slice(2)}`);
           }
           expect(node).to.equal(tree.root);
           expect(processProof(hashes[i], proof)).to.equal(tree.root);
           // A wrong amount must not verify.
           const wrong = [leaves.accounts[i], leaves.tokens[i], leaves.amounts[i] ^ 1n];
           expect(StandardMerkleTree.verify(tree.root, [...LEAF_ENCODING], wrong, proof)).to.equal(false);
-          expect(verifyProof(tree.root, { account: leaves.accounts[i], token: leaves.tokens[i], cumulativeAmount: leaves.amounts[i] ^ 1n }, proof)).to.equal(false);
+          expect(
+            verifyProof(
+              tree.root,
+              { account: leaves.accounts[i], token: leaves.tokens[i], cumulativeAmount: leaves.amounts[i] ^ 1n },
+              proof,
+            ),
+          ).to.equal(false);
         }
       }),
       { numRuns: RUNS },

@@ -29,16 +29,27 @@ describe("settlement/allocate: properties", () => {
           for (const total of result.totals) {
             const licenses = result.state.licenses.filter((l) => l.token === total.token);
             const recognizedDelta = sumBy(licenses, (l) => l.recognized - (prev.get(l.licenseId)?.recognized ?? 0n));
-            const allocated = sumBy(result.allocations.filter((a) => a.token === total.token), (a) => a.amount);
-            const cumulative = sumBy(result.allocations.filter((a) => a.token === total.token), (a) => a.cumulative);
+            const allocated = sumBy(
+              result.allocations.filter((a) => a.token === total.token),
+              (a) => a.amount,
+            );
+            const cumulative = sumBy(
+              result.allocations.filter((a) => a.token === total.token),
+              (a) => a.cumulative,
+            );
             expect(allocated).to.equal(recognizedDelta);
             expect(total.amount).to.equal(recognizedDelta);
-            expect(result.report.tokens.find((t) => t.token === total.token)!.recognized.total).to.equal(recognizedDelta);
+            expect(result.report.tokens.find((t) => t.token === total.token)!.recognized.total).to.equal(
+              recognizedDelta,
+            );
             expect(cumulative).to.equal(sumBy(licenses, (l) => l.recognized));
             expect(total.cumulative).to.equal(cumulative);
           }
           // The report is public: the only hex strings it may carry are token addresses.
-          const hexes = JSON.stringify(result.report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).match(/0x[0-9a-fA-F]+/g) ?? [];
+          const hexes =
+            JSON.stringify(result.report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).match(
+              /0x[0-9a-fA-F]+/g,
+            ) ?? [];
           for (const h of hexes) expect(result.totals.map((t) => t.token)).to.include(h);
           before = result.state;
         }
@@ -111,7 +122,8 @@ function checkStageOne(result: EpochRun["result"], raw: SettlementInputRaw): voi
     const weightSum = sumBy(l.perDataset, (d) => d.weight);
     // Bundle-weight splits: one-time and subscription always; escrow models are checked in checkEscrow.
     if (l.kind === "oneTime" || l.kind === "subscription") {
-      for (const d of l.perDataset) expect(withinOne(d.amount, l.total, d.weight, weightSum), `bundle share of ${d.datasetId}`).to.equal(true);
+      for (const d of l.perDataset)
+        expect(withinOne(d.amount, l.total, d.weight, weightSum), `bundle share of ${d.datasetId}`).to.equal(true);
     }
   }
   expect(raw.window.epoch).to.equal(result.window.epoch);
@@ -122,7 +134,8 @@ function checkStageTwo(result: EpochRun["result"], raw: SettlementInputRaw): voi
   const feeBps = BigInt(raw.platformFee.bps);
   const treasury = result.state.cumulative.length >= 0 ? raw.platformFee.treasury.toLowerCase() : "";
   const rebuilt = new Map<string, bigint>();
-  const add = (account: string, token: string, v: bigint) => rebuilt.set(account + token, (rebuilt.get(account + token) ?? 0n) + v);
+  const add = (account: string, token: string, v: bigint) =>
+    rebuilt.set(account + token, (rebuilt.get(account + token) ?? 0n) + v);
   for (const p of trace.pools) {
     expect(withinOne(p.fee, p.gross, feeBps, 10_000n), "platform fee").to.equal(true);
     const net = p.gross - p.fee;
@@ -132,7 +145,11 @@ function checkStageTwo(result: EpochRun["result"], raw: SettlementInputRaw): voi
     // Stage 1 feeds stage 2: a pool is exactly the sum of the licenses' amounts on that dataset and token.
     const fed = sumBy(
       trace.licenses.filter((l) => l.token === p.token),
-      (l) => sumBy(l.perDataset.filter((d) => d.datasetId === p.datasetId), (d) => d.amount),
+      (l) =>
+        sumBy(
+          l.perDataset.filter((d) => d.datasetId === p.datasetId),
+          (d) => d.amount,
+        ),
     );
     expect(fed).to.equal(p.gross);
     add(treasury, p.token, p.fee);
@@ -150,7 +167,10 @@ function checkEscrow(s: Scenario, runs: EpochRun[]): void {
     for (const lic of s.licenses) {
       const state = result.state.licenses.find((l) => l.licenseId === lic.id)!;
       const old = prev.get(lic.id);
-      const accepted = sumBy((raw.deposits ?? []).filter((d) => d.licenseId === lic.id && d.token === lic.token), (d) => BigInt(d.amount));
+      const accepted = sumBy(
+        (raw.deposits ?? []).filter((d) => d.licenseId === lic.id && d.token === lic.token),
+        (d) => BigInt(d.amount),
+      );
       const deposited = (old?.deposited ?? 0n) + accepted;
       const drawn = state.recognized - (old?.recognized ?? 0n);
       expect(state.deposited).to.equal(deposited);
@@ -159,8 +179,16 @@ function checkEscrow(s: Scenario, runs: EpochRun[]): void {
       if (m.kind === "perUse" || m.kind === "revenueShare") {
         const due =
           m.kind === "perUse"
-            ? sumBy((raw.usage ?? []).filter((u) => u.licenseId === lic.id && u.epoch === e), (u) => BigInt(m.ratePerUnit) * BigInt(u.units))
-            : (sumBy((raw.revenue ?? []).filter((r) => r.licenseId === lic.id && r.epoch === e), (r) => BigInt(r.revenue)) * BigInt(m.bps)) / 10_000n;
+            ? sumBy(
+                (raw.usage ?? []).filter((u) => u.licenseId === lic.id && u.epoch === e),
+                (u) => BigInt(m.ratePerUnit) * BigInt(u.units),
+              )
+            : (sumBy(
+                (raw.revenue ?? []).filter((r) => r.licenseId === lic.id && r.epoch === e),
+                (r) => BigInt(r.revenue),
+              ) *
+                BigInt(m.bps)) /
+              10_000n;
         const owedBefore = sumBy(old?.owed ?? [], (o) => o.amount);
         const owedAfter = sumBy(state.owed, (o) => o.amount);
         expect(owedAfter, "owed = owed before + due − drawn").to.equal(owedBefore + due - drawn);
@@ -187,7 +215,6 @@ function checkEscrow(s: Scenario, runs: EpochRun[]): void {
 
 // --- scrambling --------------------------------------------------------------------------------
 
-
 function shuffle<T>(items: readonly T[], next: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
@@ -206,8 +233,16 @@ function scramble(raw: SettlementInputRaw, seed: number): SettlementInputRaw {
   return {
     ...raw,
     platformFee: { ...raw.platformFee, treasury: a(raw.platformFee.treasury) },
-    datasets: shuffle(raw.datasets, next).map((d) => ({ id: h(d.id), contributors: shuffle(d.contributors, next).map((c) => ({ ...c, account: a(c.account) })) })),
-    licenses: shuffle(raw.licenses, next).map((l) => ({ ...l, id: h(l.id), token: a(l.token), datasets: shuffle(l.datasets, next).map((d) => ({ ...d, datasetId: h(d.datasetId) })) })),
+    datasets: shuffle(raw.datasets, next).map((d) => ({
+      id: h(d.id),
+      contributors: shuffle(d.contributors, next).map((c) => ({ ...c, account: a(c.account) })),
+    })),
+    licenses: shuffle(raw.licenses, next).map((l) => ({
+      ...l,
+      id: h(l.id),
+      token: a(l.token),
+      datasets: shuffle(l.datasets, next).map((d) => ({ ...d, datasetId: h(d.datasetId) })),
+    })),
     deposits: shuffle(raw.deposits ?? [], next).map((d) => ({ ...d, licenseId: h(d.licenseId), token: a(d.token) })),
     usage: shuffle(raw.usage ?? [], next).map((u) => ({ ...u, licenseId: h(u.licenseId), datasetId: h(u.datasetId) })),
     revenue: shuffle(raw.revenue ?? [], next),

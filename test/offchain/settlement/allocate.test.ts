@@ -3,7 +3,12 @@
  * above it; the engine must reproduce them exactly.
  */
 import { expect } from "chai";
-import { allocate, type SettlementInputRaw, type SettlementResult, type SettlementState } from "../../../offchain/settlement";
+import {
+  allocate,
+  type SettlementInputRaw,
+  type SettlementResult,
+  type SettlementState,
+} from "../../../offchain/settlement";
 import { addr, amountOf, cumulativeOf, id32, parse, TOKEN, TREASURY } from "./fixtures";
 
 const A = addr(0xa);
@@ -15,7 +20,13 @@ const L1 = id32(0x101);
 
 type Raw = SettlementInputRaw;
 
-function epoch(n: number, start: number, end: number, rest: Partial<Raw>, previous: SettlementState | null): SettlementResult {
+function epoch(
+  n: number,
+  start: number,
+  end: number,
+  rest: Partial<Raw>,
+  previous: SettlementState | null,
+): SettlementResult {
   return allocate(
     parse({
       window: { epoch: n, start, end },
@@ -31,8 +42,18 @@ function epoch(n: number, start: number, end: number, rest: Partial<Raw>, previo
 describe("settlement/allocate: hand-checked examples", () => {
   it("one-time: partial deposit recognizes nothing, covering deposit recognizes the fee once, excess stays in escrow", () => {
     const base: Partial<Raw> = {
-      datasets: [{ id: D1, contributors: [{ account: A, bps: 6000 }, { account: B, bps: 4000 }] }],
-      licenses: [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime", fee: "1000" } }],
+      datasets: [
+        {
+          id: D1,
+          contributors: [
+            { account: A, bps: 6000 },
+            { account: B, bps: 4000 },
+          ],
+        },
+      ],
+      licenses: [
+        { id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime", fee: "1000" } },
+      ],
     };
     // Epoch 1: deposited 600 < fee 1000 → nothing recognized, 600 waits in escrow.
     const e1 = epoch(1, 0, 100, { ...base, deposits: [{ licenseId: L1, token: TOKEN, amount: "600" }] }, null);
@@ -56,7 +77,16 @@ describe("settlement/allocate: hand-checked examples", () => {
 
   it("subscription: a period straddling two epochs is split pro rata by time, a late-paid period is caught up", () => {
     const base: Partial<Raw> = {
-      datasets: [{ id: D1, contributors: [{ account: A, bps: 3333 }, { account: B, bps: 3333 }, { account: C, bps: 3334 }] }],
+      datasets: [
+        {
+          id: D1,
+          contributors: [
+            { account: A, bps: 3333 },
+            { account: B, bps: 3333 },
+            { account: C, bps: 3334 },
+          ],
+        },
+      ],
       licenses: [
         {
           id: L1,
@@ -96,7 +126,10 @@ describe("settlement/allocate: hand-checked examples", () => {
         {
           id: L1,
           token: TOKEN,
-          datasets: [{ datasetId: D1, weight: 1 }, { datasetId: D2, weight: 1 }],
+          datasets: [
+            { datasetId: D1, weight: 1 },
+            { datasetId: D2, weight: 1 },
+          ],
           model: { kind: "perUse", ratePerUnit: "3" },
         },
       ],
@@ -130,19 +163,39 @@ describe("settlement/allocate: hand-checked examples", () => {
       2,
       100,
       200,
-      { ...base, deposits: [{ licenseId: L1, token: TOKEN, amount: "50" }], usage: [{ licenseId: L1, datasetId: D1, epoch: 2, units: "5" }] },
+      {
+        ...base,
+        deposits: [{ licenseId: L1, token: TOKEN, amount: "50" }],
+        usage: [{ licenseId: L1, datasetId: D1, epoch: 2, units: "5" }],
+      },
       e1.state,
     );
     expect([amountOf(e2, A), amountOf(e2, B)]).to.deep.equal([34n, 16n]);
     // Cumulative = all usage ever: D1 3·(25+5) = 90, D2 3·20 = 60; all 150 deposited was drawn.
     expect([cumulativeOf(e2, A), cumulativeOf(e2, B)]).to.deep.equal([90n, 60n]);
-    expect(e2.state.licenses[0]).to.deep.equal({ licenseId: L1, token: TOKEN, deposited: 150n, recognized: 150n, owed: [] });
+    expect(e2.state.licenses[0]).to.deep.equal({
+      licenseId: L1,
+      token: TOKEN,
+      deposited: 150n,
+      recognized: 150n,
+      owed: [],
+    });
   });
 
   it("revenue share: bps of the epoch's reported revenue, rounded down, ties between contributors go to the lower address", () => {
     const base: Partial<Raw> = {
-      datasets: [{ id: D1, contributors: [{ account: B, bps: 5000 }, { account: A, bps: 5000 }] }],
-      licenses: [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "revenueShare", bps: 1250 } }],
+      datasets: [
+        {
+          id: D1,
+          contributors: [
+            { account: B, bps: 5000 },
+            { account: A, bps: 5000 },
+          ],
+        },
+      ],
+      licenses: [
+        { id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "revenueShare", bps: 1250 } },
+      ],
     };
     // Revenue 1000 + 1009 = 2009 in epoch 1 (the epoch-0 report is rejected, not counted).
     // Due ⌊2009 · 1250 / 10000⌋ = ⌊251.125⌋ = 251 ≤ escrow 1000. Split 50/50: 125.5 each → floors 125 + 125,
@@ -179,14 +232,23 @@ describe("settlement/allocate: hand-checked examples", () => {
       100,
       {
         datasets: [
-          { id: D1, contributors: [{ account: A, bps: 7000 }, { account: B, bps: 3000 }] },
+          {
+            id: D1,
+            contributors: [
+              { account: A, bps: 7000 },
+              { account: B, bps: 3000 },
+            ],
+          },
           { id: D2, contributors: [{ account: B, bps: 10000 }] },
         ],
         licenses: [
           {
             id: L1,
             token: TOKEN,
-            datasets: [{ datasetId: D2, weight: 1 }, { datasetId: D1, weight: 2 }],
+            datasets: [
+              { datasetId: D2, weight: 1 },
+              { datasetId: D1, weight: 2 },
+            ],
             model: { kind: "oneTime", fee: "1000" },
           },
         ],
@@ -203,10 +265,22 @@ describe("settlement/allocate: hand-checked examples", () => {
   it("a license absent from a later input keeps its carried state, and its recipients keep their cumulative", () => {
     const base: Partial<Raw> = {
       datasets: [{ id: D1, contributors: [{ account: A, bps: 10000 }] }],
-      licenses: [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "perUse", ratePerUnit: "2" } }],
+      licenses: [
+        { id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "perUse", ratePerUnit: "2" } },
+      ],
     };
     // Epoch 1: escrow 10, due 2·8 = 16 → 10 paid to A, 6 owed.
-    const e1 = epoch(1, 0, 100, { ...base, deposits: [{ licenseId: L1, token: TOKEN, amount: "10" }], usage: [{ licenseId: L1, datasetId: D1, epoch: 1, units: "8" }] }, null);
+    const e1 = epoch(
+      1,
+      0,
+      100,
+      {
+        ...base,
+        deposits: [{ licenseId: L1, token: TOKEN, amount: "10" }],
+        usage: [{ licenseId: L1, datasetId: D1, epoch: 1, units: "8" }],
+      },
+      null,
+    );
     expect(amountOf(e1, A)).to.equal(10n);
     // Epoch 2 without the license: nothing recognized, the owed 6 and A's cumulative 10 carry over.
     const e2 = epoch(2, 100, 200, { datasets: base.datasets }, e1.state);
@@ -223,8 +297,19 @@ describe("settlement/allocate: hand-checked examples", () => {
       parse({
         window: { epoch: 1, start: 0, end: 100 },
         platformFee: { bps: 250, treasury: TREASURY },
-        datasets: [{ id: D1, contributors: [{ account: A, bps: 2500 }, { account: B, bps: 5000 }, { account: A, bps: 2500 }] }],
-        licenses: [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime", fee: "999" } }],
+        datasets: [
+          {
+            id: D1,
+            contributors: [
+              { account: A, bps: 2500 },
+              { account: B, bps: 5000 },
+              { account: A, bps: 2500 },
+            ],
+          },
+        ],
+        licenses: [
+          { id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime", fee: "999" } },
+        ],
         deposits: [{ licenseId: L1, token: TOKEN, amount: "999" }],
         previous: null,
       }),

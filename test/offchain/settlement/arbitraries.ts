@@ -5,7 +5,12 @@
  */
 import fc from "fast-check";
 import type { Address, Hex } from "viem";
-import { allocate, type SettlementInputRaw, type SettlementResult, type SettlementState } from "../../../offchain/settlement";
+import {
+  allocate,
+  type SettlementInputRaw,
+  type SettlementResult,
+  type SettlementState,
+} from "../../../offchain/settlement";
 import { addr, id32, parse } from "./fixtures";
 
 /** Runs per property; raise for long randomized runs: `SETTLEMENT_FUZZ_RUNS=20000 npx hardhat test ...`. */
@@ -36,13 +41,17 @@ type Gen = fc.GeneratorValue;
 
 function genDataset(g: Gen, index: number): RawDataset {
   const k = g(fc.integer, { min: 1, max: 4 });
-  const cutArb: fc.Arbitrary<number[]> = fc.uniqueArray(fc.integer({ min: 1, max: 9_999 }), { minLength: k - 1, maxLength: k - 1 });
+  const cutArb: fc.Arbitrary<number[]> = fc.uniqueArray(fc.integer({ min: 1, max: 9_999 }), {
+    minLength: k - 1,
+    maxLength: k - 1,
+  });
   // Half the datasets split (nearly) evenly, so equal remainders, and thus the tie-break, occur often.
   const even = Array.from({ length: k - 1 }, (_, i) => Math.floor((10_000 * (i + 1)) / k));
   const cuts = g(fc.boolean) ? even : [...g(() => cutArb)].sort((a, b) => a - b);
   const bounds = [0, ...cuts, 10_000];
   const contributors = [];
-  for (let i = 0; i < k; i++) contributors.push({ account: g(fc.constantFrom, ...ACCOUNTS), bps: bounds[i + 1] - bounds[i] });
+  for (let i = 0; i < k; i++)
+    contributors.push({ account: g(fc.constantFrom, ...ACCOUNTS), bps: bounds[i + 1] - bounds[i] });
   return { id: id32(index + 1), contributors };
 }
 
@@ -79,19 +88,30 @@ function genLicense(g: Gen, index: number, datasetCount: number): RawLicense {
 }
 
 function genEpoch(g: Gen, epoch: number, previousEnd: number, licenses: RawLicense[]): EpochFacts {
-  const facts: EpochFacts = { end: previousEnd + g(fc.integer, { min: 1, max: 200 }), deposits: [], usage: [], revenue: [] };
+  const facts: EpochFacts = {
+    end: previousEnd + g(fc.integer, { min: 1, max: 200 }),
+    deposits: [],
+    usage: [],
+    revenue: [],
+  };
   for (const l of licenses) {
     const lid = l.id as Hex;
     for (let n = g(fc.integer, { min: 0, max: 2 }); n > 0; n--) {
       facts.deposits.push({ licenseId: lid, token: l.token, amount: g(fc.bigInt, { min: 0n, max: 300_000n }) });
     }
-    if (g(fc.integer, { min: 0, max: 9 }) === 0) facts.deposits.push({ licenseId: lid, token: addr(0x7f), amount: 11n }); // wrong token
+    if (g(fc.integer, { min: 0, max: 9 }) === 0)
+      facts.deposits.push({ licenseId: lid, token: addr(0x7f), amount: 11n }); // wrong token
     if (l.model.kind === "perUse") {
-      const used = g(fc.subarray, l.datasets.map((d) => d.datasetId));
-      for (const datasetId of used) facts.usage.push({ licenseId: lid, datasetId, epoch, units: g(fc.bigInt, { min: 0n, max: 500n }) });
+      const used = g(
+        fc.subarray,
+        l.datasets.map((d) => d.datasetId),
+      );
+      for (const datasetId of used)
+        facts.usage.push({ licenseId: lid, datasetId, epoch, units: g(fc.bigInt, { min: 0n, max: 500n }) });
     }
     if (l.model.kind === "revenueShare") {
-      for (let n = g(fc.integer, { min: 0, max: 2 }); n > 0; n--) facts.revenue.push({ licenseId: lid, epoch, revenue: g(fc.bigInt, { min: 0n, max: 2_000_000n }) });
+      for (let n = g(fc.integer, { min: 0, max: 2 }); n > 0; n--)
+        facts.revenue.push({ licenseId: lid, epoch, revenue: g(fc.bigInt, { min: 0n, max: 2_000_000n }) });
     }
   }
   if (g(fc.boolean)) facts.usage.push({ licenseId: id32(0xdead), datasetId: id32(1), epoch, units: 3n }); // unknown license
@@ -120,7 +140,12 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.gen().map((g) => {
 });
 
 /** Raw input of epoch `e` (1-based), given the previous state. */
-export function epochInput(s: Scenario, e: number, start: number, previous: SettlementState | null): SettlementInputRaw {
+export function epochInput(
+  s: Scenario,
+  e: number,
+  start: number,
+  previous: SettlementState | null,
+): SettlementInputRaw {
   const facts = s.epochs[e - 1];
   return {
     window: { epoch: e, start, end: facts.end },
@@ -143,7 +168,10 @@ export interface EpochRun {
  * Settle every epoch of the scenario in order; `transform` may rewrite each raw input (shuffle it).
  * Epoch 1 starts at 0.
  */
-export function runScenario(s: Scenario, options: { trace?: boolean; transform?: (raw: SettlementInputRaw) => SettlementInputRaw } = {}): EpochRun[] {
+export function runScenario(
+  s: Scenario,
+  options: { trace?: boolean; transform?: (raw: SettlementInputRaw) => SettlementInputRaw } = {},
+): EpochRun[] {
   const runs: EpochRun[] = [];
   let previous: SettlementState | null = null;
   let start = 0;

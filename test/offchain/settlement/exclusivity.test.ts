@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { allocate, ExclusivityOverlapError, SettlementError, type SettlementInputRaw } from "../../../offchain/settlement";
+import {
+  allocate,
+  ExclusivityOverlapError,
+  SettlementError,
+  type SettlementInputRaw,
+} from "../../../offchain/settlement";
 import { addr, id32, parse, TOKEN, TREASURY } from "./fixtures";
 
 const D1 = id32(1);
@@ -7,13 +12,20 @@ const D2 = id32(2);
 const LA = id32(0xa1);
 const LB = id32(0xb1);
 
-function input(windows: { license: `0x${string}`; datasetId: `0x${string}`; scope: string; start: number; end: number }[]): SettlementInputRaw {
+function input(
+  windows: { license: `0x${string}`; datasetId: `0x${string}`; scope: string; start: number; end: number }[],
+): SettlementInputRaw {
   const license = (lid: `0x${string}`) => ({
     id: lid,
     token: TOKEN,
-    datasets: [{ datasetId: D1, weight: 1 }, { datasetId: D2, weight: 1 }],
+    datasets: [
+      { datasetId: D1, weight: 1 },
+      { datasetId: D2, weight: 1 },
+    ],
     model: { kind: "oneTime" as const, fee: 10n },
-    exclusivity: windows.filter((w) => w.license === lid).map(({ datasetId, scope, start, end }) => ({ datasetId, scope, start, end })),
+    exclusivity: windows
+      .filter((w) => w.license === lid)
+      .map(({ datasetId, scope, start, end }) => ({ datasetId, scope, start, end })),
   });
   return {
     window: { epoch: 1, start: 0, end: 100 },

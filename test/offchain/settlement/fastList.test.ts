@@ -1,13 +1,31 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { z } from "zod";
-import { ContributorSchema, CumulativeAllocationSchema, LicenseDatasetSchema, UsageAggregateSchema } from "../../../offchain/settlement";
-import { fastList, quickContributor, quickCumulative, quickLicenseDataset, quickUsage } from "../../../offchain/settlement/fastList";
+import {
+  ContributorSchema,
+  CumulativeAllocationSchema,
+  LicenseDatasetSchema,
+  UsageAggregateSchema,
+} from "../../../offchain/settlement";
+import {
+  fastList,
+  quickContributor,
+  quickCumulative,
+  quickLicenseDataset,
+  quickUsage,
+} from "../../../offchain/settlement/fastList";
 import { RUNS } from "./arbitraries";
 
 const hex = (digits: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${digits}}$`)).map((h) => `0x${h}`);
 // Valid, canonical values are weighted up so the fast path is taken often.
-const idArb = fc.oneof({ arbitrary: hex(64), weight: 12 }, hex(64).map((h) => `0x${h.slice(2).toUpperCase()}`), hex(63), fc.constant("0x"), fc.integer(), fc.constant(undefined));
+const idArb = fc.oneof(
+  { arbitrary: hex(64), weight: 12 },
+  hex(64).map((h) => `0x${h.slice(2).toUpperCase()}`),
+  hex(63),
+  fc.constant("0x"),
+  fc.integer(),
+  fc.constant(undefined),
+);
 const addressArb = fc.oneof(
   { arbitrary: hex(40), weight: 12 },
   fc.constant("0x52908400098527886E0F7030069857D2E4169EE7"), // valid checksum
@@ -23,7 +41,11 @@ const amountArb = fc.oneof(
   fc.constantFrom("01", "1.5", "-1", "", " 1", "1e3"),
   fc.integer({ min: 0, max: 10 }),
 );
-const intArb = fc.oneof(fc.integer({ min: -2, max: 20_000 }), fc.constantFrom(0, -1, 1.5, Number.NaN, 2 ** 53, "3", 10_000, 10_001, 1_000_000_000, 1_000_000_001), { arbitrary: fc.integer({ min: 1, max: 10_000 }), weight: 6 });
+const intArb = fc.oneof(
+  fc.integer({ min: -2, max: 20_000 }),
+  fc.constantFrom(0, -1, 1.5, Number.NaN, 2 ** 53, "3", 10_000, 10_001, 1_000_000_000, 1_000_000_001),
+  { arbitrary: fc.integer({ min: 1, max: 10_000 }), weight: 6 },
+);
 const extra = fc.option(fc.record({ note: fc.string() }), { nil: undefined });
 
 function withExtra<T extends object>(arb: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
@@ -33,10 +55,30 @@ function withExtra<T extends object>(arb: fc.Arbitrary<T>): fc.Arbitrary<unknown
 }
 
 const cases = [
-  { name: "usage", schema: UsageAggregateSchema, quick: quickUsage, rows: withExtra(fc.record({ licenseId: idArb, datasetId: idArb, epoch: intArb, units: amountArb })) },
-  { name: "bundle entry", schema: LicenseDatasetSchema, quick: quickLicenseDataset, rows: withExtra(fc.record({ datasetId: idArb, weight: intArb })) },
-  { name: "cumulative", schema: CumulativeAllocationSchema, quick: quickCumulative, rows: withExtra(fc.record({ account: addressArb, token: addressArb, amount: amountArb })) },
-  { name: "contributor", schema: ContributorSchema, quick: quickContributor, rows: withExtra(fc.record({ account: addressArb, bps: intArb })) },
+  {
+    name: "usage",
+    schema: UsageAggregateSchema,
+    quick: quickUsage,
+    rows: withExtra(fc.record({ licenseId: idArb, datasetId: idArb, epoch: intArb, units: amountArb })),
+  },
+  {
+    name: "bundle entry",
+    schema: LicenseDatasetSchema,
+    quick: quickLicenseDataset,
+    rows: withExtra(fc.record({ datasetId: idArb, weight: intArb })),
+  },
+  {
+    name: "cumulative",
+    schema: CumulativeAllocationSchema,
+    quick: quickCumulative,
+    rows: withExtra(fc.record({ account: addressArb, token: addressArb, amount: amountArb })),
+  },
+  {
+    name: "contributor",
+    schema: ContributorSchema,
+    quick: quickContributor,
+    rows: withExtra(fc.record({ account: addressArb, bps: intArb })),
+  },
 ] as const;
 
 describe("settlement/fastList: the fast row check agrees with the zod row schema", () => {
@@ -61,7 +103,10 @@ describe("settlement/fastList: the fast row check agrees with the zod row schema
           const b = reference.safeParse(rows);
           expect(a.success).to.equal(b.success);
           if (a.success && b.success) expect(a.data).to.deep.equal(b.data);
-          else expect(a.error!.issues.map((i) => i.path)).to.deep.include.members(b.error!.issues.slice(0, 1).map((i) => i.path));
+          else
+            expect(a.error!.issues.map((i) => i.path)).to.deep.include.members(
+              b.error!.issues.slice(0, 1).map((i) => i.path),
+            );
         }),
         { numRuns: RUNS },
       );

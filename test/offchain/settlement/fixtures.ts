@@ -1,6 +1,11 @@
 /** Small builders shared by the settlement tests: readable names for addresses and ids. */
 import type { Address, Hex } from "viem";
-import { SettlementInputSchema, type SettlementInput, type SettlementInputRaw, type SettlementResult } from "../../../offchain/settlement";
+import {
+  SettlementInputSchema,
+  type SettlementInput,
+  type SettlementInputRaw,
+  type SettlementResult,
+} from "../../../offchain/settlement";
 
 /** Address 0x00…0n (lowercase, canonical); `addr(1) < addr(2)`. */
 export function addr(n: number): Address {

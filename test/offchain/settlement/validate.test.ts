@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { allocate, SettlementError, SettlementInputSchema, type SettlementInputRaw } from "../../../offchain/settlement";
+import {
+  allocate,
+  SettlementError,
+  SettlementInputSchema,
+  type SettlementInputRaw,
+} from "../../../offchain/settlement";
 import { addr, id32, parse, TOKEN, TREASURY } from "./fixtures";
 
 const D1 = id32(1);
@@ -10,7 +15,9 @@ function raw(overrides: Partial<SettlementInputRaw> = {}): SettlementInputRaw {
     window: { epoch: 1, start: 0, end: 100 },
     platformFee: { bps: 0, treasury: TREASURY },
     datasets: [{ id: D1, contributors: [{ account: addr(1), bps: 10000 }] }],
-    licenses: [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "perUse", ratePerUnit: 2n } }],
+    licenses: [
+      { id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "perUse", ratePerUnit: 2n } },
+    ],
     previous: null,
     ...overrides,
   };
@@ -31,7 +38,9 @@ describe("settlement/validate", () => {
     const parsed = SettlementInputSchema.parse(
       raw({
         platformFee: { bps: 0, treasury: "0x52908400098527886E0F7030069857D2E4169EE7" },
-        deposits: [{ licenseId: L1.toUpperCase().replace("0X", "0x"), token: TOKEN, amount: "12345678901234567890123" }],
+        deposits: [
+          { licenseId: L1.toUpperCase().replace("0X", "0x"), token: TOKEN, amount: "12345678901234567890123" },
+        ],
       }),
     );
     expect(parsed.platformFee.treasury).to.equal("0x52908400098527886e0f7030069857d2e4169ee7");
@@ -40,23 +49,60 @@ describe("settlement/validate", () => {
   });
 
   it("schema rejects a bad checksum, a negative or fractional amount, and non-integer bps", () => {
-    expect(() => SettlementInputSchema.parse(raw({ platformFee: { bps: 0, treasury: "0x52908400098527886E0F7030069857D2E4169Ee7" } }))).to.throw();
-    expect(() => SettlementInputSchema.parse(raw({ deposits: [{ licenseId: L1, token: TOKEN, amount: "-1" }] }))).to.throw();
-    expect(() => SettlementInputSchema.parse(raw({ deposits: [{ licenseId: L1, token: TOKEN, amount: "1.5" }] }))).to.throw();
+    expect(() =>
+      SettlementInputSchema.parse(
+        raw({ platformFee: { bps: 0, treasury: "0x52908400098527886E0F7030069857D2E4169Ee7" } }),
+      ),
+    ).to.throw();
+    expect(() =>
+      SettlementInputSchema.parse(raw({ deposits: [{ licenseId: L1, token: TOKEN, amount: "-1" }] })),
+    ).to.throw();
+    expect(() =>
+      SettlementInputSchema.parse(raw({ deposits: [{ licenseId: L1, token: TOKEN, amount: "1.5" }] })),
+    ).to.throw();
     expect(() => SettlementInputSchema.parse(raw({ platformFee: { bps: 2.5, treasury: TREASURY } }))).to.throw();
   });
 
   it("refuses contributor shares that do not sum to 10000 bps", () => {
-    const input = parse(raw({ datasets: [{ id: D1, contributors: [{ account: addr(1), bps: 5000 }, { account: addr(2), bps: 4999 }] }] }));
+    const input = parse(
+      raw({
+        datasets: [
+          {
+            id: D1,
+            contributors: [
+              { account: addr(1), bps: 5000 },
+              { account: addr(2), bps: 4999 },
+            ],
+          },
+        ],
+      }),
+    );
     expect(codeOf(() => allocate(input))).to.equal("SETTLEMENT_INVALID_INPUT");
   });
 
   it("refuses a license on an unknown dataset, duplicate ids and a duplicate usage aggregate", () => {
-    expect(codeOf(() => allocate(parse(raw({ licenses: [{ id: L1, token: TOKEN, datasets: [{ datasetId: id32(9), weight: 1 }], model: { kind: "oneTime", fee: 1n } }] }))))).to.equal(
+    expect(
+      codeOf(() =>
+        allocate(
+          parse(
+            raw({
+              licenses: [
+                {
+                  id: L1,
+                  token: TOKEN,
+                  datasets: [{ datasetId: id32(9), weight: 1 }],
+                  model: { kind: "oneTime", fee: 1n },
+                },
+              ],
+            }),
+          ),
+        ),
+      ),
+    ).to.equal("SETTLEMENT_INVALID_INPUT");
+    const dup = raw();
+    expect(codeOf(() => allocate(parse({ ...dup, datasets: [...dup.datasets, ...dup.datasets] })))).to.equal(
       "SETTLEMENT_INVALID_INPUT",
     );
-    const dup = raw();
-    expect(codeOf(() => allocate(parse({ ...dup, datasets: [...dup.datasets, ...dup.datasets] })))).to.equal("SETTLEMENT_INVALID_INPUT");
     const usage = { licenseId: L1, datasetId: D1, epoch: 1, units: 1n };
     expect(codeOf(() => allocate(parse(raw({ usage: [usage, usage] }))))).to.equal("SETTLEMENT_INVALID_INPUT");
   });
@@ -69,15 +115,25 @@ describe("settlement/validate", () => {
 
   it("refuses a previous state that does not chain to this epoch", () => {
     const first = allocate(parse(raw()));
-    expect(codeOf(() => allocate(parse(raw({ window: { epoch: 3, start: 100, end: 200 }, previous: first.state }))))).to.equal("SETTLEMENT_STATE_MISMATCH");
-    expect(codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 101, end: 200 }, previous: first.state }))))).to.equal("SETTLEMENT_STATE_MISMATCH");
-    expect(codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 100, end: 200 }, previous: first.state }))))).to.equal(undefined);
+    expect(
+      codeOf(() => allocate(parse(raw({ window: { epoch: 3, start: 100, end: 200 }, previous: first.state })))),
+    ).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(
+      codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 101, end: 200 }, previous: first.state })))),
+    ).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(
+      codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 100, end: 200 }, previous: first.state })))),
+    ).to.equal(undefined);
   });
 
   it("refuses the zero address as contributor or treasury: it could never claim", () => {
     const zero = "0x0000000000000000000000000000000000000000";
-    expect(codeOf(() => allocate(parse(raw({ datasets: [{ id: D1, contributors: [{ account: zero, bps: 10000 }] }] }))))).to.equal("SETTLEMENT_INVALID_INPUT");
-    expect(codeOf(() => allocate(parse(raw({ platformFee: { bps: 1, treasury: zero } }))))).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(
+      codeOf(() => allocate(parse(raw({ datasets: [{ id: D1, contributors: [{ account: zero, bps: 10000 }] }] })))),
+    ).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(codeOf(() => allocate(parse(raw({ platformFee: { bps: 1, treasury: zero } }))))).to.equal(
+      "SETTLEMENT_INVALID_INPUT",
+    );
   });
 
   it("accepts the zero address as treasury when the platform fee is 0 bps: no treasury leaf exists", () => {
@@ -87,15 +143,32 @@ describe("settlement/validate", () => {
   });
 
   it("refuses license terms edited after recognition (one-time fee, subscription fee)", () => {
-    const oneTime = (fee: bigint) => [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime" as const, fee } }];
-    const first = allocate(parse(raw({ licenses: oneTime(100n), deposits: [{ licenseId: L1, token: TOKEN, amount: 100n }] })));
+    const oneTime = (fee: bigint) => [
+      { id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "oneTime" as const, fee } },
+    ];
+    const first = allocate(
+      parse(raw({ licenses: oneTime(100n), deposits: [{ licenseId: L1, token: TOKEN, amount: 100n }] })),
+    );
     const next = { window: { epoch: 2, start: 100, end: 200 }, previous: first.state };
-    expect(codeOf(() => allocate(parse(raw({ ...next, licenses: oneTime(90n) }))))).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(codeOf(() => allocate(parse(raw({ ...next, licenses: oneTime(90n) }))))).to.equal(
+      "SETTLEMENT_STATE_MISMATCH",
+    );
     expect(codeOf(() => allocate(parse(raw({ ...next, licenses: oneTime(100n) }))))).to.equal(undefined);
 
-    const sub = (fee: bigint) => [{ id: L1, token: TOKEN, datasets: [{ datasetId: D1, weight: 1 }], model: { kind: "subscription" as const, feePerPeriod: fee, periodSeconds: 100, start: 0 } }];
+    const sub = (fee: bigint) => [
+      {
+        id: L1,
+        token: TOKEN,
+        datasets: [{ datasetId: D1, weight: 1 }],
+        model: { kind: "subscription" as const, feePerPeriod: fee, periodSeconds: 100, start: 0 },
+      },
+    ];
     const s1 = allocate(parse(raw({ licenses: sub(100n), deposits: [{ licenseId: L1, token: TOKEN, amount: 100n }] }))); // 100 recognized by t = 100
-    expect(codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 100, end: 150 }, previous: s1.state, licenses: sub(50n) }))))).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(
+      codeOf(() =>
+        allocate(parse(raw({ window: { epoch: 2, start: 100, end: 150 }, previous: s1.state, licenses: sub(50n) }))),
+      ),
+    ).to.equal("SETTLEMENT_STATE_MISMATCH");
   });
 
   it("sets aside rows that do not apply and counts them by reason, allocating nothing for them", () => {

@@ -45,14 +45,18 @@ run("offchain/web auditor page (browser)", function () {
   it("checks the published file: keccak256 equals the on-chain content hash and the rebuilt root equals the on-chain root", async () => {
     const r = await clickForStatus(page, `.verify-file[data-epoch="${posted.epoch}"]`, "file-status");
     expect(r.kind, r.text).to.equal("ok");
-    const lines = await page.$$eval("#file-check-list li", (els) => els.map((e) => ({ ok: (e as HTMLElement).dataset.ok, text: e.textContent ?? "" })));
+    const lines = await page.$$eval("#file-check-list li", (els) =>
+      els.map((e) => ({ ok: (e as HTMLElement).dataset.ok, text: e.textContent ?? "" })),
+    );
     expect(lines.map((l) => l.ok)).to.deep.equal(["true", "true", "true", "true", "true", "true"]);
     expect(lines[2].text).to.contain(`${posted.contentHash} vs ${posted.contentHash}`);
     expect(lines[3].text).to.contain(`${posted.root} vs ${posted.root}`);
   });
 
   it("verifies a real proof picked from the file step by step against the on-chain root", async () => {
-    const options = await page.$$eval("#pick option", (els) => els.map((e) => (e as HTMLOptionElement).value).filter((v) => v !== ""));
+    const options = await page.$$eval("#pick option", (els) =>
+      els.map((e) => (e as HTMLOptionElement).value).filter((v) => v !== ""),
+    );
     expect(options.length).to.be.greaterThan(1);
     await page.selectOption("#pick", options[0]);
     const proofLength = (JSON.parse(await page.inputValue("#proof")) as string[]).length;
@@ -71,7 +75,9 @@ run("offchain/web auditor page (browser)", function () {
     const r = await clickForStatus(page, "#verify-proof", "proof-status");
     expect(r.kind).to.equal("error");
     expect(r.text).to.contain("INVALID");
-    expect(await page.textContent("#proof-steps li:last-child")).to.contain("FAIL").and.contain("does NOT equal");
+    expect(await page.textContent("#proof-steps li:last-child"))
+      .to.contain("FAIL")
+      .and.contain("does NOT equal");
     await screenshot(page, "auditor-tampered-proof");
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
@@ -80,7 +86,10 @@ run("offchain/web auditor page (browser)", function () {
   });
 
   it("verifies a pasted proof (from the API's /v1/proofs, one hash per line) against the on-chain root", async () => {
-    const { proofs } = await s.call<{ proofs: { token: string; cumulative: string; proof: string[] }[] }>("GET", `/v1/proofs/${s.accounts.creator.address}`);
+    const { proofs } = await s.call<{ proofs: { token: string; cumulative: string; proof: string[] }[] }>(
+      "GET",
+      `/v1/proofs/${s.accounts.creator.address}`,
+    );
     const p = proofs.find((x) => x.token.toLowerCase() === s.tokens.teur.address.toLowerCase())!;
     await page.fill("#account", s.accounts.creator.address);
     await page.fill("#token", s.tokens.teur.address);

@@ -14,7 +14,15 @@ describe("offchain/web/build and serve", function () {
   this.timeout(60_000);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-web-"));
   let files: { file: string; bytes: number; gzip: number }[];
-  const common = createCommon(loadConfig({ LOG_LEVEL: "silent", CHAIN_ID: "31337", SPLITTER_ADDRESS: "0x" + "5b".repeat(20), WEB_RPC_URL: "http://127.0.0.1:8545" }), { defaultMetrics: false });
+  const common = createCommon(
+    loadConfig({
+      LOG_LEVEL: "silent",
+      CHAIN_ID: "31337",
+      SPLITTER_ADDRESS: "0x" + "5b".repeat(20),
+      WEB_RPC_URL: "http://127.0.0.1:8545",
+    }),
+    { defaultMetrics: false },
+  );
 
   before(async () => {
     files = await buildWeb({ outDir: out, quiet: true });
@@ -44,11 +52,18 @@ describe("offchain/web/build and serve", function () {
     mountWeb(app, { common, dist: out });
     const page = await request(app).get("/creator").expect(200);
     expect(page.text).to.contain("Tributary · Creator");
-    await request(app).get("/creator.js").expect(200).expect("content-type", /javascript/);
+    await request(app)
+      .get("/creator.js")
+      .expect(200)
+      .expect("content-type", /javascript/);
     await request(app).get("/auditor").expect(200);
     await request(app).get("/buyer").expect(200);
     const cfg = await request(app).get("/web-config.json").expect(200);
-    expect(cfg.body).to.deep.equal({ chainId: 31337, splitter: "0x" + "5b".repeat(20), rpcUrl: "http://127.0.0.1:8545" });
+    expect(cfg.body).to.deep.equal({
+      chainId: 31337,
+      splitter: "0x" + "5b".repeat(20),
+      rpcUrl: "http://127.0.0.1:8545",
+    });
 
     const bare = express();
     mountWeb(bare, { common, dist: path.join(out, "missing") });

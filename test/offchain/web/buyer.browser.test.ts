@@ -6,7 +6,14 @@
  */
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
-import { clickForStatus, horizontalOverflow, launchBrowser, openWithWallet, screenshot, type TestWallet } from "../helpers/browser";
+import {
+  clickForStatus,
+  horizontalOverflow,
+  launchBrowser,
+  openWithWallet,
+  screenshot,
+  type TestWallet,
+} from "../helpers/browser";
 import { startWebStack, type WebStack } from "../helpers/web-stack";
 
 const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
@@ -21,7 +28,10 @@ run("offchain/web buyer view (browser)", function () {
   before(async () => {
     s = await startWebStack({ depositOnChain: false });
     ({ browser } = await launchBrowser());
-    ({ page, wallet } = await openWithWallet(browser, `${s.baseUrl}/buyer`, s.accounts.buyer, { width: 390, height: 844 }));
+    ({ page, wallet } = await openWithWallet(browser, `${s.baseUrl}/buyer`, s.accounts.buyer, {
+      width: 390,
+      height: 844,
+    }));
     expect((await clickForStatus(page, "#connect", "wallet-status")).kind).to.equal("ok");
     expect((await clickForStatus(page, "#sign-in", "auth-status")).kind).to.equal("ok");
     await page.waitForSelector("#licenses-table");
@@ -35,7 +45,9 @@ run("offchain/web buyer view (browser)", function () {
 
   it("lists both licenses with deposit instructions naming the splitter, the token and the amount", async () => {
     const text = (await page.textContent("#licenses-table")) ?? "";
-    expect(text).to.contain("one-time, 1000.000000000000000003 TUSD").and.contain("one-time, 0.000000000000000007 TEUR");
+    expect(text)
+      .to.contain("one-time, 1000.000000000000000003 TUSD")
+      .and.contain("one-time, 0.000000000000000007 TEUR");
     expect(await page.inputValue(`.amount[data-license="${s.licenses.tusd}"]`)).to.equal("1000.000000000000000003");
   });
 
@@ -49,7 +61,10 @@ run("offchain/web buyer view (browser)", function () {
   });
 
   it("deposits with approve + deposit: the splitter receives exactly the amount and the indexer records it", async () => {
-    const before = { splitter: await s.balanceOf(s.tokens.tusd.address, s.splitter), buyer: await s.balanceOf(s.tokens.tusd.address, s.accounts.buyer.address) };
+    const before = {
+      splitter: await s.balanceOf(s.tokens.tusd.address, s.splitter),
+      buyer: await s.balanceOf(s.tokens.tusd.address, s.accounts.buyer.address),
+    };
     const sent = wallet.sent.length;
     const r = await clickForStatus(page, `.deposit-approve[data-license="${s.licenses.tusd}"]`, "deposit-status");
     expect(r.kind, r.text).to.equal("ok");

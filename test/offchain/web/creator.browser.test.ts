@@ -9,7 +9,15 @@ import hre from "hardhat";
 import type { Browser, Page } from "playwright-core";
 import { decodeFunctionData, type Address, type Hex } from "viem";
 import { royaltySplitterAbi } from "../../../offchain/chain/abi";
-import { clickForStatus, horizontalOverflow, launchBrowser, openWithWallet, screenshot, SCREENSHOTS, type TestWallet } from "../helpers/browser";
+import {
+  clickForStatus,
+  horizontalOverflow,
+  launchBrowser,
+  openWithWallet,
+  screenshot,
+  SCREENSHOTS,
+  type TestWallet,
+} from "../helpers/browser";
 import { startWebStack, type WebStack } from "../helpers/web-stack";
 
 const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
@@ -36,7 +44,9 @@ run("offchain/web creator page (browser)", function () {
   });
 
   const functionOf = async (hash: Hex) => {
-    const tx = await hre.network.provider.request({ method: "eth_getTransactionByHash", params: [hash] }) as { input: Hex };
+    const tx = (await hre.network.provider.request({ method: "eth_getTransactionByHash", params: [hash] })) as {
+      input: Hex;
+    };
     return decodeFunctionData({ abi: royaltySplitterAbi, data: tx.input }).functionName;
   };
   const refresh = async () => {
@@ -45,7 +55,13 @@ run("offchain/web creator page (browser)", function () {
     await page.waitForFunction((v) => Number(document.getElementById("claims")!.dataset.version ?? "0") > v, before);
   };
   const shownClaimable = () =>
-    page.$$eval(".claimable", (els) => els.map((e) => ({ token: (e as HTMLElement).dataset.token!.toLowerCase(), units: BigInt((e as HTMLElement).dataset.units!).toString(), text: e.textContent! })));
+    page.$$eval(".claimable", (els) =>
+      els.map((e) => ({
+        token: (e as HTMLElement).dataset.token!.toLowerCase(),
+        units: BigInt((e as HTMLElement).dataset.units!).toString(),
+        text: e.textContent!,
+      })),
+    );
 
   it("says the wallet is on the wrong network (chain 1) and connects after switching to 31337", async () => {
     wallet.chainId = 1;
@@ -73,8 +89,13 @@ run("offchain/web creator page (browser)", function () {
     expect(r.kind, r.text).to.equal("ok");
     expect(r.text).to.contain("roles: creator");
     await page.waitForSelector("#claims-table");
-    expect(await page.textContent("#earnings")).to.contain("TUSD").and.contain("TEUR");
-    expect(await page.textContent("#datasets")).to.contain("Field recordings").and.contain("60%").and.contain("1 active (training)");
+    expect(await page.textContent("#earnings"))
+      .to.contain("TUSD")
+      .and.contain("TEUR");
+    expect(await page.textContent("#datasets"))
+      .to.contain("Field recordings")
+      .and.contain("60%")
+      .and.contain("1 active (training)");
 
     const pending = await clickForStatus(page, "#claim-all", "claim-status");
     expect(pending.kind).to.equal("warn");
@@ -98,17 +119,27 @@ run("offchain/web creator page (browser)", function () {
     expect(teur.text).to.match(/^0\.0{17}[1-9] TEUR$/);
     await screenshot(page, "creator-before-claim");
 
-    const before = { tusd: await s.balanceOf(s.tokens.tusd.address, s.accounts.creator.address), teur: await s.balanceOf(s.tokens.teur.address, s.accounts.creator.address) };
+    const before = {
+      tusd: await s.balanceOf(s.tokens.tusd.address, s.accounts.creator.address),
+      teur: await s.balanceOf(s.tokens.teur.address, s.accounts.creator.address),
+    };
     const sent = wallet.sent.length;
     const done = await clickForStatus(page, "#claim-all", "claim-status");
     expect(done.kind, done.text).to.equal("ok");
     expect(done.text).to.contain("claimBatch");
     expect(wallet.sent.length).to.equal(sent + 1);
     expect(await functionOf(wallet.sent[sent])).to.equal("claimBatch");
-    const after = { tusd: await s.balanceOf(s.tokens.tusd.address, s.accounts.creator.address), teur: await s.balanceOf(s.tokens.teur.address, s.accounts.creator.address) };
-    expect((after.tusd - before.tusd).toString()).to.equal(shown.find((x) => x.token === s.tokens.tusd.address.toLowerCase())!.units);
+    const after = {
+      tusd: await s.balanceOf(s.tokens.tusd.address, s.accounts.creator.address),
+      teur: await s.balanceOf(s.tokens.teur.address, s.accounts.creator.address),
+    };
+    expect((after.tusd - before.tusd).toString()).to.equal(
+      shown.find((x) => x.token === s.tokens.tusd.address.toLowerCase())!.units,
+    );
     expect((after.teur - before.teur).toString()).to.equal(teur.units);
-    await page.waitForFunction(() => Array.from(document.querySelectorAll(".claimable")).every((e) => (e as HTMLElement).dataset.units === "0"));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll(".claimable")).every((e) => (e as HTMLElement).dataset.units === "0"),
+    );
     await screenshot(page, "creator-after-claim");
   });
 
@@ -134,15 +165,20 @@ run("offchain/web creator page (browser)", function () {
   });
 
   it("claims a single token with claim(): the contributor's TUSD balance grows by exactly its claimable amount", async () => {
-    const other = await openWithWallet(browser, `${s.baseUrl}/creator`, s.accounts.contributor, { width: 390, height: 844 });
+    const other = await openWithWallet(browser, `${s.baseUrl}/creator`, s.accounts.contributor, {
+      width: 390,
+      height: 844,
+    });
     try {
       expect((await clickForStatus(other.page, "#connect", "wallet-status")).kind).to.equal("ok");
       expect((await clickForStatus(other.page, "#sign-in", "auth-status")).kind).to.equal("ok");
       await other.page.waitForSelector("#claims-table");
       const tusd = s.tokens.tusd.address;
-      const units = await other.page.$eval(`.claimable[data-token="${tusd}"]`, (e) => (e as HTMLElement).dataset.units!).catch(async () =>
-        other.page.$eval(`.claimable[data-token="${tusd.toLowerCase()}"]`, (e) => (e as HTMLElement).dataset.units!),
-      );
+      const units = await other.page
+        .$eval(`.claimable[data-token="${tusd}"]`, (e) => (e as HTMLElement).dataset.units!)
+        .catch(async () =>
+          other.page.$eval(`.claimable[data-token="${tusd.toLowerCase()}"]`, (e) => (e as HTMLElement).dataset.units!),
+        );
       expect(BigInt(units) > 0n).to.equal(true);
       const before = await s.balanceOf(tusd, s.accounts.contributor.address);
       const done = await clickForStatus(other.page, `.claim-one[data-token="${tusd.toLowerCase()}"]`, "claim-status");

@@ -4,7 +4,14 @@ import { buildEpoch, buildMarket, type MarketShape } from "../../../scripts/benc
 import { allocateNaive } from "../../../scripts/bench/allocateNaive";
 
 // The benchmark's shape, scaled down 100×, so the synthetic input itself is checked quickly.
-const SMALL: MarketShape = { creators: 1_000, datasets: 500, licenses: 100, perUseLicenses: 97, usageAggregates: 10_000, tokens: 3 };
+const SMALL: MarketShape = {
+  creators: 1_000,
+  datasets: 500,
+  licenses: 100,
+  perUseLicenses: 97,
+  usageAggregates: 10_000,
+  tokens: 3,
+};
 
 describe("scripts/bench/allocate: synthetic input", () => {
   it("has exactly the announced number of usage aggregates, all accepted, and is the same for the same seed", () => {
@@ -29,7 +36,9 @@ describe("scripts/bench/allocate: synthetic input", () => {
       ...input,
       licenses: input.licenses.filter((l) => l.model.kind === "perUse"),
       // Fund every per-use license fully, so escrow never binds and both must allocate all usage.
-      deposits: input.licenses.filter((l) => l.model.kind === "perUse").map((l) => ({ licenseId: l.id, token: l.token, amount: 10n ** 40n })),
+      deposits: input.licenses
+        .filter((l) => l.model.kind === "perUse")
+        .map((l) => ({ licenseId: l.id, token: l.token, amount: 10n ** 40n })),
     };
     const ours = allocate(perUseOnly);
     const naive = allocateNaive(perUseOnly);

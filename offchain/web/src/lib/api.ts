@@ -33,7 +33,12 @@ async function call<T>(method: string, path: string, body?: unknown, auth = true
     }
     throw new ApiProblemError(problem);
   }
-  const data = raw.status === 204 ? (undefined as T) : ((raw.headers.get("content-type") ?? "").includes("json") ? ((await raw.json()) as T) : (undefined as T));
+  const data =
+    raw.status === 204
+      ? (undefined as T)
+      : (raw.headers.get("content-type") ?? "").includes("json")
+        ? ((await raw.json()) as T)
+        : (undefined as T);
   return { data, raw };
 }
 

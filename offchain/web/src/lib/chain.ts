@@ -15,11 +15,24 @@ export async function readRoots(client: PublicClient, splitter: Address): Promis
     client.readContract({ address: splitter, abi: royaltySplitterAbi, functionName: "claimableRoot" }),
     client.readContract({ address: splitter, abi: royaltySplitterAbi, functionName: "pendingRoot" }),
   ]);
-  return { claimable: { root: c[0], epoch: Number(c[1]) }, pending: { root: p[0], epoch: Number(p[1]), readyAt: Number(p[2]) } };
+  return {
+    claimable: { root: c[0], epoch: Number(c[1]) },
+    pending: { root: p[0], epoch: Number(p[1]), readyAt: Number(p[2]) },
+  };
 }
 
-export function readClaimed(client: PublicClient, splitter: Address, account: Address, token: Address): Promise<bigint> {
-  return client.readContract({ address: splitter, abi: royaltySplitterAbi, functionName: "claimed", args: [account, token] });
+export function readClaimed(
+  client: PublicClient,
+  splitter: Address,
+  account: Address,
+  token: Address,
+): Promise<bigint> {
+  return client.readContract({
+    address: splitter,
+    abi: royaltySplitterAbi,
+    functionName: "claimed",
+    args: [account, token],
+  });
 }
 
 const tokenCache = new Map<string, Promise<TokenInfo>>();

@@ -2,11 +2,16 @@
 type Child = Node | string | number | bigint | null | undefined | false;
 
 /** Creates an element with attributes (`on*` functions become listeners) and children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, unknown> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, unknown> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
+    if (k.startsWith("on") && typeof v === "function")
+      el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
     else if (k === "class") el.className = String(v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
@@ -16,7 +21,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
 
 function nodes(children: Child[]): (Node | string)[] {
   const out: (Node | string)[] = [];
-  for (const c of children) if (c !== null && c !== undefined && c !== false) out.push(c instanceof Node ? c : String(c));
+  for (const c of children)
+    if (c !== null && c !== undefined && c !== false) out.push(c instanceof Node ? c : String(c));
   return out;
 }
 
@@ -28,7 +34,13 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 /** Status kinds, each shown with a word label (readable without colour). */
 export type StatusKind = "info" | "progress" | "ok" | "error" | "warn";
-const LABEL: Record<StatusKind, string> = { info: "Note", progress: "Working", ok: "Done", error: "Error", warn: "Not yet" };
+const LABEL: Record<StatusKind, string> = {
+  info: "Note",
+  progress: "Working",
+  ok: "Done",
+  error: "Error",
+  warn: "Not yet",
+};
 
 /** Replaces the content of a status box with a labelled message. */
 export function setStatus(el: HTMLElement, kind: StatusKind, text: string, ...extra: Child[]): void {

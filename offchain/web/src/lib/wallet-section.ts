@@ -4,12 +4,23 @@
  */
 import { setSessionToken, type WebConfig } from "./api";
 import { byId, setStatus } from "./dom";
-import { connectWallet, describeError, isUserRejection, signInWithEthereum, switchNetwork, WrongNetworkError, type Wallet } from "./wallet";
+import {
+  connectWallet,
+  describeError,
+  isUserRejection,
+  signInWithEthereum,
+  switchNetwork,
+  WrongNetworkError,
+  type Wallet,
+} from "./wallet";
 
 export type WalletSection = { current(): Wallet | undefined; showSwitch(): void };
 
 /** Wires #connect, #switch-network, #sign-in, #wallet-status and #auth-status; calls `onSignedIn` after sign-in. */
-export function wireWalletSection(config: WebConfig, onSignedIn: (wallet: Wallet, me: { address: string; roles: string[] }) => Promise<void>): WalletSection {
+export function wireWalletSection(
+  config: WebConfig,
+  onSignedIn: (wallet: Wallet, me: { address: string; roles: string[] }) => Promise<void>,
+): WalletSection {
   const connectBtn = byId<HTMLButtonElement>("connect");
   const switchBtn = byId<HTMLButtonElement>("switch-network");
   const signInBtn = byId<HTMLButtonElement>("sign-in");
@@ -30,7 +41,12 @@ export function wireWalletSection(config: WebConfig, onSignedIn: (wallet: Wallet
       if (err instanceof WrongNetworkError) {
         setStatus(walletStatus, "error", err.message);
         switchBtn.hidden = false;
-      } else setStatus(walletStatus, "error", isUserRejection(err) ? "You declined the connection request in your wallet." : describeError(err));
+      } else
+        setStatus(
+          walletStatus,
+          "error",
+          isUserRejection(err) ? "You declined the connection request in your wallet." : describeError(err),
+        );
     }
   }
 
@@ -43,16 +59,25 @@ export function wireWalletSection(config: WebConfig, onSignedIn: (wallet: Wallet
     } catch (err) {
       setSessionToken(null);
       if (isUserRejection(err)) {
-        return setStatus(authStatus, "error", "Signature rejected: you declined to sign the sign-in message, so you are not signed in. Press “Sign in” to try again.");
+        return setStatus(
+          authStatus,
+          "error",
+          "Signature rejected: you declined to sign the sign-in message, so you are not signed in. Press “Sign in” to try again.",
+        );
       }
       return setStatus(authStatus, "error", `Sign-in failed. ${describeError(err)}`);
     }
     setStatus(authStatus, "ok", `Signed in as ${me.address} (roles: ${me.roles.join(", ") || "none"}).`);
-    await onSignedIn(wallet, me).catch((err) => setStatus(authStatus, "error", `Signed in, but loading your data failed. ${describeError(err)}`));
+    await onSignedIn(wallet, me).catch((err) =>
+      setStatus(authStatus, "error", `Signed in, but loading your data failed. ${describeError(err)}`),
+    );
   }
 
   connectBtn.onclick = () => void connect();
-  switchBtn.onclick = () => void switchNetwork(config).then(connect, (err) => setStatus(walletStatus, "error", `Could not switch network. ${describeError(err)}`));
+  switchBtn.onclick = () =>
+    void switchNetwork(config).then(connect, (err) =>
+      setStatus(walletStatus, "error", `Could not switch network. ${describeError(err)}`),
+    );
   signInBtn.onclick = () => void signIn();
   window.ethereum?.on?.("accountsChanged", () => {
     wallet = undefined;

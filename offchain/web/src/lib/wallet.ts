@@ -23,11 +23,22 @@ declare global {
   }
 }
 
-export type Wallet = { address: Address; chainId: number; provider: EIP1193Provider; walletClient: WalletClient; publicClient: PublicClient };
+export type Wallet = {
+  address: Address;
+  chainId: number;
+  provider: EIP1193Provider;
+  walletClient: WalletClient;
+  publicClient: PublicClient;
+};
 
 export class WrongNetworkError extends Error {
-  constructor(readonly actual: number, readonly expected: number) {
-    super(`Wrong network: your wallet is on chain ${actual}, Tributary runs on chain ${expected}. Switch the wallet's network, then connect again.`);
+  constructor(
+    readonly actual: number,
+    readonly expected: number,
+  ) {
+    super(
+      `Wrong network: your wallet is on chain ${actual}, Tributary runs on chain ${expected}. Switch the wallet's network, then connect again.`,
+    );
     this.name = "WrongNetworkError";
   }
 }
@@ -61,7 +72,10 @@ export async function connectWallet(config: WebConfig): Promise<Wallet> {
 export async function switchNetwork(config: WebConfig): Promise<void> {
   const provider = window.ethereum;
   if (!provider) throw new NoWalletError();
-  await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId: `0x${config.chainId.toString(16)}` }] });
+  await provider.request({
+    method: "wallet_switchEthereumChain",
+    params: [{ chainId: `0x${config.chainId.toString(16)}` }],
+  });
 }
 
 /** Signs an EIP-4361 message for this page's origin and exchanges it for an API session. */

@@ -34,13 +34,26 @@ describe(`offchain/api/auth/siwe (${TEST_DATABASE})`, function () {
 
   it("a nonce the server never issued is refused", async () => {
     const { createSiweMessage } = await import("viem/siwe");
-    const message = createSiweMessage({ domain: DOMAIN, address: alice.address, uri: `http://${DOMAIN}`, version: "1", chainId: 31337, nonce: "abcdefgh12345678" });
-    await request(t.app).post("/v1/auth/verify").send({ message, signature: await alice.signMessage({ message }) }).expect(401);
+    const message = createSiweMessage({
+      domain: DOMAIN,
+      address: alice.address,
+      uri: `http://${DOMAIN}`,
+      version: "1",
+      chainId: 31337,
+      nonce: "abcdefgh12345678",
+    });
+    await request(t.app)
+      .post("/v1/auth/verify")
+      .send({ message, signature: await alice.signMessage({ message }) })
+      .expect(401);
   });
 
   it("a signature by another key, another domain, another chain or an expired message is refused", async () => {
     const m1 = await siweMessage(t.app, alice);
-    await request(t.app).post("/v1/auth/verify").send({ message: m1.message, signature: await account("mallory").signMessage({ message: m1.message }) }).expect(401);
+    await request(t.app)
+      .post("/v1/auth/verify")
+      .send({ message: m1.message, signature: await account("mallory").signMessage({ message: m1.message }) })
+      .expect(401);
     const m2 = await siweMessage(t.app, alice, { domain: "evil.example" });
     await request(t.app).post("/v1/auth/verify").send({ message: m2.message, signature: m2.signature }).expect(401);
     const m3 = await siweMessage(t.app, alice, { chainId: 1 });
@@ -65,11 +78,18 @@ describe(`offchain/api/auth/siwe (${TEST_DATABASE})`, function () {
     const op = await signIn(t.app, t.operator);
     const aliceToken = await signIn(t.app, alice);
     await request(t.app).get("/v1/audit-log").set(bearer(aliceToken)).expect(403);
-    await request(t.app).post("/v1/operator/roles").set(bearer(op)).send({ address: alice.address, role: "auditor" }).expect(201);
+    await request(t.app)
+      .post("/v1/operator/roles")
+      .set(bearer(op))
+      .send({ address: alice.address, role: "auditor" })
+      .expect(201);
     await request(t.app).get("/v1/audit-log").set(bearer(aliceToken)).expect(200);
     await request(t.app).delete(`/v1/operator/roles/${alice.address}/auditor`).set(bearer(op)).expect(200);
     await request(t.app).get("/v1/audit-log").set(bearer(aliceToken)).expect(403);
-    const conflict = await request(t.app).delete(`/v1/operator/roles/${t.operator.address}/operator`).set(bearer(op)).expect(409);
+    const conflict = await request(t.app)
+      .delete(`/v1/operator/roles/${t.operator.address}/operator`)
+      .set(bearer(op))
+      .expect(409);
     expect(conflict.body.detail).to.match(/last operator/);
     const log = await t.db.prisma.auditLog.findMany({ orderBy: { id: "asc" } });
     expect(log.map((e) => e.action)).to.deep.equal(["role.granted", "role.granted", "role.revoked"]);

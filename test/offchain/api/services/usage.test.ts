@@ -15,19 +15,27 @@ describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DAT
 
   const batch = (prefix: string, n: number) => ({
     events: Array.from({ length: n }, (_, i) => ({
-      licenseId: s.licenses.perUse, datasetId: i % 2 ? s.datasets.d1 : s.datasets.d3, itemRef: `it-${i}`, units: String(i + 1),
-      occurredAt: new Date(Date.now() - 60_000).toISOString(), idempotencyKey: `${prefix}-${i}`,
+      licenseId: s.licenses.perUse,
+      datasetId: i % 2 ? s.datasets.d1 : s.datasets.d3,
+      itemRef: `it-${i}`,
+      units: String(i + 1),
+      occurredAt: new Date(Date.now() - 60_000).toISOString(),
+      idempotencyKey: `${prefix}-${i}`,
     })),
   });
 
   it("the same batch sent four times at once is stored once: accepted sums to the batch size", async () => {
     const body = batch("conc", 2000);
-    const replies = await Promise.all([1, 2, 3, 4].map(() => request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(body)));
+    const replies = await Promise.all(
+      [1, 2, 3, 4].map(() => request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(body)),
+    );
     expect(replies.map((r) => r.status)).to.deep.equal([200, 200, 200, 200]);
     const accepted = replies.reduce((a, r) => a + (r.body.accepted as number), 0);
     expect(accepted).to.equal(2000);
     expect(await t.db.prisma.usageEvent.count({ where: { idempotencyKey: { startsWith: "conc-" } } })).to.equal(2000);
-    const [{ total }] = await t.db.prisma.$queryRaw<{ total: string }[]>`SELECT sum(units)::text AS total FROM usage_events WHERE idempotency_key LIKE 'conc-%'`;
+    const [{ total }] = await t.db.prisma.$queryRaw<
+      { total: string }[]
+    >`SELECT sum(units)::text AS total FROM usage_events WHERE idempotency_key LIKE 'conc-%'`;
     expect(total).to.equal(String((2000 * 2001) / 2));
   });
 
@@ -43,25 +51,42 @@ describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DAT
     const body = batch("dup", 3);
     body.events[2].idempotencyKey = body.events[0].idempotencyKey;
     const res = await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(body).expect(422);
-    expect(res.body.errors).to.deep.equal([{ index: 2, code: "duplicate-in-batch", path: "/events/2/idempotencyKey", message: "repeated within the batch" }]);
+    expect(res.body.errors).to.deep.equal([
+      { index: 2, code: "duplicate-in-batch", path: "/events/2/idempotencyKey", message: "repeated within the batch" },
+    ]);
     expect(await t.db.prisma.usageEvent.count({ where: { idempotencyKey: { startsWith: "dup-" } } })).to.equal(0);
   });
 
   it("a revoked API key stops working at once", async () => {
-    const created = await request(t.app).post("/v1/buyers/me/api-keys").set(bearer(s.tokens.buyer)).send({}).expect(201);
+    const created = await request(t.app)
+      .post("/v1/buyers/me/api-keys")
+      .set(bearer(s.tokens.buyer))
+      .send({})
+      .expect(201);
     await request(t.app).post("/v1/usage").set("x-api-key", created.body.key).send(batch("rk", 1)).expect(200);
     await request(t.app).delete(`/v1/buyers/me/api-keys/${created.body.id}`).set(bearer(s.tokens.buyer)).expect(200);
     await request(t.app).post("/v1/usage").set("x-api-key", created.body.key).send(batch("rk2", 1)).expect(401);
   });
 
   it("two buyers racing for overlapping exclusive licenses: exactly one wins, the other gets 409", async () => {
-    const offer = await request(t.app).post("/v1/offers").set(bearer(s.tokens.creatorA)).send({
-      model: "one_time", price: "10", token: "0x" + "7e".repeat(20), scope: "training", exclusive: true, durationSeconds: 3600,
-      datasets: [{ datasetId: s.datasets.d2, weightBps: 10_000 }],
-    }).expect(201);
+    const offer = await request(t.app)
+      .post("/v1/offers")
+      .set(bearer(s.tokens.creatorA))
+      .send({
+        model: "one_time",
+        price: "10",
+        token: "0x" + "7e".repeat(20),
+        scope: "training",
+        exclusive: true,
+        durationSeconds: 3600,
+        datasets: [{ datasetId: s.datasets.d2, weightBps: 10_000 }],
+      })
+      .expect(201);
     const startsAt = new Date(Date.now() + 86_400_000).toISOString();
     const replies = await Promise.all(
-      [s.tokens.buyer, s.tokens.otherBuyer, s.tokens.buyer].map((tok) => request(t.app).post("/v1/licenses").set(bearer(tok)).send({ offerId: offer.body.id, startsAt })),
+      [s.tokens.buyer, s.tokens.otherBuyer, s.tokens.buyer].map((tok) =>
+        request(t.app).post("/v1/licenses").set(bearer(tok)).send({ offerId: offer.body.id, startsAt }),
+      ),
     );
     expect(replies.map((r) => r.status).sort()).to.deep.equal([201, 409, 409]);
     const losers = replies.filter((r) => r.status === 409);

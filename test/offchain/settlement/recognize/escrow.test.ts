@@ -26,7 +26,12 @@ describe("settlement/recognize/escrow: drawFromEscrow", () => {
     fc.assert(
       fc.property(groupArb, ({ available, owed, due }) => {
         const keys = owed.map((_, i) => id32(i + 1));
-        const draw = drawFromEscrow(available, owed.every((o) => o === 0n) && available % 2n === 0n ? null : owed, due, () => keys);
+        const draw = drawFromEscrow(
+          available,
+          owed.every((o) => o === 0n) && available % 2n === 0n ? null : owed,
+          due,
+          () => keys,
+        );
         expect(draw.used).to.equal(sum(draw.paid));
         expect(draw.used <= available).to.equal(true);
         // Nothing lost, nothing invented, per dataset.

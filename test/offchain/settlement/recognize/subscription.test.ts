@@ -24,24 +24,30 @@ describe("settlement/recognize/subscription", () => {
 
   it(`sums the pieces over any epoch boundaries to exactly fee × paid periods, never decreasing (${RUNS} runs)`, () => {
     fc.assert(
-      fc.property(modelArb, fc.bigInt({ min: 0n, max: 500n }), fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 40 }), (m, periods, extra, steps) => {
-        // Deposits worth `periods` periods plus a partial one that must not count.
-        const deposited = m.feePerPeriod * periods + (extra % m.feePerPeriod);
-        let t = m.start - 7;
-        let recognized = 0n;
-        for (const step of steps) {
-          t += step;
-          const piece = recognizeSubscription(m, deposited, recognized, t);
-          expect(piece >= 0n).to.equal(true);
-          recognized += piece;
-          expect(recognized).to.equal(subscriptionRecognizedToDate(m, deposited, t));
-        }
-        let paid = deposited / m.feePerPeriod;
-        if (m.maxPeriods !== undefined && paid > BigInt(m.maxPeriods)) paid = BigInt(m.maxPeriods);
-        const end = m.start + Number(paid) * m.periodSeconds;
-        recognized += recognizeSubscription(m, deposited, recognized, Math.max(t, end));
-        expect(recognized).to.equal(m.feePerPeriod * paid);
-      }),
+      fc.property(
+        modelArb,
+        fc.bigInt({ min: 0n, max: 500n }),
+        fc.bigInt({ min: 0n, max: 10n ** 24n }),
+        fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 40 }),
+        (m, periods, extra, steps) => {
+          // Deposits worth `periods` periods plus a partial one that must not count.
+          const deposited = m.feePerPeriod * periods + (extra % m.feePerPeriod);
+          let t = m.start - 7;
+          let recognized = 0n;
+          for (const step of steps) {
+            t += step;
+            const piece = recognizeSubscription(m, deposited, recognized, t);
+            expect(piece >= 0n).to.equal(true);
+            recognized += piece;
+            expect(recognized).to.equal(subscriptionRecognizedToDate(m, deposited, t));
+          }
+          let paid = deposited / m.feePerPeriod;
+          if (m.maxPeriods !== undefined && paid > BigInt(m.maxPeriods)) paid = BigInt(m.maxPeriods);
+          const end = m.start + Number(paid) * m.periodSeconds;
+          recognized += recognizeSubscription(m, deposited, recognized, Math.max(t, end));
+          expect(recognized).to.equal(m.feePerPeriod * paid);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

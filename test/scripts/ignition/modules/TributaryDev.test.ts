@@ -13,14 +13,17 @@ describe("scripts/ignition/modules", () => {
     const client = await hre.viem.getPublicClient();
     return {
       splitter: getContract({ address: deployed.splitter.address, abi: royaltySplitterAbi, client }),
-      stablecoin: deployed.stablecoin && getContract({ address: deployed.stablecoin.address, abi: testStablecoinAbi, client }),
+      stablecoin:
+        deployed.stablecoin && getContract({ address: deployed.stablecoin.address, abi: testStablecoinAbi, client }),
     };
   };
 
   it("TributaryDev deploys the permit stablecoin and a splitter that allow-lists it, with roles from parameters", async () => {
     const [deployer, poster, guardian] = await hre.viem.getWalletClients();
     const deployed = (await hre.ignition.deploy(TributaryDev, {
-      parameters: { TributaryDev: { poster: poster.account.address, guardian: guardian.account.address, timelock: 120 } },
+      parameters: {
+        TributaryDev: { poster: poster.account.address, guardian: guardian.account.address, timelock: 120 },
+      },
     })) as unknown as Deployed;
     const { splitter, stablecoin } = await contracts(deployed);
     expect(await splitter.read.isTokenAllowed([stablecoin.address])).to.equal(true);
