@@ -13,8 +13,8 @@
  * - `MOCHA_GREP`          (default unset)  run only tests whose title matches.
  */
 import "@nomicfoundation/hardhat-toolbox-viem";
-import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { subtask, task } from "hardhat/config";
+import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 
 const SOLC_VERSION = "0.8.30";
@@ -30,6 +30,16 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async (args: { solcVersi
     version: SOLC_VERSION,
     longVersion: solc.version(),
   };
+});
+
+// The off-chain code's ABI module is derived from the artifacts on every compile (it is not committed).
+task(TASK_COMPILE).setAction(async (args, hre, runSuper) => {
+  const result = await runSuper(args);
+  // Required lazily: the generator is TypeScript, loaded through hardhat's ts-node only when a compile runs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { writeAbiModule } = require("./scripts/chain/generate-abi") as typeof import("./scripts/chain/generate-abi");
+  writeAbiModule(hre.config.paths.artifacts);
+  return result;
 });
 
 const config: HardhatUserConfig = {

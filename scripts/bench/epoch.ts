@@ -16,7 +16,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { encodeFunctionData, type Address, type Hex } from "viem";
+import { encodeFunctionData, erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
 import { closeEpoch, type ClosePhase } from "../../offchain/epochs";
@@ -80,7 +80,7 @@ async function seed(t: Tributary, creators: number): Promise<void> {
   const c = createChainClients({ rpcUrl: t.rpcUrl, account: buyer });
   for (const [to, data] of [
     [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, price] })],
-    [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [t.splitter, price] })],
+    [t.stablecoin!, encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [t.splitter, price] })],
     [
       t.splitter,
       encodeFunctionData({

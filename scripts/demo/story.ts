@@ -4,7 +4,7 @@
  * and the service's own loop passes (indexer, scheduler close → publish, claim watcher), which it triggers one at
  * a time so the printout is in order. `npm run demo` prints it; test/scripts/demo.test.ts asserts on its result.
  */
-import { encodeFunctionData, formatUnits, parseUnits, type Address, type Hex } from "viem";
+import { encodeFunctionData, erc20Abi, formatUnits, parseUnits, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
 import type { Tributary } from "../../offchain/main/start";
@@ -171,7 +171,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   await send(
     cast.buyer,
     token,
-    encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [t.splitter, deposited] }),
+    encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [t.splitter, deposited] }),
   );
   for (const k of Object.keys(amounts) as (keyof typeof offers)[]) {
     await send(
@@ -297,7 +297,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
 
   say("9. Allocations vs on-chain balances");
   const read = (address: Address, functionName: "balanceOf", args: readonly [Address]) =>
-    t.clients.publicClient.readContract({ address, abi: testStablecoinAbi, functionName, args });
+    t.clients.publicClient.readContract({ address, abi: erc20Abi, functionName, args });
   const rows: BalanceRow[] = [];
   for (const { account, entry } of served) {
     const claimedOnChain = await t.clients.publicClient.readContract({

@@ -1,6 +1,6 @@
 /** `tributary deposit <licenseId> <amount> --token <address>` — approves if needed and deposits (base units). */
-import { encodeFunctionData, type Address, type Hex } from "viem";
-import { royaltySplitterAbi, testStablecoinAbi } from "../../chain";
+import { encodeFunctionData, erc20Abi, type Address, type Hex } from "viem";
+import { royaltySplitterAbi } from "../../chain";
 import type { Context } from "../context";
 
 export type DepositResult = {
@@ -25,7 +25,7 @@ export async function deposit(ctx: Context, licenseId: Hex, amount: bigint, toke
   };
   const allowance = await c.publicClient.readContract({
     address: token,
-    abi: testStablecoinAbi,
+    abi: erc20Abi,
     functionName: "allowance",
     args: [me, ctx.splitter],
   });
@@ -34,7 +34,7 @@ export async function deposit(ctx: Context, licenseId: Hex, amount: bigint, toke
       ? (
           await send(
             token,
-            encodeFunctionData({ abi: testStablecoinAbi, functionName: "approve", args: [ctx.splitter, amount] }),
+            encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [ctx.splitter, amount] }),
           )
         ).transactionHash
       : undefined;
