@@ -11,6 +11,7 @@ import type { Address } from "viem";
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
 import type { ChainCommon } from "./common";
+import { blockRanges } from "./block-ranges";
 import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
@@ -43,10 +44,9 @@ export function createClaimWatcher(p: {
   async function runOnce(): Promise<ClaimPass> {
     const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
     const safe = head - BigInt(config.confirmations) + 1n;
-    let from = await readCursor(prisma, CLAIM_CURSOR, config.startBlock);
+    const cursor = await readCursor(prisma, CLAIM_CURSOR, config.startBlock);
     let logs = 0;
-    while (from <= safe) {
-      const to = from + BigInt(config.maxBlockRange) - 1n > safe ? safe : from + BigInt(config.maxBlockRange) - 1n;
+    for (const { fromBlock: from, toBlock: to } of blockRanges(cursor, safe, config.maxBlockRange)) {
       const claimed = await clients.publicClient.getContractEvents({
         address: config.splitter,
         abi: royaltySplitterAbi,
@@ -79,7 +79,6 @@ export function createClaimWatcher(p: {
         await writeCursor(tx, CLAIM_CURSOR, to + 1n);
       }, RANGE_TRANSACTION);
       logs += claimed.length;
-      from = to + 1n;
     }
     if (logs > 0) common.logger.info({ logs, toBlock: safe.toString() }, "claims indexed");
     return { toBlock: safe, logs };

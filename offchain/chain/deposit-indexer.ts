@@ -13,6 +13,7 @@ import type { Address } from "viem";
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
 import type { ChainCommon } from "./common";
+import { blockRanges } from "./block-ranges";
 import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
@@ -136,9 +137,7 @@ export function createDepositIndexer(p: {
     });
     pass.reorged += above.count;
     if (cursor > head + 1n) await writeCursor(prisma, DEPOSIT_CURSOR, head + 1n);
-    for (let from = fromBlock; from <= head; from += BigInt(config.maxBlockRange)) {
-      let to = from + BigInt(config.maxBlockRange) - 1n;
-      if (to > head) to = head;
+    for (const { fromBlock: from, toBlock: to } of blockRanges(fromBlock, head, config.maxBlockRange)) {
       const r = await indexRange(from, to, head);
       pass.logs += r.logs;
       pass.reorged += r.reorged;

@@ -1,6 +1,7 @@
 /** What the chain says about one epoch's root: its RootProposed log, and whether it was vetoed or matured. */
 import type { Address, Hex } from "viem";
 import { royaltySplitterAbi } from "./abi";
+import { blockRanges } from "./block-ranges";
 import type { ChainClients } from "./clients";
 
 export type RootLocation = { splitter: Address; startBlock: bigint; maxBlockRange: number };
@@ -10,30 +11,28 @@ export type ProposedRoot = { epoch: number; root: Hex; txHash: Hex; blockNumber:
 export type TokenTotal = { token: Address; total: bigint };
 
 /**
- * The Epoch row's totals as the service's epoch close stores them (the settlement result's
- * `[{ token, amount, cumulative }]`, amounts as decimal strings), or the older `{ token: "decimal" }` map.
+ * The Epoch row's totals as the epoch close stores them: the settlement result's `[{ token, amount, cumulative }]`,
+ * amounts as decimal strings.
  */
-export type StoredTotals = Record<string, string> | { token: string; cumulative: string }[];
+export type StoredTotals = { token: string; cumulative: string }[];
 
 /** The Epoch row's totals → the contract's argument (cumulative per token), sorted by increasing address. */
 export function toTokenTotals(totals: StoredTotals): TokenTotal[] {
-  const entries = Array.isArray(totals) ? totals.map((t) => [t.token, t.cumulative] as const) : Object.entries(totals);
-  return entries
-    .map(([token, total]) => ({ token: token.toLowerCase() as Address, total: BigInt(total) }))
+  return totals
+    .map((t) => ({ token: t.token.toLowerCase() as Address, total: BigInt(t.cumulative) }))
     .sort((a, b) => (BigInt(a.token) < BigInt(b.token) ? -1 : 1));
 }
 
-/** Calls `read` on consecutive block ranges of at most `maxBlockRange` from `startBlock` to the head. */
+/** Calls `read` on each block range from `startBlock` to the head. */
 async function scan<T>(
   clients: ChainClients,
   where: RootLocation,
   read: (fromBlock: bigint, toBlock: bigint) => Promise<T[]>,
 ): Promise<T[]> {
   const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
-  const step = BigInt(where.maxBlockRange);
   const found: T[] = [];
-  for (let from = where.startBlock; from <= head; from += step) {
-    found.push(...(await read(from, from + step - 1n > head ? head : from + step - 1n)));
+  for (const r of blockRanges(where.startBlock, head, where.maxBlockRange)) {
+    found.push(...(await read(r.fromBlock, r.toBlock)));
   }
   return found;
 }

@@ -6,6 +6,7 @@
  */
 import type { Hex } from "viem";
 import { createRootPublisher, loadChainConfig, moduleConfigs, royaltySplitterAbi, type PublishPass } from "../../chain";
+import { silentLogger } from "../../chain/common";
 import type { Context } from "../context";
 
 export type ClosedEpoch = { epoch: number; root: Hex; contentHash: Hex; leafCount: number };
@@ -25,7 +26,7 @@ export async function publishOnce(
   try {
     const chain = loadChainConfig({ ...env, RPC_URL: ctx.rpcUrl });
     const publisher = createRootPublisher({
-      common: { logger: quietLogger },
+      common: { logger: silentLogger },
       db,
       clients,
       config: moduleConfigs(chain, ctx.splitter).publisher,
@@ -35,8 +36,6 @@ export async function publishOnce(
     await db.close();
   }
 }
-
-const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 export type EpochStatus = {
   epochs: { epoch: number; status: string; root: string; leafCount: number; txHash: string | null }[];

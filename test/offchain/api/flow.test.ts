@@ -1,6 +1,10 @@
 /**
  * The whole story through the HTTP API: creators, datasets, consent, one license of each model, usage, epoch
  * close → the stored allocations equal the settlement engine's on the same facts, and every proof verifies.
+ *
+ * Every test starts from a fixture of its own (an emptied database, then the marketplace of helpers/scenario.ts,
+ * optionally with the standard usage and epoch 1 closed), so any one of them runs alone (MOCHA_GREP) and in any
+ * order. Epoch 1 ends 10 s in the past, so epoch 2 can end at "now" without waiting for the clock.
  */
 import { expect } from "chai";
 import request from "supertest";
@@ -11,6 +15,7 @@ import { allocate, SettlementInputSchema } from "../../../offchain/settlement";
 import { readDistributionFile, verifyProof } from "../../../offchain/merkle";
 import { bearer, startTestApi, TOKEN, TREASURY, type TestApi } from "../helpers/api";
 import { TEST_DATABASE } from "../helpers/database";
+import { insertConfirmedDeposit } from "../helpers/deposits";
 import { buildScenario, HOUR, type Scenario } from "../helpers/scenario";
 
 const MIN = 60_000;
@@ -20,7 +25,6 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   let s: Scenario;
   before(async () => {
     t = await startTestApi();
-    s = await buildScenario(t);
   });
   after(async () => t?.close());
 
@@ -40,12 +44,42 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     occurredAt,
     idempotencyKey,
   });
-  let expected: ReturnType<typeof allocate>;
-  let epoch1End: Date;
   const usage = (events: object[], key = s.apiKey) =>
     request(t.app).post("/v1/usage").set("x-api-key", key).send({ events });
 
+  /** Epoch 1 ends this long before the clock's now, so epoch 2 can end at now without waiting. */
+  const EPOCH_ONE_LEAD_MS = 10_000;
+
+  /** Fixture: the marketplace on an emptied database, placed so that epoch 1 can end two hours after it starts. */
+  async function marketplace(): Promise<void> {
+    await t.reset();
+    s = await buildScenario(t, { now: Date.now() - EPOCH_ONE_LEAD_MS });
+  }
+
+  /** The usage every epoch-1 test settles: per-use on d1 (500 units) and d3 (400), revenue 3,000,000 on d4. */
+  const epochOneUsage = () => [
+    ev(s.licenses.perUse, s.datasets.d1, "clip-1", "300", at(10 * MIN), "u-1"),
+    ev(s.licenses.perUse, s.datasets.d1, "clip-2", "200", at(20 * MIN), "u-2"),
+    ev(s.licenses.perUse, s.datasets.d3, "img-1", "400", at(30 * MIN), "u-3"),
+    ev(s.licenses.revenueShare, s.datasets.d4, "model-v1", "2000000", at(40 * MIN), "r-1"),
+    ev(s.licenses.revenueShare, s.datasets.d4, "model-v1", "1000000", at(50 * MIN), "r-2"),
+  ];
+
+  /** Fixture: the marketplace with the standard usage, and epoch 1 closed through the operator route. */
+  async function epochOneClosed() {
+    await marketplace();
+    await usage(epochOneUsage()).expect(200);
+    const endsAt = new Date(Math.floor((Date.now() - EPOCH_ONE_LEAD_MS) / 1000) * 1000);
+    const closed = await request(t.app)
+      .post("/v1/operator/epochs")
+      .set(bearer(s.tokens.operator))
+      .send({ endsAt: endsAt.toISOString() });
+    expect(closed.status, JSON.stringify(closed.body)).to.equal(201);
+    return { closed, endsAt, expected: expectedEpochOne(endsAt) };
+  }
+
   it("an exclusive overlapping license is refused with 409 naming the dataset, scope and window", async () => {
+    await marketplace();
     const res = await request(t.app)
       .post("/v1/licenses")
       .set(bearer(s.tokens.otherBuyer))
@@ -58,13 +92,8 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   });
 
   it("accepts usage, counts a re-sent batch once, and rejects a batch with one bad event entirely (422, per-event errors)", async () => {
-    const batch = [
-      ev(s.licenses.perUse, s.datasets.d1, "clip-1", "300", at(10 * MIN), "u-1"),
-      ev(s.licenses.perUse, s.datasets.d1, "clip-2", "200", at(20 * MIN), "u-2"),
-      ev(s.licenses.perUse, s.datasets.d3, "img-1", "400", at(30 * MIN), "u-3"),
-      ev(s.licenses.revenueShare, s.datasets.d4, "model-v1", "2000000", at(40 * MIN), "r-1"),
-      ev(s.licenses.revenueShare, s.datasets.d4, "model-v1", "1000000", at(50 * MIN), "r-2"),
-    ];
+    await marketplace();
+    const batch = epochOneUsage();
     expect((await usage(batch).expect(200)).body).to.deep.equal({ received: 5, accepted: 5, duplicates: 0 });
     expect((await usage(batch).expect(200)).body).to.deep.equal({ received: 5, accepted: 0, duplicates: 5 });
     expect(await t.db.prisma.usageEvent.count()).to.equal(5);
@@ -83,6 +112,8 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   });
 
   it("a buyer cannot report usage on another buyer's license (422 unknown-license, nothing stored)", async () => {
+    await marketplace();
+    await usage(epochOneUsage()).expect(200);
     const res = await usage([ev(s.licenses.perUse, s.datasets.d1, "clip-9", "1", at(HOUR), "x-1")], s.otherApiKey);
     expect(res.status).to.equal(422);
     expect(res.body.errors[0].code).to.equal("unknown-license");
@@ -90,6 +121,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   });
 
   it("usage of an item after its consent was revoked is rejected; before the revocation it is accepted", async () => {
+    await marketplace();
     const revokedAt = at(70 * MIN);
     await request(t.app)
       .post(`/v1/consents/${s.consentId}/revoke`)
@@ -103,19 +135,11 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     expect(before.status, JSON.stringify(before.body)).to.equal(200);
   });
 
-  it("closing the epoch stores exactly the settlement engine's allocations, and every proof verifies", async () => {
-    const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const closed = await request(t.app)
-      .post("/v1/operator/epochs")
-      .set(bearer(s.tokens.operator))
-      .send({ endsAt: endsAt.toISOString() });
-    expect(closed.status, JSON.stringify(closed.body)).to.equal(201);
-    epoch1End = endsAt;
-
-    // The engine on the same facts, written out here independently of the service's row mapping.
+  /** The engine on epoch 1's facts, written out here independently of the service's row mapping. */
+  function expectedEpochOne(endsAt: Date): ReturnType<typeof allocate> {
     const secs = (d: Date) => Math.floor(d.getTime() / 1000);
     const start = secs(s.licenseStart);
-    expected = allocate(
+    return allocate(
       SettlementInputSchema.parse({
         window: { epoch: 1, start: 0, end: secs(endsAt) },
         platformFee: { bps: 250, treasury: TREASURY },
@@ -186,6 +210,10 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
         previous: null,
       }),
     );
+  }
+
+  it("closing the epoch stores exactly the settlement engine's allocations, and every proof verifies", async () => {
+    const { closed, expected } = await epochOneClosed();
     const stored = await t.db.prisma.allocation.findMany({
       where: { epochId: 1 },
       orderBy: [{ account: "asc" }, { token: "asc" }],
@@ -262,6 +290,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   });
 
   it("public routes expose tree data and aggregates only: no buyer, usage item, consent subject or key", async () => {
+    await epochOneClosed();
     const publicText = (
       await Promise.all(
         [
@@ -297,6 +326,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   });
 
   it("once the epoch is claimable on-chain, claimable = cumulative − claimed", async () => {
+    await epochOneClosed();
     await t.db.prisma.epoch.update({ where: { id: 1 }, data: { status: "claimable" } });
     const a = s.creatorA.address.toLowerCase();
     await t.db.prisma.claimedTotal.create({ data: { account: a, token: TOKEN, claimed: "1000" } });
@@ -309,6 +339,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   });
 
   it("usage falling in the closed epoch is refused; the audit log shows the close to auditors", async () => {
+    await epochOneClosed();
     const late = await usage([ev(s.licenses.perUse, s.datasets.d1, "clip-4", "1", at(80 * MIN), "late-1")]);
     expect(late.status).to.equal(422);
     expect(late.body.errors[0].code).to.equal("epoch-closed");
@@ -319,24 +350,16 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
   });
 
   it("epoch 2 chains on epoch 1's stored state: a new deposit pays the carried shortfall, cumulatives only grow", async () => {
-    const { recordDeposit } = await import("../../../offchain/api/services/deposits");
-    await recordDeposit(
-      { prisma: t.db.prisma, common: t.common },
-      {
-        licenseId: s.licenses.perUse,
-        token: TOKEN,
-        amount: 10_000n,
-        payer: s.buyer.address.toLowerCase(),
-        txHash: "0x" + "ef".repeat(32),
-        logIndex: 0,
-        blockNumber: 11n,
-        blockHash: "0x" + "cd".repeat(32),
-      },
-      "confirmed",
-    );
+    const { endsAt: epoch1End, expected } = await epochOneClosed();
+    await insertConfirmedDeposit(t.db, {
+      licenseId: s.licenses.perUse,
+      token: TOKEN,
+      amount: 10_000n,
+      payer: s.buyer.address.toLowerCase(),
+      blockNumber: 11n,
+    });
     const occurredAt = new Date(epoch1End.getTime() + 500).toISOString();
     await usage([ev(s.licenses.perUse, s.datasets.d3, "img-9", "100", occurredAt, "e2-1")]).expect(200);
-    await new Promise((r) => setTimeout(r, 1100));
     const endsAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const closed = await request(t.app)
       .post("/v1/operator/epochs")
@@ -366,7 +389,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     };
     expect(report2.tokens[0].recognized.perUse).to.equal("2000");
     expect(report2.tokens[0].carriedForward.amount).to.equal("0");
-    const deposits = await t.db.prisma.deposit.findMany({ orderBy: { logIndex: "asc" } });
+    const deposits = await t.db.prisma.deposit.findMany();
     expect(deposits.filter((d) => d.settledEpoch === 1)).to.have.length(4);
     expect(deposits.filter((d) => d.settledEpoch === 2)).to.have.length(1);
   });

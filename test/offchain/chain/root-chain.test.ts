@@ -16,16 +16,4 @@ describe("offchain/chain/root-chain toTokenTotals", () => {
       { token: "0xbbbb000000000000000000000000000000000000", total: 15n },
     ]);
   });
-
-  it("still reads the { token: total } map", () => {
-    expect(
-      toTokenTotals({
-        "0x00000000000000000000000000000000000000b2": "7",
-        "0x00000000000000000000000000000000000000a1": "2",
-      }),
-    ).to.deep.equal([
-      { token: "0x00000000000000000000000000000000000000a1", total: 2n },
-      { token: "0x00000000000000000000000000000000000000b2", total: 7n },
-    ]);
-  });
 });

@@ -150,7 +150,12 @@ export async function createEpoch(db: Db, id: number, totals: Record<string, big
       status: "computed",
       root,
       contentHash: `0x${crypto.randomBytes(32).toString("hex")}`,
-      totals: Object.fromEntries(Object.entries(totals).map(([t, v]) => [t.toLowerCase(), v.toString()])),
+      // The form the epoch close stores (the settlement result's totals, amounts as decimal strings).
+      totals: Object.entries(totals).map(([t, v]) => ({
+        token: t.toLowerCase(),
+        amount: v.toString(),
+        cumulative: v.toString(),
+      })),
       leafCount: 1,
       report: {},
       state: {},

@@ -5,8 +5,8 @@
 import { expect } from "chai";
 import request from "supertest";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { recordDeposit } from "../../../offchain/api/services/deposits";
 import { account, bearer, signIn, TOKEN, type TestApi } from "./api";
+import { insertConfirmedDeposit } from "./deposits";
 
 export const HOUR = 3_600_000;
 
@@ -29,7 +29,9 @@ export type Scenario = {
 
 const d = (n: number) => "0x" + n.toString(16).padStart(64, "0");
 
-export async function buildScenario(t: TestApi): Promise<Scenario> {
+/** `now`: the moment the scenario is placed before (licenses start two hours earlier); default the clock's now. */
+export async function buildScenario(t: TestApi, opts: { now?: number } = {}): Promise<Scenario> {
+  const now = opts.now ?? Date.now();
   const app = t.app;
   const creatorA = account("creator-a");
   const creatorB = account("creator-b");
@@ -97,7 +99,7 @@ export async function buildScenario(t: TestApi): Promise<Scenario> {
     scope: "training",
     itemRef: "clip-7",
     evidenceHash: "0x" + "e1".repeat(32),
-    grantedAt: new Date(Date.now() - 3 * HOUR).toISOString(),
+    grantedAt: new Date(now - 3 * HOUR).toISOString(),
   });
 
   const common = { token: TOKEN, scope: "training", durationSeconds: 4 * 3600 };
@@ -141,7 +143,7 @@ export async function buildScenario(t: TestApi): Promise<Scenario> {
       })
     ).id,
   };
-  const licenseStart = new Date(Math.floor((Date.now() - 2 * HOUR) / 1000) * 1000);
+  const licenseStart = new Date(Math.floor((now - 2 * HOUR) / 1000) * 1000);
   const take = async (offerId: string) =>
     (await post(tokens.buyer, "/v1/licenses", { offerId, startsAt: licenseStart.toISOString() })).licenseId as string;
   const licenses = {
@@ -153,24 +155,9 @@ export async function buildScenario(t: TestApi): Promise<Scenario> {
   const apiKey = (await post(tokens.buyer, "/v1/buyers/me/api-keys", {})).key as string;
   const otherApiKey = (await post(tokens.otherBuyer, "/v1/buyers/me/api-keys", {})).key as string;
 
-  // Deposits arrive from the chain indexer (next issue), not from an HTTP route.
-  const deps = { prisma: t.db.prisma, common: t.common };
-  let log = 0;
+  // Deposits arrive from the chain indexer, not from an HTTP route.
   const deposit = (licenseId: string, amount: bigint) =>
-    recordDeposit(
-      deps,
-      {
-        licenseId,
-        token: TOKEN,
-        amount,
-        payer: buyer.address.toLowerCase(),
-        txHash: "0x" + "ab".repeat(32),
-        logIndex: log++,
-        blockNumber: 10n,
-        blockHash: "0x" + "cd".repeat(32),
-      },
-      "confirmed",
-    );
+    insertConfirmedDeposit(t.db, { licenseId, token: TOKEN, amount, payer: buyer.address.toLowerCase() });
   await deposit(licenses.oneTime, 1_000_000n);
   await deposit(licenses.subscription, 720_000n); // two periods
   await deposit(licenses.perUse, 5_000n); // escrow smaller than the usage below: a shortfall is carried
