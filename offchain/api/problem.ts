@@ -51,10 +51,7 @@ function fromPrisma(err: unknown): ApiError | undefined {
 const typeOf = (code: string) => code.toLowerCase().replace(/_/g, "-");
 
 type DomainMapping = {
-  // biome-ignore lint/suspicious/noExplicitAny: matches any error class's constructor signature
-  of: abstract new (
-    ...args: any[]
-  ) => TributaryError;
+  of: abstract new (...args: never[]) => TributaryError;
   status: number;
   title: string;
   errors?: FieldError[];

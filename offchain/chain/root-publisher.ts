@@ -199,7 +199,7 @@ export function createRootPublisher(p: {
         return { waiting: `${formatRevert(why)}: the previous root is maturing` };
       throw err; // paused, RPC trouble: worth another pass
     }
-    let tx;
+    let tx: Awaited<ReturnType<typeof signProposal>>;
     try {
       tx = await signProposal(clients, proposal, latest, await feesAtLeast(clients));
     } catch (err) {

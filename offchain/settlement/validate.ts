@@ -99,7 +99,8 @@ function checkModel(license: License): void {
   };
   switch (m.kind) {
     case "oneTime":
-      return positive(m.fee, "fee");
+      positive(m.fee, "fee");
+      return;
     case "subscription":
       positive(m.feePerPeriod, "feePerPeriod");
       if (!Number.isSafeInteger(m.periodSeconds) || m.periodSeconds <= 0)
@@ -108,7 +109,8 @@ function checkModel(license: License): void {
         throw invalidInput(`license ${license.id}: maxPeriods must be a positive integer`);
       return;
     case "perUse":
-      return positive(m.ratePerUnit, "ratePerUnit");
+      positive(m.ratePerUnit, "ratePerUnit");
+      return;
     case "revenueShare":
       if (!Number.isInteger(m.bps) || m.bps <= 0 || m.bps > 10_000)
         throw invalidInput(`license ${license.id}: revenue share bps must be in 1..10000`);

@@ -144,7 +144,7 @@ async function verifyFile(e: Epoch): Promise<void> {
   try {
     const bytes = await api.bytes(`/v1/epochs/${e.epoch}/distribution`);
     const onChain = proposed.get(e.epoch);
-    let read;
+    let read: Awaited<ReturnType<typeof readDistributionBytes>>;
     try {
       read = await readDistributionBytes(bytes);
     } catch (err) {

@@ -85,7 +85,15 @@ describe("offchain/chain/scheduler", () => {
       common: { logger: silentLogger },
       lock: lockA,
       config: { intervalMs: 1000 },
-      steps: [{ name: "hold", run: () => (entered(), held) }],
+      steps: [
+        {
+          name: "hold",
+          run: () => {
+            entered();
+            return held;
+          },
+        },
+      ],
     });
     const b = createScheduler({
       common: { logger: silentLogger },

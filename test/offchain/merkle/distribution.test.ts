@@ -75,7 +75,7 @@ describe("offchain/merkle/distribution", () => {
         const d = await buildDistribution(META, values);
         for (const account of new Set(values.map((v) => v.account.toLowerCase() as Address))) {
           const mine = values.filter((v) => v.account.toLowerCase() === account);
-          let m;
+          let m: ReturnType<typeof d.multiClaimFor>;
           try {
             m = d.multiClaimFor(getAddress(account))!;
           } catch (e) {

@@ -53,7 +53,7 @@ export function wireWalletSection(
   async function signIn(): Promise<void> {
     if (!wallet) return;
     setStatus(authStatus, "progress", "Sign the sign-in message in your wallet…");
-    let me;
+    let me: Awaited<ReturnType<typeof signInWithEthereum>>;
     try {
       me = await signInWithEthereum(wallet);
     } catch (err) {
