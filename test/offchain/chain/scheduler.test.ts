@@ -29,7 +29,9 @@ describe("offchain/chain/scheduler", () => {
   const unit = parseUnits("1", 18);
 
   before(async function () {
-    if (!(await postgresReachable())) this.skip();
+    // These tests are about two instances on one PostgreSQL database: without the server they fail, loudly.
+    if (!(await postgresReachable()))
+      throw new Error(`PostgreSQL is not reachable at ${PG_SERVER}: start it (see TOOLCHAIN.md) or set TEST_PG_URL`);
     dbA = await openTestDatabase("postgres");
     url = `${PG_SERVER}/${dbA.name}`;
     dbB = await openDatabase({ url, dataDir: "" }); // the second service instance, same database

@@ -23,11 +23,18 @@ function raw(overrides: Partial<SettlementInputRaw> = {}): SettlementInputRaw {
   };
 }
 
+/** The message of the last refusal codeOf saw: every rule shares a code, the message says which rule fired. */
+let refusal = "";
+
 function codeOf(fn: () => unknown): string | undefined {
+  refusal = "";
   try {
     fn();
   } catch (e) {
-    if (e instanceof SettlementError) return e.code;
+    if (e instanceof SettlementError) {
+      refusal = e.message;
+      return e.code;
+    }
     throw e;
   }
   return undefined;
@@ -78,6 +85,7 @@ describe("settlement/validate", () => {
       }),
     );
     expect(codeOf(() => allocate(input))).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(refusal).to.match(/contributor shares sum to 9999 bps, not 10000$/);
   });
 
   it("refuses a license on an unknown dataset, duplicate ids and a duplicate usage aggregate", () => {
@@ -99,18 +107,22 @@ describe("settlement/validate", () => {
         ),
       ),
     ).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(refusal).to.equal(`license ${L1} references unknown (or non-canonical) dataset ${id32(9)}`);
     const dup = raw();
     expect(codeOf(() => allocate(parse({ ...dup, datasets: [...dup.datasets, ...dup.datasets] })))).to.equal(
       "SETTLEMENT_INVALID_INPUT",
     );
+    expect(refusal).to.equal(`duplicate dataset ${D1}`);
     const usage = { licenseId: L1, datasetId: D1, epoch: 1, units: 1n };
     expect(codeOf(() => allocate(parse(raw({ usage: [usage, usage] }))))).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(refusal).to.equal(`duplicate usage aggregate for license ${L1}, dataset ${D1}, epoch 1`);
   });
 
   it("refuses input that was not normalised (bypassing the schema)", () => {
     const input = parse(raw());
     input.datasets[0].contributors[0].account = "0x52908400098527886E0F7030069857D2E4169EE7";
     expect(codeOf(() => allocate(input))).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(refusal).to.match(/^contributor of dataset 0x[0-9a-f]{64} is not a canonical lowercase address/);
   });
 
   it("refuses a previous state that does not chain to this epoch", () => {
@@ -118,9 +130,11 @@ describe("settlement/validate", () => {
     expect(
       codeOf(() => allocate(parse(raw({ window: { epoch: 3, start: 100, end: 200 }, previous: first.state })))),
     ).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(refusal).to.equal("epoch 3 [100, 200) does not follow previous epoch 1 ending at 100");
     expect(
       codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 101, end: 200 }, previous: first.state })))),
     ).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(refusal).to.equal("epoch 2 [101, 200) does not follow previous epoch 1 ending at 100");
     expect(
       codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 100, end: 200 }, previous: first.state })))),
     ).to.equal(undefined);
@@ -131,9 +145,11 @@ describe("settlement/validate", () => {
     expect(
       codeOf(() => allocate(parse(raw({ datasets: [{ id: D1, contributors: [{ account: zero, bps: 10000 }] }] })))),
     ).to.equal("SETTLEMENT_INVALID_INPUT");
+    expect(refusal).to.equal(`contributor of dataset ${D1} is the zero address`);
     expect(codeOf(() => allocate(parse(raw({ platformFee: { bps: 1, treasury: zero } }))))).to.equal(
       "SETTLEMENT_INVALID_INPUT",
     );
+    expect(refusal).to.equal("treasury is the zero address");
   });
 
   it("accepts the zero address as treasury when the platform fee is 0 bps: no treasury leaf exists", () => {
@@ -153,6 +169,7 @@ describe("settlement/validate", () => {
     expect(codeOf(() => allocate(parse(raw({ ...next, licenses: oneTime(90n) }))))).to.equal(
       "SETTLEMENT_STATE_MISMATCH",
     );
+    expect(refusal).to.equal("one-time fee 90 contradicts 100 already recognized");
     expect(codeOf(() => allocate(parse(raw({ ...next, licenses: oneTime(100n) }))))).to.equal(undefined);
 
     const sub = (fee: bigint) => [
@@ -169,6 +186,7 @@ describe("settlement/validate", () => {
         allocate(parse(raw({ window: { epoch: 2, start: 100, end: 150 }, previous: s1.state, licenses: sub(50n) }))),
       ),
     ).to.equal("SETTLEMENT_STATE_MISMATCH");
+    expect(refusal).to.equal("subscription terms give 75 to date, less than 100 already recognized");
   });
 
   it("sets aside rows that do not apply and counts them by reason, allocating nothing for them", () => {
