@@ -1,7 +1,7 @@
 /**
  * The one-command main job, top to bottom (the shape of Ponder's start command):
- * options → common (logger, metrics, shutdown) → HTTP listening behind the start-up gate → chain (connect, or
- * start the development stack) → database (bound to that chain) → loops → API.
+ * options → common (logger, metrics, shutdown) → chain (connect, or start the development stack) → database (bound
+ * to that chain) → HTTP listening behind the start-up gate → loops → API.
  * `scripts/start.ts` prints what this returns; the demo and the end-to-end tests drive the same object.
  */
 import type { Address } from "viem";
@@ -84,10 +84,6 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
   const metrics = createMetrics();
   const shutdown = createShutdown();
   try {
-    const gate = await listenGated(settings.http.port, settings.http.host);
-    shutdown.add(() => gate.close());
-    opts.onListening?.(`http://${gate.listening}`);
-
     // Chain.
     const chain: ChainStack = real
       ? await connectChain({ ...real, startBlock: settings.chain.startBlock })
@@ -97,6 +93,23 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
           timelockSeconds: settings.devChain.timelockSeconds,
         });
     shutdown.add(() => chain.close());
+
+    // Database, bound to this chain.
+    const { db, reset } = await openBoundDatabase({
+      database: settings.database,
+      clients: chain.clients,
+      identity: chain.identity,
+      devChain: !real,
+    });
+    shutdown.add(() => db.close());
+    if (reset) logger.warn({ reason: reset }, "new development chain: started the embedded database fresh");
+
+    // HTTP: listening from here, behind the start-up gate. Not earlier: loading Hardhat, the chain's replay and
+    // the embedded database's migrations hold the event loop for seconds at a time, and a port that is open but
+    // cannot answer is what this gate exists to prevent. The host:port bound is the SIWE domain.
+    const gate = await listenGated(settings.http.port, settings.http.host);
+    shutdown.add(() => gate.close());
+    opts.onListening?.(`http://${gate.listening}`);
     const accounts = chain.dev?.accounts;
     const config = serviceConfig(settings, {
       chainId: chain.identity.chainId,
@@ -107,16 +120,6 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       devTreasury: accounts?.[DEV_ROLES.treasury].address,
     });
     const common: Common = { config, logger, metrics };
-
-    // Database, bound to this chain.
-    const { db, reset } = await openBoundDatabase({
-      database: config.database,
-      clients: chain.clients,
-      identity: chain.identity,
-      devChain: !real,
-    });
-    shutdown.add(() => db.close());
-    if (reset) logger.warn({ reason: reset }, "new development chain: started the embedded database fresh");
     await bootstrapOperator({ prisma: db.prisma, common });
 
     // Loops: chain readers, publisher, scheduler, and on the development chain the miner.

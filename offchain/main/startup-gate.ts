@@ -1,8 +1,8 @@
 /**
  * The HTTP server from the moment it listens: until the app is attached, `/health` answers 200 (the process is
  * alive) and every other request 503 problem+json with `Retry-After`, so a probe or an early client gets an
- * answer instead of an open socket that never replies. Listening first also tells the start-up the host:port it
- * bound (PORT=0 picks one), which is the pages' SIWE domain.
+ * answer instead of an open socket that never replies. Listening also tells the start-up the host:port it bound
+ * (PORT=0 picks one), which is the pages' SIWE domain.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";

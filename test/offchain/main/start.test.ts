@@ -167,3 +167,59 @@ describe("offchain/main/start on the development chain across restarts (journal 
     }
   });
 });
+
+describe("offchain/main/start answers from the moment the port opens", function () {
+  this.timeout(240_000);
+
+  it("every request fired during start-up is answered (200, or 503 problem+json with Retry-After) within 2 s", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-startup-"));
+    const answers: { path: string; status: number | "timeout" | "error"; ms: number; problem: boolean }[] = [];
+    let started = false;
+    let firing: Promise<void> | undefined;
+    // Four clients, each from the port's opening until the start resolved and it has had ten answers.
+    const fire = async (url: string, client: number) => {
+      const paths = ["/health", "/ready", "/v1/epochs", "/openapi.json"];
+      for (let i = client; !started || i < client + 10; i++) {
+        const p = paths[i % paths.length];
+        const t0 = Date.now();
+        try {
+          const res = await fetch(url + p, { signal: AbortSignal.timeout(2_000) });
+          const type = res.headers.get("content-type") ?? "";
+          const problem =
+            res.status === 503 && type.startsWith("application/problem+json") && res.headers.has("retry-after");
+          await res.arrayBuffer();
+          answers.push({ path: p, status: res.status, ms: Date.now() - t0, problem });
+        } catch (e) {
+          const timeout = (e as Error).name === "TimeoutError";
+          answers.push({ path: p, status: timeout ? "timeout" : "error", ms: Date.now() - t0, problem: false });
+        }
+      }
+    };
+    const t = await startTributary({
+      env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" },
+      background: false,
+      onListening: (url) => {
+        firing = Promise.all([0, 1, 2, 3].map((c) => fire(url, c))).then(() => undefined);
+      },
+    });
+    started = true;
+    try {
+      await firing;
+      const unanswered = answers.filter((a) => typeof a.status !== "number" || a.ms > 2_000);
+      expect(unanswered, JSON.stringify(unanswered)).to.deep.equal([]);
+      const wrong = answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.problem));
+      expect(wrong, JSON.stringify(wrong)).to.deep.equal([]);
+      expect(answers.length).to.be.greaterThan(0);
+      expect(answers.filter((a) => a.path === "/health").every((a) => a.status === 200)).to.equal(true);
+      const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
+      console.log(
+        `      start-up: ${answers.length} requests, ${answers.filter((a) => a.status === 503).length} × 503, ` +
+          `latency median ${ms[Math.floor(ms.length / 2)]} ms, max ${ms.at(-1)} ms`,
+      );
+      expect((await fetch(`${t.apiUrl}/ready`)).status).to.equal(200);
+    } finally {
+      await t.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
