@@ -19,7 +19,11 @@ export type ChainErrorCode =
   | "CHAIN_PRIVATE_KEY_INVALID"
   | "CHAIN_KEYSTORE_INVALID"
   | "CHAIN_KEYSTORE_PASSWORD_MISSING"
-  | "CHAIN_ROOT_REVERTED";
+  | "CHAIN_ROOT_REVERTED"
+  | "CHAIN_DEVCHAIN_JOURNAL_VERSION"
+  | "CHAIN_DEVCHAIN_REPLAY_DIVERGED"
+  | "CHAIN_DEVCHAIN_METHOD_REFUSED"
+  | "CHAIN_DEVCHAIN_CLOSED";
 
 /** Chain failures share the project's one error base, so callers read `code` and `kind` the same way. */
 export class ChainError extends TributaryError {
