@@ -374,15 +374,15 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     /// @notice Grants `role` to `account`; for `POSTER_ROLE` and `GUARDIAN_ROLE` only once the matching
     /// `scheduleRoleChange(role, account, true)` has matured (and it is consumed).
     function grantRole(bytes32 role, address account) public override {
-        super.grantRole(role, account);
         if (_isDelayedRole(role)) _consume(roleChangeId(role, account, true));
+        super.grantRole(role, account);
     }
 
     /// @notice Revokes `role` from `account`; for `POSTER_ROLE` and `GUARDIAN_ROLE` only once the matching
     /// `scheduleRoleChange(role, account, false)` has matured (and it is consumed). The last guardian stays.
     function revokeRole(bytes32 role, address account) public override {
-        super.revokeRole(role, account);
         if (_isDelayedRole(role)) _consume(roleChangeId(role, account, false));
+        super.revokeRole(role, account);
     }
 
     /// @inheritdoc IRoyaltySplitter
@@ -606,7 +606,8 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
             if (hot & SUPERSEDED_BIT != 0) return bytes32(0);
             (index, until) = (activeIndex, (hot & READY_AT_MASK) + CLAIM_GRACE);
         } else {
-            if (hot & PREVIOUS_OK_BIT == 0) return bytes32(0);
+            // A superseded active root takes the previous one with it: neither pays until a newer root matures.
+            if (hot & (SUPERSEDED_BIT | PREVIOUS_OK_BIT) != PREVIOUS_OK_BIT) return bytes32(0);
             (index, until) = (_nextIndex(_nextIndex(activeIndex)), uint256(_meta.activeReadyAt) + CLAIM_GRACE);
         }
         if (block.timestamp >= until) return bytes32(0);
