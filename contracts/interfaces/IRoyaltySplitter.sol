@@ -147,7 +147,8 @@ interface IRoyaltySplitter {
     /// @notice Thrown when a native-ETH payout to `recipient` fails.
     error RoyaltySplitterNativeTransferFailed(address recipient, uint256 amount);
 
-    /// @notice Thrown when a proposal skips more epochs than seconds passed since the last proposal (at most `maxEpoch`).
+    /// @notice Thrown when a proposal skips more epochs than seconds passed since the last proposal (the most
+    /// allowed is `maxEpoch`).
     error RoyaltySplitterEpochTooFar(uint32 epoch, uint256 maxEpoch);
 
     /// @notice Thrown when a claim would use a root that a proposal made while paused has superseded, before

@@ -235,4 +235,31 @@ describe("RoyaltySplitter deposits", () => {
       [],
     );
   });
+
+  it("locks deposits: a token re-entering deposit or depositWithPermit from its transfer reverts the deposit", async () => {
+    const f = await loadFixture(deploySplitterFixture);
+    const evil = await hre.viem.deployContract("MockReentrantERC20");
+    await f.splitter.write.setTokenAllowed([evil.address, true], { account: f.admin.account });
+    await evil.write.mint([f.buyer.account.address, 1_000n]);
+    await evil.write.approve([f.splitter.address, 1_000n], { account: f.buyer.account });
+    const zero32 = `0x${"00".repeat(32)}` as const;
+    // The balance-difference credit would count an inner deposit twice, so re-entry must be refused.
+    for (const data of [
+      encodeFunctionData({ abi: f.splitter.abi, functionName: "deposit", args: [zero32, evil.address, 1n] }),
+      encodeFunctionData({
+        abi: f.splitter.abi,
+        functionName: "depositWithPermit",
+        args: [zero32, evil.address, 1n, 0n, 27, zero32, zero32],
+      }),
+    ]) {
+      await evil.write.arm([f.splitter.address, data]);
+      await expectRevert(
+        f.splitter.write.deposit([LICENSE, evil.address, 10n], { account: f.buyer.account }),
+        f.abi,
+        "ReentrancyGuardReentrantCall",
+        [],
+      );
+    }
+    expect(await f.splitter.read.totalDeposited([evil.address])).to.equal(0n);
+  });
 });

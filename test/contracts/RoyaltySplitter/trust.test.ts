@@ -10,6 +10,12 @@ import { CONTENT, deploySplitterFixture, expectRevert, receiptOf, TIMELOCK } fro
 describe("RoyaltySplitter trust model (scheduled changes)", () => {
   it("fixes the floor at the deployment's timelock: no schedule below it, none above the maximum", async () => {
     const f = await loadFixture(deploySplitterFixture);
+    await expectRevert(
+      f.splitter.write.scheduleTimelock([2 * TIMELOCK], { account: f.guardian.account }),
+      f.abi,
+      "AccessControlUnauthorizedAccount",
+      [f.guardian.account.address, await f.splitter.read.DEFAULT_ADMIN_ROLE()],
+    );
     expect(await f.splitter.read.TIMELOCK_FLOOR()).to.equal(TIMELOCK);
     await expectRevert(
       f.splitter.write.scheduleTimelock([TIMELOCK - 1], { account: f.admin.account }),
