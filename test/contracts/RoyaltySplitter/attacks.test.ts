@@ -85,7 +85,9 @@ describe("RoyaltySplitter v2 attack scenarios", () => {
       "reverted",
     ]);
     const scheduled = await f.splitter.getEvents.RoleChangeScheduled({}, { blockHash: again[0].blockHash });
-    expect(scheduled.map((e) => e.args.account)).to.deep.equal([f.guardian.account.address, admin].map((a) => getAddress(a)));
+    expect(scheduled.map((e) => e.args.account)).to.deep.equal(
+      [f.guardian.account.address, admin].map((a) => getAddress(a)),
+    );
     // The guardian reacts within the timelock: it cancels both, and the admin is where it started.
     for (const e of scheduled) await f.splitter.write.cancelScheduled([e.args.id!], { account: f.guardian.account });
     await time.increase(TIMELOCK);
@@ -233,13 +235,20 @@ describe("RoyaltySplitter v2 attack scenarios", () => {
     // Alice pre-signs two authorisations to Carol: epoch 1's cumulative and epoch 2's.
     const signed = await Promise.all(
       [100n, 200n].map((cumulativeAmount) =>
-        signClaimTo(f, f.alice, { account: alice, token: f.token.address, cumulativeAmount, recipient: carol, deadline }),
+        signClaimTo(f, f.alice, {
+          account: alice,
+          token: f.token.address,
+          cumulativeAmount,
+          recipient: carol,
+          deadline,
+        }),
       ),
     );
     const l1 = leafOf(t1, alice, f.token.address);
     // A griefer sees the relayer's claimTo and lands a plain claim first in the same block.
     const [grief, redirected] = await inOneBlock(f, [
-      () => f.splitter.write.claim([alice, f.token.address, l1.amount, l1.proof], { account: f.outsider.account, ...GAS }),
+      () =>
+        f.splitter.write.claim([alice, f.token.address, l1.amount, l1.proof], { account: f.outsider.account, ...GAS }),
       () =>
         f.splitter.write.claimTo([alice, f.token.address, l1.amount, l1.proof, carol, deadline, signed[0]], {
           account: f.relayer.account,

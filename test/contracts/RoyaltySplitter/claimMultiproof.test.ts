@@ -266,7 +266,11 @@ describe("RoyaltySplitter claimMultiproof", () => {
     await propose(f2, ownTree, own, 1);
     await evil2.write.arm([
       f2.splitter.address,
-      encodeFunctionData({ abi: f2.splitter.abi, functionName: "claimMultiproof", args: multiArgs(ownTree, own, [0, 1]) }),
+      encodeFunctionData({
+        abi: f2.splitter.abi,
+        functionName: "claimMultiproof",
+        args: multiArgs(ownTree, own, [0, 1]),
+      }),
     ]);
     await f2.splitter.write.claimMultiproof(multiArgs(ownTree, own, [0, 1]));
     expect(await evil2.read.balanceOf([alice])).to.equal(600n);

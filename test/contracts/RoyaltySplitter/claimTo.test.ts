@@ -1,7 +1,7 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { getAddress, type Address, type Hex, type WalletClient } from "viem";
+import { getAddress } from "viem";
 import {
   buildTree,
   deploySplitterFixture,
@@ -173,7 +173,13 @@ describe("RoyaltySplitter claimTo", () => {
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
     const deadline = await deadlineIn(f, 3600);
     const recipient = f.carol.account.address;
-    const sig = await signClaimTo(f, f.bob, { account, token: f.token.address, cumulativeAmount: amount, recipient, deadline });
+    const sig = await signClaimTo(f, f.bob, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount,
+      recipient,
+      deadline,
+    });
     await f.splitter.write.claim([account, f.token.address, amount, proof], { account: f.bob.account });
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, sig]),

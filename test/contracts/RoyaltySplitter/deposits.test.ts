@@ -136,9 +136,12 @@ describe("RoyaltySplitter deposits", () => {
       [f.token.address, max + 1n],
     );
     // A root can allocate all of it.
-    await f.splitter.write.proposeRoot([keccak256(toHex("all")), CONTENT, 1, [{ token: f.token.address, total: max }]], {
-      account: f.poster.account,
-    });
+    await f.splitter.write.proposeRoot(
+      [keccak256(toHex("all")), CONTENT, 1, [{ token: f.token.address, total: max }]],
+      {
+        account: f.poster.account,
+      },
+    );
     expect(await f.splitter.read.pendingRootTotal([f.token.address])).to.equal(max);
   });
 

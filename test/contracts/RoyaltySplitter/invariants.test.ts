@@ -92,7 +92,9 @@ describe("RoyaltySplitter randomized invariants", () => {
       [GUARDIAN]: new Set<Address>([getAddress(guardian.account.address)]),
     };
     const candidates = { [POSTER]: [poster, poster2], [GUARDIAN]: [guardian, guardian2] };
-    type Scheduled = { kind: "role"; role: Hex; account: Address; grant: boolean } | { kind: "timelock"; value: number };
+    type Scheduled =
+      | { kind: "role"; role: Hex; account: Address; grant: boolean }
+      | { kind: "timelock"; value: number };
     const scheduled = new Map<Hex, Scheduled & { readyAt: bigint }>();
     const key = (a: Address, t: Address) => `${a}:${t}`;
     const now = async () => BigInt(await time.latest());
@@ -131,8 +133,8 @@ describe("RoyaltySplitter randomized invariants", () => {
     };
     /** Books a payout of `root`'s leaf (a, t) to `to`, checking the root may pay at all. */
     const book = (root: RootModel, a: Address, t: Address, to: Address): bigint => {
-      expect(root.readyAt - root.proposedAt >= BigInt(FLOOR), "paid through a root pending less than the floor").to
-        .be.true;
+      expect(root.readyAt - root.proposedAt >= BigInt(FLOOR), "paid through a root pending less than the floor").to.be
+        .true;
       expect(root.minGuardians >= 1, "paid through a root no guardian could veto").to.be.true;
       const cumulative = root.amounts.get(key(a, t)) ?? 0n;
       const already = claimed.get(key(a, t)) ?? 0n;
@@ -529,7 +531,9 @@ describe("RoyaltySplitter randomized invariants", () => {
       throw error;
     }
     const totalClaimed = [...claims.values()].reduce((x, y) => x + y, 0n);
-    console.log(`      seed ${SEED}: ${JSON.stringify(counts)}, ${lastEpoch} epochs, ${totalClaimed} base units claimed`);
+    console.log(
+      `      seed ${SEED}: ${JSON.stringify(counts)}, ${lastEpoch} epochs, ${totalClaimed} base units claimed`,
+    );
     expect(totalClaimed > 0n, "the run should have paid some claims").to.equal(true);
   });
 });
