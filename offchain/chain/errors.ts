@@ -38,7 +38,8 @@ export type SplitterErrorName = ContractErrorName<typeof royaltySplitterAbi>;
 
 /**
  * What a splitter revert means for the same root sent again. Names are checked against the compiled ABI; an error
- * not listed (a pause, `RoyaltySplitterRootPending`) is retryable: the next pass simulates again before sending.
+ * not listed (a pause, `RoyaltySplitterRootPending`, `RoyaltySplitterEpochTooFar`, which passes as time goes on) is
+ * retryable: the next pass simulates again before sending.
  */
 const ROOT_REVERT_KINDS: Partial<Record<SplitterErrorName, ErrorKind>> = {
   RoyaltySplitterInsolventRoot: "permanent",
