@@ -69,7 +69,8 @@ export function readJournal(file: string): { header: JournalHeader; entries: Jou
   const lines = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
   if (lines.length === 0) return undefined;
   const header = JSON.parse(lines[0]) as JournalHeader;
-  if (header.v !== 1) throw new ChainError("CHAIN_DEVCHAIN_JOURNAL_VERSION", `unknown journal version ${String(header.v)}`);
+  if (header.v !== 1)
+    throw new ChainError("CHAIN_DEVCHAIN_JOURNAL_VERSION", `unknown journal version ${String(header.v)}`);
   // A torn last line (the process died mid-write) is dropped: its request was never answered.
   const entries: JournalEntry[] = [];
   for (const line of lines.slice(1)) {
@@ -159,7 +160,10 @@ export function journalingProvider(provider: EIP1193Provider, file: string): Jou
   wrapped.request = (args: RequestArguments) => {
     if (REFUSED.has(args.method)) {
       return Promise.reject(
-        new ChainError("CHAIN_DEVCHAIN_METHOD_REFUSED", `${args.method} is not available on the journaled development chain`),
+        new ChainError(
+          "CHAIN_DEVCHAIN_METHOD_REFUSED",
+          `${args.method} is not available on the journaled development chain`,
+        ),
       );
     }
     if (!changesChain(args.method, args.params)) return provider.request(args);
