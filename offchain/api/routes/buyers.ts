@@ -4,7 +4,7 @@ import { createOffer, listOffers } from "../services/offers";
 import { depositInstructions, licenseView, listLicenses, ownLicense, takeLicense } from "../services/licenses";
 import { ingestUsage } from "../services/usage";
 import { defineRoute } from "../route";
-import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Uuid, z } from "../schemas";
+import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Text, Uuid, z } from "../schemas";
 
 const BUYER = { kind: "session", roles: ["buyer"] } as const;
 const MAX_DURATION = 100 * 365 * 86_400;
@@ -61,10 +61,10 @@ const LicenseParams = z.strictObject({ licenseId: Bytes32 });
 export const UsageEvent = z.strictObject({
   licenseId: Bytes32AnyCase,
   datasetId: Bytes32AnyCase,
-  itemRef: z.string().min(1).max(200),
+  itemRef: Text(200),
   units: Amount,
   occurredAt: IsoDate,
-  idempotencyKey: z.string().min(1).max(200),
+  idempotencyKey: Text(200),
 });
 
 /** The largest usage batch accepted: one statement of this size stays well under a second. */
@@ -78,7 +78,8 @@ export const buyerRoutes = [
     summary: "Register the signed-in address as a buyer (grants the buyer role)",
     tag: "buyers",
     access: { kind: "session" },
-    body: z.strictObject({ name: z.string().min(1).max(200) }),
+    body: z.strictObject({ name: Text(200) }),
+    errors: { 409: "The address is already registered as a buyer" },
     response: {
       status: 201,
       schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }),
@@ -95,6 +96,7 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     body: z.strictObject({}).optional(),
+    errors: { 403: "The caller is not registered as a buyer (or lacks the buyer role)" },
     response: {
       status: 201,
       schema: z.object({ id: z.string(), key: z.string(), prefix: z.string(), createdAt: IsoDate }),
@@ -110,6 +112,7 @@ export const buyerRoutes = [
     summary: "The caller's API keys (prefixes only)",
     tag: "buyers",
     access: BUYER,
+    errors: { 403: "The caller is not registered as a buyer (or lacks the buyer role)" },
     response: {
       status: 200,
       schema: z.array(
@@ -128,6 +131,11 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     params: z.strictObject({ keyId: Uuid }),
+    errors: {
+      403: "The caller is not registered as a buyer (or lacks the buyer role)",
+      404: "No such key of the caller's",
+      409: "The key is already revoked",
+    },
     response: { status: 200, schema: z.object({ id: z.string(), revoked: z.boolean() }), description: "Revoked" },
     async handler({ services, actor, params }) {
       return { body: await revokeApiKey(services.deps, addressOf(actor), params.keyId) };
@@ -140,6 +148,9 @@ export const buyerRoutes = [
     tag: "creators",
     access: { kind: "session", roles: ["creator"] },
     body: OfferBody,
+    errors: {
+      422: "A dataset is listed twice or is not an active dataset of the caller's, weights do not sum to 10,000 bps, or the token is not allowed on the splitter",
+    },
     response: { status: 201, schema: Offer, description: "Offer" },
     async handler({ services, actor, body }) {
       return { status: 201, body: await createOffer(services.deps, addressOf(actor), body) };
@@ -163,6 +174,11 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     body: z.strictObject({ offerId: Uuid, startsAt: IsoDate.optional() }),
+    errors: {
+      403: "The caller is not registered as a buyer",
+      404: "No such open offer",
+      409: "An exclusivity conflict: the problem's `conflict` names the dataset, scope and window",
+    },
     response: { status: 201, schema: License, description: "License, with the bytes32 licenseId deposits reference" },
     async handler({ services, actor, body }) {
       return { status: 201, body: await takeLicense(services.deps, addressOf(actor), body) };
@@ -174,6 +190,7 @@ export const buyerRoutes = [
     summary: "The caller's licenses",
     tag: "buyers",
     access: BUYER,
+    errors: { 403: "The caller is not registered as a buyer" },
     response: { status: 200, schema: z.array(License), description: "Licenses" },
     async handler({ services, actor }) {
       return { body: await listLicenses(services.deps, addressOf(actor)) };
@@ -186,6 +203,7 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     params: LicenseParams,
+    errors: { 404: "No such license of the caller's" },
     response: { status: 200, schema: License, description: "License" },
     async handler({ services, actor, params }) {
       return { body: licenseView(await ownLicense(services.deps, addressOf(actor), params.licenseId)) };
@@ -198,6 +216,7 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     params: LicenseParams,
+    errors: { 404: "No such license of the caller's" },
     response: {
       status: 200,
       schema: z.object({
@@ -221,6 +240,10 @@ export const buyerRoutes = [
     tag: "buyers",
     access: { kind: "apiKey" },
     body: UsageBatch,
+    errors: {
+      409: "An idempotencyKey already stored with a different event; nothing was stored",
+      422: "Some events are refused (each listed with its index and a code); nothing was stored",
+    },
     response: {
       status: 200,
       schema: z.object({ received: z.number(), accepted: z.number(), duplicates: z.number() }),

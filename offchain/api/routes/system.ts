@@ -24,6 +24,7 @@ export function systemRoutes(routes: () => readonly AnyRoute[]): AnyRoute[] {
       summary: "Readiness: the database answers",
       tag: "system",
       access: { kind: "public" },
+      errors: { 503: "The database does not answer" },
       response: { status: 200, schema: z.object({ status: z.literal("ready") }), description: "Ready" },
       async handler({ prisma }) {
         try {
