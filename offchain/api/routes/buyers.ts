@@ -10,38 +10,73 @@ const BUYER = { kind: "session", roles: ["buyer"] } as const;
 const MAX_DURATION = 100 * 365 * 86_400;
 
 const OfferCommon = {
-  token: Address,
+  token: Address.openapi({ description: "The ERC-20 the license is paid in; must be allowed on the splitter" }),
   scope: Scope,
-  exclusive: z.boolean().default(false),
-  durationSeconds: z.number().int().min(60).max(MAX_DURATION),
+  exclusive: z.boolean().default(false).openapi({ description: "No other license may overlap on a dataset and scope" }),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(MAX_DURATION)
+    .openapi({ description: "How long a license taken on this offer lasts, from its startsAt" }),
   datasets: z
     .array(z.strictObject({ datasetId: Bytes32, weightBps: z.number().int().min(1).max(10_000) }))
     .min(1)
-    .max(100),
+    .max(100)
+    .openapi({ description: "The caller's datasets in the bundle, with weights (bps) summing to 10,000" }),
 };
-const OfferBody = z.discriminatedUnion("model", [
-  z.strictObject({ model: z.literal("one_time"), price: PositiveAmount, ...OfferCommon }),
-  z.strictObject({
-    model: z.literal("subscription"),
-    price: PositiveAmount,
-    periodSeconds: z.number().int().min(60).max(MAX_DURATION),
-    ...OfferCommon,
-  }),
-  z.strictObject({ model: z.literal("per_use"), ratePerUnit: PositiveAmount, ...OfferCommon }),
-  z.strictObject({
-    model: z.literal("revenue_share"),
-    revenueBps: z.number().int().min(1).max(10_000),
-    ...OfferCommon,
-  }),
-]);
+const OfferBody = z
+  .discriminatedUnion("model", [
+    z
+      .strictObject({
+        model: z.literal("one_time"),
+        price: PositiveAmount.openapi({ description: "The fee, paid once, in base units of `token`" }),
+        ...OfferCommon,
+      })
+      .openapi("OneTimeOfferTerms"),
+    z
+      .strictObject({
+        model: z.literal("subscription"),
+        price: PositiveAmount.openapi({ description: "The fee per period, in base units of `token`" }),
+        periodSeconds: z.number().int().min(60).max(MAX_DURATION).openapi({ description: "Length of one period" }),
+        ...OfferCommon,
+      })
+      .openapi("SubscriptionOfferTerms"),
+    z
+      .strictObject({
+        model: z.literal("per_use"),
+        ratePerUnit: PositiveAmount.openapi({
+          description: "Owed per reported usage unit, in base units of `token`, drawn from the buyer's escrow",
+        }),
+        ...OfferCommon,
+      })
+      .openapi("PerUseOfferTerms"),
+    z
+      .strictObject({
+        model: z.literal("revenue_share"),
+        revenueBps: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .openapi({
+            description:
+              "Share of the buyer's revenue owed, in basis points. The buyer reports revenue as usage events " +
+              "whose `units` are the revenue in base units of `token`",
+          }),
+        ...OfferCommon,
+      })
+      .openapi("RevenueShareOfferTerms"),
+  ])
+  .openapi({ description: "License terms; `model` selects the pricing model and its fields" });
 const Terms = {
   model: z.string(),
   token: z.string(),
   scope: z.string(),
-  price: z.string().nullable(),
-  periodSeconds: z.number().nullable(),
-  ratePerUnit: z.string().nullable(),
-  revenueBps: z.number().nullable(),
+  price: z.string().nullable().openapi({ description: "Fee (per period for subscriptions) in base units of token" }),
+  periodSeconds: z.number().nullable().openapi({ description: "Subscription period length in seconds" }),
+  ratePerUnit: z.string().nullable().openapi({ description: "Per-use rate per unit in base units of token" }),
+  revenueBps: z.number().nullable().openapi({ description: "Revenue share in basis points (revenue_share only)" }),
   exclusive: z.boolean(),
   datasets: z.array(z.object({ datasetId: z.string(), weightBps: z.number() })),
 };
@@ -62,7 +97,11 @@ export const UsageEvent = z.strictObject({
   licenseId: Bytes32AnyCase,
   datasetId: Bytes32AnyCase,
   itemRef: Text(200),
-  units: Amount,
+  units: Amount.openapi({
+    description:
+      "Usage units consumed (per-use licenses), or revenue earned in base units of the license token " +
+      "(revenue-share licenses)",
+  }),
   occurredAt: IsoDate,
   idempotencyKey: Text(200),
 });
@@ -224,7 +263,10 @@ export const buyerRoutes = [
         contract: z.string(),
         licenseId: z.string(),
         token: z.string(),
-        amount: z.string().nullable(),
+        amount: z
+          .string()
+          .nullable()
+          .openapi({ description: "Base units of token to deposit; null for escrow models (any amount)" }),
         note: z.string(),
       }),
       description: "Deposit instructions",
