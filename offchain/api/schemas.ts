@@ -160,6 +160,7 @@ export const Problem = z
     status: z.number().int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
+    requestId: z.string().optional().openapi({ description: "Names this request in the service's logs" }),
     errors: z
       .array(
         z.object({
@@ -171,6 +172,8 @@ export const Problem = z
       )
       .optional(),
   })
-  .openapi("Problem");
+  .openapi("Problem", {
+    description: "An RFC 9457 problem document; `errors` lists the failing fields as JSON pointers into the request",
+  });
 
 export const Empty = z.strictObject({});
