@@ -13,9 +13,14 @@ import { problemMiddleware, zodFieldErrors } from "./problem";
 import type { Access, AnyRoute } from "./route";
 import { routeTable } from "./routes";
 import { createServices, type Services } from "./services";
+import type { TokenAllowList } from "./services/token-allow-list";
 import { mountWeb } from "../web/serve";
 
-export type CreateAppOptions = { common: Common; db: { prisma: PrismaClient } };
+/**
+ * `tokens`: the splitter's token allow-list (splitterTokenAllowList over the chain clients); offers in other
+ * tokens are refused. Without it offers are not checked, and a warning says so at start.
+ */
+export type CreateAppOptions = { common: Common; db: { prisma: PrismaClient }; tokens?: TokenAllowList };
 export type App = Express & { locals: { routes: AnyRoute[]; services: Services } };
 
 function authorize(access: Access, actor: Actor): void {
@@ -47,9 +52,10 @@ function parse<T>(
   return r.data;
 }
 
-export function createApp({ common, db }: CreateAppOptions): App {
+export function createApp({ common, db, tokens }: CreateAppOptions): App {
   const app = express() as App;
-  const services = createServices({ common, prisma: db.prisma });
+  const services = createServices({ common, prisma: db.prisma, tokens });
+  if (!tokens) common.logger.warn("no token allow-list given: offers are not checked against the splitter's tokens");
   const routes = routeTable();
   app.locals.routes = routes;
   app.locals.services = services;

@@ -2,3 +2,8 @@
 export { createApp, type App, type CreateAppOptions } from "./app";
 export { startApi, type RunningApi } from "./server";
 export { recordDeposit, setDepositState, type ChainDeposit } from "./services/deposits";
+export {
+  splitterTokenAllowList,
+  staticTokenAllowList,
+  type TokenAllowList,
+} from "./services/token-allow-list";

@@ -189,10 +189,11 @@ export const buyerRoutes = [
     body: OfferBody,
     errors: {
       422: "A dataset is listed twice or is not an active dataset of the caller's, weights do not sum to 10,000 bps, or the token is not allowed on the splitter",
+      503: "The splitter's token allow-list could not be read; retry",
     },
     response: { status: 201, schema: Offer, description: "Offer" },
     async handler({ services, actor, body }) {
-      return { status: 201, body: await createOffer(services.deps, addressOf(actor), body) };
+      return { status: 201, body: await createOffer(services.deps, addressOf(actor), body, services.tokens) };
     },
   }),
   defineRoute({
