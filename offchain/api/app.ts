@@ -13,9 +13,14 @@ import { problemMiddleware, zodFieldErrors } from "./problem";
 import type { Access, AnyRoute } from "./route";
 import { routeTable } from "./routes";
 import { createServices, type Services } from "./services";
+import type { TokenAllowList } from "./services/token-allow-list";
 import { mountWeb } from "../web/serve";
 
-export type CreateAppOptions = { common: Common; db: { prisma: PrismaClient } };
+/**
+ * `tokens`: the splitter's token allow-list (splitterTokenAllowList over the chain clients); offers in other
+ * tokens are refused. Without it offers are not checked, and a warning says so at start.
+ */
+export type CreateAppOptions = { common: Common; db: { prisma: PrismaClient }; tokens?: TokenAllowList };
 export type App = Express & { locals: { routes: AnyRoute[]; services: Services } };
 
 function authorize(access: Access, actor: Actor): void {
@@ -47,9 +52,10 @@ function parse<T>(
   return r.data;
 }
 
-export function createApp({ common, db }: CreateAppOptions): App {
+export function createApp({ common, db, tokens }: CreateAppOptions): App {
   const app = express() as App;
-  const services = createServices({ common, prisma: db.prisma });
+  const services = createServices({ common, prisma: db.prisma, tokens });
+  if (!tokens) common.logger.warn("no token allow-list given: offers are not checked against the splitter's tokens");
   const routes = routeTable();
   app.locals.routes = routes;
   app.locals.services = services;
@@ -77,17 +83,20 @@ export function createApp({ common, db }: CreateAppOptions): App {
       },
     }),
   );
-  // Usage batches of 10,000 events are ~2–3 MB of JSON.
-  app.use(express.json({ limit: "8mb", strict: true, type: ["application/json", "application/*+json"] }));
+  // Usage batches of 10,000 events are ~2–3 MB of JSON. Parsed only for routes that take a body, so a stray
+  // body on a GET is ignored rather than a 400/413 that route's documentation never mentions.
+  const json = express.json({ limit: "8mb", strict: true, type: ["application/json", "application/*+json"] });
+  const noBody: express.RequestHandler = (_req, _res, next) => next();
 
   for (const route of routes) {
-    app[route.method](route.path, async (req: Request, res: Response) => {
+    app[route.method](route.path, route.body ? json : noBody, async (req: Request, res: Response) => {
       const stop = common.metrics.httpDuration.startTimer({ method: route.method, route: route.path });
       res.on("finish", () => {
         stop();
         common.metrics.httpRequests.inc({ method: route.method, route: route.path, status: String(res.statusCode) });
       });
-      const actor = await resolveActor(req, db.prisma);
+      // Public routes never look at credentials: a stale token must not turn /health into a 401.
+      const actor: Actor = route.access.kind === "public" ? { kind: "anonymous" } : await resolveActor(req, db.prisma);
       authorize(route.access, actor);
       // req.is() is null without a body and false for a body of another type (which express.json left unparsed).
       if (

@@ -1,3 +1,8 @@
 /** The HTTP service: `createApp` for tests and embedding, `startApi` for a running server. */
 export { createApp, type App, type CreateAppOptions } from "./app";
 export { startApi, type RunningApi } from "./server";
+export {
+  splitterTokenAllowList,
+  staticTokenAllowList,
+  type TokenAllowList,
+} from "./services/token-allow-list";

@@ -5,6 +5,45 @@ import { Problem } from "./schemas";
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
+/** "post /v1/datasets/:datasetId/shares" → "postDatasetsDatasetIdShares": unique because method + path is. */
+export function defaultOperationId(method: string, path: string): string {
+  const words = path
+    .replace(/^\/v1\//, "/")
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+  return method + words.map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+}
+
+/**
+ * Every error status an operation can answer, and only those: what its inputs, access and body make possible,
+ * plus the ones its handler declares, plus 500 (an unexpected failure, always possible).
+ */
+export function errorStatuses(r: AnyRoute): Record<number, string> {
+  const out: Record<number, string> = {};
+  if (r.params || r.query || r.body) out[400] = "The request is malformed: a parameter or body field is invalid";
+  if (r.access.kind === "session") out[401] = "No valid session (Authorization: Bearer <token>)";
+  if (r.access.kind === "apiKey") out[401] = "No valid API key (x-api-key)";
+  if (r.access.kind === "session" && r.access.roles)
+    out[403] = `The caller has none of the roles ${r.access.roles.join(", ")}`;
+  if (r.body) {
+    out[413] = "The body exceeds 8 MB";
+    out[415] = "The body is not application/json (or has an unsupported charset or encoding)";
+  }
+  for (const [status, description] of Object.entries(r.errors ?? {})) out[Number(status)] = description!;
+  out[500] = "An unexpected failure; the problem's requestId names it in the logs";
+  return out;
+}
+
+const TAGS = [
+  { name: "system", description: "Liveness, readiness, metrics and this document" },
+  { name: "auth", description: "Sign-In with Ethereum (EIP-4361): nonces, sessions" },
+  { name: "public", description: "Published epochs, distribution files and Merkle proofs: no credentials needed" },
+  { name: "creators", description: "Creators' datasets, contributor shares, consent, offers and earnings" },
+  { name: "buyers", description: "Buyers: registration, API keys, offers, licenses and usage reports" },
+  { name: "operators", description: "Operators: epoch close and role management" },
+  { name: "auditors", description: "The append-only log of privileged actions" },
+];
+
 export function buildOpenApi(routes: readonly AnyRoute[]): object {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "session", {
@@ -12,7 +51,12 @@ export function buildOpenApi(routes: readonly AnyRoute[]): object {
     scheme: "bearer",
     description: "SIWE session token from POST /v1/auth/verify",
   });
-  registry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "x-api-key" });
+  registry.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "x-api-key",
+    description: "A buyer's API key from POST /v1/buyers/me/api-keys",
+  });
   const problem = (description: string) => ({
     description,
     content: { "application/problem+json": { schema: Problem } },
@@ -20,7 +64,10 @@ export function buildOpenApi(routes: readonly AnyRoute[]): object {
   for (const r of routes) {
     const body = r.body
       ? {
-          body: { required: !r.body.safeParse(undefined).success, content: { "application/json": { schema: r.body } } },
+          body: {
+            required: !r.body.safeParse(undefined).success,
+            content: { "application/json": { schema: r.body } },
+          },
         }
       : {};
     const security =
@@ -30,34 +77,42 @@ export function buildOpenApi(routes: readonly AnyRoute[]): object {
           description: r.response.description,
           content: { [r.response.contentType ?? "application/json"]: { schema: r.response.schema } },
         }
-      : { description: r.response.description };
+      : r.response.contentType
+        ? {
+            description: r.response.description,
+            content: { [r.response.contentType]: { schema: { type: "string" as const } } },
+          }
+        : { description: r.response.description };
+    const roles = r.access.kind === "session" && r.access.roles ? ` Roles: ${r.access.roles.join(", ")}.` : "";
+    const errors = Object.fromEntries(Object.entries(errorStatuses(r)).map(([s, d]) => [s, problem(d)]));
     registry.registerPath({
       method: r.method,
       path: toOpenApiPath(r.path),
+      operationId: r.operationId ?? defaultOperationId(r.method, r.path),
       summary: r.summary,
       tags: [r.tag],
       security,
-      description: r.access.kind === "session" && r.access.roles ? `Roles: ${r.access.roles.join(", ")}` : undefined,
+      description: `${r.description ?? r.summary}${r.description?.endsWith(".") ? "" : "."}${roles}`,
       request: {
         ...(r.params ? { params: r.params as never } : {}),
         ...(r.query ? { query: r.query as never } : {}),
         ...body,
       },
-      responses: {
-        [r.response.status]: ok,
-        400: problem("Invalid request"),
-        401: problem("Not authenticated"),
-        403: problem("Role not allowed"),
-        404: problem("Not found"),
-        409: problem("Conflict"),
-        422: problem("Valid but unprocessable"),
-      },
+      responses: { [r.response.status]: ok, ...errors },
     });
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",
-    info: { title: "Tributary API", version: "0.1.0", description: "Royalty settlement for licensed AI-training data" },
+    info: {
+      title: "Tributary API",
+      version: "0.1.0",
+      description:
+        "Royalty settlement for licensed AI-training data. Amounts are decimal strings of integers in base units " +
+        "of the token named beside them; every error is an RFC 9457 problem document (application/problem+json).",
+      license: { name: "MIT", identifier: "MIT" },
+    },
     servers: [{ url: "/" }],
+    tags: TAGS,
   });
 }
 

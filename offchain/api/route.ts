@@ -35,12 +35,21 @@ export type RouteDef<
   method: "get" | "post" | "put" | "delete";
   path: string;
   summary: string;
+  /** What the operation does, for /openapi.json; the summary (and the roles) when omitted. */
+  description?: string;
+  /** Unique name in /openapi.json; derived from the method and path when omitted. */
+  operationId?: string;
   tag: string;
   access: Access;
   params?: P;
   query?: Q;
   body?: B;
   response: { status: number; schema?: z.ZodType; contentType?: string; description: string };
+  /**
+   * The error statuses the handler itself may answer (e.g. 404, 409, 422, 503), with what each means. Those the
+   * framework adds are documented from the other fields: 400 (inputs), 401/403 (access), 413/415 (body), 500.
+   */
+  errors?: Partial<Record<number, string>>;
   handler(ctx: HandlerContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<Reply>;
 };
 

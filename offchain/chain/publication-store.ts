@@ -82,17 +82,20 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
           where: { epochId },
           data: { state: "mined", minedTxHash: txHash, minedBlock: blockNumber, readyAt: new Date(readyAt * 1000) },
         }),
-        prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted", txHash }, select: { id: true } }),
+        prisma.epoch.update({ where: { id: epochId }, data: { status: "mined", txHash }, select: { id: true } }),
       ]);
       log.info({ epoch: epochId, txHash }, "root mined");
     },
 
     /** A mined transaction of ours that a reorg removed: wait for it (or re-broadcast it) again. */
     async backToSubmitted(epochId: number): Promise<void> {
-      await prisma.epochPublication.update({
-        where: { epochId },
-        data: { state: "submitted", minedTxHash: null, minedBlock: null, readyAt: null },
-      });
+      await prisma.$transaction([
+        prisma.epochPublication.update({
+          where: { epochId },
+          data: { state: "submitted", minedTxHash: null, minedBlock: null, readyAt: null },
+        }),
+        prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted" }, select: { id: true } }),
+      ]);
     },
 
     async settle(epochId: number, fate: "claimable" | "vetoed"): Promise<void> {

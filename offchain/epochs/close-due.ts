@@ -17,7 +17,7 @@ export type CloseStepResult = { closed: ClosedEpoch } | { skipped: string };
 export async function closeDueEpoch(deps: EpochsDeps, now = new Date()): Promise<CloseStepResult> {
   const { prisma } = deps;
   const open = await prisma.epoch.findFirst({
-    where: { status: { in: ["computed", "submitted"] } },
+    where: { status: { in: ["computed", "submitted", "mined"] } },
     select: { id: true },
   });
   if (open) return { skipped: `epoch ${open.id} is still being published` };

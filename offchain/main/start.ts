@@ -6,6 +6,7 @@
  */
 import type { Address } from "viem";
 import { createApp } from "../api/app";
+import { splitterTokenAllowList } from "../api/services/token-allow-list";
 import { bootstrapOperator } from "../api/services/roles";
 import {
   createAdvisoryLock,
@@ -153,7 +154,9 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
     if (opts.background ?? true) for (const loop of loops) loop.start();
 
     // API + pages.
-    gate.open(createApp({ common, db }));
+    // Offers are checked against the splitter's token allow-list, read from the chain.
+    const tokens = splitterTokenAllowList({ publicClient: clients.publicClient, splitter: chain.splitter });
+    gate.open(createApp({ common, db, tokens }));
     logger.info({ url: `http://${gate.listening}` }, "ready");
 
     return {

@@ -226,7 +226,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   const epoch = await t.db.prisma.epoch.findFirst({ orderBy: { id: "desc" } });
   check(
     "scheduler closed and published",
-    pass.ran && epoch?.status === "submitted",
+    pass.ran && (epoch?.status === "submitted" || epoch?.status === "mined"),
     `epoch ${epoch?.id}, status ${epoch?.status}, tx ${epoch?.txHash}`,
   );
   say(`   root ${epoch?.root}  content hash ${epoch?.contentHash}  leaves ${epoch?.leafCount}`);

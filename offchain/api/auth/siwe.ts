@@ -14,6 +14,35 @@ import { hashSecret, newSecret } from "./actor";
 
 export type SiweDeps = { prisma: PrismaClient; common: Common };
 
+/**
+ * How old a message's issuedAt may be, and how far ahead of our clock: a signed message is used within seconds
+ * of being made, so a captured one stops working soon even if its nonce was never spent.
+ */
+export const ISSUED_AT_MAX_AGE_MS = 10 * 60_000;
+export const ISSUED_AT_MAX_SKEW_MS = 60_000;
+
+/** The message must name this service's origin as its `uri` (same host and port as the SIWE domain). */
+function originProblem(uri: string | undefined, domain: string): string | undefined {
+  if (!uri) return "message has no uri";
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return "message uri is not a URL";
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.host !== domain.toLowerCase())
+    return `message uri is not this service's origin (${domain})`;
+  return undefined;
+}
+
+function freshnessProblem(issuedAt: Date | undefined, now: Date): string | undefined {
+  if (!issuedAt || Number.isNaN(issuedAt.getTime())) return "message has no valid issuedAt";
+  if (issuedAt.getTime() > now.getTime() + ISSUED_AT_MAX_SKEW_MS) return "message issuedAt is in the future";
+  if (now.getTime() - issuedAt.getTime() > ISSUED_AT_MAX_AGE_MS)
+    return `message issuedAt is older than ${ISSUED_AT_MAX_AGE_MS / 60_000} minutes`;
+  return undefined;
+}
+
 export async function issueNonce({ prisma, common }: SiweDeps): Promise<{ nonce: string; expiresAt: Date }> {
   const nonce = generateSiweNonce();
   const expiresAt = new Date(Date.now() + common.config.siwe.nonceTtlSeconds * 1000);
@@ -36,6 +65,8 @@ export async function signIn(
   if (!valid || parsed.chainId !== common.config.chainId) {
     throw unauthorized("message is for another domain or chain, or outside its validity window");
   }
+  const problem = originProblem(parsed.uri, common.config.siwe.domain) ?? freshnessProblem(parsed.issuedAt, now);
+  if (problem) throw unauthorized(problem);
   let signer: string;
   try {
     signer = await recoverMessageAddress({ message: input.message, signature: input.signature });

@@ -1,7 +1,7 @@
 import { addressOf } from "../auth/actor";
 import { issueNonce, signIn, signOut } from "../auth/siwe";
 import { defineRoute } from "../route";
-import { Empty, IsoDate, Role, z } from "../schemas";
+import { Empty, IsoDate, Role, Text, z } from "../schemas";
 
 const Session = z.object({ token: z.string(), address: z.string(), expiresAt: IsoDate }).openapi("Session");
 
@@ -30,9 +30,12 @@ export const authRoutes = [
     tag: "auth",
     access: { kind: "public" },
     body: z.strictObject({
-      message: z.string().min(1).max(4000),
+      message: Text(4000),
       signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "expected a 65-byte 0x-hex signature"),
     }),
+    errors: {
+      401: "The message is for another domain, origin or chain, is stale or not yet valid, the signature is not from its address, or the nonce is unknown, expired or used",
+    },
     response: { status: 201, schema: Session, description: "Session opened" },
     async handler({ services, body }) {
       const s = await signIn(services.deps, { message: body.message, signature: body.signature as `0x${string}` });

@@ -4,44 +4,79 @@ import { createOffer, listOffers } from "../services/offers";
 import { depositInstructions, licenseView, listLicenses, ownLicense, takeLicense } from "../services/licenses";
 import { ingestUsage } from "../services/usage";
 import { defineRoute } from "../route";
-import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Uuid, z } from "../schemas";
+import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Text, Uuid, z } from "../schemas";
 
 const BUYER = { kind: "session", roles: ["buyer"] } as const;
 const MAX_DURATION = 100 * 365 * 86_400;
 
 const OfferCommon = {
-  token: Address,
+  token: Address.openapi({ description: "The ERC-20 the license is paid in; must be allowed on the splitter" }),
   scope: Scope,
-  exclusive: z.boolean().default(false),
-  durationSeconds: z.number().int().min(60).max(MAX_DURATION),
+  exclusive: z.boolean().default(false).openapi({ description: "No other license may overlap on a dataset and scope" }),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(MAX_DURATION)
+    .openapi({ description: "How long a license taken on this offer lasts, from its startsAt" }),
   datasets: z
     .array(z.strictObject({ datasetId: Bytes32, weightBps: z.number().int().min(1).max(10_000) }))
     .min(1)
-    .max(100),
+    .max(100)
+    .openapi({ description: "The caller's datasets in the bundle, with weights (bps) summing to 10,000" }),
 };
-const OfferBody = z.discriminatedUnion("model", [
-  z.strictObject({ model: z.literal("one_time"), price: PositiveAmount, ...OfferCommon }),
-  z.strictObject({
-    model: z.literal("subscription"),
-    price: PositiveAmount,
-    periodSeconds: z.number().int().min(60).max(MAX_DURATION),
-    ...OfferCommon,
-  }),
-  z.strictObject({ model: z.literal("per_use"), ratePerUnit: PositiveAmount, ...OfferCommon }),
-  z.strictObject({
-    model: z.literal("revenue_share"),
-    revenueBps: z.number().int().min(1).max(10_000),
-    ...OfferCommon,
-  }),
-]);
+const OfferBody = z
+  .discriminatedUnion("model", [
+    z
+      .strictObject({
+        model: z.literal("one_time"),
+        price: PositiveAmount.openapi({ description: "The fee, paid once, in base units of `token`" }),
+        ...OfferCommon,
+      })
+      .openapi("OneTimeOfferTerms"),
+    z
+      .strictObject({
+        model: z.literal("subscription"),
+        price: PositiveAmount.openapi({ description: "The fee per period, in base units of `token`" }),
+        periodSeconds: z.number().int().min(60).max(MAX_DURATION).openapi({ description: "Length of one period" }),
+        ...OfferCommon,
+      })
+      .openapi("SubscriptionOfferTerms"),
+    z
+      .strictObject({
+        model: z.literal("per_use"),
+        ratePerUnit: PositiveAmount.openapi({
+          description: "Owed per reported usage unit, in base units of `token`, drawn from the buyer's escrow",
+        }),
+        ...OfferCommon,
+      })
+      .openapi("PerUseOfferTerms"),
+    z
+      .strictObject({
+        model: z.literal("revenue_share"),
+        revenueBps: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .openapi({
+            description:
+              "Share of the buyer's revenue owed, in basis points. The buyer reports revenue as usage events " +
+              "whose `units` are the revenue in base units of `token`",
+          }),
+        ...OfferCommon,
+      })
+      .openapi("RevenueShareOfferTerms"),
+  ])
+  .openapi({ description: "License terms; `model` selects the pricing model and its fields" });
 const Terms = {
   model: z.string(),
   token: z.string(),
   scope: z.string(),
-  price: z.string().nullable(),
-  periodSeconds: z.number().nullable(),
-  ratePerUnit: z.string().nullable(),
-  revenueBps: z.number().nullable(),
+  price: z.string().nullable().openapi({ description: "Fee (per period for subscriptions) in base units of token" }),
+  periodSeconds: z.number().nullable().openapi({ description: "Subscription period length in seconds" }),
+  ratePerUnit: z.string().nullable().openapi({ description: "Per-use rate per unit in base units of token" }),
+  revenueBps: z.number().nullable().openapi({ description: "Revenue share in basis points (revenue_share only)" }),
   exclusive: z.boolean(),
   datasets: z.array(z.object({ datasetId: z.string(), weightBps: z.number() })),
 };
@@ -61,10 +96,14 @@ const LicenseParams = z.strictObject({ licenseId: Bytes32 });
 export const UsageEvent = z.strictObject({
   licenseId: Bytes32AnyCase,
   datasetId: Bytes32AnyCase,
-  itemRef: z.string().min(1).max(200),
-  units: Amount,
+  itemRef: Text(200),
+  units: Amount.openapi({
+    description:
+      "Usage units consumed (per-use licenses), or revenue earned in base units of the license token " +
+      "(revenue-share licenses)",
+  }),
   occurredAt: IsoDate,
-  idempotencyKey: z.string().min(1).max(200),
+  idempotencyKey: Text(200),
 });
 
 /** The largest usage batch accepted: one statement of this size stays well under a second. */
@@ -78,7 +117,8 @@ export const buyerRoutes = [
     summary: "Register the signed-in address as a buyer (grants the buyer role)",
     tag: "buyers",
     access: { kind: "session" },
-    body: z.strictObject({ name: z.string().min(1).max(200) }),
+    body: z.strictObject({ name: Text(200) }),
+    errors: { 409: "The address is already registered as a buyer" },
     response: {
       status: 201,
       schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }),
@@ -95,6 +135,7 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     body: z.strictObject({}).optional(),
+    errors: { 403: "The caller is not registered as a buyer (or lacks the buyer role)" },
     response: {
       status: 201,
       schema: z.object({ id: z.string(), key: z.string(), prefix: z.string(), createdAt: IsoDate }),
@@ -110,6 +151,7 @@ export const buyerRoutes = [
     summary: "The caller's API keys (prefixes only)",
     tag: "buyers",
     access: BUYER,
+    errors: { 403: "The caller is not registered as a buyer (or lacks the buyer role)" },
     response: {
       status: 200,
       schema: z.array(
@@ -128,6 +170,11 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     params: z.strictObject({ keyId: Uuid }),
+    errors: {
+      403: "The caller is not registered as a buyer (or lacks the buyer role)",
+      404: "No such key of the caller's",
+      409: "The key is already revoked",
+    },
     response: { status: 200, schema: z.object({ id: z.string(), revoked: z.boolean() }), description: "Revoked" },
     async handler({ services, actor, params }) {
       return { body: await revokeApiKey(services.deps, addressOf(actor), params.keyId) };
@@ -140,9 +187,13 @@ export const buyerRoutes = [
     tag: "creators",
     access: { kind: "session", roles: ["creator"] },
     body: OfferBody,
+    errors: {
+      422: "A dataset is listed twice or is not an active dataset of the caller's, weights do not sum to 10,000 bps, or the token is not allowed on the splitter",
+      503: "The splitter's token allow-list could not be read; retry",
+    },
     response: { status: 201, schema: Offer, description: "Offer" },
     async handler({ services, actor, body }) {
-      return { status: 201, body: await createOffer(services.deps, addressOf(actor), body) };
+      return { status: 201, body: await createOffer(services.deps, addressOf(actor), body, services.tokens) };
     },
   }),
   defineRoute({
@@ -163,6 +214,11 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     body: z.strictObject({ offerId: Uuid, startsAt: IsoDate.optional() }),
+    errors: {
+      403: "The caller is not registered as a buyer",
+      404: "No such open offer",
+      409: "An exclusivity conflict: the problem's `conflict` names the dataset, scope and window",
+    },
     response: { status: 201, schema: License, description: "License, with the bytes32 licenseId deposits reference" },
     async handler({ services, actor, body }) {
       return { status: 201, body: await takeLicense(services.deps, addressOf(actor), body) };
@@ -174,6 +230,7 @@ export const buyerRoutes = [
     summary: "The caller's licenses",
     tag: "buyers",
     access: BUYER,
+    errors: { 403: "The caller is not registered as a buyer" },
     response: { status: 200, schema: z.array(License), description: "Licenses" },
     async handler({ services, actor }) {
       return { body: await listLicenses(services.deps, addressOf(actor)) };
@@ -186,6 +243,7 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     params: LicenseParams,
+    errors: { 404: "No such license of the caller's" },
     response: { status: 200, schema: License, description: "License" },
     async handler({ services, actor, params }) {
       return { body: licenseView(await ownLicense(services.deps, addressOf(actor), params.licenseId)) };
@@ -198,6 +256,7 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     params: LicenseParams,
+    errors: { 404: "No such license of the caller's" },
     response: {
       status: 200,
       schema: z.object({
@@ -205,7 +264,10 @@ export const buyerRoutes = [
         contract: z.string(),
         licenseId: z.string(),
         token: z.string(),
-        amount: z.string().nullable(),
+        amount: z
+          .string()
+          .nullable()
+          .openapi({ description: "Base units of token to deposit; null for escrow models (any amount)" }),
         note: z.string(),
       }),
       description: "Deposit instructions",
@@ -221,6 +283,10 @@ export const buyerRoutes = [
     tag: "buyers",
     access: { kind: "apiKey" },
     body: UsageBatch,
+    errors: {
+      409: "An idempotencyKey already stored with a different event; nothing was stored",
+      422: "Some events are refused (each listed with its index and a code); nothing was stored",
+    },
     response: {
       status: 200,
       schema: z.object({ received: z.number(), accepted: z.number(), duplicates: z.number() }),

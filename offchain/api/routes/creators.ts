@@ -3,10 +3,12 @@ import { createDataset, getDataset, listDatasets, registerCreator, setShares } f
 import { listConsents, recordConsent, revokeConsent } from "../services/consent";
 import { earningsOf, proofsFor } from "../services/epochs";
 import { defineRoute } from "../route";
-import { Address, Bytes32, IsoDate, Scope, Uuid, z } from "../schemas";
+import { Address, Bytes32, IsoDate, Metadata, Scope, Text, Uuid, z } from "../schemas";
 import { ProofsResponse } from "./public";
 
 const CREATOR = { kind: "session", roles: ["creator"] } as const;
+/** A page of datasets: with metadata bounded to 16 KB each, a page stays under ~2 MB. */
+const MAX_DATASET_PAGE = 100;
 const Shares = z
   .array(z.strictObject({ account: Address, bps: z.number().int().min(1).max(10_000) }))
   .min(1)
@@ -44,7 +46,8 @@ export const creatorRoutes = [
     summary: "Register the signed-in address as a creator (grants the creator role)",
     tag: "creators",
     access: { kind: "session" },
-    body: z.strictObject({ name: z.string().min(1).max(200) }),
+    body: z.strictObject({ name: Text(200) }),
+    errors: { 409: "The address is already registered as a creator" },
     response: {
       status: 201,
       schema: z.object({ id: z.string(), address: z.string(), name: z.string(), createdAt: IsoDate }),
@@ -62,10 +65,15 @@ export const creatorRoutes = [
     access: CREATOR,
     body: z.strictObject({
       id: Bytes32.optional(),
-      name: z.string().min(1).max(200),
-      metadata: z.record(z.string(), z.unknown()).default({}),
+      name: Text(200),
+      metadata: Metadata.default({}),
       shares: Shares,
     }),
+    errors: {
+      403: "The caller is not registered as a creator",
+      409: "A dataset with this id already exists",
+      422: "Shares list an account twice or do not sum to 10,000 bps",
+    },
     response: { status: 201, schema: Dataset, description: "Created" },
     async handler({ services, actor, body }) {
       return { status: 201, body: await createDataset(services.deps, addressOf(actor), body) };
@@ -74,12 +82,22 @@ export const creatorRoutes = [
   defineRoute({
     method: "get",
     path: "/v1/datasets",
-    summary: "The caller's datasets",
+    summary: "The caller's datasets, oldest first, one page at a time",
     tag: "creators",
     access: CREATOR,
-    response: { status: 200, schema: z.array(Dataset), description: "Datasets" },
-    async handler({ services, actor }) {
-      return { body: await listDatasets(services.deps, addressOf(actor)) };
+    query: z.strictObject({
+      after: Bytes32.optional().openapi({
+        description: "Cursor: the id of the last dataset of the previous page (omit for the first page)",
+      }),
+      limit: z.coerce.number().int().min(1).max(MAX_DATASET_PAGE).default(MAX_DATASET_PAGE),
+    }),
+    response: {
+      status: 200,
+      schema: z.array(Dataset),
+      description: "Up to `limit` datasets after the cursor; fewer than `limit` means this is the last page",
+    },
+    async handler({ services, actor, query }) {
+      return { body: await listDatasets(services.deps, addressOf(actor), query) };
     },
   }),
   defineRoute({
@@ -89,6 +107,7 @@ export const creatorRoutes = [
     tag: "creators",
     access: CREATOR,
     params: DatasetParams,
+    errors: { 404: "No such dataset of the caller's" },
     response: { status: 200, schema: Dataset, description: "Dataset" },
     async handler({ services, actor, params }) {
       return { body: await getDataset(services.deps, addressOf(actor), params.datasetId) };
@@ -102,6 +121,7 @@ export const creatorRoutes = [
     access: CREATOR,
     params: DatasetParams,
     body: z.strictObject({ shares: Shares }),
+    errors: { 404: "No such dataset of the caller's", 422: "Shares list an account twice or do not sum to 10,000 bps" },
     response: { status: 200, schema: Dataset, description: "Updated" },
     async handler({ services, actor, params, body }) {
       return { body: await setShares(services.deps, addressOf(actor), params.datasetId, body.shares) };
@@ -115,12 +135,13 @@ export const creatorRoutes = [
     access: CREATOR,
     params: DatasetParams,
     body: z.strictObject({
-      subject: z.string().min(1).max(500),
+      subject: Text(500),
       scope: Scope,
       evidenceHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex hash"),
-      itemRef: z.string().min(1).max(200).optional(),
+      itemRef: Text(200).optional(),
       grantedAt: IsoDate.optional(),
     }),
+    errors: { 404: "No such dataset of the caller's" },
     response: { status: 201, schema: Receipt, description: "Consent receipt" },
     async handler({ services, actor, params, body }) {
       return { status: 201, body: await recordConsent(services.deps, addressOf(actor), params.datasetId, body) };
@@ -133,6 +154,7 @@ export const creatorRoutes = [
     tag: "creators",
     access: CREATOR,
     params: DatasetParams,
+    errors: { 404: "No such dataset of the caller's" },
     response: { status: 200, schema: z.array(Receipt), description: "Receipts" },
     async handler({ services, actor, params }) {
       return { body: await listConsents(services.deps, addressOf(actor), params.datasetId) };
@@ -146,6 +168,11 @@ export const creatorRoutes = [
     access: CREATOR,
     params: z.strictObject({ consentId: Uuid }),
     body: z.strictObject({ revokedAt: IsoDate.optional() }),
+    errors: {
+      404: "No such consent on the caller's datasets",
+      409: "The consent is already revoked",
+      422: "revokedAt precedes the grant",
+    },
     response: { status: 200, schema: Receipt, description: "Updated receipt" },
     async handler({ services, actor, params, body }) {
       return { body: await revokeConsent(services.deps, addressOf(actor), params.consentId, body.revokedAt) };

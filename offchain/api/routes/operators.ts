@@ -17,6 +17,11 @@ export const operatorRoutes = [
     tag: "operators",
     access: OPERATOR,
     body: z.strictObject({ endsAt: IsoDate.optional() }),
+    errors: {
+      409: "The epoch would be empty or end at or before its start",
+      422: "endsAt is in the future, or the settlement engine refused the epoch's data",
+      503: "A temporary failure (e.g. the database); retry",
+    },
     response: {
       status: 201,
       schema: z.object({
@@ -65,6 +70,7 @@ export const operatorRoutes = [
     tag: "operators",
     access: OPERATOR,
     body: z.strictObject({ address: Address, role: Role }),
+    errors: { 409: "The address already has the role" },
     response: { status: 201, schema: Assignment, description: "Granted" },
     async handler({ services, actor, body }) {
       return { status: 201, body: await grantRole(services.deps, addressOf(actor), body.address, body.role) };
@@ -77,6 +83,7 @@ export const operatorRoutes = [
     tag: "operators",
     access: OPERATOR,
     params: z.strictObject({ address: Address, role: Role }),
+    errors: { 404: "The address does not have the role", 409: "It is the last operator" },
     response: { status: 200, schema: Assignment, description: "Revoked" },
     async handler({ services, actor, params }) {
       return { body: await revokeRole(services.deps, addressOf(actor), params.address, params.role) };

@@ -56,6 +56,7 @@ export const publicRoutes = [
     tag: "public",
     access: { kind: "public" },
     params: EpochParams,
+    errors: { 404: "No such epoch" },
     response: { status: 200, schema: Epoch, description: "Epoch" },
     async handler({ services, params }) {
       return { body: await getEpoch(services.deps, params.epoch) };
@@ -68,6 +69,7 @@ export const publicRoutes = [
     tag: "public",
     access: { kind: "public" },
     params: EpochParams,
+    errors: { 404: "No such epoch" },
     response: { status: 200, contentType: "application/x-ndjson", description: "Distribution file" },
     async handler({ services, params }) {
       return { body: await distributionFile(services.deps, params.epoch), contentType: "application/x-ndjson" };

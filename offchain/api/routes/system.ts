@@ -24,6 +24,7 @@ export function systemRoutes(routes: () => readonly AnyRoute[]): AnyRoute[] {
       summary: "Readiness: the database answers",
       tag: "system",
       access: { kind: "public" },
+      errors: { 503: "The database does not answer" },
       response: { status: 200, schema: z.object({ status: z.literal("ready") }), description: "Ready" },
       async handler({ prisma }) {
         try {
@@ -51,7 +52,11 @@ export function systemRoutes(routes: () => readonly AnyRoute[]): AnyRoute[] {
       summary: "This API's OpenAPI 3.1 document",
       tag: "system",
       access: { kind: "public" },
-      response: { status: 200, description: "OpenAPI document" },
+      response: {
+        status: 200,
+        schema: z.record(z.string(), z.unknown()).openapi({ description: "An OpenAPI 3.1 document" }),
+        description: "OpenAPI document",
+      },
       async handler() {
         openapi ??= buildOpenApi(routes());
         return { body: openapi };

@@ -1,7 +1,7 @@
 /** Creators: registration, their datasets and contributor shares. Every lookup is scoped to the caller. */
 import crypto from "node:crypto";
 import type { Prisma } from "../../db/generated/client";
-import { conflict, forbidden, notFound, unprocessable } from "../errors";
+import { badRequest, conflict, forbidden, notFound, unprocessable } from "../errors";
 import type { Deps } from "./deps";
 import { ensureRole } from "./roles";
 
@@ -87,11 +87,24 @@ export async function getDataset(deps: Deps, ownerAddress: string, id: string) {
   return datasetView(await ownedDataset(deps, ownerAddress, id));
 }
 
-export async function listDatasets({ prisma }: Deps, ownerAddress: string) {
+/** One page of the caller's datasets in (createdAt, id) order; `after` is the last id of the previous page. */
+export async function listDatasets(
+  { prisma }: Deps,
+  ownerAddress: string,
+  page: { after?: string; limit: number } = { limit: 100 },
+) {
+  const owner = { address: ownerAddress };
+  let from = {};
+  if (page.after !== undefined) {
+    const last = await prisma.dataset.findFirst({ where: { id: page.after, owner }, select: { createdAt: true } });
+    if (!last) throw badRequest("unknown cursor", [{ path: "/query/after", message: "not one of your datasets" }]);
+    from = { OR: [{ createdAt: { gt: last.createdAt } }, { createdAt: last.createdAt, id: { gt: page.after } }] };
+  }
   const rows = await prisma.dataset.findMany({
-    where: { owner: { address: ownerAddress } },
+    where: { owner, ...from },
     include: { shares: true },
-    orderBy: { createdAt: "asc" },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    take: page.limit,
   });
   return rows.map(datasetView);
 }

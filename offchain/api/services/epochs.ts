@@ -78,7 +78,7 @@ export async function proofsFor(deps: Deps, cache: DistributionCache, account: s
       select: { id: true, root: true, status: true },
     })) ??
     (await deps.prisma.epoch.findFirst({
-      where: { status: { in: ["computed", "submitted"] } },
+      where: { status: { in: ["computed", "submitted", "mined"] } },
       orderBy: { id: "desc" },
       select: { id: true, root: true, status: true },
     }));

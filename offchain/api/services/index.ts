@@ -3,9 +3,19 @@ import type { Common } from "../../common";
 import type { PrismaClient } from "../../db/client";
 import { createDistributionCache, type DistributionCache } from "../../epochs";
 import type { Deps } from "./deps";
+import type { TokenAllowList } from "./token-allow-list";
 
-export type Services = { deps: Deps; distributions: DistributionCache };
+/** `tokens` unset: offers are not checked against the splitter's allow-list (a service run without a chain). */
+export type Services = { deps: Deps; distributions: DistributionCache; tokens?: TokenAllowList };
 
-export function createServices({ common, prisma }: { common: Common; prisma: PrismaClient }): Services {
-  return { deps: { common, prisma }, distributions: createDistributionCache({ prisma }) };
+export function createServices({
+  common,
+  prisma,
+  tokens,
+}: {
+  common: Common;
+  prisma: PrismaClient;
+  tokens?: TokenAllowList;
+}): Services {
+  return { deps: { common, prisma }, distributions: createDistributionCache({ prisma }), tokens };
 }

@@ -2,6 +2,7 @@
 import { unprocessable } from "../errors";
 import { amountString, type Deps } from "./deps";
 import { creatorByAddress } from "./creators";
+import type { TokenAllowList } from "./token-allow-list";
 
 export type OfferTerms =
   | { model: "one_time"; price: string }
@@ -53,8 +54,13 @@ export function offerView(o: TermsRow & { id: string; durationSeconds: number })
   return { id: o.id, ...termsView(o), durationSeconds: o.durationSeconds };
 }
 
-export async function createOffer(deps: Deps, creatorAddress: string, input: OfferInput) {
+export async function createOffer(deps: Deps, creatorAddress: string, input: OfferInput, tokens?: TokenAllowList) {
   const creator = await creatorByAddress(deps, creatorAddress);
+  if (tokens && !(await tokens.isAllowed(input.token as `0x${string}`))) {
+    throw unprocessable("the splitter does not accept deposits in this token", [
+      { path: "/token", message: "not on the RoyaltySplitter's token allow-list", code: "token-not-allowed" },
+    ]);
+  }
   const ids = input.datasets.map((d) => d.datasetId);
   if (new Set(ids).size !== ids.length)
     throw unprocessable("a dataset is listed twice", [{ path: "/datasets", message: "duplicate datasetId" }]);

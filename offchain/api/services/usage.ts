@@ -1,10 +1,11 @@
 /**
  * Usage ingestion. A batch is validated as a whole against the buyer's licenses, datasets, consent and closed
  * epochs; any failing event rejects the batch (422, every failure listed). A valid batch is stored with ONE
- * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`: a single statement, so all-or-nothing and durable
- * (committed) before the reply, and idempotent per (buyer, idempotencyKey): a re-sent event is counted once.
+ * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING` in one transaction, so all-or-nothing and durable
+ * (committed) before the reply, and idempotent per (buyer, idempotencyKey): a re-sent event is counted once, and
+ * a key re-used for a different event is a 409 (problem `errors` name each such event) with nothing stored.
  */
-import { unprocessable, type FieldError } from "../errors";
+import { ApiError, unprocessable, type FieldError } from "../errors";
 import type { Deps } from "./deps";
 
 export type UsageEventInput = {
@@ -96,15 +97,56 @@ export async function ingestUsage(
     // One entry per failing event: its index in the batch, a stable code, the field path and a message.
     throw unprocessable(`${errors.length} of ${events.length} events rejected; nothing was stored`, errors);
   }
-  const inserted = await prisma.$executeRaw`
-    INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at)
-    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date())}::timestamp
-    FROM unnest(
-      ${events.map((e) => e.licenseId)}::text[], ${events.map((e) => e.datasetId)}::text[],
-      ${events.map((e) => e.itemRef)}::text[], ${events.map((e) => e.units)}::text[],
-      ${occurred}::text[], ${events.map((e) => e.idempotencyKey)}::text[]
-    ) AS t(l, d, i, u, o, k)
-    ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
+  const keys = events.map((e) => e.idempotencyKey);
+  const columns = {
+    l: events.map((e) => e.licenseId),
+    d: events.map((e) => e.datasetId),
+    i: events.map((e) => e.itemRef),
+    u: events.map((e) => e.units),
+  };
+  // One transaction: the insert, then (only when some keys were already stored) the check that each stored
+  // event is the one re-sent. A key re-used for another event rolls the whole batch back. Checking after the
+  // insert, in READ COMMITTED, also sees an event a concurrent request committed while this insert waited on it.
+  const inserted = await prisma.$transaction(
+    async (tx) => {
+      const n = await tx.$executeRaw`
+        INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at)
+        SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date())}::timestamp
+        FROM unnest(
+          ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
+          ${occurred}::text[], ${keys}::text[]
+        ) AS t(l, d, i, u, o, k)
+        ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
+      if (n === events.length) return n;
+      const reused = await tx.$queryRaw<{ n: bigint }[]>`
+        SELECT t.n FROM unnest(
+          ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
+          ${occurred}::text[], ${keys}::text[]
+        ) WITH ORDINALITY AS t(l, d, i, u, o, k, n)
+        JOIN usage_events e ON e.buyer_id = ${buyerId}::uuid AND e.idempotency_key = t.k
+        WHERE e.license_id <> t.l OR e.dataset_id <> t.d OR e.item_ref <> t.i
+           OR e.units <> t.u::numeric OR e.occurred_at <> t.o::timestamp
+        ORDER BY t.n LIMIT 100`;
+      if (reused.length) {
+        throw new ApiError(409, "idempotency-key-reused", "Conflict", {
+          detail:
+            `${reused.length === 100 ? "100 or more" : reused.length} idempotency keys were already used for ` +
+            "different events; nothing was stored",
+          errors: reused.map((r) => {
+            const index = Number(r.n) - 1;
+            return {
+              index,
+              code: "idempotency-key-reused",
+              path: `/events/${index}/idempotencyKey`,
+              message: "already stored with a different licenseId, datasetId, itemRef, units or occurredAt",
+            };
+          }),
+        });
+      }
+      return n;
+    },
+    { maxWait: 60_000, timeout: 60_000 },
+  );
   common.metrics.usageEventsAccepted.inc(inserted);
   common.metrics.usageEventsDuplicate.inc(events.length - inserted);
   return { received: events.length, accepted: inserted, duplicates: events.length - inserted };

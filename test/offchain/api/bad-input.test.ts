@@ -269,13 +269,16 @@ describe(`bad input on every route → 4xx problem+json, database unchanged (${T
   for (const [key, sample] of Object.entries(samples)) {
     it(`${key}: malformed JSON, wrong types, unknown fields and bad values are refused`, async () => {
       const path = sample.path(s);
-      const malformed = await expectRefused(
-        key,
-        (r) => r.set("content-type", "application/json").send('{"events": [1,'),
-        path,
-        "malformed JSON",
-      );
-      expect(malformed.status).to.equal(400);
+      // Routes without a body never parse one (a stray body on a GET is ignored, not a 400).
+      if (sample.body) {
+        const malformed = await expectRefused(
+          key,
+          (r) => r.set("content-type", "application/json").send('{"events": [1,'),
+          path,
+          "malformed JSON",
+        );
+        expect(malformed.status).to.equal(400);
+      }
       for (const bad of badPaths[key] ?? []) {
         const res = await expectRefused(key, (r) => r, bad, `path ${bad}`);
         expect(res.status, bad).to.equal(400);

@@ -8,6 +8,8 @@ import { createCommon, type Common } from "../../../offchain/common";
 import { loadConfig } from "../../../offchain/config";
 import { bootstrapOperator } from "../../../offchain/api/services/roles";
 import { openTestDatabase, truncateAll, type TestDb } from "./database";
+import { checkResponses } from "./openapi-responses";
+import { staticTokenAllowList } from "../../../offchain/api/services/token-allow-list";
 
 export const DOMAIN = "localhost:8080";
 export const TOKEN = "0x" + "7e".repeat(20);
@@ -41,7 +43,9 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   });
   const common = createCommon(config, { defaultMetrics: false });
   const db = await openTestDatabase();
-  const app = createApp({ common, db });
+  // Every response of the API tests is checked against /openapi.json (see openapi-responses.ts).
+  const app = createApp({ common, db, tokens: staticTokenAllowList([TOKEN]) });
+  checkResponses(app, app.locals.routes);
   await bootstrapOperator({ prisma: db.prisma, common });
   return {
     db,

@@ -3,6 +3,7 @@ import request from "supertest";
 import { account, bearer, DOMAIN, siweMessage, signIn, startTestApi, type TestApi } from "../../helpers/api";
 import { TEST_DATABASE } from "../../helpers/database";
 import { hashSecret } from "../../../../offchain/api/auth/actor";
+import { ISSUED_AT_MAX_AGE_MS, ISSUED_AT_MAX_SKEW_MS } from "../../../../offchain/api/auth/siwe";
 
 describe(`offchain/api/auth/siwe (${TEST_DATABASE})`, function () {
   let t: TestApi;
@@ -60,8 +61,37 @@ describe(`offchain/api/auth/siwe (${TEST_DATABASE})`, function () {
     await request(t.app).post("/v1/auth/verify").send({ message: m3.message, signature: m3.signature }).expect(401);
     const m4 = await siweMessage(t.app, alice, { expirationTime: new Date(Date.now() - 1000) });
     await request(t.app).post("/v1/auth/verify").send({ message: m4.message, signature: m4.signature }).expect(401);
+    const m5 = await siweMessage(t.app, alice, { uri: "https://evil.example/login" });
+    const r5 = await request(t.app).post("/v1/auth/verify").send({ message: m5.message, signature: m5.signature });
+    expect(r5.status).to.equal(401);
+    expect(r5.body.detail).to.match(/origin/);
+    const m6 = await siweMessage(t.app, alice, { uri: `http://${DOMAIN.replace("8080", "8081")}` });
+    await request(t.app).post("/v1/auth/verify").send({ message: m6.message, signature: m6.signature }).expect(401);
+    // An issuedAt just past the bound (10 min) or ahead of our clock by more than a minute.
+    const m7 = await siweMessage(t.app, alice, { issuedAt: new Date(Date.now() - ISSUED_AT_MAX_AGE_MS - 5_000) });
+    const r7 = await request(t.app).post("/v1/auth/verify").send({ message: m7.message, signature: m7.signature });
+    expect(r7.status).to.equal(401);
+    expect(r7.body.detail).to.match(/older than 10 minutes/);
+    const m8 = await siweMessage(t.app, alice, { issuedAt: new Date(Date.now() + ISSUED_AT_MAX_SKEW_MS + 5_000) });
+    const r8 = await request(t.app).post("/v1/auth/verify").send({ message: m8.message, signature: m8.signature });
+    expect(r8.status).to.equal(401);
+    expect(r8.body.detail).to.match(/future/);
     // None of the refused attempts consumed its nonce or opened a session.
     expect(await t.db.prisma.session.count()).to.equal(0);
+  });
+
+  it("a message issued 9 minutes ago (within the bound) still signs in", async () => {
+    const m = await siweMessage(t.app, alice, { issuedAt: new Date(Date.now() - 9 * 60_000) });
+    await request(t.app).post("/v1/auth/verify").send({ message: m.message, signature: m.signature }).expect(201);
+  });
+
+  it("public routes ignore credentials: a stale or garbage token does not make /health or /v1/epochs 401", async () => {
+    const token = await signIn(t.app, alice);
+    await request(t.app).post("/v1/auth/logout").set(bearer(token)).expect(204);
+    for (const path of ["/health", "/ready", "/v1/epochs"]) {
+      await request(t.app).get(path).set(bearer(token)).expect(200);
+      await request(t.app).get(path).set("Authorization", "Basic abc").expect(200);
+    }
   });
 
   it("sessions expire, and a logged-out token stops working", async () => {
@@ -95,9 +125,9 @@ describe(`offchain/api/auth/siwe (${TEST_DATABASE})`, function () {
     expect(log.map((e) => e.action)).to.deep.equal(["role.granted", "role.granted", "role.revoked"]);
   });
 
-  it("a garbage bearer token or API key is 401, not anonymous", async () => {
-    await request(t.app).get("/v1/epochs").set("Authorization", "Bearer nope").expect(401);
-    await request(t.app).get("/v1/epochs").set("Authorization", "Basic abc").expect(401);
+  it("a garbage bearer token or API key is 401 where identity matters, not anonymous", async () => {
+    await request(t.app).get("/v1/auth/me").set("Authorization", "Bearer nope").expect(401);
+    await request(t.app).get("/v1/auth/me").set("Authorization", "Basic abc").expect(401);
     await request(t.app).post("/v1/usage").set("x-api-key", "trk_nope").send({ events: [] }).expect(401);
   });
 });

@@ -57,6 +57,40 @@ describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DAT
     expect(await t.db.prisma.usageEvent.count({ where: { idempotencyKey: { startsWith: "dup-" } } })).to.equal(0);
   });
 
+  it("re-using an idempotency key for a different event is 409 naming it; nothing of the batch is stored", async () => {
+    const first = batch("reuse", 3);
+    const stored = await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(first).expect(200);
+    expect(stored.body).to.deep.equal({ received: 3, accepted: 3, duplicates: 0 });
+    // The same payload again is still an idempotent 200 with duplicates.
+    const again = await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(first).expect(200);
+    expect(again.body).to.deep.equal({ received: 3, accepted: 0, duplicates: 3 });
+    // Event 1 re-uses key reuse-1 with other units, beside two new events: the whole batch is refused.
+    const changed = batch("reuse", 3);
+    changed.events[0].idempotencyKey = "reuse-new-0";
+    changed.events[1].units = "999";
+    changed.events[2].idempotencyKey = "reuse-new-2";
+    const res = await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(changed).expect(409);
+    expect(res.headers["content-type"]).to.match(/^application\/problem\+json/);
+    expect(res.body.errors).to.deep.equal([
+      {
+        index: 1,
+        code: "idempotency-key-reused",
+        path: "/events/1/idempotencyKey",
+        message: "already stored with a different licenseId, datasetId, itemRef, units or occurredAt",
+      },
+    ]);
+    expect(await t.db.prisma.usageEvent.count({ where: { idempotencyKey: { startsWith: "reuse-new-" } } })).to.equal(0);
+    const kept = await t.db.prisma.usageEvent.findFirstOrThrow({ where: { idempotencyKey: "reuse-1" } });
+    expect(kept.units.toFixed()).to.equal("2");
+    // Another occurredAt or item under a stored key is refused the same way.
+    for (const field of ["occurredAt", "itemRef"] as const) {
+      const other = batch("reuse", 1);
+      other.events[0].occurredAt = first.events[0].occurredAt;
+      other.events[0][field] = field === "occurredAt" ? new Date(Date.now() - 120_000).toISOString() : "other";
+      await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(other).expect(409);
+    }
+  });
+
   it("a revoked API key stops working at once", async () => {
     const created = await request(t.app)
       .post("/v1/buyers/me/api-keys")

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "EpochStatus" ADD VALUE 'mined';
