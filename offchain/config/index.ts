@@ -16,7 +16,9 @@
  * | TREASURY_ADDRESS      | 0x000…000             | account receiving the platform fee leaf                        |
  * | PLATFORM_FEE_BPS      | 0                     | platform fee in basis points                                   |
  * | WEB_RPC_URL           | (unset)               | JSON-RPC URL the web pages read the chain from (auditor page)   |
+ * | DISTRIBUTION_STORE_DIR | DATA_DIR/distributions | content-addressed public files (shared by replicas: a volume)  |
  */
+import path from "node:path";
 import { z } from "zod";
 
 const address = z
@@ -40,6 +42,7 @@ const envSchema = z
     TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
     PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
     WEB_RPC_URL: z.string().url().optional(),
+    DISTRIBUTION_STORE_DIR: z.string().min(1).optional(),
   })
   .superRefine((e, ctx) => {
     // Fail at start-up, not at the first epoch close: a fee paid to the zero address could never be claimed.
@@ -61,6 +64,8 @@ export type Config = {
   treasuryAddress: `0x${string}`;
   platformFeeBps: number;
   webRpcUrl?: string;
+  /** Folder of the content-addressed file store (offchain/files). */
+  distributionStoreDir: string;
 };
 
 /** Parses the environment (or the given record) into a Config; throws listing every invalid variable. */
@@ -82,5 +87,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     treasuryAddress: e.TREASURY_ADDRESS,
     platformFeeBps: e.PLATFORM_FEE_BPS,
     webRpcUrl: e.WEB_RPC_URL,
+    distributionStoreDir: e.DISTRIBUTION_STORE_DIR ?? path.join(e.DATA_DIR, "distributions"),
   };
 }

@@ -15,12 +15,13 @@ export { closeDueEpoch, createCloseStep, SCHEDULER_ACTOR, type CloseStep, type C
 export {
   createDistributionCache,
   DISTRIBUTION_CACHE_SIZE,
-  loadDistributionFile,
   type DistributionCache,
 } from "./distribution-cache";
+export { epochDistributionFile, openEpochDistribution } from "./distribution-file";
 export {
   EpochEndsInFutureError,
   EpochError,
+  EpochFileMismatchError,
   EpochNotFoundError,
   EpochWindowEmptyError,
   type EpochErrorCode,

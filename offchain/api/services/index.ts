@@ -2,10 +2,12 @@
 import type { Common } from "../../common";
 import type { PrismaClient } from "../../db/client";
 import { createDistributionCache, type DistributionCache } from "../../epochs";
+import { distributionStoreOf, type ContentStore } from "../../files";
 import type { Deps } from "./deps";
 
-export type Services = { deps: Deps; distributions: DistributionCache };
+export type Services = { deps: Deps; distributions: DistributionCache; files: ContentStore };
 
 export function createServices({ common, prisma }: { common: Common; prisma: PrismaClient }): Services {
-  return { deps: { common, prisma }, distributions: createDistributionCache({ prisma }) };
+  const files = distributionStoreOf(common);
+  return { deps: { common, prisma }, distributions: createDistributionCache({ prisma, store: files }), files };
 }
