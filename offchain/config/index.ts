@@ -17,6 +17,7 @@
  * | PLATFORM_FEE_BPS      | 0                     | platform fee in basis points                                   |
  * | WEB_RPC_URL           | (unset)               | JSON-RPC URL the web pages read the chain from (auditor page)   |
  * | DISTRIBUTION_STORE_DIR | DATA_DIR/distributions | content-addressed public files (shared by replicas: a volume)  |
+ * | PROOF_STATE_MAX_AGE_MS | 0                     | >0: proofs served from memory, refreshed at most this stale     |
  */
 import path from "node:path";
 import { z } from "zod";
@@ -43,6 +44,7 @@ const envSchema = z
     PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
     WEB_RPC_URL: z.string().url().optional(),
     DISTRIBUTION_STORE_DIR: z.string().min(1).optional(),
+    PROOF_STATE_MAX_AGE_MS: z.coerce.number().int().min(0).default(0),
   })
   .superRefine((e, ctx) => {
     // Fail at start-up, not at the first epoch close: a fee paid to the zero address could never be claimed.
@@ -66,6 +68,8 @@ export type Config = {
   webRpcUrl?: string;
   /** Folder of the content-addressed file store (offchain/files). */
   distributionStoreDir: string;
+  /** How stale the in-process proof state (latest epoch, claimed totals) may be; 0 = read on every request. */
+  proofStateMaxAgeMs: number;
 };
 
 /** Parses the environment (or the given record) into a Config; throws listing every invalid variable. */
@@ -88,5 +92,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     platformFeeBps: e.PLATFORM_FEE_BPS,
     webRpcUrl: e.WEB_RPC_URL,
     distributionStoreDir: e.DISTRIBUTION_STORE_DIR ?? path.join(e.DATA_DIR, "distributions"),
+    proofStateMaxAgeMs: e.PROOF_STATE_MAX_AGE_MS,
   };
 }

@@ -26,3 +26,10 @@ export {
   EpochWindowEmptyError,
   type EpochErrorCode,
 } from "./errors";
+export {
+  createProofState,
+  latestProofEpoch,
+  type AccountProofState,
+  type ProofEpoch,
+  type ProofState,
+} from "./proof-state";

@@ -95,7 +95,7 @@ export const publicRoutes = [
     params: z.strictObject({ account: Address }),
     response: { status: 200, schema: ProofsResponse, description: "Proofs" },
     async handler({ services, params }) {
-      return { body: await proofsFor(services.deps, services.distributions, params.account) };
+      return { body: await proofsFor(services.deps, services.distributions, params.account, services.proofState) };
     },
   }),
 ];

@@ -4,7 +4,7 @@
  */
 import type { Address } from "viem";
 import type { Readable } from "node:stream";
-import { type DistributionCache, epochDistributionFile } from "../../epochs";
+import { createProofState, type DistributionCache, epochDistributionFile, type ProofState } from "../../epochs";
 import { normalizeContentHash, type ContentStore, type StoredFile } from "../../files";
 import { notFound } from "../errors";
 import type { Reply } from "../route";
@@ -109,29 +109,17 @@ function isNotFound(err: unknown): boolean {
  * claimable now, proof, epoch and root. Only an epoch whose root is live on-chain (`claimable`) makes anything
  * claimable; until then the latest computed epoch's proofs are shown with claimable 0.
  */
-export async function proofsFor(deps: Deps, cache: DistributionCache, account: string) {
-  const latest =
-    (await deps.prisma.epoch.findFirst({
-      where: { status: "claimable" },
-      orderBy: { id: "desc" },
-      select: { id: true, root: true, status: true },
-    })) ??
-    (await deps.prisma.epoch.findFirst({
-      where: { status: { in: ["computed", "submitted"] } },
-      orderBy: { id: "desc" },
-      select: { id: true, root: true, status: true },
-    }));
+export async function proofsFor(deps: Deps, cache: DistributionCache, account: string, state?: ProofState) {
+  const { latest, claimed } = await (state ?? createProofState({ prisma: deps.prisma, maxAgeMs: 0 })).forAccount(
+    account,
+  );
   if (!latest) return { account, proofs: [] };
-  const [distribution, claimed] = await Promise.all([
-    cache.get(latest.id),
-    deps.prisma.claimedTotal.findMany({ where: { account } }),
-  ]);
-  const claimedBy = new Map(claimed.map((c) => [c.token, BigInt(c.claimed.toFixed())]));
+  const distribution = await cache.get(latest.id);
   const tokens = distribution.tokenTotals.map((t) => t.token);
   const proofs = tokens.flatMap((token) => {
     const claim = distribution.claimFor(account as Address, token);
     if (!claim) return [];
-    const done = claimedBy.get(token) ?? 0n;
+    const done = claimed(token);
     const claimable =
       latest.status === "claimable" && claim.cumulativeAmount > done ? claim.cumulativeAmount - done : 0n;
     return [

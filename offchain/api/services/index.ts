@@ -1,13 +1,18 @@
 /** The service layer the routes call; every function takes the caller's identity explicitly. */
 import type { Common } from "../../common";
 import type { PrismaClient } from "../../db/client";
-import { createDistributionCache, type DistributionCache } from "../../epochs";
+import { createDistributionCache, createProofState, type DistributionCache, type ProofState } from "../../epochs";
 import { distributionStoreOf, type ContentStore } from "../../files";
 import type { Deps } from "./deps";
 
-export type Services = { deps: Deps; distributions: DistributionCache; files: ContentStore };
+export type Services = { deps: Deps; distributions: DistributionCache; files: ContentStore; proofState: ProofState };
 
 export function createServices({ common, prisma }: { common: Common; prisma: PrismaClient }): Services {
   const files = distributionStoreOf(common);
-  return { deps: { common, prisma }, distributions: createDistributionCache({ prisma, store: files }), files };
+  return {
+    deps: { common, prisma },
+    distributions: createDistributionCache({ prisma, store: files }),
+    files,
+    proofState: createProofState({ prisma, maxAgeMs: common.config.proofStateMaxAgeMs }),
+  };
 }
