@@ -2,8 +2,9 @@
 export { royaltySplitterAbi, testStablecoinAbi } from "./abi";
 export { createChainClients, type ChainClients, type CreateChainClientsParameters } from "./clients";
 export type { ChainCommon, ChainLogger } from "./common";
-export { loadChainConfig, moduleConfigs, type ChainConfig } from "./config";
+export { moduleConfigs, type ChainConfig } from "./config";
 export { startDevChain, devAccounts, HARDHAT_MNEMONIC, type DevChain, type DevAccount } from "./devchain";
+export { createDevMiner, type DevMinerConfig } from "./dev-miner";
 export { deployDevStack, type DevStack, type DeployDevStackParameters } from "./deploy";
 export {
   readChainIdentity,
@@ -12,7 +13,7 @@ export {
   type ChainIdentity,
   type BindingCheck,
 } from "./chain-binding";
-export { loadPublisherAccount, publisherKeySourceFromEnv, type PublisherKeySource } from "./keys";
+export { loadPublisherAccount, type PublisherKeySource } from "./keys";
 export {
   createDepositIndexer,
   DEPOSIT_CURSOR,
@@ -23,4 +24,11 @@ export { createClaimWatcher, CLAIM_CURSOR, type ClaimWatcher, type ClaimWatcherC
 export { createRootPublisher, type RootPublisher, type RootPublisherConfig, type PublishPass } from "./root-publisher";
 export { createAdvisoryLock, PUBLISHER_LOCK_KEY, type AdvisoryLock } from "./advisory-lock";
 export { createScheduler, type Scheduler, type SchedulerStep } from "./scheduler";
-export { ChainError, decodeRevert, formatRevert, PERMANENT_ROOT_ERRORS } from "./errors";
+export {
+  ChainError,
+  decodeRevert,
+  formatRevert,
+  RootRevertedError,
+  type ChainErrorCode,
+  type SplitterErrorName,
+} from "./errors";
