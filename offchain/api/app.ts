@@ -3,6 +3,8 @@
  * (zod), call the service → one problem+json error middleware.
  */
 import crypto from "node:crypto";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import express, { type Express, type Request, type Response } from "express";
 import { pinoHttp } from "pino-http";
 import type { Common } from "../common";
@@ -50,6 +52,17 @@ function parse<T>(
       errors: zodFieldErrors(r.error, where === "body" ? "" : `/${where}`),
     });
   return r.data;
+}
+
+/** Streams a file body; a client that goes away mid-file just ends the stream (nothing to report to it). */
+async function sendStream(res: Response, body: Readable, contentType?: string): Promise<void> {
+  if (contentType) res.type(contentType);
+  try {
+    await pipeline(body, res);
+  } catch (err) {
+    if (!res.headersSent) throw err;
+    res.destroy();
+  }
 }
 
 export function createApp({ common, db, tokens }: CreateAppOptions): App {
@@ -119,7 +132,9 @@ export function createApp({ common, db, tokens }: CreateAppOptions): App {
         req,
       });
       res.status(reply.status ?? route.response.status);
+      if (reply.headers) res.set(reply.headers);
       if (reply.body === undefined) return void res.end();
+      if (reply.body instanceof Readable) return sendStream(res, reply.body, reply.contentType);
       if (reply.contentType) return void res.type(reply.contentType).send(reply.body);
       res.json(reply.body);
     });

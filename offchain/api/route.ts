@@ -25,7 +25,8 @@ export type HandlerContext<P, Q, B> = {
   req: Request;
 };
 
-export type Reply = { status?: number; body: unknown; contentType?: string };
+/** `body` may be a Readable (streamed as is); `headers` are set before it. */
+export type Reply = { status?: number; body: unknown; contentType?: string; headers?: Record<string, string> };
 
 export type RouteDef<
   P extends z.ZodType = z.ZodType,

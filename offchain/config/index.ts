@@ -6,6 +6,7 @@
  * passed to `serviceConfig(settings, runtime)` as typed arguments. `loadConfig(env)` is the API-alone shortcut
  * (`npm run serve`, tests) whose runtime facts come from CHAIN_ID, SPLITTER_ADDRESS, PORT.
  */
+import path from "node:path";
 import { z } from "zod";
 import type { Address } from "viem";
 import type { ChainConfig } from "../chain/config";
@@ -30,6 +31,8 @@ export type Settings = {
   treasuryAddress?: Address;
   platformFeeBps: number;
   webRpcUrl?: string;
+  distributionStoreDir: string;
+  proofStateMaxAgeMs: number;
   /** `npm run serve` only: the chain is not asked there. */
   chainId: number;
   splitterAddress?: Address;
@@ -53,6 +56,10 @@ export type Config = {
   treasuryAddress: Address;
   platformFeeBps: number;
   webRpcUrl?: string;
+  /** Folder of the content-addressed file store (offchain/files). */
+  distributionStoreDir: string;
+  /** How stale the in-process proof state (latest epoch, claimed totals) may be; 0 = read on every request. */
+  proofStateMaxAgeMs: number;
 };
 
 /** What the running system learned, given to serviceConfig as arguments. */
@@ -121,6 +128,8 @@ export function loadSettings(source: Env = process.env, layers: EnvLayers = {}):
     treasuryAddress: e.TREASURY_ADDRESS,
     platformFeeBps: e.PLATFORM_FEE_BPS,
     webRpcUrl: e.WEB_RPC_URL,
+    distributionStoreDir: e.DISTRIBUTION_STORE_DIR ?? path.join(e.DATA_DIR, "distributions"),
+    proofStateMaxAgeMs: e.PROOF_STATE_MAX_AGE_MS,
     chainId: e.CHAIN_ID,
     splitterAddress: e.SPLITTER_ADDRESS,
     chain: {
@@ -175,6 +184,8 @@ export function serviceConfig(s: Settings, r: Runtime): Config {
     treasuryAddress: treasury.toLowerCase() as Address,
     platformFeeBps: s.platformFeeBps,
     webRpcUrl: s.webRpcUrl ?? r.rpcUrl,
+    distributionStoreDir: s.distributionStoreDir,
+    proofStateMaxAgeMs: s.proofStateMaxAgeMs,
   };
 }
 

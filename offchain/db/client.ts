@@ -11,6 +11,13 @@ import { Pool } from "pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/client";
 import { applyMigrations } from "./migrations";
+import {
+  createWalCheckpointer,
+  DEFAULT_WAL_CHECKPOINTS,
+  pgliteStartParams,
+  type WalCheckpointer,
+  type WalCheckpointOptions,
+} from "./wal-checkpointer";
 import type { DatabaseConfig } from "../config";
 
 export { PrismaClient };
@@ -18,14 +25,20 @@ export type Db = {
   prisma: PrismaClient;
   kind: "postgres" | "pglite";
   appliedMigrations: string[];
+  /** PGlite only: the checkpoints that keep it from stalling (see wal-checkpointer.ts). */
+  walCheckpointer?: WalCheckpointer;
   close(): Promise<void>;
 };
 
 /** Opens (and migrates) the configured database. `dataDir: ":memory:"` gives a throwaway PGlite. */
-export async function openDatabase(cfg: DatabaseConfig, opts: { migrate?: boolean } = {}): Promise<Db> {
+export async function openDatabase(
+  cfg: DatabaseConfig,
+  opts: { migrate?: boolean; walCheckpoints?: Partial<WalCheckpointOptions> } = {},
+): Promise<Db> {
   const migrate = opts.migrate ?? true;
   let factory: SqlMigrationAwareDriverAdapterFactory;
   let pglite: PGlite | undefined;
+  let walCheckpointer: WalCheckpointer | undefined;
   let appliedMigrations: string[] = [];
   if (cfg.url) {
     factory = new PrismaPg({ connectionString: cfg.url, max: 20 });
@@ -47,7 +60,9 @@ export async function openDatabase(cfg: DatabaseConfig, opts: { migrate?: boolea
       // PGlite does not create missing parent folders.
       fs.mkdirSync(dir, { recursive: true });
     }
-    pglite = new PGlite(dir);
+    const walOpts = { ...DEFAULT_WAL_CHECKPOINTS, ...opts.walCheckpoints };
+    pglite = new PGlite({ dataDir: dir, startParams: pgliteStartParams(PGlite.defaultStartParams, walOpts) });
+    walCheckpointer = createWalCheckpointer(pglite, walOpts);
     factory = new PrismaPGlite(pglite);
   }
   if (pglite && migrate) appliedMigrations = await applyMigrations(factory);
@@ -56,7 +71,9 @@ export async function openDatabase(cfg: DatabaseConfig, opts: { migrate?: boolea
     prisma,
     kind: cfg.url ? "postgres" : "pglite",
     appliedMigrations,
+    walCheckpointer,
     async close() {
+      await walCheckpointer?.stop();
       await prisma.$disconnect();
       if (pglite) await pglite.close();
     },

@@ -1,7 +1,8 @@
 /**
  * Closing an epoch: the database rows become the settlement engine's input (offchain/settlement), its
- * allocations become the Merkle distribution (offchain/merkle), and the allocations, distribution file, totals
- * and carried state are stored in one transaction. The epoch is then `computed`: ready to publish on-chain.
+ * allocations become the Merkle distribution (offchain/merkle), whose file goes to the content-addressed store
+ * (offchain/files), and the allocations, totals and carried state are stored in one transaction. The epoch is then
+ * `computed`: ready to publish on-chain.
  *
  * This module is the only place that maps rows to the engine's types. It knows nothing of HTTP: the operator route
  * (offchain/api), the scheduler's close step (./close-due.ts) and bench:epoch call it.
@@ -14,15 +15,19 @@ import {
   type SettlementInputRaw,
   type SettlementResult,
 } from "../settlement";
-import { buildDistribution, distributionContentHash, distributionFileChunks } from "../merkle";
+import { buildDistribution, writeDistributionFile } from "../merkle";
+import { distributionStoreOf, type ContentStore } from "../files";
 import type { Common } from "../common";
 import type { PrismaClient } from "../db/client";
 import { audit } from "../db/audit-log";
 import { toJson } from "../db/json";
 import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
 
-/** What the stage needs: the database and the service's `common` (config: chain id, splitter, fee, treasury). */
-export type EpochsDeps = { prisma: PrismaClient; common: Common };
+/**
+ * What the stage needs: the database and the service's `common` (config: chain id, splitter, fee, treasury, the file
+ * store's folder); `store` overrides the configured file store.
+ */
+export type EpochsDeps = { prisma: PrismaClient; common: Common; store?: ContentStore };
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 const EPOCH_CLOSE_LOCK = 0x65706f6368;
@@ -171,8 +176,13 @@ export async function closeEpoch(
         result.allocations.map((a) => ({ account: a.account, token: a.token, cumulativeAmount: a.cumulative })),
       );
       lap("tree");
-      const file = Buffer.concat([...distributionFileChunks(distribution)]);
-      const { contentHash } = await distributionContentHash(distribution);
+      // Streamed into the content-addressed store (hashed on a worker thread as it is written): the file never sits in
+      // one buffer and never goes through the database (PGlite encodes bytea byte by byte). It is durable before the
+      // row naming it commits; a close that then fails leaves an unreferenced file, never a row without its file.
+      const stored = await (deps.store ?? distributionStoreOf(deps.common)).putWith((sink) =>
+        writeDistributionFile(distribution, sink),
+      );
+      const contentHash = stored.contentHash;
       lap("file");
       await tx.epoch.create({
         data: {
@@ -186,10 +196,10 @@ export async function closeEpoch(
           leafCount: distribution.leafCount,
           report: toJson(result.report),
           state: toJson(result.state),
-          distribution: file,
+          distributionSize: BigInt(stored.size),
           closedBy: operator,
         },
-        select: { id: true }, // not the row back: it holds the file and the carried state
+        select: { id: true }, // not the row back: it holds the carried state
       });
       // One statement over arrays (unnest) instead of createMany's multi-row VALUES: at 100,000 leaves the latter
       // spent seconds building and binding parameters (bench:epoch).

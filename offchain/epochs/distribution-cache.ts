@@ -5,10 +5,12 @@
  */
 import { readDistributionFile, type Distribution } from "../merkle";
 import type { PrismaClient } from "../db/client";
-import { EpochNotFoundError } from "./errors";
+import type { ContentStore } from "../files";
+import { openEpochDistribution } from "./distribution-file";
+import { EpochFileMismatchError } from "./errors";
 
 export type DistributionCache = {
-  /** The epoch's distribution; loaded from the database at most once while cached (concurrent calls share it). */
+  /** The epoch's distribution; read from the file store at most once while cached (concurrent calls share it). */
   get(epoch: number): Promise<Distribution>;
   /** Epochs cached now, least recently used first. */
   epochs(): number[];
@@ -18,27 +20,23 @@ export type DistributionCache = {
 /** Default bound: the latest claimable and latest computed epoch, plus one being replaced. */
 export const DISTRIBUTION_CACHE_SIZE = 3;
 
-/** The stored distribution file of an epoch. */
-export async function loadDistributionFile(prisma: PrismaClient, epoch: number): Promise<Buffer> {
-  const e = await prisma.epoch.findUnique({ where: { id: epoch }, select: { distribution: true } });
-  if (!e) throw new EpochNotFoundError(epoch);
-  return Buffer.from(e.distribution);
-}
-
-export function createDistributionCache(p: { prisma: PrismaClient; maxEpochs?: number }): DistributionCache {
+export function createDistributionCache(p: {
+  prisma: PrismaClient;
+  store: ContentStore;
+  maxEpochs?: number;
+}): DistributionCache {
   const max = p.maxEpochs ?? DISTRIBUTION_CACHE_SIZE;
   if (!Number.isInteger(max) || max < 1) throw new RangeError("maxEpochs must be a positive integer");
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   const entries = new Map<number, Promise<Distribution>>();
 
   async function load(epoch: number): Promise<Distribution> {
-    const bytes = await loadDistributionFile(p.prisma, epoch);
-    const { distribution } = await readDistributionFile(
-      (async function* () {
-        yield bytes;
-      })(),
-    );
-    return distribution;
+    // Streamed from the file, parsed chunk by chunk: the file is never one buffer (115 MB at 1M leaves).
+    const { file, stream } = await openEpochDistribution(p.prisma, p.store, epoch);
+    const read = await readDistributionFile(stream);
+    if (read.contentHash !== file.contentHash)
+      throw new EpochFileMismatchError(epoch, file.contentHash, read.contentHash);
+    return read.distribution;
   }
 
   return {

@@ -4,7 +4,7 @@
  */
 import { TributaryError } from "../common/errors";
 
-export type EpochErrorCode = "EPOCH_ENDS_IN_FUTURE" | "EPOCH_WINDOW_EMPTY" | "EPOCH_NOT_FOUND";
+export type EpochErrorCode = "EPOCH_ENDS_IN_FUTURE" | "EPOCH_WINDOW_EMPTY" | "EPOCH_NOT_FOUND" | "EPOCH_FILE_MISMATCH";
 
 export class EpochError extends TributaryError {
   override readonly name: string = "EpochError";
@@ -40,5 +40,17 @@ export class EpochNotFoundError extends EpochError {
   override readonly name = "EpochNotFoundError";
   constructor(readonly epoch: number) {
     super("EPOCH_NOT_FOUND", `epoch ${epoch} not found`);
+  }
+}
+
+/** Thrown when an epoch's file does not hash to the content hash its row (and its on-chain proposal) names. */
+export class EpochFileMismatchError extends EpochError {
+  override readonly name = "EpochFileMismatchError";
+  constructor(
+    readonly epoch: number,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super("EPOCH_FILE_MISMATCH", `epoch ${epoch}'s distribution file hashes to ${actual}, not ${expected}`);
   }
 }

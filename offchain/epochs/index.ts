@@ -15,13 +15,21 @@ export { closeDueEpoch, createCloseStep, SCHEDULER_ACTOR, type CloseStep, type C
 export {
   createDistributionCache,
   DISTRIBUTION_CACHE_SIZE,
-  loadDistributionFile,
   type DistributionCache,
 } from "./distribution-cache";
+export { epochDistributionFile, openEpochDistribution } from "./distribution-file";
 export {
   EpochEndsInFutureError,
   EpochError,
+  EpochFileMismatchError,
   EpochNotFoundError,
   EpochWindowEmptyError,
   type EpochErrorCode,
 } from "./errors";
+export {
+  createProofState,
+  latestProofEpoch,
+  type AccountProofState,
+  type ProofEpoch,
+  type ProofState,
+} from "./proof-state";

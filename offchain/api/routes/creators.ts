@@ -201,7 +201,7 @@ export const creatorRoutes = [
     access: CREATOR,
     response: { status: 200, schema: ProofsResponse, description: "Claimable amounts and proofs" },
     async handler({ services, actor }) {
-      return { body: await proofsFor(services.deps, services.distributions, addressOf(actor)) };
+      return { body: await proofsFor(services.deps, services.distributions, addressOf(actor), services.proofState) };
     },
   }),
 ];

@@ -1,6 +1,6 @@
-import { distributionFile, getEpoch, listEpochs, proofsFor } from "../services/epochs";
+import { distributionFileByHash, distributionFileOfEpoch, getEpoch, listEpochs, proofsFor } from "../services/epochs";
 import { defineRoute } from "../route";
-import { Address, EpochNumber, IsoDate, z } from "../schemas";
+import { Address, Bytes32, EpochNumber, IsoDate, z } from "../schemas";
 
 export const ProofsResponse = z
   .object({
@@ -71,8 +71,21 @@ export const publicRoutes = [
     params: EpochParams,
     errors: { 404: "No such epoch" },
     response: { status: 200, contentType: "application/x-ndjson", description: "Distribution file" },
-    async handler({ services, params }) {
-      return { body: await distributionFile(services.deps, params.epoch), contentType: "application/x-ndjson" };
+    async handler({ services, params, req }) {
+      return distributionFileOfEpoch(services.deps, services.files, params.epoch, req.get("if-none-match"));
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/distributions/:contentHash",
+    summary:
+      "A published file by its keccak256 (ETag = content hash; immutable, cached for good; 304 on If-None-Match)",
+    tag: "public",
+    access: { kind: "public" },
+    params: z.strictObject({ contentHash: Bytes32 }),
+    response: { status: 200, contentType: "application/x-ndjson", description: "The file's canonical bytes" },
+    async handler({ services, params, req }) {
+      return distributionFileByHash(services.files, params.contentHash, req.get("if-none-match"));
     },
   }),
   defineRoute({
@@ -84,7 +97,7 @@ export const publicRoutes = [
     params: z.strictObject({ account: Address }),
     response: { status: 200, schema: ProofsResponse, description: "Proofs" },
     async handler({ services, params }) {
-      return { body: await proofsFor(services.deps, services.distributions, params.account) };
+      return { body: await proofsFor(services.deps, services.distributions, params.account, services.proofState) };
     },
   }),
 ];

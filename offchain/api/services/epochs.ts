@@ -3,8 +3,11 @@
  * from the distribution rebuilt from the stored file (the epochs stage's bounded cache), looked up in O(log N).
  */
 import type { Address } from "viem";
-import { type DistributionCache, loadDistributionFile } from "../../epochs";
+import type { Readable } from "node:stream";
+import { createProofState, type DistributionCache, epochDistributionFile, type ProofState } from "../../epochs";
+import { normalizeContentHash, type ContentStore, type StoredFile } from "../../files";
 import { notFound } from "../errors";
+import type { Reply } from "../route";
 import type { Deps } from "./deps";
 
 type EpochRow = {
@@ -61,8 +64,44 @@ export async function getEpoch({ prisma }: Deps, id: number) {
   return epochView(e);
 }
 
-export function distributionFile({ prisma }: Deps, id: number): Promise<Buffer> {
-  return loadDistributionFile(prisma, id);
+/** A stored file as a reply: streamed, `ETag` = its content hash, `304` when the client already has it. */
+async function storedFileReply(
+  store: ContentStore,
+  file: StoredFile,
+  ifNoneMatch: string | undefined,
+  cacheControl: string,
+): Promise<Reply> {
+  const etag = `"${file.contentHash}"`;
+  const headers = { etag, "cache-control": cacheControl, "content-length": String(file.size) };
+  if (ifNoneMatch?.split(",").some((t) => t.trim().replace(/^W\//, "") === etag))
+    return { status: 304, body: undefined, headers: { etag, "cache-control": cacheControl } };
+  const { stream }: { stream: Readable } = await store.open(file.contentHash);
+  return { body: stream, contentType: "application/x-ndjson", headers };
+}
+
+/** The epoch's distribution file. Its number names one file for good, but clients revalidate (cheap: 304). */
+export async function distributionFileOfEpoch(
+  { prisma }: Deps,
+  store: ContentStore,
+  id: number,
+  ifNoneMatch?: string,
+): Promise<Reply> {
+  const file = await epochDistributionFile(prisma, store, id).catch((err: unknown) => {
+    throw isNotFound(err) ? notFound(`epoch ${id} distribution`) : err;
+  });
+  return storedFileReply(store, file, ifNoneMatch, "public, no-cache");
+}
+
+/** A stored file by content hash: the bytes can never change, so it is cached for good. */
+export async function distributionFileByHash(store: ContentStore, contentHash: string, ifNoneMatch?: string) {
+  const file = await store.stat(normalizeContentHash(contentHash));
+  if (!file) throw notFound(`distribution ${contentHash}`);
+  return storedFileReply(store, file, ifNoneMatch, "public, max-age=31536000, immutable");
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "EPOCH_NOT_FOUND" || code === "FILES_NOT_FOUND";
 }
 
 /**
@@ -70,29 +109,17 @@ export function distributionFile({ prisma }: Deps, id: number): Promise<Buffer> 
  * claimable now, proof, epoch and root. Only an epoch whose root is live on-chain (`claimable`) makes anything
  * claimable; until then the latest computed epoch's proofs are shown with claimable 0.
  */
-export async function proofsFor(deps: Deps, cache: DistributionCache, account: string) {
-  const latest =
-    (await deps.prisma.epoch.findFirst({
-      where: { status: "claimable" },
-      orderBy: { id: "desc" },
-      select: { id: true, root: true, status: true },
-    })) ??
-    (await deps.prisma.epoch.findFirst({
-      where: { status: { in: ["computed", "submitted", "mined"] } },
-      orderBy: { id: "desc" },
-      select: { id: true, root: true, status: true },
-    }));
+export async function proofsFor(deps: Deps, cache: DistributionCache, account: string, state?: ProofState) {
+  const { latest, claimed } = await (state ?? createProofState({ prisma: deps.prisma, maxAgeMs: 0 })).forAccount(
+    account,
+  );
   if (!latest) return { account, proofs: [] };
-  const [distribution, claimed] = await Promise.all([
-    cache.get(latest.id),
-    deps.prisma.claimedTotal.findMany({ where: { account } }),
-  ]);
-  const claimedBy = new Map(claimed.map((c) => [c.token, BigInt(c.claimed.toFixed())]));
+  const distribution = await cache.get(latest.id);
   const tokens = distribution.tokenTotals.map((t) => t.token);
   const proofs = tokens.flatMap((token) => {
     const claim = distribution.claimFor(account as Address, token);
     if (!claim) return [];
-    const done = claimedBy.get(token) ?? 0n;
+    const done = claimed(token);
     const claimable =
       latest.status === "claimable" && claim.cumulativeAmount > done ? claim.cumulativeAmount - done : 0n;
     return [

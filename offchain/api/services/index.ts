@@ -1,12 +1,19 @@
 /** The service layer the routes call; every function takes the caller's identity explicitly. */
 import type { Common } from "../../common";
 import type { PrismaClient } from "../../db/client";
-import { createDistributionCache, type DistributionCache } from "../../epochs";
+import { createDistributionCache, createProofState, type DistributionCache, type ProofState } from "../../epochs";
+import { distributionStoreOf, type ContentStore } from "../../files";
 import type { Deps } from "./deps";
 import type { TokenAllowList } from "./token-allow-list";
 
 /** `tokens` unset: offers are not checked against the splitter's allow-list (a service run without a chain). */
-export type Services = { deps: Deps; distributions: DistributionCache; tokens?: TokenAllowList };
+export type Services = {
+  deps: Deps;
+  distributions: DistributionCache;
+  files: ContentStore;
+  proofState: ProofState;
+  tokens?: TokenAllowList;
+};
 
 export function createServices({
   common,
@@ -17,5 +24,12 @@ export function createServices({
   prisma: PrismaClient;
   tokens?: TokenAllowList;
 }): Services {
-  return { deps: { common, prisma }, distributions: createDistributionCache({ prisma }), tokens };
+  const files = distributionStoreOf(common);
+  return {
+    deps: { common, prisma },
+    distributions: createDistributionCache({ prisma, store: files }),
+    files,
+    proofState: createProofState({ prisma, maxAgeMs: common.config.proofStateMaxAgeMs }),
+    tokens,
+  };
 }

@@ -56,6 +56,8 @@ const matrix: Record<string, Case> = {
   "GET /v1/epochs": { path: () => "/v1/epochs", expect: every(200) },
   "GET /v1/epochs/:epoch": { path: () => "/v1/epochs/1", expect: every(200) },
   "GET /v1/epochs/:epoch/distribution": { path: () => "/v1/epochs/1/distribution", expect: every(200) },
+  // Public: no file has this hash, so every caller gets the same 404 (never 401/403).
+  "GET /v1/distributions/:contentHash": { path: () => `/v1/distributions/0x${"ab".repeat(32)}`, expect: every(404) },
   "GET /v1/proofs/:account": { path: (s) => `/v1/proofs/${s.creatorA.address}`, expect: every(200) },
   "POST /v1/creators": {
     path: () => "/v1/creators",
@@ -195,7 +197,7 @@ const matrix: Record<string, Case> = {
   "GET /v1/audit-log": { path: () => "/v1/audit-log", expect: signedIn({ operator: 200, auditor: 200 }) },
 };
 
-describe(`authorization matrix: every route × every role (${TEST_DATABASE})`, function () {
+describe(`authorization matrix: every route × every role (${TEST_DATABASE})`, () => {
   let t: TestApi;
   let s: MatrixScenario;
   let dirty = false;

@@ -48,6 +48,7 @@ const samples: Record<string, Sample> = {
   "GET /v1/epochs": { path: () => "/v1/epochs" },
   "GET /v1/epochs/:epoch": { path: () => "/v1/epochs/1" },
   "GET /v1/epochs/:epoch/distribution": { path: () => "/v1/epochs/1/distribution" },
+  "GET /v1/distributions/:contentHash": { path: () => `/v1/distributions/0x${"ab".repeat(32)}` },
   "GET /v1/proofs/:account": { path: (s) => `/v1/proofs/${s.creatorA.address}` },
   "POST /v1/creators": {
     path: () => "/v1/creators",
@@ -196,6 +197,7 @@ const badPaths: Record<string, string[]> = {
     "/v1/epochs/99999999999",
   ],
   "GET /v1/epochs/:epoch/distribution": ["/v1/epochs/x/distribution"],
+  "GET /v1/distributions/:contentHash": ["/v1/distributions/0x12", "/v1/distributions/..%2F..%2Fetc%2Fpasswd"],
   "GET /v1/proofs/:account": ["/v1/proofs/0x12", "/v1/proofs/alice"],
   "GET /v1/datasets/:datasetId": ["/v1/datasets/0x12"],
   "PUT /v1/datasets/:datasetId/shares": ["/v1/datasets/nope/shares"],
@@ -227,7 +229,7 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): Re
   return copy;
 }
 
-describe(`bad input on every route → 4xx problem+json, database unchanged (${TEST_DATABASE})`, function () {
+describe(`bad input on every route → 4xx problem+json, database unchanged (${TEST_DATABASE})`, () => {
   let t: TestApi;
   let s: Scenario;
   before(async () => {

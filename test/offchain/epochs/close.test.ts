@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { allocate, SettlementInputSchema } from "../../../offchain/settlement";
 import { readDistributionFile, verifyProof } from "../../../offchain/merkle";
+import { distributionStoreOf } from "../../../offchain/files";
 import {
   closeEpoch,
   EpochEndsInFutureError,
@@ -54,11 +55,12 @@ describe("offchain/epochs/close", () => {
     const epoch = await f.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } });
     expect(epoch).to.include({ status: "computed", root: r.root, contentHash: r.contentHash, leafCount: 3 });
     expect(epoch.closedBy).to.equal("operator-1");
-    const { distribution } = await readDistributionFile(
-      (async function* () {
-        yield Buffer.from(epoch.distribution);
-      })(),
-    );
+    // The file is in the content-addressed store under the epoch's hash, not in the row.
+    expect(epoch.distribution).to.equal(null);
+    const stored = await distributionStoreOf(f.deps.common).open(r.contentHash);
+    expect(BigInt(stored.file.size)).to.equal(epoch.distributionSize);
+    const { distribution, contentHash } = await readDistributionFile(stored.stream);
+    expect(contentHash).to.equal(r.contentHash);
     expect(distribution.root).to.equal(r.root);
     for (const a of rows) {
       const claim = distribution.claimFor(a.account as `0x${string}`, TOKEN as `0x${string}`)!;

@@ -1,39 +1,47 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import type { Address } from "viem";
 import { buildDistribution, distributionFileChunks } from "../../../offchain/merkle";
 import type { PrismaClient } from "../../../offchain/db/client";
 import { createDistributionCache, EpochNotFoundError } from "../../../offchain/epochs";
+import { createContentStore, type ContentStore } from "../../../offchain/files";
 
 const A = "0x00000000000000000000000000000000000000a1" as Address;
 const T = "0x1000000000000000000000000000000000000001" as Address;
 const C = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address;
 
-/** A stand-in for the epochs table that counts reads: the cache's promise is about database round trips. */
+/**
+ * A stand-in for the epochs table that counts reads (the cache's promise is about round trips), over a real file
+ * store in a temporary folder holding each epoch's file under its hash.
+ */
 async function fakeDatabase(epochs: number[]) {
-  const files = new Map<number, Buffer>();
+  const store = createContentStore({ dir: fs.mkdtempSync(path.join(os.tmpdir(), "tributary-cache-")) });
+  const files = new Map<number, string>();
   for (const e of epochs) {
     const d = await buildDistribution({ chainId: 31337, contract: C, epoch: BigInt(e) }, [
       { account: A, token: T, cumulativeAmount: BigInt(e) * 100n },
     ]);
-    files.set(e, Buffer.concat([...distributionFileChunks(d)]));
+    files.set(e, (await store.put(distributionFileChunks(d))).contentHash);
   }
   const reads: number[] = [];
   const prisma = {
     epoch: {
       async findUnique({ where }: { where: { id: number } }) {
         reads.push(where.id);
-        const f = files.get(where.id);
-        return f ? { distribution: new Uint8Array(f) } : null;
+        const contentHash = files.get(where.id);
+        return contentHash ? { contentHash } : null;
       },
     },
   } as unknown as PrismaClient;
-  return { prisma, reads, files };
+  return { prisma, store, reads, files };
 }
 
 describe("offchain/epochs/distribution-cache", () => {
   it("loads each epoch once while cached, concurrent callers sharing the load", async () => {
-    const { prisma, reads } = await fakeDatabase([1]);
-    const cache = createDistributionCache({ prisma });
+    const { prisma, store, reads } = await fakeDatabase([1]);
+    const cache = createDistributionCache({ prisma, store });
     const [x, y] = await Promise.all([cache.get(1), cache.get(1)]);
     expect(x).to.equal(y);
     expect((await cache.get(1)).claimFor(A, T)!.cumulativeAmount).to.equal(100n);
@@ -41,8 +49,8 @@ describe("offchain/epochs/distribution-cache", () => {
   });
 
   it("keeps at most maxEpochs, evicting the least recently used", async () => {
-    const { prisma, reads } = await fakeDatabase([1, 2, 3]);
-    const cache = createDistributionCache({ prisma, maxEpochs: 2 });
+    const { prisma, store, reads } = await fakeDatabase([1, 2, 3]);
+    const cache = createDistributionCache({ prisma, store, maxEpochs: 2 });
     await cache.get(1);
     await cache.get(2);
     await cache.get(1); // 1 is now the most recently used
@@ -54,8 +62,8 @@ describe("offchain/epochs/distribution-cache", () => {
   });
 
   it("does not keep a failed load: a missing epoch is EpochNotFoundError, and found once it exists", async () => {
-    const { prisma, reads, files } = await fakeDatabase([1]);
-    const cache = createDistributionCache({ prisma });
+    const { prisma, store, reads, files } = await fakeDatabase([1]);
+    const cache = createDistributionCache({ prisma, store });
     const err = await cache.get(2).then(
       () => expect.fail("found a missing epoch"),
       (e: unknown) => e,
@@ -69,6 +77,8 @@ describe("offchain/epochs/distribution-cache", () => {
   });
 
   it("refuses a bound below one", () => {
-    expect(() => createDistributionCache({ prisma: {} as PrismaClient, maxEpochs: 0 })).to.throw(RangeError);
+    expect(() =>
+      createDistributionCache({ prisma: {} as PrismaClient, store: {} as ContentStore, maxEpochs: 0 }),
+    ).to.throw(RangeError);
   });
 });

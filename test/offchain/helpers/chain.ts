@@ -159,7 +159,7 @@ export async function createEpoch(db: Db, id: number, totals: Record<string, big
       leafCount: 1,
       report: {},
       state: {},
-      distribution: new Uint8Array([1]),
+      distributionSize: 1n,
       closedBy: "test",
     },
   });
