@@ -86,7 +86,9 @@ export function quickCumulative(value: unknown) {
   const token = quickAddress(value.token);
   const amount = quickAmount(value.amount);
   if (account === undefined || token === undefined || amount === undefined) return undefined;
-  return { account, token, amount };
+  if (value.exact === undefined) return { account, token, amount };
+  const exact = quickAmount(value.exact);
+  return exact === undefined ? undefined : { account, token, amount, exact };
 }
 
 export function quickContributor(value: unknown) {
