@@ -69,7 +69,9 @@ export function quickUsage(value: unknown) {
   const units = quickAmount(value.units);
   if (licenseId === undefined || datasetId === undefined || epoch === undefined || units === undefined)
     return undefined;
-  return { licenseId, datasetId, epoch, units };
+  if (value.at === undefined) return { licenseId, datasetId, epoch, units };
+  const at = quickInt(value.at, 0, Number.MAX_SAFE_INTEGER);
+  return at === undefined ? undefined : { licenseId, datasetId, epoch, units, at };
 }
 
 export function quickLicenseDataset(value: unknown) {
