@@ -48,6 +48,8 @@ export interface AllocationTrace {
     refund: bigint;
     perDataset: { datasetId: Hex; weight: bigint; amount: bigint }[];
   }[];
+  /** Every refund leaf increment of the epoch (license refunds, then held deposits), unsorted. */
+  refunds: { account: Address; token: Address; amount: bigint }[];
   /** Stage 2, ascending (dataset id, share period, token); `shares` ascending account; exact values × 10⁸. */
   pools: {
     datasetId: Hex;
@@ -80,7 +82,7 @@ export function allocate(
   input: SettlementInput,
   options: AllocateOptions = {},
 ): SettlementResult & { trace?: AllocationTrace } {
-  const trace: AllocationTrace | undefined = options.trace ? { licenses: [], pools: [] } : undefined;
+  const trace: AllocationTrace | undefined = options.trace ? { licenses: [], refunds: [], pools: [] } : undefined;
   const epoch = prepareEpoch(input);
   const { rejected, held: newHeld, credits } = ingestFacts(epoch);
   const { datasets, tokens, tokenIndex, licenses, forbidden } = epoch;
@@ -135,6 +137,7 @@ export function allocate(
   }
   const refundedPerToken = new Array<bigint>(nTokens).fill(0n);
   for (const r of refunds) {
+    trace?.refunds.push({ account: r.account, token: tokens[r.tokenIndex], amount: r.amount });
     refundedPerToken[r.tokenIndex] += r.amount;
     report.addRefund(r.tokenIndex, r.amount);
   }
