@@ -6,6 +6,9 @@ import type { ErrorRequestHandler, Response } from "express";
 import { ZodError } from "zod";
 import type { Logger } from "../common/logger";
 import { isTributaryError, type TributaryError } from "../common/errors";
+import { EpochEndsInFutureError, EpochNotFoundError, EpochWindowEmptyError } from "../epochs";
+import { MerkleError } from "../merkle";
+import { SettlementError } from "../settlement";
 import { ApiError, type FieldError } from "./errors";
 
 export function zodFieldErrors(err: ZodError, prefix: string): FieldError[] {
@@ -44,15 +47,43 @@ function fromPrisma(err: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** The problem `type` of a code: `SETTLEMENT_INVALID_INPUT` → `settlement-invalid-input`. */
+const typeOf = (code: string) => code.toLowerCase().replace(/_/g, "-");
+
+type DomainMapping = {
+  // biome-ignore lint/suspicious/noExplicitAny: matches any error class's constructor signature
+  of: abstract new (
+    ...args: any[]
+  ) => TributaryError;
+  status: number;
+  title: string;
+  errors?: FieldError[];
+};
+
 /**
- * A domain error the service raised on purpose: a non-retryable one means the request cannot succeed
- * as the data stands (e.g. the settlement engine refusing an epoch), a retryable one that it may later.
+ * Domain errors by class, most specific first. A class not listed falls back on its kind: permanent → 422 (the
+ * request cannot succeed as the data stands), retryable → 503 (it may later).
  */
+const BY_CLASS: DomainMapping[] = [
+  { of: EpochNotFoundError, status: 404, title: "Not found" },
+  { of: EpochWindowEmptyError, status: 409, title: "Conflict" },
+  {
+    of: EpochEndsInFutureError,
+    status: 422,
+    title: "Unprocessable content",
+    errors: [{ path: "/endsAt", message: "after now" }],
+  },
+  { of: SettlementError, status: 422, title: "Unprocessable request" },
+  { of: MerkleError, status: 422, title: "Unprocessable request" },
+];
+
 function fromDomain(err: TributaryError): ApiError {
-  const code = err.code.toLowerCase().replace(/_/g, "-");
+  const m = BY_CLASS.find((c) => err instanceof c.of);
+  const code = typeOf(err.code);
+  if (m) return new ApiError(m.status, code, m.title, { detail: err.message, errors: m.errors, cause: err });
   return err.retryable
-    ? new ApiError(503, code, "Temporarily unavailable", { detail: err.message })
-    : new ApiError(422, code, "Unprocessable request", { detail: err.message });
+    ? new ApiError(503, code, "Temporarily unavailable", { detail: err.message, cause: err })
+    : new ApiError(422, code, "Unprocessable request", { detail: err.message, cause: err });
 }
 
 export function sendProblem(res: Response, err: ApiError, instance: string, requestId: string): void {

@@ -31,7 +31,7 @@ describe("offchain/api/problem", () => {
 
   it("answers a retryable domain error with 503 so the caller knows to try again", async () => {
     const res = await request(
-      appThrowing(new TributaryError("CHAIN_RPC_UNAVAILABLE", "rpc down", { retryable: true })),
+      appThrowing(new TributaryError("CHAIN_RPC_UNAVAILABLE", "rpc down", { kind: "retryable" })),
     ).get("/boom");
     expect(res.status).to.equal(503);
     expect(res.body.type).to.equal("/problems/chain-rpc-unavailable");
