@@ -15,6 +15,8 @@
  * | SPLITTER_ADDRESS      | 0x000…000             | RoyaltySplitter address given in deposit instructions          |
  * | TREASURY_ADDRESS      | 0x000…000             | account receiving the platform fee leaf                        |
  * | PLATFORM_FEE_BPS      | 0                     | platform fee in basis points                                   |
+ * | LATE_USAGE_GRACE_SECONDS | 86400             | late usage accepted this long after its epoch closed           |
+ * | UNKNOWN_LICENSE_GRACE_SECONDS | 604800       | deposit to an unknown license refunded to its payer after this |
  * | WEB_RPC_URL           | (unset)               | JSON-RPC URL the web pages read the chain from (auditor page)   |
  */
 import { z } from "zod";
@@ -39,6 +41,14 @@ const envSchema = z
     SPLITTER_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
     TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
     PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
+    /** Usage may be reported this long after its epoch closed (billed in the next open epoch, counted as late). */
+    LATE_USAGE_GRACE_SECONDS: z.coerce.number().int().min(0).default(86_400),
+    /** A deposit to an unknown license id is refunded to its payer this long after confirmation. */
+    UNKNOWN_LICENSE_GRACE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 86_400),
     WEB_RPC_URL: z.string().url().optional(),
   })
   .superRefine((e, ctx) => {
@@ -61,6 +71,7 @@ export type Config = {
   treasuryAddress: `0x${string}`;
   platformFeeBps: number;
   webRpcUrl?: string;
+  lifecycle: { lateUsageGraceSeconds: number; unknownLicenseGraceSeconds: number };
 };
 
 /** Parses the environment (or the given record) into a Config; throws listing every invalid variable. */
@@ -82,5 +93,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     treasuryAddress: e.TREASURY_ADDRESS,
     platformFeeBps: e.PLATFORM_FEE_BPS,
     webRpcUrl: e.WEB_RPC_URL,
+    lifecycle: {
+      lateUsageGraceSeconds: e.LATE_USAGE_GRACE_SECONDS,
+      unknownLicenseGraceSeconds: e.UNKNOWN_LICENSE_GRACE_SECONDS,
+    },
   };
 }

@@ -3,7 +3,14 @@
  * epochs; any failing event rejects the batch (422, every failure listed). A valid batch is stored with ONE
  * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`: a single statement, so all-or-nothing and durable
  * (committed) before the reply, and idempotent per (buyer, idempotencyKey): a re-sent event is counted once.
+ *
+ * Billed exactly once: the batch reads the last closed epoch and inserts under the epoch-close lock (shared: batches
+ * run side by side, a close waits for them and they for it), and stamps `received_at` under it. An event is billed in
+ * the epoch whose window holds max(occurred_at, received_at) (offchain/epochs/close.ts): received_at is never before
+ * the last close's end, so no event can fall between two epochs. Late usage (occurred in a closed epoch) is accepted
+ * for LATE_USAGE_GRACE_SECONDS after it occurred, billed in the next open epoch and counted as late; after that, 422.
  */
+import { EPOCH_CLOSE_LOCK } from "../../epochs/lock";
 import { unprocessable, type FieldError } from "../errors";
 import type { Deps } from "./deps";
 
@@ -23,10 +30,30 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 // Timestamp columns hold UTC without a zone; send "YYYY-MM-DDTHH:MM:SS.mmm" so the session time zone never applies.
 const utc = (d: Date) => d.toISOString().slice(0, 23);
 
+/** Test seam: runs after the batch's reads and before its insert (the window in which a close used to slip in). */
+export type IngestHooks = { beforeInsert?: () => Promise<void> };
+
 export async function ingestUsage(
-  { prisma, common }: Deps,
+  deps: Deps,
   buyerId: string,
   input: UsageEventInput[],
+  hooks: IngestHooks = {},
+): Promise<IngestResult> {
+  return deps.prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EPOCH_CLOSE_LOCK}::bigint)`;
+      return ingestLocked(tx as unknown as Deps["prisma"], deps.common, buyerId, input, hooks);
+    },
+    { timeout: 120_000, maxWait: 60_000 },
+  );
+}
+
+async function ingestLocked(
+  prisma: Deps["prisma"],
+  common: Deps["common"],
+  buyerId: string,
+  input: UsageEventInput[],
+  hooks: IngestHooks,
 ): Promise<IngestResult> {
   // Ids are stored lowercase; the route validates hex in any case and leaves lowercasing to this loop.
   const events = input.map((e) => ({
@@ -35,8 +62,9 @@ export async function ingestUsage(
     datasetId: e.datasetId.toLowerCase(),
   }));
   const licenseIds = [...new Set(events.map((e) => e.licenseId))];
-  const [licenses, lastEpoch] = await Promise.all([
-    prisma.license.findMany({
+  // Sequential: inside a transaction every query shares one connection.
+  const [licenses, lastEpoch] = [
+    await prisma.license.findMany({
       where: { id: { in: licenseIds }, buyerId },
       select: {
         id: true,
@@ -44,11 +72,16 @@ export async function ingestUsage(
         scope: true,
         startsAt: true,
         endsAt: true,
+        cancelledAt: true,
         datasets: { select: { datasetId: true } },
       },
     }),
-    prisma.epoch.findFirst({ orderBy: { id: "desc" }, select: { endsAt: true } }),
-  ]);
+    await prisma.epoch.findFirst({
+      where: { status: { not: "vetoed" } },
+      orderBy: { id: "desc" },
+      select: { endsAt: true },
+    }),
+  ];
   const byId = new Map(licenses.map((l) => [l.id, { ...l, datasetIds: new Set(l.datasets.map((d) => d.datasetId)) }]));
   const datasetIds = [...new Set(licenses.flatMap((l) => l.datasets.map((d) => d.datasetId)))];
   // Earliest revocation per (dataset, scope, item) — item "" stands for a whole-dataset consent.
@@ -65,7 +98,8 @@ export async function ingestUsage(
     }
   }
   const closedUntil = lastEpoch?.endsAt.getTime() ?? -Infinity;
-  const now = Date.now();
+  const now = Date.now(); // under the lock: ≥ the last close's end, so received_at = now bills in an open epoch
+  const lateUntil = now - common.config.lifecycle.lateUsageGraceSeconds * 1000;
   const errors: (FieldError & { index: number; code: string })[] = [];
   const seen = new Set<string>();
   const occurred: string[] = new Array(events.length);
@@ -78,7 +112,9 @@ export async function ingestUsage(
     occurred[i] = utc(new Date(at));
     const l = byId.get(e.licenseId);
     if (!l) return fail("unknown-license", "licenseId", "no such license of yours");
-    if (l.status !== "active" || at < l.startsAt.getTime() || at >= l.endsAt.getTime()) {
+    // A cancelled license still takes (late) usage from before its cancellation.
+    const until = Math.min(l.endsAt.getTime(), l.cancelledAt?.getTime() ?? Infinity);
+    if ((l.status !== "active" && l.status !== "cancelled") || at < l.startsAt.getTime() || at >= until) {
       return fail("license-inactive", "occurredAt", "the license was not active at this time");
     }
     if (!l.datasetIds.has(e.datasetId))
@@ -89,16 +125,22 @@ export async function ingestUsage(
     );
     if (revokedAt <= at)
       return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
-    if (at < closedUntil) return fail("epoch-closed", "occurredAt", "falls in an epoch that is already closed");
+    if (at < closedUntil && at < lateUntil)
+      return fail(
+        "late-usage-expired",
+        "occurredAt",
+        `falls in a closed epoch and is older than the late-usage grace (${common.config.lifecycle.lateUsageGraceSeconds} s)`,
+      );
     if (at > now + FUTURE_SKEW_MS) return fail("in-future", "occurredAt", "more than 5 minutes in the future");
   });
   if (errors.length) {
     // One entry per failing event: its index in the batch, a stable code, the field path and a message.
     throw unprocessable(`${errors.length} of ${events.length} events rejected; nothing was stored`, errors);
   }
+  await hooks.beforeInsert?.();
   const inserted = await prisma.$executeRaw`
     INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at)
-    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date())}::timestamp
+    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date(now))}::timestamp
     FROM unnest(
       ${events.map((e) => e.licenseId)}::text[], ${events.map((e) => e.datasetId)}::text[],
       ${events.map((e) => e.itemRef)}::text[], ${events.map((e) => e.units)}::text[],

@@ -55,7 +55,7 @@ function genHistory(g: Gen, index: number, withChanges: boolean): History {
   const base = genDataset(g, index);
   const changes: History["changes"] = [];
   if (withChanges) {
-    const times = g(fc.uniqueArray, fc.integer({ min: 1, max: 600 }), { maxLength: 2 });
+    const times: number[] = g(() => fc.uniqueArray(fc.integer({ min: 1, max: 600 }), { maxLength: 2 }));
     for (const at of [...times].sort((a, b) => a - b))
       changes.push({ at, contributors: genDataset(g, index).contributors });
   }
