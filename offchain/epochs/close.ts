@@ -60,8 +60,8 @@ function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][n
 /**
  * Reads everything the engine needs for epoch `epoch` over [start, end), chaining from the state of epoch `baseId`
  * (the last epoch that was not vetoed). Deposits settled by a vetoed epoch after it return to the pool.
- * Usage is billed in the epoch holding max(occurred_at, received_at): late usage (received after its epoch closed)
- * in the first open epoch, each event exactly once (see offchain/api/services/usage.ts).
+ * Usage is billed by occurred_at, late usage (received after its epoch closed) by billable_at, the start of the epoch
+ * that was open at receipt: each event lies in exactly one window (see offchain/api/services/usage.ts).
  */
 export async function settlementInput(
   tx: Tx,
@@ -78,22 +78,21 @@ export async function settlementInput(
   const deposits = await tx.deposit.findMany({
     where: { state: "confirmed", OR: [{ settledEpoch: null }, { settledEpoch: { gt: baseId } }] },
   });
-  // max(occurred_at, received_at) ∈ [start, end), written so the occurred_at and received_at indexes can serve it.
   const usage = await tx.$queryRaw<{ license_id: string; dataset_id: string; units: string }[]>`
       SELECT u.license_id, u.dataset_id, sum(u.units)::text AS units FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
-      WHERE l.model = 'per_use' AND u.occurred_at < ${end} AND u.received_at < ${end}
-        AND (u.occurred_at >= ${start} OR u.received_at >= ${start})
+      WHERE l.model = 'per_use' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
+        OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY u.license_id, u.dataset_id`;
   const revenue = await tx.$queryRaw<{ license_id: string; revenue: string }[]>`
       SELECT u.license_id, sum(u.units)::text AS revenue FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
-      WHERE l.model = 'revenue_share' AND u.occurred_at < ${end} AND u.received_at < ${end}
-        AND (u.occurred_at >= ${start} OR u.received_at >= ${start})
+      WHERE l.model = 'revenue_share' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
+        OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY u.license_id`;
   const [{ late }] = await tx.$queryRaw<{ late: number }[]>`
       SELECT count(*)::int AS late FROM usage_events u
-      WHERE u.occurred_at < ${start} AND u.received_at >= ${start} AND u.received_at < ${end}`;
+      WHERE u.billable_at >= ${start} AND u.billable_at < ${end}`;
   const previous = await tx.epoch.findUnique({ where: { id: baseId }, select: { state: true } });
   const raw: SettlementInputRaw = {
     window: { epoch, start: secs(start), end: secs(end) },

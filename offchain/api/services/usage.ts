@@ -5,10 +5,11 @@
  * (committed) before the reply, and idempotent per (buyer, idempotencyKey): a re-sent event is counted once.
  *
  * Billed exactly once: the batch reads the last closed epoch and inserts under the epoch-close lock (shared: batches
- * run side by side, a close waits for them and they for it), and stamps `received_at` under it. An event is billed in
- * the epoch whose window holds max(occurred_at, received_at) (offchain/epochs/close.ts): received_at is never before
- * the last close's end, so no event can fall between two epochs. Late usage (occurred in a closed epoch) is accepted
- * for LATE_USAGE_GRACE_SECONDS after it occurred, billed in the next open epoch and counted as late; after that, 422.
+ * run side by side, a close waits for them and they for it). An event is billed in the epoch whose window holds
+ * max(occurred_at, end of the last closed epoch read under the lock): on-time events by occurred_at, late ones
+ * (occurred in a closed epoch) through `billable_at` = that end, the start of the open epoch. So no event can fall
+ * between two epochs, or in two. Late usage is accepted for LATE_USAGE_GRACE_SECONDS after it occurred, billed in
+ * the next open epoch and counted as late in the epoch report; after that, 422 late-usage-expired.
  */
 import { EPOCH_CLOSE_LOCK } from "../../epochs/lock";
 import { unprocessable, type FieldError } from "../errors";
@@ -98,7 +99,9 @@ async function ingestLocked(
     }
   }
   const closedUntil = lastEpoch?.endsAt.getTime() ?? -Infinity;
-  const now = Date.now(); // under the lock: ≥ the last close's end, so received_at = now bills in an open epoch
+  const now = Date.now();
+  const openFrom = lastEpoch ? utc(lastEpoch.endsAt) : null;
+  const billable: (string | null)[] = new Array(events.length).fill(null);
   const lateUntil = now - common.config.lifecycle.lateUsageGraceSeconds * 1000;
   const errors: (FieldError & { index: number; code: string })[] = [];
   const seen = new Set<string>();
@@ -125,6 +128,7 @@ async function ingestLocked(
     );
     if (revokedAt <= at)
       return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
+    if (at < closedUntil) billable[i] = openFrom;
     if (at < closedUntil && at < lateUntil)
       return fail(
         "late-usage-expired",
@@ -139,13 +143,13 @@ async function ingestLocked(
   }
   await hooks.beforeInsert?.();
   const inserted = await prisma.$executeRaw`
-    INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at)
-    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date(now))}::timestamp
+    INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at, billable_at)
+    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date(now))}::timestamp, t.b::timestamp
     FROM unnest(
       ${events.map((e) => e.licenseId)}::text[], ${events.map((e) => e.datasetId)}::text[],
       ${events.map((e) => e.itemRef)}::text[], ${events.map((e) => e.units)}::text[],
-      ${occurred}::text[], ${events.map((e) => e.idempotencyKey)}::text[]
-    ) AS t(l, d, i, u, o, k)
+      ${occurred}::text[], ${events.map((e) => e.idempotencyKey)}::text[], ${billable}::text[]
+    ) AS t(l, d, i, u, o, k, b)
     ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
   common.metrics.usageEventsAccepted.inc(inserted);
   common.metrics.usageEventsDuplicate.inc(events.length - inserted);
