@@ -22,18 +22,18 @@ type BodyParserError = Error & { type?: string; status?: number };
 function fromBodyParser(err: BodyParserError): ApiError | undefined {
   switch (err.type) {
     case "entity.parse.failed":
-      return new ApiError(400, "malformed-json", "Malformed JSON", {
+      return new ApiError(400, "MALFORMED_JSON", "Malformed JSON", {
         detail: "the request body is not valid JSON",
         errors: [{ path: "/", message: "unparseable JSON" }],
       });
     case "entity.too.large":
-      return new ApiError(413, "too-large", "Content too large", { detail: "the request body exceeds the limit" });
+      return new ApiError(413, "TOO_LARGE", "Content too large", { detail: "the request body exceeds the limit" });
     case "encoding.unsupported":
     case "charset.unsupported":
-      return new ApiError(415, "unsupported-encoding", "Unsupported media type", { detail: err.message });
+      return new ApiError(415, "UNSUPPORTED_ENCODING", "Unsupported media type", { detail: err.message });
     default:
       if (typeof err.status === "number" && err.status >= 400 && err.status < 500) {
-        return new ApiError(err.status, "bad-request", "Bad request", { detail: err.message });
+        return new ApiError(err.status, "BAD_REQUEST", "Bad request", { detail: err.message });
       }
       return undefined;
   }
@@ -43,7 +43,7 @@ function fromBodyParser(err: BodyParserError): ApiError | undefined {
 function fromPrisma(err: unknown): ApiError | undefined {
   const code = (err as { code?: unknown }).code;
   if (code === "P2002")
-    return new ApiError(409, "conflict", "Conflict", { detail: "a record with this identity already exists" });
+    return new ApiError(409, "CONFLICT", "Conflict", { detail: "a record with this identity already exists" });
   return undefined;
 }
 
@@ -79,7 +79,7 @@ const BY_CLASS: DomainMapping[] = [
 
 function fromDomain(err: TributaryError): ApiError {
   const m = BY_CLASS.find((c) => err instanceof c.of);
-  const code = typeOf(err.code);
+  const code = err.code;
   if (m) return new ApiError(m.status, code, m.title, { detail: err.message, errors: m.errors, cause: err });
   return err.retryable
     ? new ApiError(503, code, "Temporarily unavailable", { detail: err.message, cause: err })
@@ -92,7 +92,7 @@ export function sendProblem(res: Response, err: ApiError, instance: string, requ
     .type("application/problem+json")
     .send(
       JSON.stringify({
-        type: `/problems/${err.code}`,
+        type: `/problems/${typeOf(err.code)}`,
         title: err.title,
         status: err.status,
         detail: err.message,
@@ -110,14 +110,14 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
     let problem: ApiError | undefined;
     if (err instanceof ApiError) problem = err;
     else if (err instanceof ZodError)
-      problem = new ApiError(400, "invalid-request", "Invalid request", { errors: zodFieldErrors(err, "") });
+      problem = new ApiError(400, "INVALID_REQUEST", "Invalid request", { errors: zodFieldErrors(err, "") });
     else if (isTributaryError(err)) {
       problem = fromDomain(err);
       logger.warn({ code: err.code, requestId }, "request refused by a domain rule");
     } else if (err instanceof Error) problem = fromBodyParser(err as BodyParserError) ?? fromPrisma(err);
     if (!problem) {
       logger.error({ err, requestId }, "unhandled error");
-      problem = new ApiError(500, "internal", "Internal server error", {
+      problem = new ApiError(500, "INTERNAL", "Internal server error", {
         detail: "the request failed; see the logs for this request id",
       });
     }

@@ -7,7 +7,8 @@
  * problem+json responses, and `cause` keeps the chain to the underlying failure.
  *
  * Codes are stable and machine-readable, in one style: UPPER_SNAKE_CASE prefixed with the module
- * (`SETTLEMENT_EXCLUSIVITY_OVERLAP`, `MERKLE_EMPTY_TREE`, `CHAIN_RPC_UNAVAILABLE`, `EPOCH_WINDOW_EMPTY`).
+ * (`SETTLEMENT_EXCLUSIVITY_OVERLAP`, `MERKLE_EMPTY_TREE`, `CHAIN_RPC_UNAVAILABLE`, `EPOCH_WINDOW_EMPTY`); the HTTP
+ * layer's own codes name the HTTP condition (`NOT_FOUND`). The API's problem `type` is the code in kebab case.
  */
 export type ErrorKind = "retryable" | "permanent";
 
