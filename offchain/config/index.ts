@@ -33,6 +33,7 @@ export type Settings = {
   webRpcUrl?: string;
   distributionStoreDir: string;
   proofStateMaxAgeMs: number;
+  lifecycle: { lateUsageGraceSeconds: number; unknownLicenseGraceSeconds: number };
   /** `npm run serve` only: the chain is not asked there. */
   chainId: number;
   splitterAddress?: Address;
@@ -60,6 +61,7 @@ export type Config = {
   distributionStoreDir: string;
   /** How stale the in-process proof state (latest epoch, claimed totals) may be; 0 = read on every request. */
   proofStateMaxAgeMs: number;
+  lifecycle: { lateUsageGraceSeconds: number; unknownLicenseGraceSeconds: number };
 };
 
 /** What the running system learned, given to serviceConfig as arguments. */
@@ -147,6 +149,10 @@ export function loadSettings(source: Env = process.env, layers: EnvLayers = {}):
     key,
     devChain: { port: e.DEV_CHAIN_PORT, timelockSeconds: e.DEV_TIMELOCK_SECONDS },
     apiUrl: e.TRIBUTARY_API.replace(/\/$/, ""),
+    lifecycle: {
+      lateUsageGraceSeconds: e.LATE_USAGE_GRACE_SECONDS,
+      unknownLicenseGraceSeconds: e.UNKNOWN_LICENSE_GRACE_SECONDS,
+    },
   };
 }
 
@@ -186,6 +192,7 @@ export function serviceConfig(s: Settings, r: Runtime): Config {
     webRpcUrl: s.webRpcUrl ?? r.rpcUrl,
     distributionStoreDir: s.distributionStoreDir,
     proofStateMaxAgeMs: s.proofStateMaxAgeMs,
+    lifecycle: s.lifecycle,
   };
 }
 

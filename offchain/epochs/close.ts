@@ -22,6 +22,7 @@ import type { PrismaClient } from "../db/client";
 import { audit } from "../db/audit-log";
 import { toJson } from "../db/json";
 import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
+import { EPOCH_CLOSE_LOCK } from "./lock";
 
 /**
  * What the stage needs: the database and the service's `common` (config: chain id, splitter, fee, treasury, the file
@@ -30,29 +31,30 @@ import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
 export type EpochsDeps = { prisma: PrismaClient; common: Common; store?: ContentStore };
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
-const EPOCH_CLOSE_LOCK = 0x65706f6368;
 const secs = (d: Date) => Math.floor(d.getTime() / 1000);
 
 type LicenseRow = Awaited<ReturnType<typeof loadLicenses>>[number];
 
 function loadLicenses(tx: Tx) {
-  return tx.license.findMany({ include: { datasets: true }, orderBy: { id: "asc" } });
+  return tx.license.findMany({
+    include: { datasets: true, buyer: { select: { address: true } } },
+    orderBy: { id: "asc" },
+  });
 }
 
 function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][number]["model"] {
   switch (l.model) {
     case "one_time":
       return { kind: "oneTime", fee: l.price!.toFixed() };
-    case "subscription": {
-      const duration = secs(l.endsAt) - secs(l.startsAt);
+    case "subscription":
+      // The term is the license's [startsAt, endsAt) (passed as `endsAt`): a last period shorter than the others
+      // costs its share of the fee (45 days at 30-day periods: 1.5 fees), so no deposit is stranded.
       return {
         kind: "subscription",
         feePerPeriod: l.price!.toFixed(),
         periodSeconds: l.periodSeconds!,
         start: secs(l.startsAt),
-        maxPeriods: Math.max(1, Math.floor(duration / l.periodSeconds!)),
       };
-    }
     case "per_use":
       return { kind: "perUse", ratePerUnit: l.ratePerUnit!.toFixed() };
     case "revenue_share":
@@ -60,30 +62,43 @@ function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][n
   }
 }
 
-/** Reads everything the engine needs for epoch `epoch` over [start, end). */
+/**
+ * Reads everything the engine needs for epoch `epoch` over [start, end), chaining from the state of epoch `baseId`
+ * (the last epoch that was not vetoed). Deposits settled by a vetoed epoch after it return to the pool.
+ * Usage is billed by occurred_at, late usage (received after its epoch closed) by billable_at, the start of the epoch
+ * that was open at receipt: each event lies in exactly one window (see offchain/api/services/usage.ts).
+ */
 export async function settlementInput(
   tx: Tx,
   deps: EpochsDeps,
   epoch: number,
   start: Date,
   end: Date,
-): Promise<{ raw: SettlementInputRaw; depositIds: string[] }> {
+  baseId = epoch - 1,
+): Promise<{ raw: SettlementInputRaw; depositIds: string[]; lateEvents: number }> {
   const { config } = deps.common;
   // Sequential on purpose: inside a transaction every query shares one connection (pg 9 forbids overlapping ones).
   const licenses = await loadLicenses(tx);
   const datasets = await tx.dataset.findMany({ include: { shares: true }, orderBy: { id: "asc" } });
-  const deposits = await tx.deposit.findMany({ where: { state: "confirmed", settledEpoch: null } });
+  const deposits = await tx.deposit.findMany({
+    where: { state: "confirmed", OR: [{ settledEpoch: null }, { settledEpoch: { gt: baseId } }] },
+  });
   const usage = await tx.$queryRaw<{ license_id: string; dataset_id: string; units: string }[]>`
       SELECT u.license_id, u.dataset_id, sum(u.units)::text AS units FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
-      WHERE l.model = 'per_use' AND u.occurred_at >= ${start} AND u.occurred_at < ${end}
+      WHERE l.model = 'per_use' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
+        OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY u.license_id, u.dataset_id`;
   const revenue = await tx.$queryRaw<{ license_id: string; revenue: string }[]>`
       SELECT u.license_id, sum(u.units)::text AS revenue FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
-      WHERE l.model = 'revenue_share' AND u.occurred_at >= ${start} AND u.occurred_at < ${end}
+      WHERE l.model = 'revenue_share' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
+        OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY u.license_id`;
-  const previous = await tx.epoch.findUnique({ where: { id: epoch - 1 }, select: { state: true } });
+  const [{ late }] = await tx.$queryRaw<{ late: number }[]>`
+      SELECT count(*)::int AS late FROM usage_events u
+      WHERE u.billable_at >= ${start} AND u.billable_at < ${end}`;
+  const previous = await tx.epoch.findUnique({ where: { id: baseId }, select: { state: true } });
   const raw: SettlementInputRaw = {
     window: { epoch, start: secs(start), end: secs(end) },
     platformFee: { bps: config.platformFeeBps, treasury: config.treasuryAddress },
@@ -95,6 +110,9 @@ export async function settlementInput(
       token: l.token,
       datasets: l.datasets.map((d) => ({ datasetId: d.datasetId, weight: d.weightBps })),
       model: modelOf(l),
+      payer: l.buyer.address,
+      endsAt: secs(l.endsAt),
+      ...(l.cancelledAt ? { cancelledAt: secs(l.cancelledAt) } : {}),
       exclusivity: l.exclusive
         ? l.datasets.map((d) => ({
             datasetId: d.datasetId,
@@ -104,12 +122,20 @@ export async function settlementInput(
           }))
         : [],
     })),
-    deposits: deposits.map((d) => ({ licenseId: d.licenseId, token: d.token, amount: d.amount.toFixed() })),
+    deposits: deposits.map((d) => ({
+      licenseId: d.licenseId,
+      token: d.token,
+      amount: d.amount.toFixed(),
+      payer: d.payer,
+      at: secs(d.createdAt),
+    })),
     usage: usage.map((u) => ({ licenseId: u.license_id, datasetId: u.dataset_id, epoch, units: u.units })),
     revenue: revenue.map((r) => ({ licenseId: r.license_id, epoch, revenue: r.revenue })),
+    splitter: config.splitterAddress,
+    lifecycle: config.lifecycle,
     previous: (previous?.state ?? null) as SettlementInputRaw["previous"],
   };
-  return { raw, depositIds: deposits.map((d) => d.id) };
+  return { raw, depositIds: deposits.map((d) => d.id), lateEvents: late };
 }
 
 /** A stored, `computed` epoch. */
@@ -155,11 +181,17 @@ export async function closeEpoch(
     async (tx): Promise<CloseEpochResult> => {
       // One closer at a time, across processes sharing the database.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EPOCH_CLOSE_LOCK}::bigint)`;
-      const last = await tx.epoch.findFirst({ orderBy: { id: "desc" }, select: { id: true, endsAt: true } });
+      const last = await tx.epoch.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
+      // A vetoed epoch is recomputed: the window starts where the last epoch that stood ended, from its state.
+      const base = await tx.epoch.findFirst({
+        where: { status: { not: "vetoed" } },
+        orderBy: { id: "desc" },
+        select: { id: true, endsAt: true },
+      });
       const epoch = (last?.id ?? 0) + 1;
-      const start = last?.endsAt ?? new Date(0);
+      const start = base?.endsAt ?? new Date(0);
       if (end <= start) throw new EpochWindowEmptyError(epoch, start, end);
-      const { raw, depositIds } = await settlementInput(tx, deps, epoch, start, end);
+      const { raw, depositIds, lateEvents } = await settlementInput(tx, deps, epoch, start, end, base?.id ?? 0);
       lap("dbRead");
       const result = allocate(SettlementInputSchema.parse(raw));
       lap("settlement");
@@ -194,7 +226,7 @@ export async function closeEpoch(
           contentHash,
           totals: toJson(result.totals),
           leafCount: distribution.leafCount,
-          report: toJson(result.report),
+          report: toJson({ ...result.report, usage: { lateEvents } }),
           state: toJson(result.state),
           distributionSize: BigInt(stored.size),
           closedBy: operator,

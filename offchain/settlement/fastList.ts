@@ -69,7 +69,9 @@ export function quickUsage(value: unknown) {
   const units = quickAmount(value.units);
   if (licenseId === undefined || datasetId === undefined || epoch === undefined || units === undefined)
     return undefined;
-  return { licenseId, datasetId, epoch, units };
+  if (value.at === undefined) return { licenseId, datasetId, epoch, units };
+  const at = quickInt(value.at, 0, Number.MAX_SAFE_INTEGER);
+  return at === undefined ? undefined : { licenseId, datasetId, epoch, units, at };
 }
 
 export function quickLicenseDataset(value: unknown) {
@@ -86,7 +88,9 @@ export function quickCumulative(value: unknown) {
   const token = quickAddress(value.token);
   const amount = quickAmount(value.amount);
   if (account === undefined || token === undefined || amount === undefined) return undefined;
-  return { account, token, amount };
+  if (value.exact === undefined) return { account, token, amount };
+  const exact = quickAmount(value.exact);
+  return exact === undefined ? undefined : { account, token, amount, exact };
 }
 
 export function quickContributor(value: unknown) {

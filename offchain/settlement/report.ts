@@ -21,6 +21,9 @@ function emptyTokenReport(token: Address): TokenReport {
     deposited: 0n,
     carriedForward: { licenses: 0, amount: 0n },
     escrowBalance: 0n,
+    refunded: 0n,
+    held: 0n,
+    unrefundable: 0n,
   };
 }
 
@@ -57,14 +60,31 @@ export class ReportBuilder {
       r.carriedForward.licenses += 1;
       r.carriedForward.amount += owedTotal;
     }
-    r.escrowBalance += state.deposited - state.recognized;
+    r.escrowBalance += state.deposited - state.recognized - state.refunded;
+  }
+
+  addRefund(tokenIndex: number, amount: bigint): void {
+    this.byToken[tokenIndex].refunded += amount;
+  }
+
+  addHeld(tokenIndex: number, amount: bigint): void {
+    this.byToken[tokenIndex].held += amount;
+  }
+
+  addUnrefundable(tokenIndex: number, amount: bigint): void {
+    this.byToken[tokenIndex].unrefundable += amount;
   }
 
   addFee(tokenIndex: number, fee: bigint): void {
     this.byToken[tokenIndex].platformFee += fee;
   }
 
-  build(input: SettlementInput, leaves: number, rejected: RejectionSummary): SettlementReport {
+  build(
+    input: SettlementInput,
+    leaves: number,
+    rejected: RejectionSummary,
+    skipped: { datasets: number; licenses: number },
+  ): SettlementReport {
     return {
       epoch: input.window.epoch,
       counts: {
@@ -77,6 +97,7 @@ export class ReportBuilder {
       },
       tokens: this.byToken,
       rejected,
+      skipped,
     };
   }
 }

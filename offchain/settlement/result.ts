@@ -2,7 +2,7 @@
  * What the engine returns for one epoch (see allocate.ts). All lists are in the canonical order
  * documented on {@link SettlementResult}, independent of input order.
  */
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import type { EpochWindow, LicenseModelKind, SettlementState } from "./types";
 
 /** One leaf-to-be: this epoch's amount and the new cumulative for (account, token). */
@@ -36,8 +36,30 @@ export interface TokenReport {
   deposited: bigint;
   /** Owed (per-use, revenue share) not covered by deposits, carried to the next epoch; new total. */
   carriedForward: { licenses: number; amount: bigint };
-  /** Confirmed deposits not (yet) recognized: partial one-time fees, unused escrow, excess. */
+  /** Confirmed deposits not (yet) recognized nor refunded: partial one-time fees, unused escrow. */
   escrowBalance: bigint;
+  /** Refunded this epoch (license refunds, wrong-token and unknown-license deposits), as leaves to payers. */
+  refunded: bigint;
+  /** Deposits to unknown license ids still held (waiting for the license or the grace period). */
+  held: bigint;
+  /** Refundable but not refunded: the license names no valid payer (kept as escrow, counted here). */
+  unrefundable: bigint;
+}
+
+/** Why a dataset or a license was not settled this epoch (it is retried next epoch; nothing is lost). */
+export type SkipReason =
+  | "noContributors"
+  | "sharesNotTenThousand"
+  | "invalidContributor"
+  | "duplicateShareChange"
+  | "unknownDataset"
+  | "datasetSkipped";
+
+/** Private (names datasets and licenses): for the operator, never published. */
+export interface SkippedItems {
+  datasets: { id: Hex; reason: SkipReason; detail: string }[];
+  /** Licenses touching a skipped dataset: deposits kept, usage carried as owed, nothing recognized. */
+  licenses: { id: Hex; reason: SkipReason }[];
 }
 
 /** Reasons an input row is set aside (counted, never silently dropped). */
@@ -50,7 +72,11 @@ export type RejectionReason =
   | "usageWrongEpoch"
   | "revenueUnknownLicense"
   | "revenueNotRevenueShare"
-  | "revenueWrongEpoch";
+  | "revenueWrongEpoch"
+  | "revenueDatasetNotLicensed"
+  | "creditUnknownLicense"
+  | "creditNotUsageModel"
+  | "creditDatasetNotLicensed";
 
 /** Count and sum (token base units for deposits and revenue, units for usage) per reason. */
 export type RejectionSummary = Record<RejectionReason, { count: number; sum: bigint }>;
@@ -62,6 +88,8 @@ export interface SettlementReport {
   /** Ascending token. */
   tokens: TokenReport[];
   rejected: RejectionSummary;
+  /** Datasets and licenses not settled this epoch (counts only: the ids are in `SettlementResult.skipped`). */
+  skipped: { datasets: number; licenses: number };
 }
 
 /**
@@ -77,4 +105,5 @@ export interface SettlementResult {
   totals: TokenTotal[];
   state: SettlementState;
   report: SettlementReport;
+  skipped: SkippedItems;
 }

@@ -76,12 +76,27 @@ export const ContributorSchema = z.object({
 });
 export type Contributor = z.output<typeof ContributorSchema>;
 
+/**
+ * A share change that takes effect at `at` (unix seconds, inside the epoch window): revenue earned
+ * from `at` on (subscription time, one-time recognition time, usage event time) is split by these
+ * contributors instead of the ones before.
+ */
+export const ShareChangeSchema = z.object({
+  at: UnixSecondsSchema,
+  contributors: fastList(ContributorSchema, quickContributor),
+});
+export type ShareChange = z.output<typeof ShareChangeSchema>;
+
 export const DatasetSchema = z.object({
   id: Bytes32Schema,
-  contributors: fastList(ContributorSchema, quickContributor).refine(
-    (c) => c.length >= 1,
-    "a dataset needs at least one contributor",
-  ),
+  /**
+   * The shares in effect at the window's start. Not refined here: a dataset whose shares are invalid
+   * (empty, not summing to 10,000, naming the zero address, the splitter or a token) is skipped and
+   * reported by the engine, so it cannot block any other dataset's settlement.
+   */
+  contributors: fastList(ContributorSchema, quickContributor),
+  /** Share changes inside the window, any order (`at` distinct). */
+  changes: z.array(ShareChangeSchema).default([]),
 });
 export type Dataset = z.output<typeof DatasetSchema>;
 
@@ -178,6 +193,15 @@ export const LicenseSchema = z.object({
   ),
   model: LicenseModelSchema,
   exclusivity: z.array(ExclusivitySchema).default([]),
+  /**
+   * The buyer's wallet: refunds of this license become cumulative leaves (payer, token). Absent: the
+   * refundable amount stays visible escrow (reported), never allocated to anyone else.
+   */
+  payer: AddressSchema.optional(),
+  /** End of the term (exclusive), when the license has one; see lifecycle.ts for what it means per model. */
+  endsAt: UnixSecondsSchema.optional(),
+  /** When the buyer (or the offer's terms) cancelled the license; see lifecycle.ts. */
+  cancelledAt: UnixSecondsSchema.optional(),
 });
 export type License = z.output<typeof LicenseSchema>;
 
@@ -190,6 +214,10 @@ export const ConfirmedDepositSchema = z.object({
   licenseId: Bytes32Schema,
   token: AddressSchema,
   amount: AmountSchema,
+  /** The depositing address: a deposit that can never be recognized is refunded to it. */
+  payer: AddressSchema.optional(),
+  /** Confirmation time (unix seconds); starts the grace period of a deposit to an unknown license. */
+  at: UnixSecondsSchema.optional(),
 });
 export type ConfirmedDeposit = z.output<typeof ConfirmedDepositSchema>;
 
@@ -203,6 +231,11 @@ export const UsageAggregateSchema = z.object({
   datasetId: Bytes32Schema,
   epoch: z.number().int().nonnegative(),
   units: AmountSchema,
+  /**
+   * Event time of the rows aggregated here; selects the dataset's shares in effect then. Absent: the
+   * window's start. Rows of one (license, dataset) in different share periods come as separate aggregates.
+   */
+  at: UnixSecondsSchema.optional(),
 });
 export type UsageAggregate = z.output<typeof UsageAggregateSchema>;
 
@@ -214,6 +247,10 @@ export const RevenueReportSchema = z.object({
   licenseId: Bytes32Schema,
   epoch: z.number().int().nonnegative(),
   revenue: AmountSchema,
+  /** The dataset the revenue was earned on, honoured inside a bundle; absent: split by bundle weight. */
+  datasetId: Bytes32Schema.optional(),
+  /** Event time (share period), as for usage. */
+  at: UnixSecondsSchema.optional(),
 });
 export type RevenueReport = z.output<typeof RevenueReportSchema>;
 
@@ -241,6 +278,12 @@ export const CumulativeAllocationSchema = z.object({
   account: AddressSchema,
   token: AddressSchema,
   amount: AmountSchema,
+  /**
+   * The account's exact entitlement to date × {@link EXACT_SCALE} (an integer: shares are bps of a net
+   * that is itself bps of the gross). Rounding is applied to this cumulative, not to each epoch's
+   * increment (round.ts). Absent in states written before it existed: taken as `amount × EXACT_SCALE`.
+   */
+  exact: AmountSchema.optional(),
 });
 export type CumulativeAllocation = z.output<typeof CumulativeAllocationSchema>;
 
@@ -260,8 +303,37 @@ export const LicenseStateSchema = z.object({
   recognized: AmountSchema,
   /** Per-use / revenue-share amounts due but not yet covered by deposits, per dataset (ascending id). */
   owed: z.array(OwedSchema).default([]),
+  /** Refunded to the payer to date (a cumulative leaf). Invariant: recognized + refunded ≤ deposited. */
+  refunded: AmountSchema.default(0n),
+  /** Corrections after close not yet set against later charges, per dataset (ascending id). */
+  credit: z.array(OwedSchema).default([]),
 });
 export type LicenseState = z.output<typeof LicenseStateSchema>;
+
+/**
+ * A confirmed deposit that no license can take (yet): its license id is unknown. It waits for the license to
+ * appear, and is refunded to its payer once `at + unknownLicenseGraceSeconds` has passed.
+ */
+export const HeldDepositSchema = z.object({
+  licenseId: Bytes32Schema,
+  token: AddressSchema,
+  amount: AmountSchema,
+  payer: AddressSchema.optional(),
+  at: UnixSecondsSchema.optional(),
+});
+export type HeldDeposit = z.output<typeof HeldDepositSchema>;
+
+/** Per-token money ledger to date: deposited = recognized + refunded + escrow (licenses + held), exactly. */
+export const LedgerEntrySchema = z.object({
+  token: AddressSchema,
+  deposited: AmountSchema,
+  recognized: AmountSchema,
+  refunded: AmountSchema,
+});
+export type LedgerEntry = z.output<typeof LedgerEntrySchema>;
+
+/** Exact entitlements are kept as integers × 10⁸ (bps of bps). */
+export const EXACT_SCALE = 100_000_000n;
 
 export const SettlementStateSchema = z.object({
   /** The epoch this state closes. */
@@ -272,6 +344,10 @@ export const SettlementStateSchema = z.object({
   cumulative: fastList(CumulativeAllocationSchema, quickCumulative),
   /** Every license ever seen, ascending id. */
   licenses: z.array(LicenseStateSchema),
+  /** Deposits to unknown licenses still waiting (ascending license id, then payer, then at). */
+  held: z.array(HeldDepositSchema).default([]),
+  /** Ascending token; absent in states written before it existed (then rebuilt from the licenses). */
+  ledger: z.array(LedgerEntrySchema).optional(),
 });
 export type SettlementState = z.output<typeof SettlementStateSchema>;
 
@@ -287,6 +363,18 @@ export const SettlementInputSchema = z.object({
   deposits: z.array(ConfirmedDepositSchema).default([]),
   usage: fastList(UsageAggregateSchema, quickUsage).default([]),
   revenue: z.array(RevenueReportSchema).default([]),
+  /** Corrections of already-settled usage: credited against the license's later charges (never clawed back). */
+  credits: z.array(z.object({ licenseId: Bytes32Schema, datasetId: Bytes32Schema, amount: AmountSchema })).default([]),
+  /** The splitter contract: never a valid contributor or payer (a leaf for it could never be claimed usefully). */
+  splitter: AddressSchema.optional(),
+  lifecycle: z
+    .object({
+      /** A deposit to an unknown license id is refunded to its payer this long after confirmation. */
+      unknownLicenseGraceSeconds: UnixSecondsSchema.default(7 * 86_400),
+      /** Usage may arrive this long after a per-use / revenue-share license ends; its escrow is refunded after. */
+      lateUsageGraceSeconds: UnixSecondsSchema.default(0),
+    })
+    .default({ unknownLicenseGraceSeconds: 7 * 86_400, lateUsageGraceSeconds: 0 }),
   /** `null` for the first epoch. */
   previous: SettlementStateSchema.nullable(),
 });

@@ -5,16 +5,38 @@
  * sets them aside and counts them.
  */
 import type { Address, Hex } from "viem";
-import type { CumulativeAllocation, License, LicenseDataset, LicenseState, SettlementInput } from "./types";
+import type {
+  Contributor,
+  CumulativeAllocation,
+  License,
+  LicenseDataset,
+  LicenseState,
+  SettlementInput,
+  SkippedItems,
+  SkipReason,
+} from "./types";
 import { invalidInput, SettlementError } from "./errors";
 import { compareHex, isCanonicalAddress, isCanonicalBytes32 } from "./normalize";
 import { assertNoExclusivityOverlap } from "./exclusivity";
 import { BundleStamp } from "./stamp";
 
+export type Recipients = { account: Address; bps: bigint }[];
+
 export interface PreparedDataset {
   id: Hex;
-  /** Contributors merged per account, ascending account; bps sum to 10,000. */
-  recipients: { account: Address; bps: bigint }[];
+  /** Share periods, ascending `at`: the first applies before every change (`at` = -∞). */
+  segments: { at: number; recipients: Recipients }[];
+  /** Index of this dataset's first segment in the flat (dataset, segment) numbering used for pools. */
+  segmentBase: number;
+}
+
+/** The share period of dataset `d` in effect at time `t`. */
+export function segmentAt(d: PreparedDataset, t: number): number {
+  const segs = d.segments;
+  if (segs.length === 1) return 0;
+  let k = 0;
+  while (k + 1 < segs.length && segs[k + 1].at <= t) k++;
+  return k;
 }
 
 export interface PreparedLicense {
@@ -28,9 +50,18 @@ export interface PreparedLicense {
   /** Filled by ingest.ts. */
   newDeposits: bigint;
   depositCount: number;
+  /** Confirmation time of the latest deposit of this epoch (one-time recognition time). */
+  lastDepositAt: number | undefined;
   /** Per-use: rate · units per bundle position, filled by ingest.ts (null until the first row). */
   usageDue: bigint[] | null;
+  /** Per bundle position on a dataset with share changes: its due per share period. */
+  usageTimed: (Map<number, bigint> | undefined)[] | null;
+  /** Revenue share: Σ revenue reported for the whole bundle (split by weight). */
   revenue: bigint;
+  /** Revenue share: Σ revenue reported per (bundle position, share period) naming a dataset. */
+  revenueByDataset: Map<number, Map<number, bigint>> | null;
+  /** Touches a skipped or unknown dataset: nothing recognized this epoch, usage carried as owed. */
+  skipped: boolean;
 }
 
 export interface PreparedEpoch {
@@ -46,6 +77,14 @@ export interface PreparedEpoch {
   licenseIndex: Map<Hex, number>;
   /** States of licenses absent from this input: carried unchanged. */
   carriedStates: LicenseState[];
+  /** Σ segments over datasets (size of the flat pool numbering). */
+  segmentCount: number;
+  /** Datasets refused this epoch (isolated: everything else settles). */
+  skippedDatasets: SkippedItems["datasets"];
+  /** License indices (into `licenses`) that touch a skipped or unknown dataset, with the reason. */
+  skippedLicenses: Map<number, SkipReason>;
+  /** Accounts that can never receive a leaf: the zero address, the splitter, every token. */
+  forbidden: Set<string>;
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
@@ -66,30 +105,66 @@ function requireBytes32(value: string, what: string): void {
     throw invalidInput(`${what} is not a canonical lowercase bytes32 (parse with SettlementInputSchema): ${value}`);
 }
 
-function prepareDatasets(input: SettlementInput): { datasets: PreparedDataset[]; datasetIndex: Map<Hex, number> } {
+/** Merge one share list; a string says why it cannot be settled. */
+function prepareRecipients(contributors: readonly Contributor[], forbidden: Set<string>): Recipients | string {
+  if (contributors.length === 0) return "noContributors";
+  const merged = new Map<Address, bigint>();
+  let sum = 0;
+  for (const c of contributors) {
+    requireAddress(c.account, "contributor"); // non-canonical input is a caller bug, not tenant data: throw
+    if (forbidden.has(c.account)) return "invalidContributor";
+    if (!Number.isInteger(c.bps) || c.bps <= 0) return "sharesNotTenThousand";
+    sum += c.bps;
+    merged.set(c.account, (merged.get(c.account) ?? 0n) + BigInt(c.bps));
+  }
+  if (sum !== 10_000) return "sharesNotTenThousand";
+  return [...merged].map(([account, bps]) => ({ account, bps })).sort((a, b) => compareHex(a.account, b.account));
+}
+
+function prepareDatasets(
+  input: SettlementInput,
+  forbidden: Set<string>,
+): {
+  datasets: PreparedDataset[];
+  datasetIndex: Map<Hex, number>;
+  segmentCount: number;
+  skipped: SkippedItems["datasets"];
+  skippedIds: Set<Hex>;
+} {
   const sorted = [...input.datasets].sort((a, b) => compareHex(a.id, b.id));
   const datasetIndex = new Map<Hex, number>();
   const datasets: PreparedDataset[] = [];
+  const skipped: SkippedItems["datasets"] = [];
+  const skippedIds = new Set<Hex>();
+  let segmentCount = 0;
   for (const d of sorted) {
     requireBytes32(d.id, "dataset id");
-    if (datasetIndex.has(d.id)) throw invalidInput(`duplicate dataset ${d.id}`);
-    const merged = new Map<Address, bigint>();
-    let sum = 0;
-    for (const c of d.contributors) {
-      requireRecipient(c.account, `contributor of dataset ${d.id}`);
-      if (!Number.isInteger(c.bps) || c.bps <= 0)
-        throw invalidInput(`dataset ${d.id}: contributor bps must be a positive integer`);
-      sum += c.bps;
-      merged.set(c.account, (merged.get(c.account) ?? 0n) + BigInt(c.bps));
+    if (datasetIndex.has(d.id) || skippedIds.has(d.id)) throw invalidInput(`duplicate dataset ${d.id}`);
+    const changes = [...d.changes].sort((a, b) => a.at - b.at);
+    const segments: PreparedDataset["segments"] = [];
+    let failure: { reason: SkipReason; detail: string } | undefined;
+    const lists = [{ at: Number.NEGATIVE_INFINITY, contributors: d.contributors }, ...changes];
+    for (let k = 0; k < lists.length && failure === undefined; k++) {
+      if (k > 1 && lists[k].at === lists[k - 1].at)
+        failure = { reason: "duplicateShareChange", detail: `two share changes at ${lists[k].at}` };
+      const r = prepareRecipients(lists[k].contributors, forbidden);
+      if (typeof r === "string")
+        failure = {
+          reason: r as SkipReason,
+          detail: k === 0 ? "shares in effect at the window's start" : `share change at ${lists[k].at}`,
+        };
+      else segments.push({ at: lists[k].at, recipients: r });
     }
-    if (sum !== 10_000) throw invalidInput(`dataset ${d.id}: contributor shares sum to ${sum} bps, not 10000`);
-    const recipients = [...merged]
-      .map(([account, bps]) => ({ account, bps }))
-      .sort((a, b) => compareHex(a.account, b.account));
+    if (failure !== undefined) {
+      skipped.push({ id: d.id, ...failure });
+      skippedIds.add(d.id);
+      continue;
+    }
     datasetIndex.set(d.id, datasets.length);
-    datasets.push({ id: d.id, recipients });
+    datasets.push({ id: d.id, segments, segmentBase: segmentCount });
+    segmentCount += segments.length;
   }
-  return { datasets, datasetIndex };
+  return { datasets, datasetIndex, segmentCount, skipped, skippedIds };
 }
 
 function checkModel(license: License): void {
@@ -124,14 +199,19 @@ function prepareBundle(
   datasetIndex: Map<Hex, number>,
   stamp: BundleStamp,
   state: LicenseState | undefined,
-): Int32Array {
+  skippedIds: Set<Hex>,
+): Int32Array | SkipReason {
   const bundleDatasets = new Int32Array(license.datasets.length);
   for (let i = 0; i < license.datasets.length; i++) {
     const entry = license.datasets[i];
     // Found in the index ⇒ canonical (the index holds validated ids only), so no regex per entry.
     const index = datasetIndex.get(entry.datasetId);
-    if (index === undefined)
-      throw invalidInput(`license ${license.id} references unknown (or non-canonical) dataset ${entry.datasetId}`);
+    if (index === undefined) {
+      if (!isCanonicalBytes32(entry.datasetId))
+        throw invalidInput(`license ${license.id} references non-canonical dataset ${entry.datasetId}`);
+      // Isolation: the license waits (deposits kept, usage owed) instead of halting every other settlement.
+      return skippedIds.has(entry.datasetId) ? "datasetSkipped" : "unknownDataset";
+    }
     if (!Number.isSafeInteger(entry.weight) || entry.weight <= 0)
       throw invalidInput(`license ${license.id}: bundle weights must be positive integers`);
     bundleDatasets[i] = index;
@@ -175,16 +255,23 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
   // With no fee the treasury gets no leaf, so only a fee-charging platform needs a claimable treasury.
   if (platformFee.bps > 0) requireRecipient(platformFee.treasury, "treasury");
   else requireAddress(platformFee.treasury, "treasury");
-  if (previous !== null && (previous.epoch + 1 !== window.epoch || previous.epochEnd !== window.start)) {
+  // Epoch numbers may skip (a vetoed epoch is recomputed under a new number from the last state that stood),
+  // but time may not: the window starts where the previous state ended.
+  if (previous !== null && (previous.epoch >= window.epoch || previous.epochEnd !== window.start)) {
     throw new SettlementError(
       "SETTLEMENT_STATE_MISMATCH",
       `epoch ${window.epoch} [${window.start}, ${window.end}) does not follow previous epoch ${previous.epoch} ending at ${previous.epochEnd}`,
     );
   }
 
-  const { datasets, datasetIndex } = prepareDatasets(input);
   const tokenSet = new Set<Address>();
   const sortedLicenses = [...input.licenses].sort((a, b) => compareHex(a.id, b.id));
+  const forbidden = new Set<string>([ZERO_ADDRESS]);
+  if (input.splitter !== undefined) forbidden.add(input.splitter);
+  for (const l of input.licenses) forbidden.add(l.token);
+  for (const d of input.deposits) forbidden.add(d.token);
+  for (const c of previous?.cumulative ?? []) forbidden.add(c.token);
+  const { datasets, datasetIndex, segmentCount, skipped, skippedIds } = prepareDatasets(input, forbidden);
   const licenseIndex = new Map<Hex, number>();
   for (const license of sortedLicenses) {
     requireBytes32(license.id, "license id");
@@ -225,9 +312,17 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
     }
   }
   const stamp = new BundleStamp(datasets.length);
-  const bundles = sortedLicenses.map((l) => prepareBundle(l, datasetIndex, stamp, statesById.get(l.id)));
+  const skippedLicenses = new Map<number, SkipReason>();
+  const bundles = sortedLicenses.map((l, i) => {
+    const b = prepareBundle(l, datasetIndex, stamp, statesById.get(l.id), skippedIds);
+    if (typeof b !== "string") return b;
+    skippedLicenses.set(i, b);
+    return new Int32Array(0);
+  });
   assertNoExclusivityOverlap(sortedLicenses);
 
+  for (const h of previous?.held ?? []) tokenSet.add(h.token);
+  for (const d of input.deposits) if (isCanonicalAddress(d.token)) tokenSet.add(d.token);
   const tokens = [...tokenSet].sort(compareHex);
   const tokenIndex = new Map(tokens.map((t, i) => [t, i] as const));
   const licenses: PreparedLicense[] = sortedLicenses.map((license, i) => ({
@@ -238,9 +333,26 @@ export function prepareEpoch(input: SettlementInput): PreparedEpoch {
     previous: statesById.get(license.id),
     newDeposits: 0n,
     depositCount: 0,
+    lastDepositAt: undefined,
     usageDue: null,
+    usageTimed: null,
     revenue: 0n,
+    revenueByDataset: null,
+    skipped: skippedLicenses.has(i),
   }));
   carriedStates.sort((a, b) => compareHex(a.licenseId, b.licenseId));
-  return { input, datasets, datasetIndex, tokens, tokenIndex, licenses, licenseIndex, carriedStates };
+  return {
+    input,
+    datasets,
+    datasetIndex,
+    tokens,
+    tokenIndex,
+    licenses,
+    licenseIndex,
+    carriedStates,
+    segmentCount,
+    skippedDatasets: skipped,
+    skippedLicenses,
+    forbidden,
+  };
 }

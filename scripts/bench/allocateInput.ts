@@ -71,6 +71,7 @@ export function buildMarket(shape: MarketShape, seed = 1): Market {
         account: account(c),
         bps: i === 0 ? 10_000 - base * (ids.length - 1) : base,
       })),
+      changes: [],
     });
   }
   const licenses: License[] = [];
@@ -136,6 +137,8 @@ export function buildEpoch(market: Market, epoch: number, previous: SettlementSt
     deposits,
     usage,
     revenue,
+    credits: [],
+    lifecycle: { unknownLicenseGraceSeconds: 7 * 86_400, lateUsageGraceSeconds: 0 },
     previous,
   };
 }

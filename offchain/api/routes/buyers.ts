@@ -1,7 +1,14 @@
 import { addressOf, buyerIdOf } from "../auth/actor";
 import { createApiKey, listApiKeys, registerBuyer, revokeApiKey } from "../services/buyers";
 import { createOffer, listOffers } from "../services/offers";
-import { depositInstructions, licenseView, listLicenses, ownLicense, takeLicense } from "../services/licenses";
+import {
+  cancelLicense,
+  depositInstructions,
+  licenseView,
+  listLicenses,
+  ownLicense,
+  takeLicense,
+} from "../services/licenses";
 import { ingestUsage } from "../services/usage";
 import { defineRoute } from "../route";
 import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Text, Uuid, z } from "../schemas";
@@ -88,6 +95,8 @@ const License = z
     startsAt: IsoDate,
     endsAt: IsoDate,
     status: z.string(),
+    cancelledAt: IsoDate.nullable(),
+    onEnd: z.string(),
     ...Terms,
   })
   .openapi("License");
@@ -247,6 +256,18 @@ export const buyerRoutes = [
     response: { status: 200, schema: License, description: "License" },
     async handler({ services, actor, params }) {
       return { body: licenseView(await ownLicense(services.deps, addressOf(actor), params.licenseId)) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/licenses/:licenseId/cancel",
+    summary: "Cancel one of the caller's active licenses now; refunds become leaves for the buyer's address",
+    tag: "buyers",
+    access: BUYER,
+    params: LicenseParams,
+    response: { status: 200, schema: License, description: "The cancelled license, with what ending means in money" },
+    async handler({ services, actor, params }) {
+      return { body: await cancelLicense(services.deps, addressOf(actor), params.licenseId) };
     },
   }),
   defineRoute({

@@ -7,17 +7,60 @@ import { conflict, notFound } from "../errors";
 import { amountString, type Deps } from "./deps";
 import { termsView, type TermsRow } from "./offers";
 import { buyerByAddress } from "./buyers";
+import { audit } from "./audit";
 
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
 
-export function licenseView(l: TermsRow & { id: string; offerId: string; startsAt: Date; endsAt: Date }) {
+export function licenseView(
+  l: TermsRow & { id: string; offerId: string; startsAt: Date; endsAt: Date; cancelledAt?: Date | null },
+) {
   return {
     licenseId: l.id,
     offerId: l.offerId,
     ...termsView(l),
     startsAt: l.startsAt.toISOString(),
     endsAt: l.endsAt.toISOString(),
+    cancelledAt: l.cancelledAt ? l.cancelledAt.toISOString() : null,
+    onEnd: ON_END[l.model as keyof typeof ON_END] ?? "",
   };
+}
+
+/** What ending (term or cancel) means in money, per model: the engine's rules (offchain/settlement/lifecycle.ts). */
+const ON_END = {
+  one_time:
+    "the fee is final once recognized; any overpayment is refunded; cancelled unpaid, every deposit is refunded",
+  subscription:
+    "a cancellation ends the term at the end of the current period; unstarted periods are refunded at the next close",
+  per_use: "usage may still be reported for the late-usage grace after the end; then the escrow left is refunded",
+  revenue_share:
+    "revenue may still be reported for the late-usage grace after the end; then the escrow left is refunded",
+} as const;
+
+/**
+ * Cancels one of the caller's active licenses now. Refunds are cumulative leaves for the buyer's address, claimable
+ * with `GET /v1/proofs/:account` once the epoch that computes them is claimable.
+ */
+export async function cancelLicense(deps: Deps, buyerAddress: string, licenseId: string) {
+  const l = await ownLicense(deps, buyerAddress, licenseId);
+  if (l.status !== "active") throw conflict(`license ${licenseId} is ${l.status}, not active`);
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+  if (now >= l.endsAt) throw conflict(`license ${licenseId} already ended at ${l.endsAt.toISOString()}`);
+  const updated = await deps.prisma.$transaction(async (tx) => {
+    // Conditional update: two concurrent cancels cannot both succeed.
+    const n = await tx.license.updateMany({
+      where: { id: licenseId, status: "active" },
+      data: { status: "cancelled", cancelledAt: now },
+    });
+    if (n.count !== 1) throw conflict(`license ${licenseId} is no longer active`);
+    await audit(tx, {
+      actor: buyerAddress,
+      action: "license.cancelled",
+      target: `license:${licenseId}`,
+      details: { at: now.toISOString() },
+    });
+    return tx.license.findUniqueOrThrow({ where: { id: licenseId }, include: { datasets: true } });
+  });
+  return licenseView(updated);
 }
 
 export async function takeLicense(deps: Deps, buyerAddress: string, input: { offerId: string; startsAt?: string }) {
@@ -114,7 +157,8 @@ export async function depositInstructions(deps: Deps, buyerAddress: string, lice
     amount: fixed ? amountString(l.price) : null,
     note: fixed
       ? l.model === "subscription"
-        ? `one period of ${l.periodSeconds} s per deposit of amount; deposit again for later periods`
+        ? `one period of ${l.periodSeconds} s per deposit of amount; deposit again for later periods (a last, shorter ` +
+          "period costs its share of amount; anything beyond the term is refunded)"
         : "the one-time fee"
       : "prepaid escrow: deposit any amount; usage is drawn from it each epoch",
   };

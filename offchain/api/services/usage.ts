@@ -1,10 +1,18 @@
 /**
  * Usage ingestion. A batch is validated as a whole against the buyer's licenses, datasets, consent and closed
  * epochs; any failing event rejects the batch (422, every failure listed). A valid batch is stored with ONE
- * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING` in one transaction, so all-or-nothing and durable
- * (committed) before the reply, and idempotent per (buyer, idempotencyKey): a re-sent event is counted once, and
- * a key re-used for a different event is a 409 (problem `errors` name each such event) with nothing stored.
+ * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`: a single statement, so all-or-nothing and durable
+ * (committed) before the reply, and idempotent per (buyer, idempotencyKey): a re-sent event is counted once, and a key re-used for a different
+ * event is a 409 (problem `errors` name each such event) with nothing stored.
+ *
+ * Billed exactly once: the batch reads the last closed epoch and inserts under the epoch-close lock (shared: batches
+ * run side by side, a close waits for them and they for it). An event is billed in the epoch whose window holds
+ * max(occurred_at, end of the last closed epoch read under the lock): on-time events by occurred_at, late ones
+ * (occurred in a closed epoch) through `billable_at` = that end, the start of the open epoch. So no event can fall
+ * between two epochs, or in two. Late usage is accepted for LATE_USAGE_GRACE_SECONDS after it occurred, billed in
+ * the next open epoch and counted as late in the epoch report; after that, 422 late-usage-expired.
  */
+import { EPOCH_CLOSE_LOCK } from "../../epochs/lock";
 import { ApiError, unprocessable, type FieldError } from "../errors";
 import type { Deps } from "./deps";
 
@@ -24,10 +32,30 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 // Timestamp columns hold UTC without a zone; send "YYYY-MM-DDTHH:MM:SS.mmm" so the session time zone never applies.
 const utc = (d: Date) => d.toISOString().slice(0, 23);
 
+/** Test seam: runs after the batch's reads and before its insert (the window in which a close used to slip in). */
+export type IngestHooks = { beforeInsert?: () => Promise<void> };
+
 export async function ingestUsage(
-  { prisma, common }: Deps,
+  deps: Deps,
   buyerId: string,
   input: UsageEventInput[],
+  hooks: IngestHooks = {},
+): Promise<IngestResult> {
+  return deps.prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EPOCH_CLOSE_LOCK}::bigint)`;
+      return ingestLocked(tx as unknown as Deps["prisma"], deps.common, buyerId, input, hooks);
+    },
+    { timeout: 120_000, maxWait: 60_000 },
+  );
+}
+
+async function ingestLocked(
+  prisma: Deps["prisma"],
+  common: Deps["common"],
+  buyerId: string,
+  input: UsageEventInput[],
+  hooks: IngestHooks,
 ): Promise<IngestResult> {
   // Ids are stored lowercase; the route validates hex in any case and leaves lowercasing to this loop.
   const events = input.map((e) => ({
@@ -36,8 +64,9 @@ export async function ingestUsage(
     datasetId: e.datasetId.toLowerCase(),
   }));
   const licenseIds = [...new Set(events.map((e) => e.licenseId))];
-  const [licenses, lastEpoch] = await Promise.all([
-    prisma.license.findMany({
+  // Sequential: inside a transaction every query shares one connection.
+  const [licenses, lastEpoch] = [
+    await prisma.license.findMany({
       where: { id: { in: licenseIds }, buyerId },
       select: {
         id: true,
@@ -45,11 +74,16 @@ export async function ingestUsage(
         scope: true,
         startsAt: true,
         endsAt: true,
+        cancelledAt: true,
         datasets: { select: { datasetId: true } },
       },
     }),
-    prisma.epoch.findFirst({ orderBy: { id: "desc" }, select: { endsAt: true } }),
-  ]);
+    await prisma.epoch.findFirst({
+      where: { status: { not: "vetoed" } },
+      orderBy: { id: "desc" },
+      select: { endsAt: true },
+    }),
+  ];
   const byId = new Map(licenses.map((l) => [l.id, { ...l, datasetIds: new Set(l.datasets.map((d) => d.datasetId)) }]));
   const datasetIds = [...new Set(licenses.flatMap((l) => l.datasets.map((d) => d.datasetId)))];
   // Earliest revocation per (dataset, scope, item) — item "" stands for a whole-dataset consent.
@@ -67,6 +101,9 @@ export async function ingestUsage(
   }
   const closedUntil = lastEpoch?.endsAt.getTime() ?? -Infinity;
   const now = Date.now();
+  const openFrom = lastEpoch ? utc(lastEpoch.endsAt) : null;
+  const billable: (string | null)[] = new Array(events.length).fill(null);
+  const lateUntil = now - common.config.lifecycle.lateUsageGraceSeconds * 1000;
   const errors: (FieldError & { index: number; code: string })[] = [];
   const seen = new Set<string>();
   const occurred: string[] = new Array(events.length);
@@ -79,7 +116,9 @@ export async function ingestUsage(
     occurred[i] = utc(new Date(at));
     const l = byId.get(e.licenseId);
     if (!l) return fail("unknown-license", "licenseId", "no such license of yours");
-    if (l.status !== "active" || at < l.startsAt.getTime() || at >= l.endsAt.getTime()) {
+    // A cancelled license still takes (late) usage from before its cancellation.
+    const until = Math.min(l.endsAt.getTime(), l.cancelledAt?.getTime() ?? Infinity);
+    if ((l.status !== "active" && l.status !== "cancelled") || at < l.startsAt.getTime() || at >= until) {
       return fail("license-inactive", "occurredAt", "the license was not active at this time");
     }
     if (!l.datasetIds.has(e.datasetId))
@@ -90,7 +129,13 @@ export async function ingestUsage(
     );
     if (revokedAt <= at)
       return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
-    if (at < closedUntil) return fail("epoch-closed", "occurredAt", "falls in an epoch that is already closed");
+    if (at < closedUntil) billable[i] = openFrom;
+    if (at < closedUntil && at < lateUntil)
+      return fail(
+        "late-usage-expired",
+        "occurredAt",
+        `falls in a closed epoch and is older than the late-usage grace (${common.config.lifecycle.lateUsageGraceSeconds} s)`,
+      );
     if (at > now + FUTURE_SKEW_MS) return fail("in-future", "occurredAt", "more than 5 minutes in the future");
   });
   if (errors.length) {
@@ -104,49 +149,45 @@ export async function ingestUsage(
     i: events.map((e) => e.itemRef),
     u: events.map((e) => e.units),
   };
-  // One transaction: the insert, then (only when some keys were already stored) the check that each stored
-  // event is the one re-sent. A key re-used for another event rolls the whole batch back. Checking after the
-  // insert, in READ COMMITTED, also sees an event a concurrent request committed while this insert waited on it.
-  const inserted = await prisma.$transaction(
-    async (tx) => {
-      const n = await tx.$executeRaw`
-        INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at)
-        SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date())}::timestamp
-        FROM unnest(
-          ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
-          ${occurred}::text[], ${keys}::text[]
-        ) AS t(l, d, i, u, o, k)
-        ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
-      if (n === events.length) return n;
-      const reused = await tx.$queryRaw<{ n: bigint }[]>`
-        SELECT t.n FROM unnest(
-          ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
-          ${occurred}::text[], ${keys}::text[]
-        ) WITH ORDINALITY AS t(l, d, i, u, o, k, n)
-        JOIN usage_events e ON e.buyer_id = ${buyerId}::uuid AND e.idempotency_key = t.k
-        WHERE e.license_id <> t.l OR e.dataset_id <> t.d OR e.item_ref <> t.i
-           OR e.units <> t.u::numeric OR e.occurred_at <> t.o::timestamp
-        ORDER BY t.n LIMIT 100`;
-      if (reused.length) {
-        throw new ApiError(409, "idempotency-key-reused", "Conflict", {
-          detail:
-            `${reused.length === 100 ? "100 or more" : reused.length} idempotency keys were already used for ` +
-            "different events; nothing was stored",
-          errors: reused.map((r) => {
-            const index = Number(r.n) - 1;
-            return {
-              index,
-              code: "idempotency-key-reused",
-              path: `/events/${index}/idempotencyKey`,
-              message: "already stored with a different licenseId, datasetId, itemRef, units or occurredAt",
-            };
-          }),
-        });
-      }
-      return n;
-    },
-    { maxWait: 60_000, timeout: 60_000 },
-  );
+  await hooks.beforeInsert?.();
+  // Inside the caller's transaction: the insert, then (only when some keys were already stored) the check that
+  // each stored event is the one re-sent. A key re-used for another event rolls the whole batch back. Checking
+  // after the insert, in READ COMMITTED, also sees an event a concurrent request committed while this one waited.
+  const inserted = await prisma.$executeRaw`
+    INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at, billable_at)
+    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date(now))}::timestamp, t.b::timestamp
+    FROM unnest(
+      ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
+      ${occurred}::text[], ${keys}::text[], ${billable}::text[]
+    ) AS t(l, d, i, u, o, k, b)
+    ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
+  if (inserted !== events.length) {
+    const reused = await prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT t.n FROM unnest(
+        ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
+        ${occurred}::text[], ${keys}::text[]
+      ) WITH ORDINALITY AS t(l, d, i, u, o, k, n)
+      JOIN usage_events e ON e.buyer_id = ${buyerId}::uuid AND e.idempotency_key = t.k
+      WHERE e.license_id <> t.l OR e.dataset_id <> t.d OR e.item_ref <> t.i
+         OR e.units <> t.u::numeric OR e.occurred_at <> t.o::timestamp
+      ORDER BY t.n LIMIT 100`;
+    if (reused.length) {
+      throw new ApiError(409, "idempotency-key-reused", "Conflict", {
+        detail:
+          `${reused.length === 100 ? "100 or more" : reused.length} idempotency keys were already used for ` +
+          "different events; nothing was stored",
+        errors: reused.map((r) => {
+          const index = Number(r.n) - 1;
+          return {
+            index,
+            code: "idempotency-key-reused",
+            path: `/events/${index}/idempotencyKey`,
+            message: "already stored with a different licenseId, datasetId, itemRef, units or occurredAt",
+          };
+        }),
+      });
+    }
+  }
   common.metrics.usageEventsAccepted.inc(inserted);
   common.metrics.usageEventsDuplicate.inc(events.length - inserted);
   return { received: events.length, accepted: inserted, duplicates: events.length - inserted };

@@ -9,6 +9,8 @@ import { largestRemainder } from "../split";
 export interface EscrowDraw {
   /** Paid per bundle position (old owed + new due). */
   paid: bigint[];
+  /** Part of `paid` that settles owed from earlier epochs; null when nothing was owed. */
+  paidOwed: bigint[] | null;
   /** Still owed per bundle position, carried forward. */
   owed: bigint[];
   /** Σ paid. */
@@ -52,7 +54,7 @@ export function drawFromEscrow(
   const dueTotal = sum(due);
   if (owedBefore === null && dueTotal <= available) {
     // Common case: nothing carried, deposits suffice: pay the due as is.
-    return { paid: due as bigint[], owed: new Array<bigint>(due.length).fill(0n), used: dueTotal };
+    return { paid: due as bigint[], paidOwed: null, owed: new Array<bigint>(due.length).fill(0n), used: dueTotal };
   }
   const owed0 = owedBefore ?? new Array<bigint>(due.length).fill(0n);
   const owedTotal = sum(owed0);
@@ -66,5 +68,5 @@ export function drawFromEscrow(
     paid[i] = first[i] + second[i];
     owed[i] = owed0[i] - first[i] + (due[i] - second[i]);
   }
-  return { paid, owed, used: firstTotal + (dueTotal <= rest ? dueTotal : rest) };
+  return { paid, paidOwed: first, owed, used: firstTotal + (dueTotal <= rest ? dueTotal : rest) };
 }

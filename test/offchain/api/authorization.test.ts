@@ -157,6 +157,12 @@ const matrix: Record<string, Case> = {
     path: (s) => `/v1/licenses/${s.licenses.oneTime}/deposit-instructions`,
     expect: signedIn({ buyer: 200, otherBuyer: 404 }),
   },
+  "POST /v1/licenses/:licenseId/cancel": {
+    path: (s) => `/v1/licenses/${s.licenses.revenueShare}/cancel`,
+    mutates: true,
+    // Another buyer's license is not found; a buyer without that license cannot cancel it.
+    expect: signedIn({ buyer: 200, otherBuyer: 404 }),
+  },
   "POST /v1/usage": {
     path: () => "/v1/usage",
     apiKey: true,

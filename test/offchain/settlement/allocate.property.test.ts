@@ -87,12 +87,13 @@ describe("settlement/allocate: properties", () => {
     );
   });
 
-  it(`rounds each recipient within < 1 base unit of its exact rational share at each split stage (${RUNS} runs)`, () => {
+  it(`splits bundles within < 1 unit, keeps exact pool entitlements, and keeps every cumulative within < 1 unit of its exact share to date (${RUNS} runs)`, () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
+        const exactToDate = new Map<string, bigint>();
         for (const { raw, result } of runScenario(s, { trace: true })) {
           checkStageOne(result, raw);
-          checkStageTwo(result, raw);
+          checkStageTwo(result, raw, exactToDate);
         }
       }),
       { numRuns: RUNS },
@@ -129,19 +130,24 @@ function checkStageOne(result: EpochRun["result"], raw: SettlementInputRaw): voi
   expect(raw.window.epoch).to.equal(result.window.epoch);
 }
 
-function checkStageTwo(result: EpochRun["result"], raw: SettlementInputRaw): void {
+const SCALE = 100_000_000n;
+
+/**
+ * Stage 2 keeps exact entitlements (× 10⁸): fee gross·feeBps·10⁴, contributor gross·(10⁴ − feeBps)·bps.
+ * Stage 3 rounds the cumulative: every account's cumulative stays within < 1 unit of its exact
+ * entitlement to date, rebuilt here from the pools of every epoch so far (`exactToDate`, mutated).
+ */
+function checkStageTwo(result: EpochRun["result"], raw: SettlementInputRaw, exactToDate: Map<string, bigint>): void {
   const trace = result.trace!;
   const feeBps = BigInt(raw.platformFee.bps);
-  const treasury = result.state.cumulative.length >= 0 ? raw.platformFee.treasury.toLowerCase() : "";
-  const rebuilt = new Map<string, bigint>();
+  const treasury = raw.platformFee.treasury.toLowerCase();
   const add = (account: string, token: string, v: bigint) =>
-    rebuilt.set(account + token, (rebuilt.get(account + token) ?? 0n) + v);
+    exactToDate.set(account + token, (exactToDate.get(account + token) ?? 0n) + v);
   for (const p of trace.pools) {
-    expect(withinOne(p.fee, p.gross, feeBps, 10_000n), "platform fee").to.equal(true);
-    const net = p.gross - p.fee;
-    expect(sumBy(p.shares, (x) => x.amount)).to.equal(net);
+    expect(p.feeExact).to.equal(p.gross * feeBps * 10_000n);
     expect(sumBy(p.shares, (x) => x.bps)).to.equal(10_000n);
-    for (const x of p.shares) expect(withinOne(x.amount, net, x.bps, 10_000n), `share of ${x.account}`).to.equal(true);
+    for (const x of p.shares) expect(x.exact).to.equal(p.gross * (10_000n - feeBps) * x.bps);
+    expect(p.feeExact + sumBy(p.shares, (x) => x.exact)).to.equal(p.gross * SCALE);
     // Stage 1 feeds stage 2: a pool is exactly the sum of the licenses' amounts on that dataset and token.
     const fed = sumBy(
       trace.licenses.filter((l) => l.token === p.token),
@@ -152,11 +158,14 @@ function checkStageTwo(result: EpochRun["result"], raw: SettlementInputRaw): voi
         ),
     );
     expect(fed).to.equal(p.gross);
-    add(treasury, p.token, p.fee);
-    for (const x of p.shares) add(x.account, p.token, x.amount);
+    add(treasury, p.token, p.feeExact);
+    for (const x of p.shares) add(x.account, p.token, x.exact);
   }
-  // The trace is the computation that produced the allocations, not a parallel one.
-  for (const a of result.allocations) expect(a.amount).to.equal(rebuilt.get(a.account + a.token) ?? 0n);
+  for (const a of result.allocations) {
+    const exact = exactToDate.get(a.account + a.token) ?? 0n;
+    const diff = a.cumulative * SCALE - exact;
+    expect((diff < 0n ? -diff : diff) < SCALE, `cumulative of ${a.account} within 1 unit of exact`).to.equal(true);
+  }
 }
 
 function checkEscrow(s: Scenario, runs: EpochRun[]): void {
@@ -191,8 +200,18 @@ function checkEscrow(s: Scenario, runs: EpochRun[]): void {
               10_000n;
         const owedBefore = sumBy(old?.owed ?? [], (o) => o.amount);
         const owedAfter = sumBy(state.owed, (o) => o.amount);
-        expect(owedAfter, "owed = owed before + due − drawn").to.equal(owedBefore + due - drawn);
-        if (owedAfter > 0n) expect(state.recognized, "a shortfall only when escrow is empty").to.equal(state.deposited);
+        const credited =
+          sumBy(old?.credit ?? [], (c) => c.amount) +
+          sumBy(
+            (raw.credits ?? []).filter((c) => c.licenseId === lic.id),
+            (c) => BigInt(c.amount),
+          ) -
+          sumBy(state.credit, (c) => c.amount);
+        expect(owedAfter, "owed = owed before + due − drawn − credit used").to.equal(
+          owedBefore + due - drawn - credited,
+        );
+        if (owedAfter > 0n)
+          expect(state.recognized + state.refunded, "a shortfall only when escrow is empty").to.equal(state.deposited);
       } else if (m.kind === "oneTime") {
         expect(state.recognized).to.equal(deposited >= BigInt(m.fee) ? BigInt(m.fee) : 0n);
       } else {

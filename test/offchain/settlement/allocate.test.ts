@@ -103,16 +103,18 @@ describe("settlement/allocate: hand-checked examples", () => {
     const e1 = epoch(1, 0, 120, { ...base, deposits: [{ licenseId: L1, token: TOKEN, amount: "1500" }] }, null);
     expect([amountOf(e1, A), amountOf(e1, B), amountOf(e1, C)]).to.deep.equal([233n, 233n, 234n]);
     // Epoch 2 ends at 300: the paid period is over → to date 1000; recognize 1000 − 700 = 300.
-    // 300 split: exact 99.99, 99.99, 100.02 → floors 99+99+100 = 298; 2 leftover units go to the
-    // two largest remainders (A and B, .99 each) → A 100, B 100, C 100. Pieces: 700 + 300 = 1000.
+    // Rounded on the cumulative: exact to date 333.3, 333.3, 333.4 → max(previous, floor) = 333, 333, 333
+    // = 999; the leftover unit goes to the largest deficit (C, .4) → 333, 333, 334: increments 100 each.
     const e2 = epoch(2, 120, 300, base, e1.state);
     expect([amountOf(e2, A), amountOf(e2, B), amountOf(e2, C)]).to.deep.equal([100n, 100n, 100n]);
     expect([cumulativeOf(e2, A), cumulativeOf(e2, B), cumulativeOf(e2, C)]).to.deep.equal([333n, 333n, 334n]);
     expect(e2.report.tokens[0].recognized.subscription).to.equal(300n);
     // Epoch 3 [300, 400): deposit 500 → 2000 → 2 paid periods; the second, [150, 250), is already past:
-    // to date 2000, recognize 2000 − 1000 = 1000 → A 333, B 333, C 334 (333.3, 333.3, 333.4; leftover 1 to C).
+    // to date 2000, recognize 2000 − 1000 = 1000. Exact to date 666.6, 666.6, 666.8 → floors 666 × 3 = 1998;
+    // 2 leftover units to the largest deficits: C (.8), then A (.6, tie with B → lower address) →
+    // cumulative 667, 666, 667 → increments A 334, B 333, C 333 (each within 1 of its exact share to date).
     const e3 = epoch(3, 300, 400, { ...base, deposits: [{ licenseId: L1, token: TOKEN, amount: "500" }] }, e2.state);
-    expect([amountOf(e3, A), amountOf(e3, B), amountOf(e3, C)]).to.deep.equal([333n, 333n, 334n]);
+    expect([amountOf(e3, A), amountOf(e3, B), amountOf(e3, C)]).to.deep.equal([334n, 333n, 333n]);
     expect(e3.state.licenses[0]).to.deep.include({ deposited: 2000n, recognized: 2000n });
   });
 
@@ -178,6 +180,8 @@ describe("settlement/allocate: hand-checked examples", () => {
       token: TOKEN,
       deposited: 150n,
       recognized: 150n,
+      refunded: 0n,
+      credit: [],
       owed: [],
     });
   });
@@ -289,10 +293,11 @@ describe("settlement/allocate: hand-checked examples", () => {
     expect(e2.report.tokens[0].carriedForward).to.deep.equal({ licenses: 1, amount: 6n });
   });
 
-  it("platform fee: the treasury gets ⌊gross · bps / 10000⌋ as an ordinary leaf, duplicate contributor entries merge", () => {
-    // Fee 999, platform 250 bps: ⌊999 · 250 / 10000⌋ = ⌊24.975⌋ = 24 to the treasury; net 975.
-    // A is listed twice (2500 + 2500 = 5000), B 5000: 487.5 each → leftover 1 to the lower address A → A 488, B 487.
-    // Check: 24 + 488 + 487 = 999.
+  it("platform fee: the treasury's exact gross · bps / 10000 is rounded with everyone's, duplicate entries merge", () => {
+    // Fee 999, platform 250 bps: treasury exact 999 · 250 / 10000 = 24.975; net 975.
+    // A is listed twice (2500 + 2500 = 5000), B 5000: 487.5 each. Floors 24 + 487 + 487 = 998; the leftover
+    // unit goes to the largest deficit, the treasury (.975 > .5) → treasury 25, A 487, B 487. Check: 999.
+    // The report's platformFee is the exact fee rounded down (24).
     const e1 = allocate(
       parse({
         window: { epoch: 1, start: 0, end: 100 },
@@ -315,9 +320,9 @@ describe("settlement/allocate: hand-checked examples", () => {
       }),
     );
     expect(e1.allocations).to.deep.equal([
-      { account: A, token: TOKEN, amount: 488n, cumulative: 488n },
+      { account: A, token: TOKEN, amount: 487n, cumulative: 487n },
       { account: B, token: TOKEN, amount: 487n, cumulative: 487n },
-      { account: TREASURY, token: TOKEN, amount: 24n, cumulative: 24n },
+      { account: TREASURY, token: TOKEN, amount: 25n, cumulative: 25n },
     ]);
     expect(e1.report.tokens[0].platformFee).to.equal(24n);
     expect(e1.totals[0].amount).to.equal(999n);

@@ -37,9 +37,9 @@ export interface Scenario {
   epochs: EpochFacts[];
 }
 
-type Gen = fc.GeneratorValue;
+export type Gen = fc.GeneratorValue;
 
-function genDataset(g: Gen, index: number): RawDataset {
+export function genDataset(g: Gen, index: number): RawDataset {
   const k = g(fc.integer, { min: 1, max: 4 });
   const cutArb: fc.Arbitrary<number[]> = fc.uniqueArray(fc.integer({ min: 1, max: 9_999 }), {
     minLength: k - 1,
@@ -55,7 +55,7 @@ function genDataset(g: Gen, index: number): RawDataset {
   return { id: id32(index + 1), contributors };
 }
 
-function genModel(g: Gen): RawLicense["model"] {
+export function genModel(g: Gen): RawLicense["model"] {
   switch (g(fc.constantFrom, "oneTime", "subscription", "perUse", "revenueShare")) {
     case "oneTime":
       return { kind: "oneTime", fee: g(fc.bigInt, { min: 1n, max: 1_000_000n }) };
@@ -76,7 +76,7 @@ function genModel(g: Gen): RawLicense["model"] {
   }
 }
 
-function genLicense(g: Gen, index: number, datasetCount: number): RawLicense {
+export function genLicense(g: Gen, index: number, datasetCount: number): RawLicense {
   const all = Array.from({ length: datasetCount }, (_, i) => i);
   const chosen = g(fc.subarray, all, { minLength: 1 });
   return {

@@ -70,7 +70,7 @@ describe("settlement/validate", () => {
     expect(() => SettlementInputSchema.parse(raw({ platformFee: { bps: 2.5, treasury: TREASURY } }))).to.throw();
   });
 
-  it("refuses contributor shares that do not sum to 10000 bps", () => {
+  it("skips and reports a dataset whose contributor shares do not sum to 10000 bps (and the licenses on it)", () => {
     const input = parse(
       raw({
         datasets: [
@@ -84,30 +84,33 @@ describe("settlement/validate", () => {
         ],
       }),
     );
-    expect(codeOf(() => allocate(input))).to.equal("SETTLEMENT_INVALID_INPUT");
-    expect(refusal).to.match(/contributor shares sum to 9999 bps, not 10000$/);
+    const result = allocate(input);
+    expect(result.skipped.datasets).to.deep.equal([
+      { id: D1, reason: "sharesNotTenThousand", detail: "shares in effect at the window's start" },
+    ]);
+    expect(result.skipped.licenses).to.deep.equal([{ id: L1, reason: "datasetSkipped" }]);
+    expect(result.report.skipped).to.deep.equal({ datasets: 1, licenses: 1 });
   });
 
-  it("refuses a license on an unknown dataset, duplicate ids and a duplicate usage aggregate", () => {
-    expect(
-      codeOf(() =>
-        allocate(
-          parse(
-            raw({
-              licenses: [
-                {
-                  id: L1,
-                  token: TOKEN,
-                  datasets: [{ datasetId: id32(9), weight: 1 }],
-                  model: { kind: "oneTime", fee: 1n },
-                },
-              ],
-            }),
-          ),
-        ),
+  it("skips a license on an unknown dataset; refuses duplicate ids and a duplicate usage aggregate", () => {
+    const unknown = allocate(
+      parse(
+        raw({
+          licenses: [
+            {
+              id: L1,
+              token: TOKEN,
+              datasets: [{ datasetId: id32(9), weight: 1 }],
+              model: { kind: "oneTime", fee: 1n },
+            },
+          ],
+          deposits: [{ licenseId: L1, token: TOKEN, amount: 1n }],
+        }),
       ),
-    ).to.equal("SETTLEMENT_INVALID_INPUT");
-    expect(refusal).to.equal(`license ${L1} references unknown (or non-canonical) dataset ${id32(9)}`);
+    );
+    expect(unknown.skipped.licenses).to.deep.equal([{ id: L1, reason: "unknownDataset" }]);
+    // Its deposit is kept for it (escrow), nothing is recognized.
+    expect(unknown.state.licenses[0]).to.deep.include({ deposited: 1n, recognized: 0n, refunded: 0n });
     const dup = raw();
     expect(codeOf(() => allocate(parse({ ...dup, datasets: [...dup.datasets, ...dup.datasets] })))).to.equal(
       "SETTLEMENT_INVALID_INPUT",
@@ -125,12 +128,15 @@ describe("settlement/validate", () => {
     expect(refusal).to.match(/^contributor of dataset 0x[0-9a-f]{64} is not a canonical lowercase address/);
   });
 
-  it("refuses a previous state that does not chain to this epoch", () => {
+  it("refuses a previous state that does not chain to this epoch (numbers may skip a vetoed epoch, time may not)", () => {
     const first = allocate(parse(raw()));
     expect(
-      codeOf(() => allocate(parse(raw({ window: { epoch: 3, start: 100, end: 200 }, previous: first.state })))),
+      codeOf(() => allocate(parse(raw({ window: { epoch: 1, start: 100, end: 200 }, previous: first.state })))),
     ).to.equal("SETTLEMENT_STATE_MISMATCH");
     expect(refusal).to.equal("epoch 3 [100, 200) does not follow previous epoch 1 ending at 100");
+    expect(
+      codeOf(() => allocate(parse(raw({ window: { epoch: 3, start: 100, end: 200 }, previous: first.state })))),
+    ).to.equal(undefined);
     expect(
       codeOf(() => allocate(parse(raw({ window: { epoch: 2, start: 101, end: 200 }, previous: first.state })))),
     ).to.equal("SETTLEMENT_STATE_MISMATCH");
@@ -140,12 +146,29 @@ describe("settlement/validate", () => {
     ).to.equal(undefined);
   });
 
-  it("refuses the zero address as contributor or treasury: it could never claim", () => {
+  it("refuses the zero address as treasury, and skips a dataset naming the zero address, the splitter or a token", () => {
     const zero = "0x0000000000000000000000000000000000000000";
-    expect(
-      codeOf(() => allocate(parse(raw({ datasets: [{ id: D1, contributors: [{ account: zero, bps: 10000 }] }] })))),
-    ).to.equal("SETTLEMENT_INVALID_INPUT");
-    expect(refusal).to.equal(`contributor of dataset ${D1} is the zero address`);
+    const splitter = addr(0x5111);
+    for (const bad of [zero, splitter, TOKEN]) {
+      const result = allocate(
+        parse(
+          raw({
+            splitter,
+            datasets: [
+              {
+                id: D1,
+                contributors: [
+                  { account: addr(1), bps: 5000 },
+                  { account: bad, bps: 5000 },
+                ],
+              },
+            ],
+          }),
+        ),
+      );
+      expect(result.skipped.datasets.map((d) => d.reason)).to.deep.equal(["invalidContributor"]);
+      expect(result.allocations.map((a) => a.account)).to.not.include(bad);
+    }
     expect(codeOf(() => allocate(parse(raw({ platformFee: { bps: 1, treasury: zero } }))))).to.equal(
       "SETTLEMENT_INVALID_INPUT",
     );

@@ -19,7 +19,8 @@ describe("settlement/recognize/escrow: drawFromEscrow", () => {
     const keys = [id32(1), id32(2)];
     // Escrow 40; owed 30 + 0, new due 0 + 25: owed 30 paid in full first, then 10 of the 25 new.
     const draw = drawFromEscrow(40n, [30n, 0n], [0n, 25n], () => keys);
-    expect(draw).to.deep.equal({ paid: [30n, 10n], owed: [0n, 15n], used: 40n });
+    // Of the paid, 30 + 0 settled the old owed (paidOwed), the rest is new due.
+    expect(draw).to.deep.equal({ paid: [30n, 10n], paidOwed: [30n, 0n], owed: [0n, 15n], used: 40n });
   });
 
   it(`never draws beyond the escrow, conserves owed + due = paid + still owed, and pays each group pro rata within < 1 unit (${RUNS} runs)`, () => {
