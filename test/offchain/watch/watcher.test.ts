@@ -134,7 +134,9 @@ describe("offchain/watch/watcher against the chain and the service", function ()
     stateFile = path.join(dir, "state", "watch.json");
     hookServer = http.createServer((req, res) => {
       let body = "";
-      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
       req.on("end", () => {
         hooks.push(JSON.parse(body) as (typeof hooks)[number]);
         res.end();
