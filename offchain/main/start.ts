@@ -4,6 +4,7 @@
  * `scripts/start.ts` prints what this returns; the demo and the end-to-end test drive the same object.
  */
 import http from "node:http";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -36,6 +37,7 @@ import { openBoundDatabase } from "./bound-database";
 import { closeDueEpoch } from "./close-step";
 import { loadMainConfig } from "./config";
 import { writeDevDeployment } from "./dev-deployment";
+import { createDevWatcher, type Watcher } from "../watch";
 
 /**
  * Development roles: account 0 deploys and administers, 1 posts roots, 2 guards; 0 is also the API's operator and
@@ -61,6 +63,8 @@ export type Tributary = {
   claims: ClaimWatcher;
   publisher: RootPublisher;
   scheduler: Scheduler;
+  /** The root watcher (WATCH_ROOTS=1, development chain only). */
+  watcher?: Watcher;
   /** Stops the loops, the HTTP servers, the chain and the database (in that order). */
   stop(): Promise<void>;
 };
@@ -179,6 +183,24 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
         { name: "publish", run: () => publisher.runOnce() },
       ],
     });
+    // WATCH_ROOTS=1 on the development chain: an independent root watcher, guardian key of account #2.
+    const watcher =
+      env.WATCH_ROOTS === "1" && accounts
+        ? createDevWatcher({
+            clients: createChainClients({
+              rpcUrl,
+              account: privateKeyToAccount(accounts[DEV_ROLES.guardian].privateKey),
+            }),
+            splitter,
+            startBlock,
+            apiUrl: `http://${host}`,
+            stateFile: path.join(main.dataDir, `watch-${identity.genesisHash.slice(2, 14)}.json`),
+            logger: common.logger,
+            registry: common.metrics.registry,
+            pollIntervalMs: main.chain.pollIntervalMs,
+          })
+        : undefined;
+    if (watcher) cleanup.push(() => watcher.stop());
     cleanup.push(() => scheduler.stop());
     cleanup.push(() => publisher.stop());
     cleanup.push(() => claims.stop());
@@ -189,6 +211,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       claims.start();
       publisher.start();
       scheduler.start();
+      watcher?.start();
     }
 
     // API + pages.
@@ -209,6 +232,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       claims,
       publisher,
       scheduler,
+      watcher,
       stop: stopAll,
     };
   } catch (err) {

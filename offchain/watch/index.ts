@@ -1,6 +1,7 @@
 /** The root watcher: fetch each proposed root's file, check it against the chain, veto and alert on failure. */
 export {
   createWatcher,
+  createDevWatcher,
   type Watcher,
   type WatcherConfig,
   type WatcherDeps,

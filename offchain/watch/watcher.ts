@@ -12,7 +12,7 @@ import type { ChainClients } from "../chain/clients";
 import type { ChainLogger } from "../chain/common";
 import type { Distribution } from "../merkle";
 import { checkDistribution, fetchCommittedFile, type CheckFailure, type Proposal } from "./checks";
-import type { DistributionSource } from "./sources";
+import { apiSource, type DistributionSource } from "./sources";
 import { loadWatchState, saveWatchState, type EpochRecord, type WatchState } from "./state";
 
 export type WatcherConfig = {
@@ -311,4 +311,33 @@ export function createWatcher({ clients, config, logger, registry = new Registry
       return failedAny;
     },
   };
+}
+
+/**
+ * The development stack's watcher (`WATCH_ROOTS=1 npm start`): guardian key of dev account #2, files from the
+ * stack's own API, state under DATA_DIR per chain (a new development chain starts a fresh state), metrics on the
+ * service's registry (so /metrics shows them).
+ */
+export function createDevWatcher(p: {
+  clients: ChainClients;
+  splitter: Address;
+  startBlock: bigint;
+  apiUrl: string;
+  stateFile: string;
+  logger: ChainLogger;
+  registry: Registry;
+  pollIntervalMs: number;
+}): Watcher {
+  return createWatcher({
+    clients: p.clients,
+    config: {
+      splitter: p.splitter,
+      startBlock: p.startBlock,
+      stateFile: p.stateFile,
+      sources: [apiSource(p.apiUrl)],
+      pollIntervalMs: p.pollIntervalMs,
+    },
+    logger: p.logger,
+    registry: p.registry,
+  });
 }
