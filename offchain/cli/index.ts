@@ -2,4 +2,9 @@
 import { runCli } from "./program";
 import { processIo } from "./output";
 
-runCli(process.argv.slice(2), { io: processIo }).then((code) => process.exit(code));
+// `watch` runs until one of these; every other command ignores it.
+const until = new Promise<void>((resolve) => {
+  process.once("SIGINT", () => resolve());
+  process.once("SIGTERM", () => resolve());
+});
+runCli(process.argv.slice(2), { io: processIo, until }).then((code) => process.exit(code));

@@ -1,4 +1,4 @@
-/** The `tributary` command line: claim, verify, epoch close|publish|status, deposit. */
+/** The `tributary` command line: claim (API or file), verify, watch, epoch close|publish|status, deposit. */
 import { Command } from "commander";
 import { formatUnits, type Address, type Hex } from "viem";
 import { resolveContext, type Context, type GlobalOptions } from "./context";
@@ -7,11 +7,15 @@ import { claimAll } from "./commands/claim";
 import { deposit } from "./commands/deposit";
 import { closeEpochViaApi, epochStatus, publishOnce } from "./commands/epoch";
 import { verifyAccountProofs, verifyDistributionFile } from "./commands/verify";
+import { claimFromFile } from "./commands/claim-file";
+import { runWatch, type WatchOptions } from "./commands/watch";
 
 export type CliDeps = {
   io: Io;
   env?: Record<string, string | undefined>;
   context?: (opts: GlobalOptions) => Promise<Context>;
+  /** Resolves when a long-running command (watch) should stop; the binary wires SIGINT/SIGTERM. */
+  until?: Promise<void>;
 };
 
 /** Thrown by a command whose check failed (exit status 1 after its output was printed). */
@@ -19,7 +23,7 @@ export class CheckFailed extends Error {}
 
 const units = (v: string) => `${v} (${formatUnits(BigInt(v), 18)} at 18 decimals)`;
 
-export function createProgram({ io, env, context }: CliDeps): Command {
+export function createProgram({ io, env, context, until = new Promise(() => {}) }: CliDeps): Command {
   const program = new Command("tributary")
     .description("Tributary: claim royalties, verify roots and distribution files, run epochs, deposit license fees")
     .option("--api <url>", "API base URL (TRIBUTARY_API, default http://127.0.0.1:8080)")
@@ -34,8 +38,9 @@ export function createProgram({ io, env, context }: CliDeps): Command {
   program
     .command("claim [account]")
     .description("claim everything claimable for an account (default: the key's) with proofs from the API")
-    .action(async (account?: Address) => {
-      const r = await claimAll(await ctx(), account);
+    .option("--file <distribution>", "take the proofs from this distribution file instead (no API needed)")
+    .action(async (account: Address | undefined, o: { file?: string }) => {
+      const r = o.file ? await claimFromFile(await ctx(), o.file, account) : await claimAll(await ctx(), account);
       emit(io, json(), r, () =>
         r.claims.length === 0
           ? `nothing claimable for ${r.account}`
@@ -80,6 +85,45 @@ export function createProgram({ io, env, context }: CliDeps): Command {
         ].join("\n"),
       );
       if (!r.ok) throw new CheckFailed("distribution file verification failed");
+    });
+
+  program
+    .command("watch")
+    .description(
+      "check every proposed root against its distribution file; veto (guardian key) and alert on a failed check",
+    )
+    .option("--state <file>", "the watcher's state file", ".tributary-watch.json")
+    .option("--dir <folder>", "local folder of distribution files (<contentHash>.ndjson)")
+    .option("--mirror <url>", "static mirror of distribution files (<url>/<contentHash>.ndjson)")
+    .option("--no-api", "never fetch files from the service's API")
+    .option("--start-block <n>", "first block to scan on a fresh state (the splitter's deployment)", "0")
+    .option("--file-deadline <seconds>", "after the proposal, the file must be available within this", "600")
+    .option("--veto-margin <seconds>", "the file deadline is at least this long before the root matures", "30")
+    .option("--webhook <url>", "POST a JSON alert here per failed root")
+    .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
+    .option("--interval <ms>", "poll interval", "5000")
+    .option("--once", "one pass, then exit (status 1 if any root failed a check)")
+    .action(async (o: WatchOptions) => {
+      const logger = {
+        info: () => {},
+        debug: () => {},
+        warn: (obj: object, msg?: string) => io.err(`warning: ${msg ?? ""} ${JSON.stringify(obj)}\n`),
+        error: (_obj: object, msg?: string) => io.err(`ALERT: ${msg ?? ""}\n`),
+      };
+      const r = await runWatch(
+        await ctx(),
+        o,
+        logger,
+        (pass) => {
+          if (json()) return emit(io, true, pass, () => "");
+          for (const c of pass.concluded) {
+            io.out(`epoch ${c.epoch}: ${c.status}${c.failures.map((f) => `\n  ${f.check}: ${f.message}`).join("")}`);
+          }
+          for (const e of pass.waiting) io.out(`epoch ${e}: waiting for its file`);
+        },
+        until,
+      );
+      if (r.failedAny) throw new CheckFailed("a proposed root failed a check");
     });
 
   const epoch = program.command("epoch").description("close, publish or inspect epochs");

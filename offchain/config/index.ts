@@ -40,7 +40,7 @@ export type Settings = {
   chain: ChainConfig;
   /** The signing key, when one is configured. */
   key?: PublisherKeySource;
-  devChain: { port: number; timelockSeconds: number };
+  devChain: { port: number; timelockSeconds: number; watchRoots: boolean };
   /** The CLI's API base URL. */
   apiUrl: string;
 };
@@ -147,7 +147,7 @@ export function loadSettings(source: Env = process.env, layers: EnvLayers = {}):
       feeBumpPercent: e.FEE_BUMP_PERCENT,
     },
     key,
-    devChain: { port: e.DEV_CHAIN_PORT, timelockSeconds: e.DEV_TIMELOCK_SECONDS },
+    devChain: { port: e.DEV_CHAIN_PORT, timelockSeconds: e.DEV_TIMELOCK_SECONDS, watchRoots: e.WATCH_ROOTS === "1" },
     apiUrl: e.TRIBUTARY_API.replace(/\/$/, ""),
     lifecycle: {
       lateUsageGraceSeconds: e.LATE_USAGE_GRACE_SECONDS,

@@ -39,6 +39,7 @@ export const envShape = {
   DEV_TIMELOCK_SECONDS: int(0)
     .max(2 ** 32 - 1)
     .default(120),
+  WATCH_ROOTS: z.enum(["0", "1"]).default("0"),
   SPLITTER_START_BLOCK: z.coerce.bigint().min(0n).default(0n),
   CONFIRMATIONS: int(1).optional(),
   REORG_DEPTH: int(1).optional(),
@@ -81,6 +82,7 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
   CHAIN_ID: ["31337", "`npm run serve` only: the chain SIWE messages name (`npm start` asks the chain)"],
   DEV_CHAIN_PORT: ["8545", "port of the development chain's JSON-RPC on 127.0.0.1"],
   DEV_TIMELOCK_SECONDS: ["120", "timelock of the splitter deployed on the development chain"],
+  WATCH_ROOTS: ["0", "dev chain: `1` runs a root watcher (offchain/watch) with the dev guardian's key"],
   SPLITTER_START_BLOCK: ["0", "with `RPC_URL`: first block the readers scan (the splitter's deployment)"],
   CONFIRMATIONS: ["1 dev / 12", "blocks (own included) before a deposit or claim counts"],
   REORG_DEPTH: ["2 × CONFIRMATIONS", "blocks re-read below the cursor every pass (≥ `CONFIRMATIONS`)"],

@@ -32,6 +32,10 @@ import { loadSettings, realChain, serviceConfig, type Settings } from "../config
 import type { Db } from "../db/client";
 import { createCloseStep } from "../epochs";
 import { openBoundDatabase } from "./bound-database";
+import path from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import { createChainClients } from "../chain/clients";
+import { createDevWatcher, type Watcher } from "../watch";
 import { connectChain, DEV_ROLES, startDevStack, type ChainStack } from "./chain-stack";
 import { createShutdown } from "./shutdown";
 import { listenGated } from "./startup-gate";
@@ -60,6 +64,8 @@ export type Tributary = {
   scheduler: Scheduler;
   /** Development chain only: mines a block when the pending root matures. */
   devMiner?: Loop & { runOnce(): Promise<boolean> };
+  /** The root watcher (WATCH_ROOTS=1, development chain only). */
+  watcher?: Watcher;
   /** Stops the loops, the HTTP server, the chain and the database (the reverse of the start). */
   stop(): Promise<void>;
 };
@@ -147,7 +153,31 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
           config: { splitter: chain.splitter, intervalMs: settings.chain.pollIntervalMs },
         })
       : undefined;
-    const loops: Loop[] = [indexer, claims, publisher, scheduler, ...(devMiner ? [devMiner] : [])];
+    // WATCH_ROOTS=1: an independent root watcher on the development chain, with the dev guardian's key.
+    const watcher =
+      settings.devChain.watchRoots && chain.dev
+        ? createDevWatcher({
+            clients: createChainClients({
+              rpcUrl: chain.rpcUrl,
+              account: privateKeyToAccount(chain.dev.accounts[DEV_ROLES.guardian].privateKey),
+            }),
+            splitter: chain.splitter,
+            startBlock: chain.startBlock,
+            apiUrl: `http://${gate.listening}`,
+            stateFile: path.join(settings.database.dataDir, `watch-${chain.identity.genesisHash.slice(2, 14)}.json`),
+            logger,
+            registry: metrics.registry,
+            pollIntervalMs: settings.chain.pollIntervalMs,
+          })
+        : undefined;
+    const loops: Loop[] = [
+      indexer,
+      claims,
+      publisher,
+      scheduler,
+      ...(devMiner ? [devMiner] : []),
+      ...(watcher ? [watcher] : []),
+    ];
     // Stopped first (registered last), then the HTTP server, then the database and the chain they use.
     shutdown.add(() => gate.close());
     for (const loop of loops) shutdown.add(() => loop.stop());
@@ -181,6 +211,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       publisher,
       scheduler,
       devMiner,
+      watcher,
       stop: () => shutdown.run(),
     };
   } catch (err) {

@@ -137,67 +137,95 @@ function check(ok: boolean, text: string, detail?: string): HTMLLIElement {
 /** Downloads the epoch's file and checks it against the chain, listing every check. */
 async function verifyFile(e: Epoch): Promise<void> {
   const status = byId("file-status");
-  const out = byId("file-checks");
-  out.replaceChildren();
+  byId("file-checks").replaceChildren();
   verified = undefined;
   setStatus(status, "progress", `Downloading and rebuilding the distribution of epoch ${e.epoch}…`);
   try {
-    const bytes = await api.bytes(`/v1/epochs/${e.epoch}/distribution`);
-    const onChain = proposed.get(e.epoch);
-    let read: Awaited<ReturnType<typeof readDistributionBytes>>;
-    try {
-      read = await readDistributionBytes(bytes);
-    } catch (err) {
-      out.replaceChildren(
-        h("ol", {}, check(false, `The file is not a valid canonical distribution: ${describeError(err)}`)),
-      );
-      return setStatus(status, "error", `Epoch ${e.epoch}: the published file is INVALID (${bytes.length} bytes).`);
-    }
-    const checks = [
-      check(
-        true,
-        `File is canonical, ${read.distribution.leafCount} leaves, ${bytes.length} bytes; root rebuilt from the leaves:`,
-        read.distribution.root,
-      ),
-      check(
-        !!onChain,
-        onChain
-          ? `RootProposed event of epoch ${e.epoch} found on-chain (tx ${onChain.txHash}).`
-          : `No RootProposed event for epoch ${e.epoch} on-chain.`,
-      ),
-      check(
-        !!onChain && sameHex(read.contentHash, onChain.contentHash),
-        "keccak256(file bytes) equals the on-chain content hash:",
-        `${read.contentHash} vs ${onChain?.contentHash ?? "none"}`,
-      ),
-      check(
-        !!onChain && sameHex(read.distribution.root, onChain.root),
-        "Rebuilt root equals the on-chain root:",
-        `${read.distribution.root} vs ${onChain?.root ?? "none"}`,
-      ),
-      check(
-        sameHex(read.contentHash, e.contentHash) && sameHex(read.distribution.root, e.root),
-        "File matches the root and content hash the API lists.",
-      ),
-      check(
-        read.header.chainId === config.chainId && sameHex(read.header.contract, config.splitter),
-        `File names chain ${read.header.chainId} and contract ${read.header.contract}.`,
-      ),
-    ];
-    out.replaceChildren(h("ol", { id: "file-check-list" }, ...checks));
-    const failed = checks.filter((c) => c.dataset.ok !== "true").length;
-    if (failed === 0) {
-      verified = read.distribution;
-      fillPicker(read.distribution);
-      setStatus(
-        status,
-        "ok",
-        `Epoch ${e.epoch}: all ${checks.length} checks passed. Pick a leaf below to verify its proof.`,
-      );
-    } else setStatus(status, "error", `Epoch ${e.epoch}: ${failed} of ${checks.length} checks FAILED.`);
+    await checkFileBytes(await api.bytes(`/v1/epochs/${e.epoch}/distribution`), `Epoch ${e.epoch}`, e);
   } catch (err) {
     setStatus(status, "error", `Could not check epoch ${e.epoch}. ${describeError(err)}`);
   }
+}
+
+/** A distribution file picked from the auditor's disk: checked against the chain alone (the API is not asked). */
+async function verifyLocalFile(): Promise<void> {
+  const status = byId("file-status");
+  byId("file-checks").replaceChildren();
+  verified = undefined;
+  const file = (byId("local-file") as HTMLInputElement).files?.[0];
+  if (!file) return setStatus(status, "error", "Choose a distribution file first.");
+  setStatus(status, "progress", `Reading and rebuilding ${file.name}…`);
+  try {
+    await checkFileBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+  } catch (err) {
+    setStatus(status, "error", `Could not check ${file.name}. ${describeError(err)}`);
+  }
+}
+
+/**
+ * Rebuilds `bytes` with the Merkle module's reader and checks it against the RootProposed event of the epoch
+ * its header names; `listed` (the API's row) adds the check that the API lists the same root and hash.
+ */
+async function checkFileBytes(bytes: Uint8Array, label: string, listed?: Epoch): Promise<void> {
+  const status = byId("file-status");
+  const out = byId("file-checks");
+  let read: Awaited<ReturnType<typeof readDistributionBytes>>;
+  try {
+    read = await readDistributionBytes(bytes);
+  } catch (err) {
+    out.replaceChildren(
+      h("ol", {}, check(false, `The file is not a valid canonical distribution: ${describeError(err)}`)),
+    );
+    return setStatus(status, "error", `${label}: the file is INVALID (${bytes.length} bytes).`);
+  }
+  const epoch = listed?.epoch ?? Number(read.header.epoch);
+  const onChain = proposed.get(epoch);
+  const checks = [
+    check(
+      true,
+      `File is canonical, ${read.distribution.leafCount} leaves, ${bytes.length} bytes; root rebuilt from the leaves:`,
+      read.distribution.root,
+    ),
+    check(
+      !!onChain,
+      onChain
+        ? `RootProposed event of epoch ${epoch} found on-chain (tx ${onChain.txHash}).`
+        : `No RootProposed event for epoch ${epoch} on-chain.`,
+    ),
+    check(
+      !!onChain && sameHex(read.contentHash, onChain.contentHash),
+      "keccak256(file bytes) equals the on-chain content hash:",
+      `${read.contentHash} vs ${onChain?.contentHash ?? "none"}`,
+    ),
+    check(
+      !!onChain && sameHex(read.distribution.root, onChain.root),
+      "Rebuilt root equals the on-chain root:",
+      `${read.distribution.root} vs ${onChain?.root ?? "none"}`,
+    ),
+    ...(listed
+      ? [
+          check(
+            sameHex(read.contentHash, listed.contentHash) && sameHex(read.distribution.root, listed.root),
+            "File matches the root and content hash the API lists.",
+          ),
+        ]
+      : []),
+    check(
+      read.header.chainId === config.chainId && sameHex(read.header.contract, config.splitter),
+      `File names chain ${read.header.chainId} and contract ${read.header.contract}.`,
+    ),
+  ];
+  out.replaceChildren(h("ol", { id: "file-check-list" }, ...checks));
+  const failed = checks.filter((c) => c.dataset.ok !== "true").length;
+  if (failed === 0) {
+    verified = read.distribution;
+    fillPicker(read.distribution);
+    setStatus(
+      status,
+      "ok",
+      `${label} (epoch ${epoch}): all ${checks.length} checks passed. Pick a leaf below to verify its proof.`,
+    );
+  } else setStatus(status, "error", `${label} (epoch ${epoch}): ${failed} of ${checks.length} checks FAILED.`);
 }
 
 function fillPicker(d: Distribution): void {
@@ -306,6 +334,7 @@ async function main(): Promise<void> {
   byId("rpc").textContent = config.rpcUrl ?? (window.ethereum ? "your wallet" : "nowhere");
   byId("pick").onchange = onPick;
   byId("verify-proof").onclick = () => void verifyProofForm();
+  byId("verify-local").onclick = () => void verifyLocalFile();
   client = chainClient();
   await loadChain();
   await loadEpochs();

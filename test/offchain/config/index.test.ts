@@ -51,7 +51,8 @@ describe("offchain/config settings (the one reader of the environment)", () => {
     const dev = loadSettings({}).chain;
     expect(dev.rpcUrl).to.equal(undefined);
     expect([dev.confirmations, dev.reorgDepth, dev.pollIntervalMs, dev.startBlock]).to.deep.equal([1, 2, 500, 0n]);
-    expect(loadSettings({}).devChain).to.deep.equal({ port: 8545, timelockSeconds: 120 });
+    expect(loadSettings({}).devChain).to.deep.equal({ port: 8545, timelockSeconds: 120, watchRoots: false });
+    expect(loadSettings({ WATCH_ROOTS: "1" }).devChain.watchRoots).to.equal(true);
     const real = loadSettings({ RPC_URL: "https://rpc.example.org", SPLITTER_START_BLOCK: "123456789012" }).chain;
     expect([real.confirmations, real.reorgDepth, real.pollIntervalMs, real.startBlock]).to.deep.equal([
       12,

@@ -113,4 +113,39 @@ run("offchain/web auditor page (browser)", function () {
     expect(r.text).to.contain("INVALID");
     expect(await page.textContent("#file-checks")).to.contain("FAIL");
   });
+
+  it("verifies a distribution file loaded from disk against the chain alone, with every API call failing", async () => {
+    const bytes = Buffer.from(await (await fetch(`${s.baseUrl}/v1/epochs/${posted.epoch}/distribution`)).arrayBuffer());
+    // The page is loaded; from here the service is as good as down: any API request fails.
+    await page.route("**/v1/**", (route) => route.abort());
+    try {
+      await page.setInputFiles("#local-file", {
+        name: "epoch.ndjson",
+        mimeType: "application/x-ndjson",
+        buffer: bytes,
+      });
+      const r = await clickForStatus(page, "#verify-local", "file-status");
+      expect(r.kind, r.text).to.equal("ok");
+      expect(r.text).to.contain(`epoch.ndjson (epoch ${posted.epoch}): all 5 checks passed`);
+      const lines = await page.$$eval("#file-check-list li", (els) => els.map((e) => (e as HTMLElement).dataset.ok));
+      expect(lines).to.deep.equal(["true", "true", "true", "true", "true"]);
+      expect(await page.textContent("#file-check-list")).to.contain(`${posted.contentHash} vs ${posted.contentHash}`);
+
+      // The last leaf raised by one base unit: the header totals no longer match, so the reader rejects the file.
+      const forged = Buffer.from(
+        bytes.toString("latin1").replace(/"(\d+)"\]\n$/, (_m, n: string) => `"${BigInt(n) + 1n}"]\n`),
+        "latin1",
+      );
+      await page.setInputFiles("#local-file", {
+        name: "forged.ndjson",
+        mimeType: "application/x-ndjson",
+        buffer: forged,
+      });
+      const bad = await clickForStatus(page, "#verify-local", "file-status");
+      expect(bad.kind).to.equal("error");
+      expect(bad.text).to.contain("forged.ndjson: the file is INVALID");
+    } finally {
+      await page.unroute("**/v1/**");
+    }
+  });
 });
