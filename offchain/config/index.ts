@@ -16,6 +16,11 @@
  * | TREASURY_ADDRESS      | 0x000…000             | account receiving the platform fee leaf                        |
  * | PLATFORM_FEE_BPS      | 0                     | platform fee in basis points                                   |
  * | WEB_RPC_URL           | (unset)               | JSON-RPC URL the web pages read the chain from (auditor page)   |
+ * | RECEIPT_SIGNER_KEY    | (unset)               | private key signing consent receipts; unset = a key per process |
+ * | WEBHOOK_POLL_MS       | 1000                  | how often the webhook dispatcher looks for due deliveries       |
+ * | WEBHOOK_RETRY_BASE_MS | 5000                  | first retry delay; doubles per attempt, capped at one hour      |
+ * | WEBHOOK_MAX_ATTEMPTS  | 10                    | attempts before a delivery is marked failed                     |
+ * | WEBHOOK_ALLOW_HTTP_LOOPBACK | false           | accept http:// callbacks on 127.0.0.1/localhost (tests, dev)    |
  */
 import { z } from "zod";
 
@@ -40,6 +45,14 @@ const envSchema = z
     TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
     PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
     WEB_RPC_URL: z.string().url().optional(),
+    RECEIPT_SIGNER_KEY: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key")
+      .optional(),
+    WEBHOOK_POLL_MS: z.coerce.number().int().min(10).default(1000),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: z.enum(["true", "false"]).default("false"),
   })
   .superRefine((e, ctx) => {
     // Fail at start-up, not at the first epoch close: a fee paid to the zero address could never be claimed.
@@ -61,6 +74,8 @@ export type Config = {
   treasuryAddress: `0x${string}`;
   platformFeeBps: number;
   webRpcUrl?: string;
+  receiptSignerKey?: `0x${string}`;
+  webhooks: { pollMs: number; retryBaseMs: number; maxAttempts: number; allowHttpLoopback: boolean };
 };
 
 /** Parses the environment (or the given record) into a Config; throws listing every invalid variable. */
@@ -82,5 +97,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     treasuryAddress: e.TREASURY_ADDRESS,
     platformFeeBps: e.PLATFORM_FEE_BPS,
     webRpcUrl: e.WEB_RPC_URL,
+    receiptSignerKey: e.RECEIPT_SIGNER_KEY as `0x${string}` | undefined,
+    webhooks: {
+      pollMs: e.WEBHOOK_POLL_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      allowHttpLoopback: e.WEBHOOK_ALLOW_HTTP_LOOPBACK === "true",
+    },
   };
 }

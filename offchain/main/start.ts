@@ -36,6 +36,7 @@ import { openBoundDatabase } from "./bound-database";
 import { closeDueEpoch } from "./close-step";
 import { loadMainConfig } from "./config";
 import { writeDevDeployment } from "./dev-deployment";
+import { createWebhookDispatcher, type WebhookDispatcher } from "../webhooks";
 
 /**
  * Development roles: account 0 deploys and administers, 1 posts roots, 2 guards; 0 is also the API's operator and
@@ -61,6 +62,7 @@ export type Tributary = {
   claims: ClaimWatcher;
   publisher: RootPublisher;
   scheduler: Scheduler;
+  webhooks: WebhookDispatcher;
   /** Stops the loops, the HTTP servers, the chain and the database (in that order). */
   stop(): Promise<void>;
 };
@@ -179,7 +181,9 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
         { name: "publish", run: () => publisher.runOnce() },
       ],
     });
+    const webhooks = createWebhookDispatcher({ common, prisma: db.prisma, config: config.webhooks });
     cleanup.push(() => scheduler.stop());
+    cleanup.push(() => webhooks.stop());
     cleanup.push(() => publisher.stop());
     cleanup.push(() => claims.stop());
     cleanup.push(() => indexer.stop());
@@ -189,6 +193,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       claims.start();
       publisher.start();
       scheduler.start();
+      webhooks.start();
     }
 
     // API + pages.
@@ -209,6 +214,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       claims,
       publisher,
       scheduler,
+      webhooks,
       stop: stopAll,
     };
   } catch (err) {

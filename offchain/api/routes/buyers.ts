@@ -45,7 +45,15 @@ const Terms = {
   exclusive: z.boolean(),
   datasets: z.array(z.object({ datasetId: z.string(), weightBps: z.number() })),
 };
-const Offer = z.object({ id: z.string(), durationSeconds: z.number(), status: z.string(), ...Terms }).openapi("Offer");
+const Offer = z
+  .object({
+    id: z.string(),
+    durationSeconds: z.number(),
+    status: z.string(),
+    termsHash: z.string().nullable(),
+    ...Terms,
+  })
+  .openapi("Offer");
 const License = z
   .object({
     licenseId: z.string(),
@@ -53,6 +61,8 @@ const License = z
     startsAt: IsoDate,
     endsAt: IsoDate,
     status: z.string(),
+    termsHash: z.string().nullable(),
+    consentBasis: z.unknown(),
     ...Terms,
   })
   .openapi("License");
@@ -206,6 +216,7 @@ export const buyerRoutes = [
         licenseId: z.string(),
         token: z.string(),
         amount: z.string().nullable(),
+        termsHash: z.string().nullable(),
         note: z.string(),
       }),
       description: "Deposit instructions",

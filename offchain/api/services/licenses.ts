@@ -7,16 +7,30 @@ import { conflict, notFound } from "../errors";
 import { amountString, type Deps } from "./deps";
 import { termsView, type TermsRow } from "./offers";
 import { buyerByAddress } from "./buyers";
+import { requireConsentBasis, type Scope } from "./consent-basis";
+import { enqueueLicenseTaken } from "../../webhooks/events";
+import type { Prisma } from "../../db/generated/client";
 
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
 
-export function licenseView(l: TermsRow & { id: string; offerId: string; startsAt: Date; endsAt: Date }) {
+export function licenseView(
+  l: TermsRow & {
+    id: string;
+    offerId: string;
+    startsAt: Date;
+    endsAt: Date;
+    termsHash?: string | null;
+    consentBasis?: Prisma.JsonValue;
+  },
+) {
   return {
     licenseId: l.id,
     offerId: l.offerId,
     ...termsView(l),
     startsAt: l.startsAt.toISOString(),
     endsAt: l.endsAt.toISOString(),
+    termsHash: l.termsHash ?? null,
+    consentBasis: l.consentBasis ?? [],
   };
 }
 
@@ -59,9 +73,13 @@ export async function takeLicense(deps: Deps, buyerAddress: string, input: { off
         },
       );
     }
+    // The basis is read again at take time: a revocation since the offer was published may have removed it.
+    const basis = await requireConsentBasis(tx, datasetIds, offer.scope as Scope);
     const l = await tx.license.create({
       data: {
         id: "0x" + crypto.randomBytes(32).toString("hex"),
+        termsHash: offer.termsHash,
+        consentBasis: basis,
         offerId: offer.id,
         buyerId: buyer.id,
         model: offer.model,
@@ -78,6 +96,7 @@ export async function takeLicense(deps: Deps, buyerAddress: string, input: { off
       },
       include: { datasets: true },
     });
+    await enqueueLicenseTaken(tx, l, offer.creatorId, buyerAddress);
     return licenseView(l);
   });
 }
@@ -112,6 +131,7 @@ export async function depositInstructions(deps: Deps, buyerAddress: string, lice
     licenseId: l.id,
     token: l.token,
     amount: fixed ? amountString(l.price) : null,
+    termsHash: l.termsHash,
     note: fixed
       ? l.model === "subscription"
         ? `one period of ${l.periodSeconds} s per deposit of amount; deposit again for later periods`

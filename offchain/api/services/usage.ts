@@ -4,8 +4,46 @@
  * `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`: a single statement, so all-or-nothing and durable
  * (committed) before the reply, and idempotent per (buyer, idempotencyKey): a re-sent event is counted once.
  */
+import type { Prisma } from "../../db/generated/client";
+import type { PrismaClient } from "../../db/client";
+import { enqueueFor } from "../../webhooks/events";
 import { unprocessable, type FieldError } from "../errors";
+import { usageCoverage } from "./consent-basis";
 import type { Deps } from "./deps";
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+async function usageHooks(prisma: PrismaClient, buyerId: string) {
+  const buyer = await prisma.buyer.findUnique({ where: { id: buyerId }, select: { address: true } });
+  const address = buyer?.address ?? "";
+  const endpoints = await prisma.webhookEndpoint.findMany({
+    where: {
+      owner: address,
+      role: "buyer",
+      disabledAt: null,
+      events: { hasSome: ["usage.accepted", "usage.rejected"] },
+    },
+    select: { events: true },
+  });
+  const has = (t: string) => endpoints.some((e) => e.events.includes(t));
+  return { address, accepted: has("usage.accepted"), rejected: has("usage.rejected") };
+}
+
+/** usage.rejected carries counts per failure code only: the buyer already has its own events. */
+async function notifyUsageRejected(
+  prisma: PrismaClient,
+  buyerId: string,
+  received: number,
+  errors: { code: string }[],
+) {
+  const hooks = await usageHooks(prisma, buyerId);
+  if (!hooks.rejected) return;
+  const byCode: Record<string, number> = {};
+  for (const e of errors) byCode[e.code] = (byCode[e.code] ?? 0) + 1;
+  await prisma.$transaction((tx) =>
+    enqueueFor(tx, hooks.address, "buyer", "usage.rejected", { received, rejected: errors.length, byCode }),
+  );
+}
 
 export type UsageEventInput = {
   licenseId: string;
@@ -51,19 +89,9 @@ export async function ingestUsage(
   ]);
   const byId = new Map(licenses.map((l) => [l.id, { ...l, datasetIds: new Set(l.datasets.map((d) => d.datasetId)) }]));
   const datasetIds = [...new Set(licenses.flatMap((l) => l.datasets.map((d) => d.datasetId)))];
-  // Earliest revocation per (dataset, scope, item) — item "" stands for a whole-dataset consent.
-  const revocations = new Map<string, number>();
-  if (datasetIds.length) {
-    const revoked = await prisma.consentRecord.findMany({
-      where: { datasetId: { in: datasetIds }, revokedAt: { not: null } },
-      select: { datasetId: true, scope: true, itemRef: true, revokedAt: true },
-    });
-    for (const r of revoked) {
-      const k = `${r.datasetId}|${r.scope}|${r.itemRef ?? ""}`;
-      const t = r.revokedAt!.getTime();
-      revocations.set(k, Math.min(t, revocations.get(k) ?? t));
-    }
-  }
+  // Consent coverage of every item in the batch, for every model: one-time and subscription reports record which
+  // items were used (units are informational, not billed), per-use and revenue-share reports are billed.
+  const coverage = await usageCoverage(prisma, datasetIds, [...new Set(events.map((e) => e.itemRef))]);
   const closedUntil = lastEpoch?.endsAt.getTime() ?? -Infinity;
   const now = Date.now();
   const errors: (FieldError & { index: number; code: string })[] = [];
@@ -83,20 +111,19 @@ export async function ingestUsage(
     }
     if (!l.datasetIds.has(e.datasetId))
       return fail("unknown-dataset", "datasetId", "dataset not covered by this license");
-    const revokedAt = Math.min(
-      revocations.get(`${e.datasetId}|${l.scope}|`) ?? Infinity,
-      revocations.get(`${e.datasetId}|${l.scope}|${e.itemRef}`) ?? Infinity,
-    );
-    if (revokedAt <= at)
+    if (coverage.revokedBy(e.datasetId, l.scope, e.itemRef, at))
       return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
+    if (!coverage.covered(e.datasetId, l.scope, e.itemRef, at))
+      return fail("consent-not-covered", "itemRef", `no consent covers this item for ${l.scope} at occurredAt`);
     if (at < closedUntil) return fail("epoch-closed", "occurredAt", "falls in an epoch that is already closed");
     if (at > now + FUTURE_SKEW_MS) return fail("in-future", "occurredAt", "more than 5 minutes in the future");
   });
   if (errors.length) {
+    await notifyUsageRejected(prisma, buyerId, events.length, errors);
     // One entry per failing event: its index in the batch, a stable code, the field path and a message.
     throw unprocessable(`${errors.length} of ${events.length} events rejected; nothing was stored`, errors);
   }
-  const inserted = await prisma.$executeRaw`
+  const insert = (db: Db) => db.$executeRaw`
     INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at)
     SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date())}::timestamp
     FROM unnest(
@@ -105,6 +132,16 @@ export async function ingestUsage(
       ${occurred}::text[], ${events.map((e) => e.idempotencyKey)}::text[]
     ) AS t(l, d, i, u, o, k)
     ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
+  // Only a buyer with a usage.accepted webhook pays for the transaction that keeps the notice with the rows.
+  const hooks = await usageHooks(prisma, buyerId);
+  const inserted = hooks.accepted
+    ? await prisma.$transaction(async (tx) => {
+        const n = await insert(tx);
+        const summary = { received: events.length, accepted: n, duplicates: events.length - n };
+        await enqueueFor(tx, hooks.address, "buyer", "usage.accepted", summary);
+        return n;
+      })
+    : await insert(prisma);
   common.metrics.usageEventsAccepted.inc(inserted);
   common.metrics.usageEventsDuplicate.inc(events.length - inserted);
   return { received: events.length, accepted: inserted, duplicates: events.length - inserted };
