@@ -54,7 +54,12 @@ export async function offerRsl(deps: Deps, offerId: string, baseUrl: string): Pr
       })),
     },
   };
-  return new XMLBuilder({ ignoreAttributes: false, format: true, suppressEmptyNode: true }).build(doc);
+  return new XMLBuilder({
+    ignoreAttributes: false,
+    format: true,
+    suppressEmptyNode: true,
+    suppressBooleanAttributes: false,
+  }).build(doc);
 }
 
 type Draft = Record<string, unknown> & { datasets: { datasetId: string; weightBps: number }[] };

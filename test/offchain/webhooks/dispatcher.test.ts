@@ -77,9 +77,14 @@ describe("webhook dispatcher: retries and crashes", function () {
         prisma: db.prisma,
         config: { pollMs: 10, retryBaseMs: 5, maxAttempts: 3 },
       });
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 50 && receiver.received.length < 4; i++) {
         await d.runOnce();
         await new Promise((r) => setTimeout(r, 15));
+        if ((await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id } })).state === "failed") {
+          // A few more passes: a failed row must not be sent again.
+          for (let k = 0; k < 3; k++) await d.runOnce();
+          break;
+        }
       }
       const row = await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id } });
       expect([row.state, row.attempts, row.lastStatus]).to.deep.equal(["failed", 3, 500]);
