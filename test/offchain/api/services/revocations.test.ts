@@ -161,6 +161,45 @@ describe(`revocation notices: feed and webhooks to exactly the affected buyers (
     expect(res.body.errors[0].code).to.equal("consent-revoked");
   });
 
+  it("a subscription keeps its price after a revocation: the license and its deposit amount are unchanged", async () => {
+    const before = await request(t.app)
+      .get(`/v1/licenses/${s.licenses.subscription}`)
+      .set(bearer(s.tokens.buyer))
+      .expect(200);
+    const dep = await request(t.app)
+      .get(`/v1/licenses/${s.licenses.subscription}/deposit-instructions`)
+      .set(bearer(s.tokens.buyer))
+      .expect(200);
+    const c = await request(t.app)
+      .post(`/v1/datasets/${s.datasets.d2}/consents`)
+      .set(bearer(s.tokens.creatorA))
+      .send({ subject: "erin", scope: "training", itemRef: "file-9", evidenceHash: "0x" + "e9".repeat(32) })
+      .expect(201);
+    const rev = await request(t.app)
+      .post(`/v1/consents/${c.body.id}/revoke`)
+      .set(bearer(s.tokens.creatorA))
+      .send({})
+      .expect(200);
+    expect(rev.body.notifiedLicenses).to.equal(1);
+    const after = await request(t.app)
+      .get(`/v1/licenses/${s.licenses.subscription}`)
+      .set(bearer(s.tokens.buyer))
+      .expect(200);
+    expect(after.body).to.deep.equal(before.body);
+    const dep2 = await request(t.app)
+      .get(`/v1/licenses/${s.licenses.subscription}/deposit-instructions`)
+      .set(bearer(s.tokens.buyer))
+      .expect(200);
+    expect(dep2.body).to.deep.equal(dep.body);
+    const feed = await request(t.app).get("/v1/buyers/me/revocations?since=0").set(bearer(s.tokens.buyer)).expect(200);
+    expect(
+      feed.body.notices.map((n: { licenseId: string; itemRef: string }) => [n.licenseId, n.itemRef]),
+    ).to.deep.equal([
+      [s.licenses.oneTime, "clip-7"],
+      [s.licenses.subscription, "file-9"],
+    ]);
+  });
+
   it("a webhook URL must be https (http only on loopback when allowed)", async () => {
     const res = await request(t.app)
       .post("/v1/webhooks")
