@@ -152,6 +152,8 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       SIWE_DOMAIN: env.SIWE_DOMAIN ?? host,
       BOOTSTRAP_OPERATOR: env.BOOTSTRAP_OPERATOR ?? accounts?.[DEV_ROLES.admin].address,
       TREASURY_ADDRESS: treasury,
+      // Development: consent receipts signed with the admin's well-known key, so they verify across restarts.
+      RECEIPT_SIGNER_KEY: env.RECEIPT_SIGNER_KEY ?? accounts?.[DEV_ROLES.admin].privateKey,
     });
     const common = createCommon(config);
 
