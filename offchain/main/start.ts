@@ -32,8 +32,8 @@ import { bootstrapOperator } from "../api/services/roles";
 import { createCommon, type Common } from "../common";
 import { loadConfig } from "../config";
 import type { Db } from "../db/client";
+import { createCloseStep } from "../epochs";
 import { openBoundDatabase } from "./bound-database";
-import { closeDueEpoch } from "./close-step";
 import { loadMainConfig } from "./config";
 import { writeDevDeployment } from "./dev-deployment";
 import { createWebhookDispatcher, type WebhookDispatcher } from "../webhooks";
@@ -179,7 +179,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       lock: createAdvisoryLock({ db, databaseUrl: config.database.url }),
       config: { intervalMs: main.chain.publishIntervalMs },
       steps: [
-        { name: "close", run: () => closeDueEpoch({ prisma: db.prisma, common }) },
+        { name: "close", run: createCloseStep({ prisma: db.prisma, common }).run },
         { name: "publish", run: () => publisher.runOnce() },
       ],
     });
