@@ -81,10 +81,13 @@ export function importRsl(xml: string): { offer: Draft; unmapped: string[] } {
   const unmapped: string[] = [];
   const datasets: Draft["datasets"] = [];
   let offer: Draft = { datasets };
-  rsl.content.forEach((c, i) => {
+  for (const [i, c] of rsl.content.entries()) {
     const url = String(c["@_url"] ?? "");
     const m = /^urn:tributary:dataset:(0x[0-9a-fA-F]{64})$/.exec(url);
-    if (!m) return void unmapped.push(`content[${i}]@url=${url}: not a Tributary dataset`);
+    if (!m) {
+      unmapped.push(`content[${i}]@url=${url}: not a Tributary dataset`);
+      continue;
+    }
     datasets.push({ datasetId: m[1].toLowerCase(), weightBps: Number(c["@_tributary:weightBps"] ?? 0) });
     const lic = (c.license ?? {}) as Record<string, unknown>;
     const permits = (lic.permits ?? []) as { "@_type"?: string; "#text"?: string }[];
@@ -116,7 +119,7 @@ export function importRsl(xml: string): { offer: Draft; unmapped: string[] } {
       ...(t["@_revenueBps"] ? { revenueBps: Number(t["@_revenueBps"]) } : {}),
     };
     if (!t["@_token"] && amount) unmapped.push(`amount in ${amount["@_currency"]}: no ERC-20 token or base units`);
-  });
+  }
   if (datasets.length === 1 && datasets[0].weightBps === 0) datasets[0].weightBps = 10_000;
   return { offer, unmapped };
 }
