@@ -12,8 +12,8 @@ async function main() {
       pollMs: 20,
       retryBaseMs: Number(process.env.CHILD_RETRY_BASE_MS),
       maxAttempts: 10,
-      timeoutMs: 1000,
-      leaseMs: 1500,
+      timeoutMs: 5000,
+      leaseMs: 8000,
     },
   });
   d.start();
