@@ -5,20 +5,17 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { loadSettings } from "../offchain/config";
 import { startTributary } from "../offchain/main/start";
 import { runStory } from "./demo/story";
 
 async function main(): Promise<number> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-demo-"));
   const t = await startTributary({
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: "0",
-      DEV_CHAIN_PORT: "0",
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "error",
-      PLATFORM_FEE_BPS: process.env.PLATFORM_FEE_BPS ?? "250",
-    },
+    settings: loadSettings(undefined, {
+      defaults: { LOG_LEVEL: "error", PLATFORM_FEE_BPS: "250" },
+      fixed: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0" },
+    }),
     background: false, // the story triggers each pass itself, so the printout follows the money in order
   });
   console.log(`Tributary demo — API ${t.apiUrl}, chain ${t.rpcUrl}, splitter ${t.splitter}, TUSD ${t.stablecoin}\n`);

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole system in one process (offchain/main/start.ts) — with no configuration a development
- * chain, contracts, embedded database, indexer, claim watcher, publisher, scheduler, API and pages. Ctrl-C stops
- * everything and exits 0.
+ * chain (kept across restarts in DATA_DIR), contracts, embedded database, indexer, claim watcher, publisher,
+ * scheduler, API and pages. Ctrl-C stops everything and exits 0.
  */
 import { startTributary, DEV_ROLES, type Tributary } from "../offchain/main/start";
 
@@ -16,6 +16,14 @@ function banner(t: Tributary): string {
     ...(t.stablecoin ? [`  stablecoin    ${t.stablecoin}  (TUSD, 18 decimals, anyone may mint)`] : []),
     `  database      ${t.db.kind}${t.db.kind === "pglite" ? ` in ${t.common.config.database.dataDir}` : ""}`,
   ];
+  if (t.devChain) {
+    const j = t.devChain;
+    lines.push(
+      j.newChain === undefined
+        ? `  dev chain     restored: ${j.replayedEntries} journaled requests, ${j.replayedBlocks} blocks replayed`
+        : `  dev chain     new (${j.newChain})${j.deployed ? "; contracts deployed" : ""}`,
+    );
+  }
   if (t.databaseReset)
     lines.push(`  NOTE: fresh chain detected (${t.databaseReset}); the embedded database starts empty with it.`);
   if (t.devAccounts) {

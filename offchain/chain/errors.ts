@@ -19,7 +19,11 @@ export type ChainErrorCode =
   | "CHAIN_PRIVATE_KEY_INVALID"
   | "CHAIN_KEYSTORE_INVALID"
   | "CHAIN_KEYSTORE_PASSWORD_MISSING"
-  | "CHAIN_ROOT_REVERTED";
+  | "CHAIN_ROOT_REVERTED"
+  | "CHAIN_DEVCHAIN_JOURNAL_VERSION"
+  | "CHAIN_DEVCHAIN_REPLAY_DIVERGED"
+  | "CHAIN_DEVCHAIN_METHOD_REFUSED"
+  | "CHAIN_DEVCHAIN_CLOSED";
 
 /** Chain failures share the project's one error base, so callers read `code` and `kind` the same way. */
 export class ChainError extends TributaryError {
@@ -34,7 +38,8 @@ export type SplitterErrorName = ContractErrorName<typeof royaltySplitterAbi>;
 
 /**
  * What a splitter revert means for the same root sent again. Names are checked against the compiled ABI; an error
- * not listed (a pause, `RoyaltySplitterRootPending`) is retryable: the next pass simulates again before sending.
+ * not listed (a pause, `RoyaltySplitterRootPending`, `RoyaltySplitterEpochTooFar`, which passes as time goes on) is
+ * retryable: the next pass simulates again before sending.
  */
 const ROOT_REVERT_KINDS: Partial<Record<SplitterErrorName, ErrorKind>> = {
   RoyaltySplitterInsolventRoot: "permanent",

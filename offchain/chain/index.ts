@@ -2,8 +2,9 @@
 export { royaltySplitterAbi, testStablecoinAbi } from "./abi";
 export { createChainClients, type ChainClients, type CreateChainClientsParameters } from "./clients";
 export type { ChainCommon, ChainLogger } from "./common";
-export { loadChainConfig, moduleConfigs, type ChainConfig } from "./config";
+export { moduleConfigs, type ChainConfig } from "./config";
 export { startDevChain, devAccounts, HARDHAT_MNEMONIC, type DevChain, type DevAccount } from "./devchain";
+export { createDevMiner, type DevMinerConfig } from "./dev-miner";
 export { deployDevStack, type DevStack, type DeployDevStackParameters } from "./deploy";
 export {
   readChainIdentity,
@@ -12,7 +13,7 @@ export {
   type ChainIdentity,
   type BindingCheck,
 } from "./chain-binding";
-export { loadPublisherAccount, publisherKeySourceFromEnv, type PublisherKeySource } from "./keys";
+export { loadPublisherAccount, type PublisherKeySource } from "./keys";
 export {
   createDepositIndexer,
   DEPOSIT_CURSOR,

@@ -1,6 +1,6 @@
 /**
  * The publisher's signing key: an encrypted JSON keystore (Web3 Secret Storage, decrypted with ethers v6) in
- * production, or a raw private key from the environment for development. Either way the result is a viem
+ * production, or a raw private key (development); offchain/config reads which one from the environment. Either way the result is a viem
  * local account; the key never leaves this process and is never logged.
  */
 import fs from "node:fs";
@@ -36,24 +36,4 @@ export async function loadPublisherAccount(source: PublisherKeySource): Promise<
       { cause },
     );
   }
-}
-
-/**
- * Picks the key source from the environment: PUBLISHER_KEYSTORE + PUBLISHER_KEYSTORE_PASSWORD, else
- * PUBLISHER_PRIVATE_KEY (development); undefined when neither is set.
- */
-export function publisherKeySourceFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): PublisherKeySource | undefined {
-  if (env.PUBLISHER_KEYSTORE) {
-    if (env.PUBLISHER_KEYSTORE_PASSWORD === undefined) {
-      throw new ChainError(
-        "CHAIN_KEYSTORE_PASSWORD_MISSING",
-        "PUBLISHER_KEYSTORE is set but PUBLISHER_KEYSTORE_PASSWORD is not",
-      );
-    }
-    return { keystorePath: env.PUBLISHER_KEYSTORE, password: env.PUBLISHER_KEYSTORE_PASSWORD };
-  }
-  if (env.PUBLISHER_PRIVATE_KEY) return { privateKey: env.PUBLISHER_PRIVATE_KEY };
-  return undefined;
 }

@@ -19,7 +19,7 @@ export class CheckFailed extends Error {}
 
 const units = (v: string) => `${v} (${formatUnits(BigInt(v), 18)} at 18 decimals)`;
 
-export function createProgram({ io, env = process.env, context }: CliDeps): Command {
+export function createProgram({ io, env, context }: CliDeps): Command {
   const program = new Command("tributary")
     .description("Tributary: claim royalties, verify roots and distribution files, run epochs, deposit license fees")
     .option("--api <url>", "API base URL (TRIBUTARY_API, default http://127.0.0.1:8080)")
@@ -100,7 +100,7 @@ export function createProgram({ io, env = process.env, context }: CliDeps): Comm
     .command("publish")
     .description("one root-publisher pass (DATABASE_URL or DATA_DIR; the key is the poster)")
     .action(async () => {
-      const r = await publishOnce(await ctx(), env);
+      const r = await publishOnce(await ctx());
       emit(io, json(), r, () =>
         r.submitted !== undefined
           ? `epoch ${r.submitted} submitted`

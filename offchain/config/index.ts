@@ -1,102 +1,151 @@
 /**
- * Environment, parsed and validated once. Every variable is optional; defaults run the embedded setup.
+ * Configuration, read from the environment once (variables.ts lists every variable, its default and meaning).
  *
- * | variable              | default               | meaning                                                        |
- * |-----------------------|-----------------------|----------------------------------------------------------------|
- * | DATABASE_URL          | (unset)               | PostgreSQL server; unset = embedded PGlite in DATA_DIR/pglite   |
- * | DATA_DIR              | .data                 | folder for the embedded database and local state               |
- * | HOST / PORT           | 127.0.0.1 / 8080      | where the API listens                                          |
- * | LOG_LEVEL             | info                  | pino level (silent in tests)                                   |
- * | CHAIN_ID              | 31337                 | chain the SIWE messages and distribution files name            |
- * | SIWE_DOMAIN           | localhost:8080        | domain SIWE messages must be issued for                        |
- * | SESSION_TTL_SECONDS   | 86400                 | bearer session lifetime                                        |
- * | NONCE_TTL_SECONDS     | 600                   | how long a SIWE nonce may wait to be used (once)               |
- * | BOOTSTRAP_OPERATOR    | (unset)               | address granted the operator role on start                     |
- * | SPLITTER_ADDRESS      | 0x000…000             | RoyaltySplitter address given in deposit instructions          |
- * | TREASURY_ADDRESS      | 0x000…000             | account receiving the platform fee leaf                        |
- * | PLATFORM_FEE_BPS      | 0                     | platform fee in basis points                                   |
- * | WEB_RPC_URL           | (unset)               | JSON-RPC URL the web pages read the chain from (auditor page)   |
- * | RECEIPT_SIGNER_KEY    | (unset)               | private key signing consent receipts; unset = a key per process |
- * | WEBHOOK_POLL_MS       | 1000                  | how often the webhook dispatcher looks for due deliveries       |
- * | WEBHOOK_RETRY_BASE_MS | 5000                  | first retry delay; doubles per attempt, capped at one hour      |
- * | WEBHOOK_MAX_ATTEMPTS  | 10                    | attempts before a delivery is marked failed                     |
- * | WEBHOOK_ALLOW_HTTP_LOOPBACK | false           | accept http:// callbacks on 127.0.0.1/localhost (tests, dev)    |
+ * `loadSettings(env)` is the only reader of the environment. Facts a running system learns — the chain id the
+ * node reports, the splitter it deployed or was given, the host:port it bound — are not variables: they are
+ * passed to `serviceConfig(settings, runtime)` as typed arguments. `loadConfig(env)` is the API-alone shortcut
+ * (`npm run serve`, tests) whose runtime facts come from CHAIN_ID, SPLITTER_ADDRESS, PORT.
  */
 import { z } from "zod";
+import type { Address } from "viem";
+import type { ChainConfig } from "../chain/config";
+import type { PublisherKeySource } from "../chain/keys";
+import { TributaryError } from "../common/errors";
+import { envShape, RENAMED, type VariableName } from "./variables";
 
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte 0x-hex address")
-  .transform((s) => s.toLowerCase() as `0x${string}`);
+export { DOCS, RENAMED, variablesTable, type VariableName } from "./variables";
 
-const envSchema = z
-  .object({
-    DATABASE_URL: z.string().url().optional(),
-    DATA_DIR: z.string().default(".data"),
-    HOST: z.string().default("127.0.0.1"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    CHAIN_ID: z.coerce.number().int().positive().default(31337),
-    SIWE_DOMAIN: z.string().default("localhost:8080"),
-    SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
-    NONCE_TTL_SECONDS: z.coerce.number().int().positive().default(600),
-    BOOTSTRAP_OPERATOR: address.optional(),
-    SPLITTER_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
-    TREASURY_ADDRESS: address.default("0x0000000000000000000000000000000000000000"),
-    PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(0),
-    WEB_RPC_URL: z.string().url().optional(),
-    RECEIPT_SIGNER_KEY: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key")
-      .optional(),
-    WEBHOOK_POLL_MS: z.coerce.number().int().min(10).default(1000),
-    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
-    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
-    WEBHOOK_ALLOW_HTTP_LOOPBACK: z.enum(["true", "false"]).default("false"),
-  })
-  .superRefine((e, ctx) => {
-    // Fail at start-up, not at the first epoch close: a fee paid to the zero address could never be claimed.
-    if (e.PLATFORM_FEE_BPS > 0 && /^0x0{40}$/.test(e.TREASURY_ADDRESS)) {
-      ctx.addIssue({ code: "custom", path: ["TREASURY_ADDRESS"], message: "must be set when PLATFORM_FEE_BPS > 0" });
-    }
-  });
+const envSchema = z.object(envShape);
 
 export type DatabaseConfig = { url?: string; dataDir: string };
+export type LogLevel = z.infer<typeof envShape.LOG_LEVEL>;
 
+/** The environment, parsed: every setting a person chooses. */
+export type Settings = {
+  database: DatabaseConfig;
+  http: { host: string; port: number };
+  logLevel: LogLevel;
+  siwe: { domain?: string; sessionTtlSeconds: number; nonceTtlSeconds: number };
+  bootstrapOperator?: Address;
+  treasuryAddress?: Address;
+  platformFeeBps: number;
+  webRpcUrl?: string;
+  /** `npm run serve` only: the chain is not asked there. */
+  chainId: number;
+  splitterAddress?: Address;
+  chain: ChainConfig;
+  /** The signing key, when one is configured. */
+  key?: PublisherKeySource;
+  devChain: { port: number; timelockSeconds: number };
+  /** The CLI's API base URL. */
+  apiUrl: string;
+  receiptSignerKey?: `0x${string}`;
+  webhooks: WebhookSettings;
+};
+
+export type WebhookSettings = { pollMs: number; retryBaseMs: number; maxAttempts: number; allowHttpLoopback: boolean };
+
+/** What the service modules read (`common.config`). */
 export type Config = {
   database: DatabaseConfig;
   http: { host: string; port: number };
-  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  logLevel: LogLevel;
   chainId: number;
   siwe: { domain: string; sessionTtlSeconds: number; nonceTtlSeconds: number };
-  bootstrapOperator?: `0x${string}`;
-  splitterAddress: `0x${string}`;
-  treasuryAddress: `0x${string}`;
+  bootstrapOperator?: Address;
+  splitterAddress: Address;
+  treasuryAddress: Address;
   platformFeeBps: number;
   webRpcUrl?: string;
   receiptSignerKey?: `0x${string}`;
-  webhooks: { pollMs: number; retryBaseMs: number; maxAttempts: number; allowHttpLoopback: boolean };
+  webhooks: WebhookSettings;
 };
 
-/** Parses the environment (or the given record) into a Config; throws listing every invalid variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(`invalid environment:\n  ${lines.join("\n  ")}`);
+/** What the running system learned, given to serviceConfig as arguments. */
+export type Runtime = {
+  chainId: number;
+  splitter: Address;
+  /** host:port the API is bound to: the SIWE domain unless SIWE_DOMAIN says otherwise. */
+  listening: string;
+  /** The chain's JSON-RPC URL, announced to the pages unless WEB_RPC_URL says otherwise. */
+  rpcUrl?: string;
+  /** Development defaults for the operator and the treasury (accounts #0 and #9). */
+  devOperator?: Address;
+  devTreasury?: Address;
+  /** Development: the key consent receipts are signed with unless RECEIPT_SIGNER_KEY is set (account #0). */
+  devReceiptKey?: `0x${string}`;
+};
+
+const ZERO: Address = "0x0000000000000000000000000000000000000000";
+
+export class ConfigError extends TributaryError {
+  override readonly name: string = "ConfigError";
+  constructor(lines: string[]) {
+    super("CONFIG_INVALID", `invalid environment:\n  ${lines.join("\n  ")}`);
   }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Values a program puts under (`defaults`, used when unset) or over (`fixed`) the environment, e.g. the demo's. */
+export type EnvLayers = {
+  defaults?: Partial<Record<VariableName, string>>;
+  fixed?: Partial<Record<VariableName, string>>;
+};
+
+/** Parses the environment; throws a ConfigError listing every invalid, renamed or missing variable. */
+export function loadSettings(source: Env = process.env, layers: EnvLayers = {}): Settings {
+  const set = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined));
+  const env: Env = { ...layers.defaults, ...set, ...layers.fixed };
+  const renamed = Object.entries(RENAMED)
+    .filter(([old]) => env[old] !== undefined)
+    .map(([old, now]) => `${old}: renamed ${now}`);
+  const parsed = envSchema.safeParse(env);
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (renamed.length || !parsed.success) throw new ConfigError([...renamed, ...issues]);
   const e = parsed.data;
+  const dev = e.RPC_URL === undefined;
+  const confirmations = e.CONFIRMATIONS ?? (dev ? 1 : 12);
+  const reorgDepth = e.REORG_DEPTH ?? Math.max(2 * confirmations, 2);
+  const problems: string[] = [];
+  if (reorgDepth < confirmations) problems.push("REORG_DEPTH: must be at least CONFIRMATIONS");
+  if (e.KEYSTORE_PATH && e.KEYSTORE_PASSWORD === undefined)
+    problems.push("KEYSTORE_PASSWORD: required with KEYSTORE_PATH");
+  if (e.PRIVATE_KEY !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(e.PRIVATE_KEY)) {
+    problems.push("PRIVATE_KEY: expected 0x followed by 64 hex digits"); // the key itself is never echoed
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const key: PublisherKeySource | undefined = e.KEYSTORE_PATH
+    ? { keystorePath: e.KEYSTORE_PATH, password: e.KEYSTORE_PASSWORD ?? "" }
+    : e.PRIVATE_KEY
+      ? { privateKey: e.PRIVATE_KEY }
+      : undefined;
   return {
     database: { url: e.DATABASE_URL, dataDir: e.DATA_DIR },
     http: { host: e.HOST, port: e.PORT },
     logLevel: e.LOG_LEVEL,
-    chainId: e.CHAIN_ID,
     siwe: { domain: e.SIWE_DOMAIN, sessionTtlSeconds: e.SESSION_TTL_SECONDS, nonceTtlSeconds: e.NONCE_TTL_SECONDS },
     bootstrapOperator: e.BOOTSTRAP_OPERATOR,
-    splitterAddress: e.SPLITTER_ADDRESS,
     treasuryAddress: e.TREASURY_ADDRESS,
     platformFeeBps: e.PLATFORM_FEE_BPS,
     webRpcUrl: e.WEB_RPC_URL,
+    chainId: e.CHAIN_ID,
+    splitterAddress: e.SPLITTER_ADDRESS,
+    chain: {
+      rpcUrl: e.RPC_URL,
+      devChainPort: e.DEV_CHAIN_PORT,
+      startBlock: e.SPLITTER_START_BLOCK,
+      confirmations,
+      reorgDepth,
+      maxBlockRange: e.MAX_BLOCK_RANGE,
+      pollIntervalMs: e.CHAIN_POLL_MS ?? (dev ? 500 : 4000),
+      publishIntervalMs: e.PUBLISH_INTERVAL_MS,
+      stuckAfterMs: e.STUCK_AFTER_MS,
+      feeBumpPercent: e.FEE_BUMP_PERCENT,
+    },
+    key,
+    devChain: { port: e.DEV_CHAIN_PORT, timelockSeconds: e.DEV_TIMELOCK_SECONDS },
+    apiUrl: e.TRIBUTARY_API.replace(/\/$/, ""),
     receiptSignerKey: e.RECEIPT_SIGNER_KEY as `0x${string}` | undefined,
     webhooks: {
       pollMs: e.WEBHOOK_POLL_MS,
@@ -105,4 +154,53 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowHttpLoopback: e.WEBHOOK_ALLOW_HTTP_LOOPBACK === "true",
     },
   };
+}
+
+/** With RPC_URL the system runs against that chain: the splitter and the poster's key must be given. */
+export function realChain(s: Settings): { rpcUrl: string; splitter: Address; key: PublisherKeySource } | undefined {
+  if (!s.chain.rpcUrl) return undefined;
+  const missing = [
+    ...(s.splitterAddress ? [] : ["SPLITTER_ADDRESS"]),
+    ...(s.key ? [] : ["KEYSTORE_PATH + KEYSTORE_PASSWORD (or PRIVATE_KEY)"]),
+  ];
+  if (missing.length || !s.splitterAddress || !s.key) {
+    throw new ConfigError([`RPC_URL is set, so a real chain is used; also needed: ${missing.join(", ")}`]);
+  }
+  return { rpcUrl: s.chain.rpcUrl, splitter: s.splitterAddress, key: s.key };
+}
+
+/** The service's configuration: the settings plus what the running system learned. */
+export function serviceConfig(s: Settings, r: Runtime): Config {
+  const treasury = s.treasuryAddress ?? r.devTreasury ?? ZERO;
+  if (s.platformFeeBps > 0 && treasury === ZERO) {
+    throw new ConfigError(["TREASURY_ADDRESS: must be set when PLATFORM_FEE_BPS > 0"]);
+  }
+  return {
+    database: s.database,
+    http: s.http,
+    logLevel: s.logLevel,
+    chainId: r.chainId,
+    siwe: {
+      domain: s.siwe.domain ?? r.listening,
+      sessionTtlSeconds: s.siwe.sessionTtlSeconds,
+      nonceTtlSeconds: s.siwe.nonceTtlSeconds,
+    },
+    bootstrapOperator: s.bootstrapOperator ?? r.devOperator,
+    splitterAddress: r.splitter.toLowerCase() as Address,
+    treasuryAddress: treasury.toLowerCase() as Address,
+    platformFeeBps: s.platformFeeBps,
+    webRpcUrl: s.webRpcUrl ?? r.rpcUrl,
+    receiptSignerKey: s.receiptSignerKey ?? r.devReceiptKey,
+    webhooks: s.webhooks,
+  };
+}
+
+/** The API alone (`npm run serve`, tests): chain id, splitter and SIWE domain from the environment. */
+export function loadConfig(env: Env = process.env): Config {
+  const s = loadSettings(env);
+  return serviceConfig(s, {
+    chainId: s.chainId,
+    splitter: s.splitterAddress ?? ZERO,
+    listening: `localhost:${s.http.port}`,
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * The development chain's deployment record in the data folder (`devchain.json`): addresses, deployment block
- * and genesis hash of the last run, so tools (CLI, pages) and people can find them. The chain itself does not
- * survive a restart, so every start deploys again and rewrites this file.
+ * and genesis hash, so tools (CLI, pages) and people can find them, and the next start finds the contracts again
+ * on the replayed chain (same genesis hash) instead of deploying new ones.
  */
 import fs from "node:fs";
 import path from "node:path";

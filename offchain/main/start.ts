@@ -1,25 +1,21 @@
 /**
- * The one-command main job, top to bottom: config → logger → chain (development or real) → database (bound to
- * that chain) → deposit indexer, claim watcher, root publisher, scheduler → API + web pages.
- * `scripts/start.ts` prints what this returns; the demo and the end-to-end test drive the same object.
+ * The one-command main job, top to bottom (the shape of Ponder's start command):
+ * options → common (logger, metrics, shutdown) → chain (connect, or start the development stack) → database (bound
+ * to that chain) → HTTP listening behind the start-up gate → loops → API.
+ * `scripts/start.ts` prints what this returns; the demo and the end-to-end tests drive the same object.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Address } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { createApp } from "../api/app";
+import { bootstrapOperator } from "../api/services/roles";
 import {
   createAdvisoryLock,
-  createChainClients,
   createClaimWatcher,
   createDepositIndexer,
+  createDevMiner,
   createRootPublisher,
   createScheduler,
-  deployDevStack,
   devAccounts,
-  loadPublisherAccount,
   moduleConfigs,
-  readChainIdentity,
-  startDevChain,
   type ChainClients,
   type ClaimWatcher,
   type DepositIndexer,
@@ -27,22 +23,20 @@ import {
   type RootPublisher,
   type Scheduler,
 } from "../chain";
-import { createApp } from "../api/app";
-import { bootstrapOperator } from "../api/services/roles";
-import { createCommon, type Common } from "../common";
-import { loadConfig } from "../config";
+import type { Loop } from "../chain/loop";
+import type { Common } from "../common";
+import { createLogger } from "../common/logger";
+import { createMetrics } from "../common/metrics";
+import { loadSettings, realChain, serviceConfig, type Settings } from "../config";
+import { createWebhookDispatcher, type WebhookDispatcher } from "../webhooks";
 import type { Db } from "../db/client";
 import { createCloseStep } from "../epochs";
 import { openBoundDatabase } from "./bound-database";
-import { loadMainConfig } from "./config";
-import { writeDevDeployment } from "./dev-deployment";
-import { createWebhookDispatcher, type WebhookDispatcher } from "../webhooks";
+import { connectChain, DEV_ROLES, startDevStack, type ChainStack } from "./chain-stack";
+import { createShutdown } from "./shutdown";
+import { listenGated } from "./startup-gate";
 
-/**
- * Development roles: account 0 deploys and administers, 1 posts roots, 2 guards; 0 is also the API's operator and
- * 9 the treasury (platform fee and rounding remainders) unless TREASURY_ADDRESS says otherwise.
- */
-export const DEV_ROLES = { admin: 0, poster: 1, guardian: 2, treasury: 9 } as const;
+export { DEV_ROLES, devAccounts };
 
 export type Tributary = {
   common: Common;
@@ -56,6 +50,8 @@ export type Tributary = {
   stablecoin?: Address;
   /** Development accounts with their well-known keys (development chain only). */
   devAccounts?: DevAccount[];
+  /** Development chain only: how it started (replayed from its journal, or new and why). */
+  devChain?: { replayedEntries: number; replayedBlocks: number; newChain?: string; deployed: boolean };
   /** Why the embedded database was started fresh, if it was. */
   databaseReset?: string;
   indexer: DepositIndexer;
@@ -63,166 +59,134 @@ export type Tributary = {
   publisher: RootPublisher;
   scheduler: Scheduler;
   webhooks: WebhookDispatcher;
-  /** Stops the loops, the HTTP servers, the chain and the database (in that order). */
+  /** Development chain only: mines a block when the pending root matures. */
+  devMiner?: Loop & { runOnce(): Promise<boolean> };
+  /** Stops the loops, the HTTP server, the chain and the database (the reverse of the start). */
   stop(): Promise<void>;
 };
 
 export type StartOptions = {
+  /** Parsed settings; default: `loadSettings(env)`. */
+  settings?: Settings;
+  /** The environment to parse when `settings` is not given (default: the process's). */
   env?: Record<string, string | undefined>;
-  /** Start the indexer / watcher / scheduler loops (default true); the demo drives single passes instead. */
+  /** Start the indexer / watcher / scheduler / miner loops (default true); the demo drives single passes. */
   background?: boolean;
+  /** Called as soon as the API port is open, before the system is ready (the start-up test fires from here). */
+  onListening?: (url: string) => void;
 };
 
 export async function startTributary(opts: StartOptions = {}): Promise<Tributary> {
-  const env = opts.env ?? process.env;
-  const main = loadMainConfig(env);
-  const cleanup: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
-  };
-  try {
-    // Chain: the in-process development network served on 127.0.0.1, or the configured RPC endpoint.
-    let rpcUrl: string;
-    let splitter: Address;
-    let stablecoin: Address | undefined;
-    let startBlock = main.chain.startBlock;
-    let publisherClients: ChainClients;
-    let accounts: DevAccount[] | undefined;
-    if (main.real) {
-      rpcUrl = main.real.rpcUrl;
-      splitter = main.real.splitter;
-      const probe = createChainClients({ rpcUrl, chainId: 1 });
-      const chainId = await probe.publicClient.getChainId();
-      publisherClients = createChainClients({ rpcUrl, chainId, account: await loadPublisherAccount(main.real.key) });
-    } else {
-      const chain = await startDevChain({ port: main.chain.devChainPort });
-      cleanup.push(() => chain.close());
-      rpcUrl = chain.url;
-      accounts = chain.accounts;
-      const admin = createChainClients({ rpcUrl, account: privateKeyToAccount(accounts[DEV_ROLES.admin].privateKey) });
-      const stack = await deployDevStack({
-        clients: admin,
-        poster: accounts[DEV_ROLES.poster].address,
-        guardian: accounts[DEV_ROLES.guardian].address,
-        timelockSeconds: main.devTimelockSeconds,
-      });
-      ({ splitter, stablecoin } = stack);
-      startBlock = stack.deployBlock;
-      publisherClients = createChainClients({
-        rpcUrl,
-        account: privateKeyToAccount(accounts[DEV_ROLES.poster].privateKey),
-      });
-    }
-    const clients = publisherClients;
-    const identity = await readChainIdentity(clients, splitter);
-    if (!main.real && stablecoin) {
-      writeDevDeployment(main.dataDir, {
-        chainId: identity.chainId,
-        rpcUrl,
-        genesisHash: identity.genesisHash,
-        splitter,
-        stablecoin,
-        deployBlock: startBlock.toString(),
-        deployedAt: new Date().toISOString(),
-      });
-    }
+  // Options.
+  const settings = opts.settings ?? loadSettings(opts.env);
+  const real = realChain(settings);
 
-    // HTTP first: the pages' SIWE domain is the host actually bound (PORT=0 picks a free port).
-    const server = http.createServer();
-    // The dev treasury is known before the config is read, so a platform fee always has a claimable recipient.
-    const treasury = env.TREASURY_ADDRESS ?? accounts?.[DEV_ROLES.treasury].address;
-    const wanted = loadConfig({ ...env, TREASURY_ADDRESS: treasury });
-    await new Promise<void>((resolve, reject) =>
-      server.once("error", reject).listen(wanted.http.port, wanted.http.host, () => resolve()),
-    );
-    let serverOpen = true;
-    const closeServer = async () => {
-      if (!serverOpen) return;
-      serverOpen = false;
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    };
-    cleanup.push(closeServer); // a failure before the loops start; otherwise closed before the database, below
-    const host = `${wanted.http.host}:${(server.address() as AddressInfo).port}`;
-    const config = loadConfig({
-      ...env,
-      CHAIN_ID: String(identity.chainId),
-      SPLITTER_ADDRESS: splitter,
-      WEB_RPC_URL: env.WEB_RPC_URL ?? rpcUrl,
-      SIWE_DOMAIN: env.SIWE_DOMAIN ?? host,
-      BOOTSTRAP_OPERATOR: env.BOOTSTRAP_OPERATOR ?? accounts?.[DEV_ROLES.admin].address,
-      TREASURY_ADDRESS: treasury,
-      // Development: consent receipts signed with the admin's well-known key, so they verify across restarts.
-      RECEIPT_SIGNER_KEY: env.RECEIPT_SIGNER_KEY ?? accounts?.[DEV_ROLES.admin].privateKey,
-    });
-    const common = createCommon(config);
+  // Common: logger, metrics, shutdown (everything started below registers its stop, run in reverse).
+  const logger = createLogger({ level: settings.logLevel });
+  const metrics = createMetrics();
+  const shutdown = createShutdown();
+  try {
+    // Chain.
+    const chain: ChainStack = real
+      ? await connectChain({ ...real, startBlock: settings.chain.startBlock })
+      : await startDevStack({
+          dataDir: settings.database.dataDir,
+          port: settings.devChain.port,
+          timelockSeconds: settings.devChain.timelockSeconds,
+        });
+    shutdown.add(() => chain.close());
 
     // Database, bound to this chain.
     const { db, reset } = await openBoundDatabase({
-      database: config.database,
-      clients,
-      identity,
-      devChain: !main.real,
+      database: settings.database,
+      clients: chain.clients,
+      identity: chain.identity,
+      devChain: !real,
     });
-    cleanup.push(() => db.close());
-    if (reset) common.logger.warn({ reason: reset }, "new development chain: started the embedded database fresh");
+    shutdown.add(() => db.close());
+    if (reset) logger.warn({ reason: reset }, "new development chain: started the embedded database fresh");
+
+    // HTTP: listening from here, behind the start-up gate. Not earlier: loading Hardhat, the chain's replay and
+    // the embedded database's migrations hold the event loop for seconds at a time, and a port that is open but
+    // cannot answer is what this gate exists to prevent. The host:port bound is the SIWE domain.
+    const gate = await listenGated(settings.http.port, settings.http.host);
+    shutdown.add(() => gate.close());
+    opts.onListening?.(`http://${gate.listening}`);
+    const accounts = chain.dev?.accounts;
+    const config = serviceConfig(settings, {
+      chainId: chain.identity.chainId,
+      splitter: chain.splitter,
+      listening: gate.listening,
+      rpcUrl: chain.rpcUrl,
+      devOperator: accounts?.[DEV_ROLES.admin].address,
+      devTreasury: accounts?.[DEV_ROLES.treasury].address,
+      devReceiptKey: accounts?.[DEV_ROLES.admin].privateKey,
+    });
+    const common: Common = { config, logger, metrics };
     await bootstrapOperator({ prisma: db.prisma, common });
 
-    // Chain readers, publisher and scheduler.
-    const cfg = moduleConfigs(main.chain, splitter, startBlock);
-    const chainCommon = { logger: common.logger };
+    // Loops: chain readers, publisher, scheduler, and on the development chain the miner.
+    const cfg = moduleConfigs(settings.chain, chain.splitter, chain.startBlock);
+    const chainCommon = { logger };
+    const clients = chain.clients;
     const indexer = createDepositIndexer({ common: chainCommon, db, clients, config: cfg.deposits });
     const claims = createClaimWatcher({ common: chainCommon, db, clients, config: cfg.claims });
     const publisher = createRootPublisher({ common: chainCommon, db, clients, config: cfg.publisher });
     const scheduler = createScheduler({
       common: chainCommon,
       lock: createAdvisoryLock({ db, databaseUrl: config.database.url }),
-      config: { intervalMs: main.chain.publishIntervalMs },
+      config: { intervalMs: settings.chain.publishIntervalMs },
       steps: [
         { name: "close", run: createCloseStep({ prisma: db.prisma, common }).run },
         { name: "publish", run: () => publisher.runOnce() },
       ],
     });
+    const devMiner = chain.dev
+      ? createDevMiner({
+          common: chainCommon,
+          clients,
+          provider: chain.dev.chain.provider,
+          config: { splitter: chain.splitter, intervalMs: settings.chain.pollIntervalMs },
+        })
+      : undefined;
     const webhooks = createWebhookDispatcher({ common, prisma: db.prisma, config: config.webhooks });
-    cleanup.push(() => scheduler.stop());
-    cleanup.push(() => webhooks.stop());
-    cleanup.push(() => publisher.stop());
-    cleanup.push(() => claims.stop());
-    cleanup.push(() => indexer.stop());
-    cleanup.push(closeServer);
-    if (opts.background ?? true) {
-      indexer.start();
-      claims.start();
-      publisher.start();
-      scheduler.start();
-      webhooks.start();
-    }
+    const loops: Loop[] = [indexer, claims, publisher, scheduler, webhooks, ...(devMiner ? [devMiner] : [])];
+    // Stopped first (registered last), then the HTTP server, then the database and the chain they use.
+    shutdown.add(() => gate.close());
+    for (const loop of loops) shutdown.add(() => loop.stop());
+    if (opts.background ?? true) for (const loop of loops) loop.start();
 
     // API + pages.
-    server.on("request", createApp({ common, db }));
+    gate.open(createApp({ common, db }));
+    logger.info({ url: `http://${gate.listening}` }, "ready");
 
     return {
       common,
       db,
       clients,
-      rpcUrl,
-      splitter,
-      stablecoin,
-      apiUrl: `http://${host}`,
-      chainId: identity.chainId,
+      rpcUrl: chain.rpcUrl,
+      splitter: chain.splitter,
+      stablecoin: chain.dev?.stablecoin,
+      apiUrl: `http://${gate.listening}`,
+      chainId: chain.identity.chainId,
       devAccounts: accounts,
+      devChain: chain.dev && {
+        replayedEntries: 0,
+        replayedBlocks: 0,
+        ...chain.dev.chain.journal,
+        deployed: chain.dev.deployed,
+      },
       databaseReset: reset,
       indexer,
       claims,
       publisher,
       scheduler,
       webhooks,
-      stop: stopAll,
+      devMiner,
+      stop: () => shutdown.run(),
     };
   } catch (err) {
-    await stopAll();
+    await shutdown.run();
     throw err;
   }
 }
-
-export { devAccounts };

@@ -5,7 +5,7 @@
  * `tributary epoch status` — the API's epochs beside the splitter's pending and live roots.
  */
 import type { Hex } from "viem";
-import { createRootPublisher, loadChainConfig, moduleConfigs, royaltySplitterAbi, type PublishPass } from "../../chain";
+import { createRootPublisher, moduleConfigs, royaltySplitterAbi, type PublishPass } from "../../chain";
 import type { Context } from "../context";
 
 export type ClosedEpoch = { epoch: number; root: Hex; contentHash: Hex; leafCount: number };
@@ -15,20 +15,16 @@ export async function closeEpochViaApi(ctx: Context, endsAt?: string): Promise<C
   return ctx.api.call<ClosedEpoch>("POST", "/v1/operator/epochs", { bearer: token }, endsAt ? { endsAt } : {});
 }
 
-export async function publishOnce(
-  ctx: Context,
-  env: Record<string, string | undefined> = process.env,
-): Promise<PublishPass> {
+export async function publishOnce(ctx: Context): Promise<PublishPass> {
   const clients = await ctx.clients();
   if (!clients.walletClient) throw new Error("publishing signs: set PRIVATE_KEY or KEYSTORE_PATH (the poster's key)");
   const db = await ctx.openDb();
   try {
-    const chain = loadChainConfig({ ...env, RPC_URL: ctx.rpcUrl });
     const publisher = createRootPublisher({
       common: { logger: quietLogger },
       db,
       clients,
-      config: moduleConfigs(chain, ctx.splitter).publisher,
+      config: moduleConfigs(ctx.settings.chain, ctx.splitter).publisher,
     });
     return await publisher.runOnce();
   } finally {

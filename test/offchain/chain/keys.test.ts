@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { encryptKeystoreJson, Wallet } from "ethers";
-import { loadPublisherAccount, publisherKeySourceFromEnv } from "../../../offchain/chain/keys";
+import { loadPublisherAccount } from "../../../offchain/chain/keys";
 import { expectRejection } from "../helpers/chain";
 
 describe("offchain/chain/keys", () => {
@@ -39,22 +39,8 @@ describe("offchain/chain/keys", () => {
     expect((err as Error & { code: string }).code).to.equal("CHAIN_KEYSTORE_INVALID");
   });
 
-  it("takes a development private key from the environment, and prefers a keystore when both are set", async () => {
-    const key = wallet.privateKey;
-    const source = publisherKeySourceFromEnv({ PUBLISHER_PRIVATE_KEY: key });
-    expect((await loadPublisherAccount(source!)).address).to.equal(wallet.address);
-    expect(
-      publisherKeySourceFromEnv({
-        PUBLISHER_PRIVATE_KEY: key,
-        PUBLISHER_KEYSTORE: "k.json",
-        PUBLISHER_KEYSTORE_PASSWORD: "p",
-      }),
-    ).to.deep.equal({
-      keystorePath: "k.json",
-      password: "p",
-    });
-    expect(publisherKeySourceFromEnv({})).to.equal(undefined);
-    expect(() => publisherKeySourceFromEnv({ PUBLISHER_KEYSTORE: "k.json" })).to.throw("PUBLISHER_KEYSTORE_PASSWORD");
+  it("takes a development private key, and refuses one that is not 32 bytes of hex", async () => {
+    expect((await loadPublisherAccount({ privateKey: wallet.privateKey })).address).to.equal(wallet.address);
     await expectRejection(loadPublisherAccount({ privateKey: "0x1234" }), "64 hex digits");
   });
 });
