@@ -43,7 +43,11 @@ export type Settings = {
   devChain: { port: number; timelockSeconds: number; watchRoots: boolean };
   /** The CLI's API base URL. */
   apiUrl: string;
+  receiptSignerKey?: `0x${string}`;
+  webhooks: WebhookSettings;
 };
+
+export type WebhookSettings = { pollMs: number; retryBaseMs: number; maxAttempts: number; allowHttpLoopback: boolean };
 
 /** What the service modules read (`common.config`). */
 export type Config = {
@@ -62,6 +66,8 @@ export type Config = {
   /** How stale the in-process proof state (latest epoch, claimed totals) may be; 0 = read on every request. */
   proofStateMaxAgeMs: number;
   lifecycle: { lateUsageGraceSeconds: number; unknownLicenseGraceSeconds: number };
+  receiptSignerKey?: `0x${string}`;
+  webhooks: WebhookSettings;
 };
 
 /** What the running system learned, given to serviceConfig as arguments. */
@@ -75,6 +81,8 @@ export type Runtime = {
   /** Development defaults for the operator and the treasury (accounts #0 and #9). */
   devOperator?: Address;
   devTreasury?: Address;
+  /** Development: the key consent receipts are signed with unless RECEIPT_SIGNER_KEY is set (account #0). */
+  devReceiptKey?: `0x${string}`;
 };
 
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
@@ -153,6 +161,13 @@ export function loadSettings(source: Env = process.env, layers: EnvLayers = {}):
       lateUsageGraceSeconds: e.LATE_USAGE_GRACE_SECONDS,
       unknownLicenseGraceSeconds: e.UNKNOWN_LICENSE_GRACE_SECONDS,
     },
+    receiptSignerKey: e.RECEIPT_SIGNER_KEY as `0x${string}` | undefined,
+    webhooks: {
+      pollMs: e.WEBHOOK_POLL_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      allowHttpLoopback: e.WEBHOOK_ALLOW_HTTP_LOOPBACK === "true",
+    },
   };
 }
 
@@ -193,6 +208,8 @@ export function serviceConfig(s: Settings, r: Runtime): Config {
     distributionStoreDir: s.distributionStoreDir,
     proofStateMaxAgeMs: s.proofStateMaxAgeMs,
     lifecycle: s.lifecycle,
+    receiptSignerKey: s.receiptSignerKey ?? r.devReceiptKey,
+    webhooks: s.webhooks,
   };
 }
 

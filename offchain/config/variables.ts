@@ -49,6 +49,14 @@ export const envShape = {
   STUCK_AFTER_MS: int(0).default(180_000),
   FEE_BUMP_PERCENT: int(10).max(1000).default(25),
   TRIBUTARY_API: z.string().url().default("http://127.0.0.1:8080"),
+  RECEIPT_SIGNER_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte 0x-hex private key")
+    .optional(),
+  WEBHOOK_POLL_MS: int(10).default(1000),
+  WEBHOOK_RETRY_BASE_MS: int(1).default(5000),
+  WEBHOOK_MAX_ATTEMPTS: int(1).max(100).default(10),
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: z.enum(["true", "false"]).default("false"),
 };
 
 export type VariableName = keyof typeof envShape;
@@ -92,6 +100,11 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
   STUCK_AFTER_MS: ["180000", "a root transaction pending this long is re-priced"],
   FEE_BUMP_PERCENT: ["25", "fee increase of a re-priced transaction (nodes require ≥ 10)"],
   TRIBUTARY_API: ["http://127.0.0.1:8080", "the CLI's API base URL (`--api` overrides)"],
+  RECEIPT_SIGNER_KEY: ["dev chain: account #0 / a key per process", "private key signing consent receipts (EIP-712)"],
+  WEBHOOK_POLL_MS: ["1000", "how often the webhook dispatcher looks for due deliveries"],
+  WEBHOOK_RETRY_BASE_MS: ["5000", "first webhook retry delay; doubles per attempt, capped at one hour"],
+  WEBHOOK_MAX_ATTEMPTS: ["10", "attempts before a webhook delivery is marked failed"],
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: ["false", "accept http:// webhook URLs on 127.0.0.1 / localhost (tests, development)"],
 };
 
 /** Old names, refused with the new one named: a silently ignored key would be worse than a failed start. */

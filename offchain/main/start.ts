@@ -29,6 +29,7 @@ import type { Common } from "../common";
 import { createLogger } from "../common/logger";
 import { createMetrics } from "../common/metrics";
 import { loadSettings, realChain, serviceConfig, type Settings } from "../config";
+import { createWebhookDispatcher, type WebhookDispatcher } from "../webhooks";
 import type { Db } from "../db/client";
 import { createCloseStep } from "../epochs";
 import { openBoundDatabase } from "./bound-database";
@@ -62,6 +63,7 @@ export type Tributary = {
   claims: ClaimWatcher;
   publisher: RootPublisher;
   scheduler: Scheduler;
+  webhooks: WebhookDispatcher;
   /** Development chain only: mines a block when the pending root matures. */
   devMiner?: Loop & { runOnce(): Promise<boolean> };
   /** The root watcher (WATCH_ROOTS=1, development chain only). */
@@ -125,6 +127,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       rpcUrl: chain.rpcUrl,
       devOperator: accounts?.[DEV_ROLES.admin].address,
       devTreasury: accounts?.[DEV_ROLES.treasury].address,
+      devReceiptKey: accounts?.[DEV_ROLES.admin].privateKey,
     });
     const common: Common = { config, logger, metrics };
     await bootstrapOperator({ prisma: db.prisma, common });
@@ -170,11 +173,13 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
             pollIntervalMs: settings.chain.pollIntervalMs,
           })
         : undefined;
+    const webhooks = createWebhookDispatcher({ common, prisma: db.prisma, config: config.webhooks });
     const loops: Loop[] = [
       indexer,
       claims,
       publisher,
       scheduler,
+      webhooks,
       ...(devMiner ? [devMiner] : []),
       ...(watcher ? [watcher] : []),
     ];
@@ -210,6 +215,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       claims,
       publisher,
       scheduler,
+      webhooks,
       devMiner,
       watcher,
       stop: () => shutdown.run(),

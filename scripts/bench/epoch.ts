@@ -23,6 +23,8 @@ import { closeEpoch, type ClosePhase } from "../../offchain/epochs";
 import { registerBuyer } from "../../offchain/api/services/buyers";
 import { createDataset, registerCreator } from "../../offchain/api/services/creators";
 import { createOffer } from "../../offchain/api/services/offers";
+import { recordAttestation } from "../../offchain/api/services/consent-basis";
+import { attestationTypedData } from "../../offchain/api/services/attestation-typed-data";
 import { takeLicense } from "../../offchain/api/services/licenses";
 import { startTributary, type Tributary } from "../../offchain/main/start";
 import { devRpc } from "../../offchain/cli/api-client";
@@ -64,6 +66,13 @@ async function seed(t: Tributary, creators: number): Promise<void> {
   await t.db.prisma.$executeRaw`INSERT INTO contributor_shares (dataset_id, account, bps)
     SELECT * FROM unnest(${rows.dataset}::text[], ${rows.account}::text[], ${rows.bps}::int[])`;
   const price = 10n ** 24n + 7n;
+  const ownerKey = privateKeyToAccount(t.devAccounts![4].privateKey);
+  const issuedAt = new Date(Math.floor((Date.now() - 7_200_000) / 1000) * 1000);
+  for (const datasetId of ids) {
+    const typed = attestationTypedData(t.chainId, { datasetId: datasetId as Hex, scope: "training", issuedAt });
+    const signature = await ownerKey.signTypedData(typed);
+    await recordAttestation(deps, owner, datasetId, { scope: "training", issuedAt: issuedAt.toISOString(), signature });
+  }
   const offer = await createOffer(deps, owner, {
     model: "one_time",
     price: price.toString(),

@@ -19,10 +19,14 @@ import { Client } from "pg";
 import { createApp } from "../../offchain/api/app";
 import { createCommon } from "../../offchain/common";
 import { loadConfig } from "../../offchain/config";
+import { keccak256, toHex, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { openDatabase, type Db } from "../../offchain/db/client";
 import { createApiKey, registerBuyer } from "../../offchain/api/services/buyers";
 import { createDataset, registerCreator } from "../../offchain/api/services/creators";
 import { createOffer } from "../../offchain/api/services/offers";
+import { recordAttestation } from "../../offchain/api/services/consent-basis";
+import { attestationTypedData } from "../../offchain/api/services/attestation-typed-data";
 import { takeLicense } from "../../offchain/api/services/licenses";
 import { batchBody, post, type ClientParams, type ClientReport } from "./ingest-client";
 
@@ -42,7 +46,8 @@ type Fixture = { apiKey: string; buyerId: string; licenseId: string; datasetIds:
 async function fixture(db: Db): Promise<Fixture> {
   const common = createCommon(loadConfig({ LOG_LEVEL: "silent" }), { defaultMetrics: false });
   const deps = { prisma: db.prisma, common };
-  const creator = "0x" + "c1".repeat(20);
+  const creatorKey = privateKeyToAccount(keccak256(toHex("bench creator")));
+  const creator = creatorKey.address.toLowerCase();
   const buyer = "0x" + "b1".repeat(20);
   await registerCreator(deps, creator, "bench creator");
   const datasetIds: string[] = [];
@@ -51,6 +56,20 @@ async function fixture(db: Db): Promise<Fixture> {
       (await createDataset(deps, creator, { name: `d${i}`, metadata: {}, shares: [{ account: creator, bps: 10_000 }] }))
         .id,
     );
+  }
+  const issuedAt = new Date(Math.floor((Date.now() - 7_200_000) / 1000) * 1000);
+  for (const datasetId of datasetIds) {
+    const typed = attestationTypedData(common.config.chainId, {
+      datasetId: datasetId as Hex,
+      scope: "training",
+      issuedAt,
+    });
+    const signature = await creatorKey.signTypedData(typed);
+    await recordAttestation(deps, creator, datasetId, {
+      scope: "training",
+      issuedAt: issuedAt.toISOString(),
+      signature,
+    });
   }
   const offer = await createOffer(deps, creator, {
     model: "per_use",

@@ -7,6 +7,7 @@ import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApiClient } from "../../offchain/cli/api-client";
 import { devAccounts } from "../../offchain/chain/devchain";
+import { attestationTypedData } from "../../offchain/api/services/attestation-typed-data";
 
 export type Records = { licenseId: Hex; apiKey: string; event: Record<string, string> };
 
@@ -24,6 +25,17 @@ export async function createRecords(apiUrl: string, chainId: number, token: stri
     "/v1/datasets",
     { bearer: ada },
     { id: DATASET, name: "Restart corpus", shares: [{ account: creator().address, bps: 10_000 }] },
+  );
+  // The dataset's consent basis: the creator's signed rights attestation (an offer needs one).
+  const issuedAt = new Date(Math.floor((Date.now() - 7_200_000) / 1000) * 1000);
+  const signature = await creator().signTypedData(
+    attestationTypedData(chainId, { datasetId: DATASET, scope: "training", issuedAt }),
+  );
+  await api.call(
+    "POST",
+    `/v1/datasets/${DATASET}/attestations`,
+    { bearer: ada },
+    { scope: "training", issuedAt: issuedAt.toISOString(), signature },
   );
   const offer = await api.call<{ id: string }>(
     "POST",

@@ -10,6 +10,7 @@ import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../..
 import type { Tributary } from "../../offchain/main/start";
 import { createApiClient, devRpc } from "../../offchain/cli/api-client";
 import { audit, type AuditReport, type ProofEntry } from "./auditor";
+import { attestationTypedData } from "../../offchain/api/services/attestation-typed-data";
 
 export type Check = { name: string; ok: boolean; detail?: string };
 export type BalanceRow = { who: string; account: Address; allocation: bigint; claimedOnChain: bigint; balance: bigint };
@@ -102,6 +103,24 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
     },
   );
   say("   consent recorded for speaker-17 on the Speech corpus (the subject stays off-chain and out of public files)");
+  // The other datasets' consent basis: the creator's EIP-712 signed rights attestation.
+  const attestFor = async (who: typeof cast.ada, bearer: string, datasetId: Hex) => {
+    const issuedAt = new Date(hourAgo);
+    const signature = await who.signTypedData(
+      attestationTypedData(t.chainId, { datasetId, scope: "training", issuedAt }),
+    );
+    await api.call(
+      "POST",
+      `/v1/datasets/${datasetId}/attestations`,
+      { bearer },
+      { scope: "training", issuedAt: hourAgo, signature },
+    );
+  };
+  await attestFor(cast.ada, tok.ada, d.code);
+  await attestFor(cast.grace, tok.grace, d.news);
+  say(
+    "   Ada (Code corpus) and Grace (News archive) sign rights attestations: all rights held, no third-party personal data",
+  );
 
   say("2. Offers, and a buyer takes one license of each model");
   const base = { token, scope: "training", exclusive: false, durationSeconds: 4 * 3600 };

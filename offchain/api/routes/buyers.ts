@@ -87,7 +87,15 @@ const Terms = {
   exclusive: z.boolean(),
   datasets: z.array(z.object({ datasetId: z.string(), weightBps: z.number() })),
 };
-const Offer = z.object({ id: z.string(), durationSeconds: z.number(), status: z.string(), ...Terms }).openapi("Offer");
+const Offer = z
+  .object({
+    id: z.string(),
+    durationSeconds: z.number(),
+    status: z.string(),
+    termsHash: z.string().nullable(),
+    ...Terms,
+  })
+  .openapi("Offer");
 const License = z
   .object({
     licenseId: z.string(),
@@ -97,6 +105,8 @@ const License = z
     status: z.string(),
     cancelledAt: IsoDate.nullable(),
     onEnd: z.string(),
+    termsHash: z.string().nullable(),
+    consentBasis: z.unknown(),
     ...Terms,
   })
   .openapi("License");
@@ -289,6 +299,7 @@ export const buyerRoutes = [
           .string()
           .nullable()
           .openapi({ description: "Base units of token to deposit; null for escrow models (any amount)" }),
+        termsHash: z.string().nullable(),
         note: z.string(),
       }),
       description: "Deposit instructions",

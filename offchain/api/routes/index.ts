@@ -2,6 +2,7 @@
 import type { AnyRoute } from "../route";
 import { authRoutes } from "./auth";
 import { buyerRoutes } from "./buyers";
+import { consentRoutes } from "./consent";
 import { creatorRoutes } from "./creators";
 import { operatorRoutes } from "./operators";
 import { publicRoutes } from "./public";
@@ -16,6 +17,7 @@ export function routeTable(): AnyRoute[] {
     ...creatorRoutes,
     ...buyerRoutes,
     ...operatorRoutes,
+    ...consentRoutes,
   );
   return table;
 }

@@ -6,6 +6,8 @@ import crypto from "node:crypto";
 import { conflict, notFound, unprocessable } from "../errors";
 import type { Deps } from "./deps";
 import { ownedDataset } from "./creators";
+import { signReceipt } from "./receipts";
+import { notifyRevocation } from "./revocations";
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 
@@ -75,7 +77,7 @@ export async function recordConsent(
       receiptHash,
     },
   });
-  return receiptView(row);
+  return { ...receiptView(row), signedReceipt: await signReceipt(deps.common, row, "grant") };
 }
 
 export async function listConsents(deps: Deps, ownerAddress: string, datasetId: string) {
@@ -94,6 +96,17 @@ export async function revokeConsent(deps: Deps, ownerAddress: string, consentId:
   const at = revokedAt ? new Date(revokedAt) : new Date();
   if (at < row.grantedAt)
     throw unprocessable("revocation precedes the grant", [{ path: "/revokedAt", message: "before grantedAt" }]);
-  const updated = await deps.prisma.consentRecord.update({ where: { id: consentId }, data: { revokedAt: at } });
-  return receiptView(updated);
+  // The revocation, its notices and its webhook deliveries commit together: an acknowledged revocation always
+  // reaches the affected buyers. The guard on revokedAt makes two concurrent revocations a single one.
+  const { updated, notices } = await deps.prisma.$transaction(async (tx) => {
+    const n = await tx.consentRecord.updateMany({ where: { id: consentId, revokedAt: null }, data: { revokedAt: at } });
+    if (n.count !== 1) throw conflict(`consent ${consentId} was already revoked`);
+    const updated = await tx.consentRecord.findUniqueOrThrow({ where: { id: consentId } });
+    return { updated, notices: await notifyRevocation(tx, updated) };
+  });
+  return {
+    ...receiptView(updated),
+    notifiedLicenses: notices,
+    signedReceipt: await signReceipt(deps.common, updated, "revocation"),
+  };
 }

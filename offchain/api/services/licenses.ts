@@ -8,11 +8,22 @@ import { amountString, type Deps } from "./deps";
 import { termsView, type TermsRow } from "./offers";
 import { buyerByAddress } from "./buyers";
 import { audit } from "./audit";
+import { requireConsentBasis, type Scope } from "./consent-basis";
+import { enqueueLicenseTaken } from "../../webhooks/events";
+import type { Prisma } from "../../db/generated/client";
 
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
 
 export function licenseView(
-  l: TermsRow & { id: string; offerId: string; startsAt: Date; endsAt: Date; cancelledAt?: Date | null },
+  l: TermsRow & {
+    id: string;
+    offerId: string;
+    startsAt: Date;
+    endsAt: Date;
+    cancelledAt?: Date | null;
+    termsHash?: string | null;
+    consentBasis?: Prisma.JsonValue;
+  },
 ) {
   return {
     licenseId: l.id,
@@ -22,6 +33,8 @@ export function licenseView(
     endsAt: l.endsAt.toISOString(),
     cancelledAt: l.cancelledAt ? l.cancelledAt.toISOString() : null,
     onEnd: ON_END[l.model as keyof typeof ON_END] ?? "",
+    termsHash: l.termsHash ?? null,
+    consentBasis: l.consentBasis ?? [],
   };
 }
 
@@ -102,9 +115,13 @@ export async function takeLicense(deps: Deps, buyerAddress: string, input: { off
         },
       );
     }
+    // The basis is read again at take time: a revocation since the offer was published may have removed it.
+    const basis = await requireConsentBasis(tx, datasetIds, offer.scope as Scope);
     const l = await tx.license.create({
       data: {
         id: "0x" + crypto.randomBytes(32).toString("hex"),
+        termsHash: offer.termsHash,
+        consentBasis: basis,
         offerId: offer.id,
         buyerId: buyer.id,
         model: offer.model,
@@ -121,6 +138,7 @@ export async function takeLicense(deps: Deps, buyerAddress: string, input: { off
       },
       include: { datasets: true },
     });
+    await enqueueLicenseTaken(tx, l, offer.creatorId, buyerAddress);
     return licenseView(l);
   });
 }
@@ -155,6 +173,7 @@ export async function depositInstructions(deps: Deps, buyerAddress: string, lice
     licenseId: l.id,
     token: l.token,
     amount: fixed ? amountString(l.price) : null,
+    termsHash: l.termsHash,
     note: fixed
       ? l.model === "subscription"
         ? `one period of ${l.periodSeconds} s per deposit of amount; deposit again for later periods (a last, shorter ` +

@@ -1,8 +1,11 @@
 /** License offers: a creator's terms on a bundle of their own datasets with weights summing to 10,000 bps. */
+import crypto from "node:crypto";
 import { unprocessable } from "../errors";
+import { requireConsentBasis } from "./consent-basis";
 import { amountString, type Deps } from "./deps";
 import { creatorByAddress } from "./creators";
 import type { TokenAllowList } from "./token-allow-list";
+import { canonicalTerms, termsDocument, termsHashOf } from "./terms";
 
 export type OfferTerms =
   | { model: "one_time"; price: string }
@@ -50,8 +53,8 @@ export function termsView(t: TermsRow) {
   };
 }
 
-export function offerView(o: TermsRow & { id: string; durationSeconds: number }) {
-  return { id: o.id, ...termsView(o), durationSeconds: o.durationSeconds };
+export function offerView(o: TermsRow & { id: string; durationSeconds: number; termsHash?: string | null }) {
+  return { id: o.id, ...termsView(o), durationSeconds: o.durationSeconds, termsHash: o.termsHash ?? null };
 }
 
 export async function createOffer(deps: Deps, creatorAddress: string, input: OfferInput, tokens?: TokenAllowList) {
@@ -76,16 +79,37 @@ export async function createOffer(deps: Deps, creatorAddress: string, input: Off
     ownedIds.has(d.datasetId) ? [] : [{ path: `/datasets/${i}/datasetId`, message: "not an active dataset of yours" }],
   );
   if (missing.length) throw unprocessable("unknown dataset", missing);
+  await requireConsentBasis(deps.prisma, ids, input.scope);
+  const id = crypto.randomUUID();
+  const price = "price" in input ? input.price : null;
+  const periodSeconds = "periodSeconds" in input ? input.periodSeconds : null;
+  const ratePerUnit = "ratePerUnit" in input ? input.ratePerUnit : null;
+  const revenueBps = "revenueBps" in input ? input.revenueBps : null;
+  const termsHash = termsHashOf(
+    canonicalTerms(
+      termsDocument(deps.common.config.chainId, deps.common.config.splitterAddress, {
+        ...input,
+        id,
+        creatorAddress: creator.address,
+        price,
+        periodSeconds,
+        ratePerUnit,
+        revenueBps,
+      }),
+    ),
+  );
   const o = await deps.prisma.offer.create({
     data: {
+      id,
+      termsHash,
       creatorId: creator.id,
       model: input.model,
       token: input.token,
       scope: input.scope,
-      price: "price" in input ? input.price : null,
-      periodSeconds: "periodSeconds" in input ? input.periodSeconds : null,
-      ratePerUnit: "ratePerUnit" in input ? input.ratePerUnit : null,
-      revenueBps: "revenueBps" in input ? input.revenueBps : null,
+      price,
+      periodSeconds,
+      ratePerUnit,
+      revenueBps,
       exclusive: input.exclusive,
       durationSeconds: input.durationSeconds,
       datasets: { create: input.datasets },

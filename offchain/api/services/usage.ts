@@ -12,9 +12,45 @@
  * between two epochs, or in two. Late usage is accepted for LATE_USAGE_GRACE_SECONDS after it occurred, billed in
  * the next open epoch and counted as late in the epoch report; after that, 422 late-usage-expired.
  */
+import type { Prisma } from "../../db/generated/client";
+import type { PrismaClient } from "../../db/client";
 import { EPOCH_CLOSE_LOCK } from "../../epochs/lock";
+import { enqueueFor } from "../../webhooks/events";
 import { ApiError, unprocessable, type FieldError } from "../errors";
+import { usageCoverage } from "./consent-basis";
 import type { Deps } from "./deps";
+
+async function usageHooks(prisma: PrismaClient, buyerId: string) {
+  const buyer = await prisma.buyer.findUnique({ where: { id: buyerId }, select: { address: true } });
+  const address = buyer?.address ?? "";
+  const endpoints = await prisma.webhookEndpoint.findMany({
+    where: {
+      owner: address,
+      role: "buyer",
+      disabledAt: null,
+      events: { hasSome: ["usage.accepted", "usage.rejected"] },
+    },
+    select: { events: true },
+  });
+  const has = (t: string) => endpoints.some((e) => e.events.includes(t));
+  return { address, accepted: has("usage.accepted"), rejected: has("usage.rejected") };
+}
+
+/** usage.rejected carries counts per failure code only: the buyer already has its own events. */
+async function notifyUsageRejected(
+  prisma: PrismaClient,
+  buyerId: string,
+  received: number,
+  errors: { code: string }[],
+) {
+  const hooks = await usageHooks(prisma, buyerId);
+  if (!hooks.rejected) return;
+  const byCode: Record<string, number> = {};
+  for (const e of errors) byCode[e.code] = (byCode[e.code] ?? 0) + 1;
+  await prisma.$transaction((tx) =>
+    enqueueFor(tx, hooks.address, "buyer", "usage.rejected", { received, rejected: errors.length, byCode }),
+  );
+}
 
 export type UsageEventInput = {
   licenseId: string;
@@ -41,13 +77,21 @@ export async function ingestUsage(
   input: UsageEventInput[],
   hooks: IngestHooks = {},
 ): Promise<IngestResult> {
-  return deps.prisma.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EPOCH_CLOSE_LOCK}::bigint)`;
-      return ingestLocked(tx as unknown as Deps["prisma"], deps.common, buyerId, input, hooks);
-    },
-    { timeout: 120_000, maxWait: 60_000 },
-  );
+  try {
+    return await deps.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EPOCH_CLOSE_LOCK}::bigint)`;
+        return ingestLocked(tx as unknown as Deps["prisma"], deps.common, buyerId, input, hooks);
+      },
+      { timeout: 120_000, maxWait: 60_000 },
+    );
+  } catch (err) {
+    // The rejected batch's transaction rolled back: its notice is queued on its own, after.
+    if (err instanceof ApiError && err.status === 422 && err.errors?.length) {
+      await notifyUsageRejected(deps.prisma, buyerId, input.length, err.errors as { code: string }[]);
+    }
+    throw err;
+  }
 }
 
 async function ingestLocked(
@@ -86,19 +130,9 @@ async function ingestLocked(
   ];
   const byId = new Map(licenses.map((l) => [l.id, { ...l, datasetIds: new Set(l.datasets.map((d) => d.datasetId)) }]));
   const datasetIds = [...new Set(licenses.flatMap((l) => l.datasets.map((d) => d.datasetId)))];
-  // Earliest revocation per (dataset, scope, item) — item "" stands for a whole-dataset consent.
-  const revocations = new Map<string, number>();
-  if (datasetIds.length) {
-    const revoked = await prisma.consentRecord.findMany({
-      where: { datasetId: { in: datasetIds }, revokedAt: { not: null } },
-      select: { datasetId: true, scope: true, itemRef: true, revokedAt: true },
-    });
-    for (const r of revoked) {
-      const k = `${r.datasetId}|${r.scope}|${r.itemRef ?? ""}`;
-      const t = r.revokedAt!.getTime();
-      revocations.set(k, Math.min(t, revocations.get(k) ?? t));
-    }
-  }
+  // Consent coverage of every item in the batch, for every model: one-time and subscription reports record which
+  // items were used (units are informational, not billed), per-use and revenue-share reports are billed.
+  const coverage = await usageCoverage(prisma, datasetIds, [...new Set(events.map((e) => e.itemRef))]);
   const closedUntil = lastEpoch?.endsAt.getTime() ?? -Infinity;
   const now = Date.now();
   const openFrom = lastEpoch ? utc(lastEpoch.endsAt) : null;
@@ -123,12 +157,10 @@ async function ingestLocked(
     }
     if (!l.datasetIds.has(e.datasetId))
       return fail("unknown-dataset", "datasetId", "dataset not covered by this license");
-    const revokedAt = Math.min(
-      revocations.get(`${e.datasetId}|${l.scope}|`) ?? Infinity,
-      revocations.get(`${e.datasetId}|${l.scope}|${e.itemRef}`) ?? Infinity,
-    );
-    if (revokedAt <= at)
+    if (coverage.revokedBy(e.datasetId, l.scope, e.itemRef, at))
       return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
+    if (!coverage.covered(e.datasetId, l.scope, e.itemRef, at))
+      return fail("consent-not-covered", "itemRef", `no consent covers this item for ${l.scope} at occurredAt`);
     if (at < closedUntil) billable[i] = openFrom;
     if (at < closedUntil && at < lateUntil)
       return fail(
@@ -187,6 +219,12 @@ async function ingestLocked(
         }),
       });
     }
+  }
+  // The usage.accepted notice is queued in the same transaction as the rows: both are stored, or neither.
+  const webhooks = await usageHooks(prisma, buyerId);
+  if (webhooks.accepted) {
+    const summary = { received: events.length, accepted: inserted, duplicates: events.length - inserted };
+    await enqueueFor(prisma as unknown as Prisma.TransactionClient, webhooks.address, "buyer", "usage.accepted", summary);
   }
   common.metrics.usageEventsAccepted.inc(inserted);
   common.metrics.usageEventsDuplicate.inc(events.length - inserted);

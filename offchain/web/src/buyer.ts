@@ -9,6 +9,37 @@ import { byId, h, setStatus, short, table } from "./lib/dom";
 import { formatAmount, type TokenInfo } from "./lib/format";
 import { describeError, isUserRejection, revertOf, type Wallet } from "./lib/wallet";
 import { wireWalletSection, wrongNetworkNow, type WalletSection } from "./lib/wallet-section";
+import { drawWebhooks } from "./lib/webhooks";
+
+type Notice = {
+  seq: string;
+  licenseId: string;
+  datasetId: string;
+  itemRef: string | null;
+  scope: string;
+  revokedAt: string;
+};
+
+/** Revocation notices from the pull feed: what to exclude from further use, per license. */
+async function drawRevocations(): Promise<void> {
+  const feed = await api.get<{ notices: Notice[] }>("/v1/buyers/me/revocations?since=0&limit=1000");
+  byId("revocations").replaceChildren(
+    feed.notices.length === 0
+      ? h("p", {}, "No revocations affect your licenses.")
+      : table(
+          ["License", "Dataset", "Item", "Scope", "Revoked at", "What to do"],
+          feed.notices.map((n) => [
+            short(n.licenseId),
+            short(n.datasetId),
+            n.itemRef ?? "whole dataset",
+            n.scope,
+            n.revokedAt,
+            n.itemRef ? "Exclude this item from further use" : "Exclude the dataset from further use",
+          ]),
+          { id: "revocations-table" },
+        ),
+  );
+}
 
 type License = {
   licenseId: Hex;
@@ -70,6 +101,13 @@ function terms(l: License, info: TokenInfo): string {
 }
 
 async function load(wallet: Wallet): Promise<void> {
+  await drawRevocations();
+  await drawWebhooks(byId("webhooks"), "buyer", [
+    "consent.revoked",
+    "license.taken",
+    "usage.accepted",
+    "usage.rejected",
+  ]);
   const licenses = await api.get<License[]>("/v1/licenses");
   if (licenses.length === 0) return void byId("licenses").replaceChildren(h("p", {}, "You have no licenses yet."));
   const rows = await Promise.all(

@@ -10,6 +10,7 @@ import { byId, h, setStatus, short, table } from "./lib/dom";
 import { formatAmount, formatTime, type TokenInfo } from "./lib/format";
 import { describeError, isUserRejection, revertOf, type Wallet } from "./lib/wallet";
 import { wireWalletSection, wrongNetworkNow, type WalletSection } from "./lib/wallet-section";
+import { drawWebhooks } from "./lib/webhooks";
 
 type Proof = {
   token: Address;
@@ -133,12 +134,14 @@ async function drawDatasets(): Promise<void> {
   type Receipt = { scope: string; revokedAt: string | null };
   const list = await api.get<Dataset[]>("/v1/datasets").catch(notCreator);
   if (!list) return void el.datasets.replaceChildren(h("p", {}, "Register as a creator to list datasets."));
+  type Coverage = { scope: string; basis: string; receipts: { active: number; revoked: number } };
   const consents = await Promise.all(list.map((d) => api.get<Receipt[]>(`/v1/datasets/${d.id}/consents`)));
+  const coverage = await Promise.all(list.map((d) => api.get<Coverage[]>(`/v1/datasets/${d.id}/consent-coverage`)));
   el.datasets.replaceChildren(
     list.length === 0
       ? h("p", {}, "No datasets yet.")
       : table(
-          ["Dataset", "Id", "Status", "Your share", "Consent"],
+          ["Dataset", "Id", "Status", "Your share", "Consent", "Consent basis (offers need one per scope)"],
           list.map((d, i) => {
             const mine = d.shares.find((s) => sameHex(s.account, wallet!.address));
             const active = consents[i].filter((c) => c.revokedAt === null);
@@ -149,10 +152,16 @@ async function drawDatasets(): Promise<void> {
               d.status,
               mine ? `${mine.bps / 100}%` : "—",
               `${active.length} active${scopes ? ` (${scopes})` : ""}, ${consents[i].length - active.length} revoked`,
+              h(
+                "span",
+                { class: "consent-coverage", "data-dataset": d.id },
+                coverage[i].map((c) => `${c.scope}: ${c.basis === "none" ? "no basis" : c.basis}`).join("; "),
+              ),
             ];
           }),
         ),
   );
+  await drawWebhooks(byId("webhooks"), "creator", ["license.taken"]);
 }
 
 function notCreator(err: unknown): undefined {

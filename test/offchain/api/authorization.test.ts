@@ -7,11 +7,12 @@ import request from "supertest";
 import { account, bearer, siweMessage, signIn, startTestApi, type TestApi } from "../helpers/api";
 import { TEST_DATABASE } from "../helpers/database";
 import { buildScenario, type Scenario } from "../helpers/scenario";
+import { signAttestation } from "../helpers/attest";
 
 const ROLES = ["anonymous", "creator", "otherCreator", "buyer", "otherBuyer", "auditor", "operator"] as const;
 type Role = (typeof ROLES)[number];
 type Expect = Record<Role, number>;
-type MatrixScenario = Scenario & { apiKeyId: string };
+type MatrixScenario = Scenario & { apiKeyId: string; webhookId: string };
 type Case = {
   path(s: MatrixScenario): string;
   body?(s: MatrixScenario, role: Role, t: TestApi): object | Promise<object>;
@@ -201,6 +202,73 @@ const matrix: Record<string, Case> = {
     expect: signedIn({ operator: 200 }),
   },
   "GET /v1/audit-log": { path: () => "/v1/audit-log", expect: signedIn({ operator: 200, auditor: 200 }) },
+  // Consent governance (issue 13).
+  "POST /v1/datasets/:datasetId/attestations": {
+    path: (s) => `/v1/datasets/${s.datasets.d2}/attestations`,
+    body: (s) => signAttestation(s.creatorA, s.datasets.d2, "inference", new Date(Date.now() - MIN)),
+    mutates: true,
+    expect: signedIn({ creator: 201, otherCreator: 404 }),
+  },
+  "GET /v1/datasets/:datasetId/consent-coverage": {
+    path: (s) => `/v1/datasets/${s.datasets.d1}/consent-coverage`,
+    expect: signedIn({ creator: 200, otherCreator: 404 }),
+  },
+  "GET /v1/consents/:consentId/receipts": {
+    path: (s) => `/v1/consents/${s.consentId}/receipts`,
+    expect: signedIn({ creator: 200, otherCreator: 404 }),
+  },
+  "GET /v1/receipts/signer": { path: () => "/v1/receipts/signer", expect: every(200) },
+  "GET /v1/buyers/me/revocations": {
+    path: () => "/v1/buyers/me/revocations?since=0",
+    expect: signedIn({ buyer: 200, otherBuyer: 200 }),
+  },
+  "POST /v1/webhooks": {
+    path: () => "/v1/webhooks",
+    body: (_s, role) => ({
+      url: "https://hooks.example.org/tributary",
+      role: role === "creator" || role === "otherCreator" ? "creator" : "buyer",
+      events: ["consent.revoked"],
+    }),
+    mutates: true,
+    expect: signedIn({ creator: 201, otherCreator: 201, buyer: 201, otherBuyer: 201 }),
+  },
+  "GET /v1/webhooks": {
+    path: () => "/v1/webhooks",
+    expect: signedIn({ creator: 200, otherCreator: 200, buyer: 200, otherBuyer: 200 }),
+  },
+  "DELETE /v1/webhooks/:endpointId": {
+    path: (s) => `/v1/webhooks/${s.webhookId}`,
+    mutates: true,
+    expect: signedIn({ creator: 200, otherCreator: 404, buyer: 404, otherBuyer: 404 }),
+  },
+  "GET /v1/webhooks/:endpointId/deliveries": {
+    path: (s) => `/v1/webhooks/${s.webhookId}/deliveries`,
+    expect: signedIn({ creator: 200, otherCreator: 404, buyer: 404, otherBuyer: 404 }),
+  },
+  "GET /v1/offers/:offerId/terms": { path: (s) => `/v1/offers/${s.offers.perUse}/terms`, expect: signedIn({}, 200) },
+  "GET /v1/offers/:offerId/rsl": { path: (s) => `/v1/offers/${s.offers.perUse}/rsl`, expect: signedIn({}, 200) },
+  "POST /v1/terms/rsl/import": {
+    path: () => "/v1/terms/rsl/import",
+    body: () => ({ xml: '<rsl><content url="urn:tributary:dataset:0x' + "ab".repeat(32) + '"/></rsl>' }),
+    expect: signedIn({ creator: 200, otherCreator: 200 }),
+  },
+  "GET /v1/datasets/:datasetId/tdm-assertion": {
+    path: (s) => `/v1/datasets/${s.datasets.d1}/tdm-assertion`,
+    expect: signedIn({}, 200),
+  },
+  "GET /v1/datasets/:datasetId/datasheet": {
+    path: (s) => `/v1/datasets/${s.datasets.d1}/datasheet`,
+    // The owner and the buyer holding licenses on it; the other creator and a buyer without one see nothing.
+    expect: signedIn({ creator: 200, otherCreator: 404, buyer: 200, otherBuyer: 404 }),
+  },
+  "GET /v1/licenses/:licenseId/training-summary": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}/training-summary`,
+    expect: signedIn({ buyer: 200, otherBuyer: 404 }),
+  },
+  "GET /v1/licenses/:licenseId/training-summary/html": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}/training-summary/html`,
+    expect: signedIn({ buyer: 200, otherBuyer: 404 }),
+  },
 };
 
 describe(`authorization matrix: every route × every role (${TEST_DATABASE})`, () => {
@@ -215,7 +283,12 @@ describe(`authorization matrix: every route × every role (${TEST_DATABASE})`, (
     const endsAt = new Date(Math.floor((Date.now() - 10 * MIN) / 1000) * 1000).toISOString();
     await request(t.app).post("/v1/operator/epochs").set(bearer(base.tokens.operator)).send({ endsAt }).expect(201);
     const keys = await request(t.app).get("/v1/buyers/me/api-keys").set(bearer(base.tokens.buyer)).expect(200);
-    s = { ...base, apiKeyId: keys.body[0].id };
+    const hook = await request(t.app)
+      .post("/v1/webhooks")
+      .set(bearer(base.tokens.creatorA))
+      .send({ url: "https://hooks.example.org/a", role: "creator", events: ["license.taken"] })
+      .expect(201);
+    s = { ...base, apiKeyId: keys.body[0].id, webhookId: hook.body.id };
   }
 
   before(async () => {

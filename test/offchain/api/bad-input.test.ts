@@ -185,6 +185,53 @@ const samples: Record<string, Sample> = {
   },
   "DELETE /v1/operator/roles/:address/:role": { path: (s) => `/v1/operator/roles/${s.auditor.address}/auditor` },
   "GET /v1/audit-log": { path: () => "/v1/audit-log" },
+  // Consent governance (issue 13).
+  "POST /v1/datasets/:datasetId/attestations": {
+    path: (s) => `/v1/datasets/${s.datasets.d2}/attestations`,
+    body: () => ({ scope: "inference", issuedAt: "2026-01-01T00:00:00Z", signature: "0x" + "11".repeat(65) }),
+    fields: [
+      ["scope", "everything"],
+      ["issuedAt", "yesterday"],
+      ["signature", "0x12"],
+      ["signature", 7],
+    ],
+  },
+  "GET /v1/datasets/:datasetId/consent-coverage": { path: (s) => `/v1/datasets/${s.datasets.d1}/consent-coverage` },
+  "GET /v1/consents/:consentId/receipts": { path: (s) => `/v1/consents/${s.consentId}/receipts` },
+  "GET /v1/receipts/signer": { path: () => "/v1/receipts/signer" },
+  "GET /v1/buyers/me/revocations": { path: () => "/v1/buyers/me/revocations" },
+  "POST /v1/webhooks": {
+    path: () => "/v1/webhooks",
+    body: () => ({ url: "https://hooks.example.org/x", role: "creator", events: ["license.taken"] }),
+    fields: [
+      ["url", "not a url"],
+      ["url", 5],
+      ["role", "auditor"],
+      ["events", []],
+      ["events", ["everything"]],
+    ],
+  },
+  "GET /v1/webhooks": { path: () => "/v1/webhooks" },
+  "DELETE /v1/webhooks/:endpointId": { path: () => "/v1/webhooks/00000000-0000-4000-8000-000000000000" },
+  "GET /v1/webhooks/:endpointId/deliveries": {
+    path: () => "/v1/webhooks/00000000-0000-4000-8000-000000000000/deliveries",
+  },
+  "GET /v1/offers/:offerId/terms": { path: (s) => `/v1/offers/${s.offers.perUse}/terms` },
+  "GET /v1/offers/:offerId/rsl": { path: (s) => `/v1/offers/${s.offers.perUse}/rsl` },
+  "POST /v1/terms/rsl/import": {
+    path: () => "/v1/terms/rsl/import",
+    body: () => ({ xml: "<rsl/>" }),
+    fields: [
+      ["xml", ""],
+      ["xml", 5],
+    ],
+  },
+  "GET /v1/datasets/:datasetId/tdm-assertion": { path: (s) => `/v1/datasets/${s.datasets.d1}/tdm-assertion` },
+  "GET /v1/datasets/:datasetId/datasheet": { path: (s) => `/v1/datasets/${s.datasets.d1}/datasheet` },
+  "GET /v1/licenses/:licenseId/training-summary": { path: (s) => `/v1/licenses/${s.licenses.perUse}/training-summary` },
+  "GET /v1/licenses/:licenseId/training-summary/html": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}/training-summary/html`,
+  },
 };
 
 /** Bad values for path parameters and query strings (all must be 400). */
@@ -211,6 +258,11 @@ const badPaths: Record<string, string[]> = {
     "/v1/operator/roles/0x12/auditor",
     "/v1/operator/roles/0x" + "11".repeat(20) + "/king",
   ],
+  "GET /v1/buyers/me/revocations": ["/v1/buyers/me/revocations?since=-1", "/v1/buyers/me/revocations?bogus=1"],
+  "GET /v1/consents/:consentId/receipts": ["/v1/consents/42/receipts"],
+  "GET /v1/datasets/:datasetId/datasheet": ["/v1/datasets/nope/datasheet"],
+  "GET /v1/webhooks/:endpointId/deliveries": ["/v1/webhooks/x/deliveries"],
+  "GET /v1/licenses/:licenseId/training-summary": ["/v1/licenses/0x12/training-summary"],
   "GET /v1/audit-log": [
     "/v1/audit-log?limit=-1",
     "/v1/audit-log?limit=abc",

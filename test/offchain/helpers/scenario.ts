@@ -7,6 +7,7 @@ import request from "supertest";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { account, bearer, signIn, TOKEN, type TestApi } from "./api";
 import { insertConfirmedDeposit } from "./deposits";
+import { attest } from "./attest";
 
 export const HOUR = 3_600_000;
 
@@ -101,6 +102,12 @@ export async function buildScenario(t: TestApi, opts: { now?: number } = {}): Pr
     evidenceHash: "0x" + "e1".repeat(32),
     grantedAt: new Date(now - 3 * HOUR).toISOString(),
   });
+
+  // Consent bases: d1 for training rests on the receipt above (item clip-7 only); the rest on signed attestations.
+  await attest(app, tokens.creatorA, creatorA, datasets.d1, "inference");
+  await attest(app, tokens.creatorA, creatorA, datasets.d2, "training");
+  await attest(app, tokens.creatorA, creatorA, datasets.d3, "inference");
+  await attest(app, tokens.creatorB, creatorB, datasets.d4, "training");
 
   const common = { token: TOKEN, scope: "training", durationSeconds: 4 * 3600 };
   const offers = {

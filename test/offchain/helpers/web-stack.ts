@@ -164,6 +164,7 @@ export async function startWebStack(opts: { depositOnChain?: boolean } = {}): Pr
     subject: "speaker-17",
     scope: "training",
     evidenceHash: `0x${"e1".repeat(32)}`,
+    grantedAt: new Date(Date.now() - 2 * 3_600_000).toISOString(),
   });
   const offer = (token: Address, price: string) =>
     call<{ id: string }>("POST", "/v1/offers", tok.creator, {

@@ -93,4 +93,38 @@ run("offchain/web buyer view (browser)", function () {
     expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
     await screenshot(page, "buyer-phone-after-permit-deposit");
   });
+
+  it("shows no revocation notice before a revocation, then the notice naming the license and item after one", async () => {
+    expect(await page.textContent("#revocations")).to.contain("No revocations affect your licenses.");
+    const creator = await s.signIn(s.accounts.creator);
+    const datasetId = `0x${"d1".repeat(32)}`;
+    const [consent] = await s.call<{ id: string }[]>("GET", `/v1/datasets/${datasetId}/consents`, creator);
+    await s.call("POST", `/v1/consents/${consent.id}/revoke`, creator, {});
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === "true");
+    expect((await clickForStatus(page, "#connect", "wallet-status")).kind).to.equal("ok");
+    expect((await clickForStatus(page, "#sign-in", "auth-status")).kind).to.equal("ok");
+    await page.waitForSelector("#revocations-table");
+    const text = (await page.textContent("#revocations-table")) ?? "";
+    // Both licenses cover the dataset for training, so each gets a notice; the consent covered the whole dataset.
+    expect(text.match(/whole dataset/g)).to.have.length(2);
+    expect(text).to.contain("Exclude the dataset from further use").and.contain("training");
+  });
+
+  it("registers a webhook from the page: the secret is shown once and the endpoint is listed", async () => {
+    await page.fill("#webhook-url", "https://hooks.example.org/buyer");
+    const r = await clickForStatus(page, "#webhook-add", "webhook-status");
+    expect(r.kind, r.text).to.equal("ok");
+    expect(r.text).to.match(/Signing secret \(shown once, keep it\): whsec_[A-Za-z0-9+/=]{40,}/);
+    const listed = (await page.textContent("#webhooks-table")) ?? "";
+    expect(listed).to.contain("https://hooks.example.org/buyer").and.contain("consent.revoked");
+    expect(listed).to.contain("0 delivered, 0 pending, 0 failed");
+    const bad = await (async () => {
+      await page.fill("#webhook-url", "http://insecure.example.org/");
+      return clickForStatus(page, "#webhook-add", "webhook-status");
+    })();
+    expect(bad.kind).to.equal("error");
+    expect(bad.text).to.contain("Not registered");
+    expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
+  });
 });

@@ -96,6 +96,9 @@ run("offchain/web creator page (browser)", function () {
       .to.contain("Field recordings")
       .and.contain("60%")
       .and.contain("1 active (training)");
+    // Consent coverage per scope: the whole-dataset receipt is the training basis; inference has none.
+    expect(await page.textContent(".consent-coverage")).to.equal("training: receipts; inference: no basis");
+    expect(await page.textContent("#webhooks")).to.contain("No webhooks yet.");
 
     const pending = await clickForStatus(page, "#claim-all", "claim-status");
     expect(pending.kind).to.equal("warn");
