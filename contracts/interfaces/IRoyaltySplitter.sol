@@ -46,9 +46,11 @@ interface IRoyaltySplitter {
     /// @notice Emitted when the guardian vetoes the pending root of `epoch` before it matured.
     event RootVetoed(uint32 indexed epoch, bytes32 indexed root, address indexed guardian);
 
-    /// @notice Emitted when `amount` of `token` is paid for `account`'s leaf; `cumulativeAmount` is the account's
-    /// new claimed total of `token`. The payout went to `account` unless `ClaimRedirected` follows in the same call.
-    event Claimed(address indexed account, address indexed token, uint256 amount, uint256 cumulativeAmount);
+    /// @notice Emitted when `account`'s leaf of `token` is paid; `cumulativeAmount` is the account's new claimed total
+    /// of `token`, so the amount paid is its increase over the account's previous `Claimed` total of the token (0 if
+    /// none); it is not logged, to keep every claim 256 gas cheaper. The payout went to `account` unless
+    /// `ClaimRedirected` follows in the same call.
+    event Claimed(address indexed account, address indexed token, uint256 cumulativeAmount);
 
     /// @notice Emitted right after `Claimed` by `claimTo`: that payout went to `recipient`, as `account` signed.
     event ClaimRedirected(address indexed account, address indexed token, address indexed recipient);
@@ -59,14 +61,24 @@ interface IRoyaltySplitter {
     /// @notice Emitted when the admin changes the timelock of future root proposals.
     event TimelockSet(uint32 previousTimelock, uint32 newTimelock);
 
-    /// @notice Emitted when the guardian pauses deposits, proposals and claims.
+    /// @notice Emitted when a guardian pauses deposits and claims.
     event Paused(address indexed guardian);
 
     /// @notice Emitted when the admin lifts the pause.
     event Unpaused(address indexed admin);
 
-    /// @notice Emitted when `account` burns its `claimTo` nonce `nonce`, cancelling signatures that use it.
-    event NonceInvalidated(address indexed account, uint256 nonce);
+    /// @notice Emitted when the admin schedules granting (`grant`) or revoking `role` for `account`; the admin can
+    /// execute it with `grantRole` / `revokeRole` from `readyAt` on, unless a guardian cancels it first.
+    event RoleChangeScheduled(
+        bytes32 indexed id, bytes32 indexed role, address indexed account, bool grant, uint64 readyAt
+    );
+
+    /// @notice Emitted when the admin schedules setting the timelock to `newTimelock`; executable with
+    /// `setTimelock` from `readyAt` on, unless a guardian cancels it first.
+    event TimelockChangeScheduled(bytes32 indexed id, uint32 newTimelock, uint64 readyAt);
+
+    /// @notice Emitted when `guardian` cancels the scheduled change `id`.
+    event ScheduledChangeCancelled(bytes32 indexed id, address indexed guardian);
 
     /* ------------------------------------------------------------------ */
     /*                                ERRORS                              */
@@ -135,10 +147,39 @@ interface IRoyaltySplitter {
     /// @notice Thrown when a native-ETH payout to `recipient` fails.
     error RoyaltySplitterNativeTransferFailed(address recipient, uint256 amount);
 
+    /// @notice Thrown when a proposal skips more epochs than seconds passed since the last proposal (the most
+    /// allowed is `maxEpoch`).
+    error RoyaltySplitterEpochTooFar(uint32 epoch, uint256 maxEpoch);
+
+    /// @notice Thrown when a claim would use a root that a proposal made while paused has superseded, before
+    /// any newer root matured.
+    error RoyaltySplitterRootSuperseded();
+
+    /// @notice Thrown when a payout's recipient is zero or the splitter itself.
+    error RoyaltySplitterInvalidRecipient(address recipient);
+
+    /// @notice Thrown when the admin sets a timelock below `TIMELOCK_FLOOR`.
+    error RoyaltySplitterTimelockBelowFloor(uint32 timelock, uint32 floor);
+
+    /// @notice Thrown when executing a change that was not scheduled (or was cancelled or already executed).
+    error RoyaltySplitterNotScheduled(bytes32 id);
+
+    /// @notice Thrown when executing a scheduled change before its `readyAt`.
+    error RoyaltySplitterScheduledTooEarly(bytes32 id, uint64 readyAt);
+
+    /// @notice Thrown when scheduling a change that is already scheduled.
+    error RoyaltySplitterAlreadyScheduled(bytes32 id);
+
+    /// @notice Thrown when scheduling a change of a role that is not delayed (only poster and guardian are).
+    error RoyaltySplitterRoleNotDelayed(bytes32 role);
+
+    /// @notice Thrown when the last guardian would lose its role.
+    error RoyaltySplitterLastGuardian(address guardian);
+
     /// @notice Thrown when a root's `readyAt` would not fit the packed 32-bit timestamp (after 2106).
     error RoyaltySplitterTimestampTooLarge(uint256 readyAt);
 
-    /// @notice Thrown when a total or deposit does not fit the splitter's packed storage.
+    /// @notice Thrown when a deposit would take a token's total deposits above `type(uint112).max`.
     error RoyaltySplitterAmountTooLarge(address token, uint256 amount);
 
     /// @notice Thrown when `claimMultiproof` gets `tokensLength` tokens but `amountsLength` cumulative amounts.
@@ -172,10 +213,10 @@ interface IRoyaltySplitter {
     /// @notice Proposes the root of `epoch`, claimable after the timelock.
     function proposeRoot(bytes32 root, bytes32 contentHash, uint32 epoch, TokenTotal[] calldata totals) external;
 
-    /// @notice Vetoes the pending root of `epoch` before it matures.
+    /// @notice Vetoes the pending root of `epoch` before it matures (any guardian, also while paused).
     function vetoRoot(uint32 epoch) external;
 
-    /// @notice Pauses deposits, proposals and claims.
+    /// @notice Pauses deposits and claims (proposals and vetoes go on, to correct a bad root).
     function pause() external;
 
     /// @notice Lifts the pause.
@@ -184,8 +225,19 @@ interface IRoyaltySplitter {
     /// @notice Adds `token` to, or removes it from, the deposit allow-list.
     function setTokenAllowed(address token, bool allowed) external;
 
-    /// @notice Sets the timelock of future proposals.
+    /// @notice Schedules setting the timelock to `newTimelock` (within [TIMELOCK_FLOOR, MAX_TIMELOCK]), executable
+    /// after the timelock in force; returns the change's id.
+    function scheduleTimelock(uint32 newTimelock) external returns (bytes32 id);
+
+    /// @notice Sets the timelock of future proposals, once `scheduleTimelock(newTimelock)` has matured.
     function setTimelock(uint32 newTimelock) external;
+
+    /// @notice Schedules granting (`grant`) or revoking `POSTER_ROLE` or `GUARDIAN_ROLE` for `account`,
+    /// executable with `grantRole` / `revokeRole` after the timelock in force; returns the change's id.
+    function scheduleRoleChange(bytes32 role, address account, bool grant) external returns (bytes32 id);
+
+    /// @notice Cancels the scheduled change `id` (any guardian).
+    function cancelScheduled(bytes32 id) external;
 
     /* ------------------------------------------------------------------ */
     /*                                CLAIMS                              */
@@ -224,20 +276,35 @@ interface IRoyaltySplitter {
         bytes calldata signature
     ) external;
 
-    /// @notice Burns the caller's current `claimTo` nonce.
-    function invalidateNonce() external;
 
     /* ------------------------------------------------------------------ */
     /*                                 VIEWS                              */
     /* ------------------------------------------------------------------ */
 
-    /// @notice The root claims use now, and its epoch (zero root and epoch 0 before any root matured).
+    /// @notice The root claims use now, and its epoch (zero root and epoch 0 before any root matured, or while
+    /// the active root is superseded and no newer root has matured).
     function claimableRoot() external view returns (bytes32 root, uint32 epoch);
+
+    /// @notice The root a claim may also use for a short grace period after a newer root matured (zero if none).
+    function graceRoot() external view returns (bytes32);
+
+    /// @notice When the scheduled change `id` becomes executable (0 if not scheduled).
+    function scheduledAt(bytes32 id) external view returns (uint256);
+
+    /// @notice The id of the role change (`role`, `account`, `grant`).
+    function roleChangeId(bytes32 role, address account, bool grant) external pure returns (bytes32);
+
+    /// @notice The id of the timelock change to `newTimelock`.
+    function timelockChangeId(uint32 newTimelock) external pure returns (bytes32);
+
+    /// @notice How many accounts hold the guardian role (at least 1).
+    function guardianCount() external view returns (uint256);
 
     /// @notice The proposed root that is not claimable yet (zeros if none).
     function pendingRoot() external view returns (bytes32 root, uint32 epoch, uint64 readyAt);
 
-    /// @notice The last epoch ever proposed (vetoed ones included); the next must be higher.
+    /// @notice The last epoch ever proposed (vetoed ones included); the next must be higher, by at most one plus
+    /// the seconds since that proposal.
     function lastProposedEpoch() external view returns (uint32);
 
     /// @notice How much of `token` `account` has claimed in total.
@@ -258,6 +325,6 @@ interface IRoyaltySplitter {
     /// @notice Seconds between a proposal and the moment its root becomes claimable.
     function timelock() external view returns (uint32);
 
-    /// @notice Whether deposits, proposals and claims are paused.
+    /// @notice Whether deposits and claims are paused.
     function paused() external view returns (bool);
 }

@@ -40,7 +40,7 @@ function parse<T>(
   if (!schema) return undefined;
   const r = schema.safeParse(value);
   if (!r.success)
-    throw new ApiError(400, "invalid-request", "Invalid request", {
+    throw new ApiError(400, "INVALID_REQUEST", "Invalid request", {
       detail: `invalid ${where}`,
       errors: zodFieldErrors(r.error, where === "body" ? "" : `/${where}`),
     });
@@ -95,7 +95,7 @@ export function createApp({ common, db }: CreateAppOptions): App {
         req.get("content-length") !== "0" &&
         req.is(["application/json", "application/*+json"]) === false
       ) {
-        throw new ApiError(415, "unsupported-media-type", "Unsupported media type", {
+        throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", {
           detail: "send application/json",
         });
       }

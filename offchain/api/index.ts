@@ -2,4 +2,3 @@
 export { createApp, type App, type CreateAppOptions } from "./app";
 export { startApi, type RunningApi } from "./server";
 export { recordDeposit, setDepositState, type ChainDeposit } from "./services/deposits";
-export { closeEpoch } from "./services/epoch-close";

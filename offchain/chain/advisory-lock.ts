@@ -8,6 +8,7 @@
  */
 import { Client } from "pg";
 import type { Db } from "../db/client";
+import { ChainError } from "./errors";
 
 /** Default key: the bytes of "tributar" (advisory locks take a bigint). */
 export const PUBLISHER_LOCK_KEY = 0x7472696275746172n;
@@ -31,7 +32,8 @@ export function createAdvisoryLock(p: { db: Db; databaseUrl?: string; key?: bigi
       async close() {},
     };
   }
-  if (!p.databaseUrl) throw new Error("an advisory lock on PostgreSQL needs the database URL");
+  if (!p.databaseUrl)
+    throw new ChainError("CHAIN_CONFIG_INVALID", "an advisory lock on PostgreSQL needs the database URL");
   let client: Promise<Client> | undefined;
   // One connection per lock, created once even when passes race: a second session would hold a lock nobody releases.
   const connection = (): Promise<Client> => {

@@ -14,6 +14,7 @@ import type { ChainCommon } from "./common";
 import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
+import { ChainError } from "./errors";
 
 export const CLAIM_CURSOR = "claims";
 
@@ -37,7 +38,7 @@ export function createClaimWatcher(p: {
 }): ClaimWatcher {
   const { common, clients, config } = p;
   const prisma = p.db.prisma;
-  if (config.confirmations < 1) throw new Error("confirmations must be at least 1");
+  if (config.confirmations < 1) throw new ChainError("CHAIN_CONFIG_INVALID", "confirmations must be at least 1");
 
   async function runOnce(): Promise<ClaimPass> {
     const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });

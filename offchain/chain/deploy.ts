@@ -11,6 +11,7 @@ import path from "node:path";
 import type { Address, Hex } from "viem";
 import { royaltySplitterAbi, testStablecoinAbi } from "./abi";
 import type { ChainClients } from "./clients";
+import { ChainError } from "./errors";
 
 export type DevStack = {
   splitter: Address;
@@ -32,14 +33,15 @@ export type DeployDevStackParameters = {
 
 function bytecode(artifactsDir: string, relative: string): Hex {
   const file = path.join(artifactsDir, relative);
-  if (!fs.existsSync(file)) throw new Error(`missing artifact ${file}: run \`npx hardhat compile\` first`);
+  if (!fs.existsSync(file))
+    throw new ChainError("CHAIN_ARTIFACT_MISSING", `missing artifact ${file}: run \`npx hardhat compile\` first`);
   return (JSON.parse(fs.readFileSync(file, "utf8")) as { bytecode: Hex }).bytecode;
 }
 
 /** Deploys and configures the development stack; waits for every receipt. */
 export async function deployDevStack(p: DeployDevStackParameters): Promise<DevStack> {
   const { publicClient, walletClient } = p.clients;
-  if (!walletClient) throw new Error("deployDevStack needs a wallet client");
+  if (!walletClient) throw new ChainError("CHAIN_ACCOUNT_MISSING", "deployDevStack needs a wallet client");
   const artifactsDir = p.artifactsDir ?? path.join(__dirname, "..", "..", "artifacts");
   const admin = walletClient.account.address;
 
@@ -57,7 +59,8 @@ export async function deployDevStack(p: DeployDevStackParameters): Promise<DevSt
   const splitterReceipt = await publicClient.waitForTransactionReceipt({ hash: splitterHash });
   const stablecoin = tokenReceipt.contractAddress;
   const splitter = splitterReceipt.contractAddress;
-  if (!stablecoin || !splitter) throw new Error("deployment receipt without a contract address");
+  if (!stablecoin || !splitter)
+    throw new ChainError("CHAIN_DEPLOYMENT_FAILED", "deployment receipt without a contract address");
 
   const allowHash = await walletClient.writeContract({
     address: splitter,
@@ -66,6 +69,6 @@ export async function deployDevStack(p: DeployDevStackParameters): Promise<DevSt
     args: [stablecoin, true],
   });
   const allow = await publicClient.waitForTransactionReceipt({ hash: allowHash });
-  if (allow.status !== "success") throw new Error("setTokenAllowed reverted");
+  if (allow.status !== "success") throw new ChainError("CHAIN_DEPLOYMENT_FAILED", "setTokenAllowed reverted");
   return { splitter, stablecoin, deployBlock: splitterReceipt.blockNumber };
 }

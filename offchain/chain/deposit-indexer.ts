@@ -16,6 +16,7 @@ import type { ChainCommon } from "./common";
 import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
+import { ChainError } from "./errors";
 
 export const DEPOSIT_CURSOR = "deposits";
 
@@ -48,9 +49,10 @@ export function createDepositIndexer(p: {
   hooks?: DepositIndexerHooks;
 }): DepositIndexer {
   const { common, db, clients, config, hooks } = p;
-  if (config.confirmations < 1) throw new Error("confirmations must be at least 1");
-  if (config.reorgDepth < config.confirmations) throw new Error("reorgDepth must be at least confirmations");
-  if (config.maxBlockRange < 1) throw new Error("maxBlockRange must be at least 1");
+  if (config.confirmations < 1) throw new ChainError("CHAIN_CONFIG_INVALID", "confirmations must be at least 1");
+  if (config.reorgDepth < config.confirmations)
+    throw new ChainError("CHAIN_CONFIG_INVALID", "reorgDepth must be at least confirmations");
+  if (config.maxBlockRange < 1) throw new ChainError("CHAIN_CONFIG_INVALID", "maxBlockRange must be at least 1");
   const prisma = db.prisma;
 
   async function indexRange(

@@ -69,7 +69,7 @@ export function readJournal(file: string): { header: JournalHeader; entries: Jou
   const lines = fs.readFileSync(file, "utf8").split("\n").filter(Boolean);
   if (lines.length === 0) return undefined;
   const header = JSON.parse(lines[0]) as JournalHeader;
-  if (header.v !== 1) throw new ChainError("DEVCHAIN_JOURNAL_VERSION", `unknown journal version ${String(header.v)}`);
+  if (header.v !== 1) throw new ChainError("CHAIN_DEVCHAIN_JOURNAL_VERSION", `unknown journal version ${String(header.v)}`);
   // A torn last line (the process died mid-write) is dropped: its request was never answered.
   const entries: JournalEntry[] = [];
   for (const line of lines.slice(1)) {
@@ -101,7 +101,7 @@ export async function replayJournal(provider: EIP1193Provider, entries: JournalE
     const now = await head(provider);
     if (now.hash !== e.h) {
       throw new ChainError(
-        "DEVCHAIN_REPLAY_DIVERGED",
+        "CHAIN_DEVCHAIN_REPLAY_DIVERGED",
         `journal entry ${i + 1} (${e.m}) gave head ${now.hash}, recorded ${e.h}: not the recorded chain`,
       );
     }
@@ -159,11 +159,11 @@ export function journalingProvider(provider: EIP1193Provider, file: string): Jou
   wrapped.request = (args: RequestArguments) => {
     if (REFUSED.has(args.method)) {
       return Promise.reject(
-        new ChainError("DEVCHAIN_METHOD_REFUSED", `${args.method} is not available on the journaled development chain`),
+        new ChainError("CHAIN_DEVCHAIN_METHOD_REFUSED", `${args.method} is not available on the journaled development chain`),
       );
     }
     if (!changesChain(args.method, args.params)) return provider.request(args);
-    if (closed) return Promise.reject(new ChainError("DEVCHAIN_CLOSED", "the development chain is stopped"));
+    if (closed) return Promise.reject(new ChainError("CHAIN_DEVCHAIN_CLOSED", "the development chain is stopped"));
     const run = queue.then(() => record(args));
     queue = run.catch(() => undefined);
     return run;

@@ -24,4 +24,11 @@ export { createClaimWatcher, CLAIM_CURSOR, type ClaimWatcher, type ClaimWatcherC
 export { createRootPublisher, type RootPublisher, type RootPublisherConfig, type PublishPass } from "./root-publisher";
 export { createAdvisoryLock, PUBLISHER_LOCK_KEY, type AdvisoryLock } from "./advisory-lock";
 export { createScheduler, type Scheduler, type SchedulerStep } from "./scheduler";
-export { ChainError, decodeRevert, formatRevert, PERMANENT_ROOT_ERRORS } from "./errors";
+export {
+  ChainError,
+  decodeRevert,
+  formatRevert,
+  RootRevertedError,
+  type ChainErrorCode,
+  type SplitterErrorName,
+} from "./errors";

@@ -10,6 +10,7 @@ import {
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
 import type { TokenTotal } from "./root-chain";
+import { ChainError } from "./errors";
 
 export type RootProposal = { splitter: Address; root: Hex; contentHash: Hex; epoch: number; totals: TokenTotal[] };
 
@@ -26,7 +27,8 @@ export function proposalCall(p: RootProposal) {
 
 export function localAccount(clients: ChainClients): LocalAccount {
   const account = clients.walletClient?.account;
-  if (!account || account.type !== "local") throw new Error("the root publisher needs a local (signing) account");
+  if (!account || account.type !== "local")
+    throw new ChainError("CHAIN_ACCOUNT_MISSING", "the root publisher needs a local (signing) account");
   return account as LocalAccount;
 }
 

@@ -15,7 +15,7 @@ import { parseEventLogs, parseTransaction, type Hex } from "viem";
 import { royaltySplitterAbi } from "./abi";
 import type { ChainClients } from "./clients";
 import type { ChainCommon } from "./common";
-import { decodeRevert, formatRevert, PERMANENT_ROOT_ERRORS } from "./errors";
+import { decodeRevert, formatRevert, RootRevertedError } from "./errors";
 import { createLoop } from "./loop";
 import {
   broadcast,
@@ -87,12 +87,13 @@ export function createRootPublisher(p: {
         return;
       }
       const proposal = await proposalOf(pub.epochId);
-      const why = await clients.publicClient
+      const reverted = await clients.publicClient
         .simulateContract({ ...proposalCall(proposal), account, blockNumber: receipt.blockNumber - 1n })
-        .then(() => undefined, decodeRevert);
-      if (why && !PERMANENT_ROOT_ERRORS.has(why.errorName)) {
+        .then(() => undefined, RootRevertedError.from);
+      const why = reverted?.revert;
+      if (reverted?.kind === "retryable") {
         // Reverted for a passing reason (paused, a root still maturing): the nonce is spent, nothing was proposed.
-        await store.forget(pub.epochId, `${hash} reverted with ${formatRevert(why)}; will sign again`);
+        await store.forget(pub.epochId, `${hash} reverted with ${formatRevert(reverted.revert)}; will sign again`);
         return;
       }
       await store.failSent(
@@ -187,11 +188,12 @@ export function createRootPublisher(p: {
     try {
       await clients.publicClient.simulateContract({ ...proposalCall(proposal), account });
     } catch (err) {
-      const why = decodeRevert(err);
+      const reverted = RootRevertedError.from(err);
+      const why = reverted?.revert;
       // The epoch check above passed, so this is another instance's proposal landing meanwhile: look again next pass.
       if (why?.errorName === "RoyaltySplitterEpochNotIncreasing")
         return { waiting: `epoch ${proposal.epoch} was proposed meanwhile` };
-      if (why && PERMANENT_ROOT_ERRORS.has(why.errorName))
+      if (why && reverted.kind === "permanent")
         return store.failUnsent(proposal.epoch, why.errorName, formatRevert(why));
       if (why?.errorName === "RoyaltySplitterRootPending")
         return { waiting: `${formatRevert(why)}: the previous root is maturing` };

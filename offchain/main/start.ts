@@ -29,9 +29,9 @@ import { createLogger } from "../common/logger";
 import { createMetrics } from "../common/metrics";
 import { loadSettings, realChain, serviceConfig, type Settings } from "../config";
 import type { Db } from "../db/client";
+import { createCloseStep } from "../epochs";
 import { openBoundDatabase } from "./bound-database";
 import { connectChain, DEV_ROLES, startDevStack, type ChainStack } from "./chain-stack";
-import { closeDueEpoch } from "./close-step";
 import { createShutdown } from "./shutdown";
 import { listenGated } from "./startup-gate";
 
@@ -134,7 +134,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
       lock: createAdvisoryLock({ db, databaseUrl: config.database.url }),
       config: { intervalMs: settings.chain.publishIntervalMs },
       steps: [
-        { name: "close", run: () => closeDueEpoch({ prisma: db.prisma, common }) },
+        { name: "close", run: createCloseStep({ prisma: db.prisma, common }).run },
         { name: "publish", run: () => publisher.runOnce() },
       ],
     });

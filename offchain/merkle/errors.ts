@@ -1,25 +1,27 @@
 /**
- * Typed failures of the Merkle distribution. All are non-retryable: they describe bad input or a bad
- * file, which the same call will reject again.
+ * Typed failures of the Merkle distribution, on the shared base (the browser bundle imports them too). All are
+ * permanent: they describe bad input or a bad file, which the same call will reject again.
  */
-export type MerkleErrorCode =
-  | "MerkleEmptyTree"
-  | "MerkleInvalidLeaf"
-  | "MerkleDuplicateLeaf"
-  | "MerkleLeafIndexOutOfRange"
-  | "MerkleMultiProofUnsupported"
-  | "DistributionMetaInvalid"
-  | "DistributionFileInvalid";
+import { TributaryError } from "../common/errors";
 
-export class MerkleError extends Error {
+export type MerkleErrorCode =
+  | "MERKLE_EMPTY_TREE"
+  | "MERKLE_INVALID_LEAF"
+  | "MERKLE_DUPLICATE_LEAF"
+  | "MERKLE_LEAF_INDEX_OUT_OF_RANGE"
+  | "MERKLE_MULTIPROOF_UNSUPPORTED"
+  | "MERKLE_DISTRIBUTION_META_INVALID"
+  | "MERKLE_DISTRIBUTION_FILE_INVALID";
+
+export class MerkleError extends TributaryError {
   override readonly name: string = "MerkleError";
-  readonly retryable = false;
+  declare readonly code: MerkleErrorCode;
   constructor(
-    readonly code: MerkleErrorCode,
+    code: MerkleErrorCode,
     readonly shortMessage: string,
     options?: { cause?: unknown },
   ) {
-    super(`${code}: ${shortMessage}`, options);
+    super(code, `${code}: ${shortMessage}`, { cause: options?.cause, kind: "permanent" });
   }
 }
 
@@ -27,7 +29,7 @@ export class MerkleError extends Error {
 export class MerkleEmptyTreeError extends MerkleError {
   override readonly name = "MerkleEmptyTreeError";
   constructor() {
-    super("MerkleEmptyTree", "a Merkle tree needs at least one leaf");
+    super("MERKLE_EMPTY_TREE", "a Merkle tree needs at least one leaf");
   }
 }
 
@@ -38,7 +40,7 @@ export class MerkleInvalidLeafError extends MerkleError {
     readonly position: number,
     reason: string,
   ) {
-    super("MerkleInvalidLeaf", `leaf #${position}: ${reason}`);
+    super("MERKLE_INVALID_LEAF", `leaf #${position}: ${reason}`);
   }
 }
 
@@ -49,7 +51,7 @@ export class MerkleDuplicateLeafError extends MerkleError {
     readonly account: string,
     readonly token: string,
   ) {
-    super("MerkleDuplicateLeaf", `duplicate leaf for account ${account} and token ${token}`);
+    super("MERKLE_DUPLICATE_LEAF", `duplicate leaf for account ${account} and token ${token}`);
   }
 }
 
@@ -60,7 +62,7 @@ export class MerkleLeafIndexOutOfRangeError extends MerkleError {
     readonly index: number,
     readonly leafCount: number,
   ) {
-    super("MerkleLeafIndexOutOfRange", `leaf index ${index} is outside [0, ${leafCount - 1}]`);
+    super("MERKLE_LEAF_INDEX_OUT_OF_RANGE", `leaf index ${index} is outside [0, ${leafCount - 1}]`);
   }
 }
 
@@ -68,7 +70,7 @@ export class MerkleLeafIndexOutOfRangeError extends MerkleError {
 export class MerkleMultiProofUnsupportedError extends MerkleError {
   override readonly name = "MerkleMultiProofUnsupportedError";
   constructor(reason: string) {
-    super("MerkleMultiProofUnsupported", `no multiproof: ${reason}`);
+    super("MERKLE_MULTIPROOF_UNSUPPORTED", `no multiproof: ${reason}`);
   }
 }
 
@@ -79,7 +81,7 @@ export class DistributionMetaInvalidError extends MerkleError {
     readonly field: "chainId" | "contract" | "epoch",
     reason: string,
   ) {
-    super("DistributionMetaInvalid", `${field} ${reason}`);
+    super("MERKLE_DISTRIBUTION_META_INVALID", `${field} ${reason}`);
   }
 }
 
@@ -90,6 +92,6 @@ export class DistributionFileInvalidError extends MerkleError {
     readonly line: number,
     reason: string,
   ) {
-    super("DistributionFileInvalid", `line ${line}: ${reason}`);
+    super("MERKLE_DISTRIBUTION_FILE_INVALID", `line ${line}: ${reason}`);
   }
 }

@@ -20,7 +20,7 @@ export class SettlementError extends TributaryError {
   declare readonly code: SettlementErrorCode;
 
   constructor(code: SettlementErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { cause: options.cause, retryable: false });
+    super(code, message, { cause: options.cause, kind: "permanent" });
   }
 }
 

@@ -19,7 +19,7 @@ import path from "node:path";
 import { encodeFunctionData, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
-import { closeEpoch, type ClosePhase } from "../../offchain/api/services/epoch-close";
+import { closeEpoch, type ClosePhase } from "../../offchain/epochs";
 import { registerBuyer } from "../../offchain/api/services/buyers";
 import { createDataset, registerCreator } from "../../offchain/api/services/creators";
 import { createOffer } from "../../offchain/api/services/offers";
@@ -112,6 +112,7 @@ async function run(creators: number): Promise<Run> {
       {},
       (p: ClosePhase, ms) => (phases[p] = ms),
     );
+    if (closed.status !== "closed") throw new Error(`the seeded epoch did not close: ${closed.reason}`);
     const tClosed = performance.now();
     phases.dbCommit = tClosed - t0 - Object.values(phases).reduce((a, b) => a + b, 0);
     const pass = await t.publisher.runOnce();

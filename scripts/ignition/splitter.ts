@@ -6,7 +6,9 @@
  * - `admin` / `poster` / `guardian` (the deploying account): role holders. The allow-list calls are sent by the
  *   deploying account, so Ignition can allow-list tokens only when it deploys as the admin; hand the admin role
  *   to a multisig afterwards with the contract's delayed transfer.
- * - `timelock` (86400): seconds from a root proposal to its claimability.
+ * - `timelock` (86400): seconds from a root proposal to its claimability. It is also the splitter's
+ *   `TIMELOCK_FLOOR`: no role can ever set a shorter one, and role and timelock changes take at least that long
+ *   (scheduled, cancellable by a guardian), so choose it as the time a guardian needs to react.
  */
 import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 

@@ -1,6 +1,7 @@
 import { addressOf } from "../auth/actor";
+import { closeEpoch } from "../../epochs";
+import { conflict } from "../errors";
 import { listAudit } from "../services/audit";
-import { closeEpoch } from "../services/epoch-close";
 import { grantRole, listRoles, revokeRole } from "../services/roles";
 import { defineRoute } from "../route";
 import { Address, IsoDate, Role, z } from "../schemas";
@@ -29,6 +30,8 @@ export const operatorRoutes = [
     },
     async handler({ services, actor, body }) {
       const r = await closeEpoch(services.deps, addressOf(actor), body);
+      // For the operator who asked for this close, an epoch without leaves is a refusal of the request.
+      if (r.status === "empty") throw conflict(r.reason);
       const totals = r.result.totals.map((t) => ({
         token: t.token,
         amount: t.amount.toString(),

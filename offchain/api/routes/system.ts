@@ -29,7 +29,7 @@ export function systemRoutes(routes: () => readonly AnyRoute[]): AnyRoute[] {
         try {
           await prisma.$queryRaw`SELECT 1`;
         } catch (cause) {
-          throw new ApiError(503, "not-ready", "Service unavailable", { detail: "database unreachable", cause });
+          throw new ApiError(503, "NOT_READY", "Service unavailable", { detail: "database unreachable", cause });
         }
         return { body: { status: "ready" } };
       },

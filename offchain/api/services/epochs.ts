@@ -1,13 +1,11 @@
 /**
  * Public epoch data: roots, content hashes, totals, counts, the distribution file, and proofs. Proofs come
- * from the distribution rebuilt from the stored file (cached per epoch), looked up in O(log N).
+ * from the distribution rebuilt from the stored file (the epochs stage's bounded cache), looked up in O(log N).
  */
 import type { Address } from "viem";
-import { readDistributionFile, type Distribution } from "../../merkle";
+import { type DistributionCache, loadDistributionFile } from "../../epochs";
 import { notFound } from "../errors";
 import type { Deps } from "./deps";
-
-export type DistributionCache = Map<number, Promise<Distribution>>;
 
 type EpochRow = {
   id: number;
@@ -63,29 +61,8 @@ export async function getEpoch({ prisma }: Deps, id: number) {
   return epochView(e);
 }
 
-export async function distributionFile({ prisma }: Deps, id: number): Promise<Buffer> {
-  const e = await prisma.epoch.findUnique({ where: { id }, select: { distribution: true } });
-  if (!e) throw notFound(`epoch ${id}`);
-  return Buffer.from(e.distribution);
-}
-
-function distributionOf(deps: Deps, cache: DistributionCache, id: number): Promise<Distribution> {
-  let d = cache.get(id);
-  if (!d) {
-    d = distributionFile(deps, id).then(
-      async (bytes) =>
-        (
-          await readDistributionFile(
-            (async function* () {
-              yield bytes;
-            })(),
-          )
-        ).distribution,
-    );
-    d.catch(() => cache.delete(id));
-    cache.set(id, d);
-  }
-  return d;
+export function distributionFile({ prisma }: Deps, id: number): Promise<Buffer> {
+  return loadDistributionFile(prisma, id);
 }
 
 /**
@@ -107,7 +84,7 @@ export async function proofsFor(deps: Deps, cache: DistributionCache, account: s
     }));
   if (!latest) return { account, proofs: [] };
   const [distribution, claimed] = await Promise.all([
-    distributionOf(deps, cache, latest.id),
+    cache.get(latest.id),
     deps.prisma.claimedTotal.findMany({ where: { account } }),
   ]);
   const claimedBy = new Map(claimed.map((c) => [c.token, BigInt(c.claimed.toFixed())]));

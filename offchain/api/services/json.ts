@@ -1,8 +1,2 @@
-/** JSON for the database and replies: bigint → decimal string (exact), recursively. */
-import type { Prisma } from "../../db/generated/client";
-
-export function toJson(value: unknown): Prisma.InputJsonValue {
-  return JSON.parse(
-    JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
-  ) as Prisma.InputJsonValue;
-}
+/** The database's JSON conversion (offchain/db/json.ts), used by the services for replies too. */
+export { toJson } from "../../db/json";

@@ -247,7 +247,9 @@ function claimFailure(err: unknown): string {
   if (r?.name === "RoyaltySplitterNothingToClaim")
     return "Nothing to claim: the contract says this amount was already claimed.";
   if (r?.name === "RoyaltySplitterInvalidProof")
-    return "The proof does not match the on-chain root (a newer root may have matured): reload and try again.";
+    return "The proof matches neither the on-chain root nor the one it replaced within the last hour: reload and try again.";
+  if (r?.name === "RoyaltySplitterRootSuperseded")
+    return "The current root was superseded by a correction that is still in its timelock; claims resume when it matures.";
   if (r?.name === "RoyaltySplitterPaused") return "Claims are paused by the guardian; try again later.";
   return `Claim failed. ${describeError(err)}`;
 }

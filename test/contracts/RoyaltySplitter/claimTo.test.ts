@@ -1,7 +1,7 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { getAddress, type Address, type Hex, type WalletClient } from "viem";
+import { getAddress } from "viem";
 import {
   buildTree,
   deploySplitterFixture,
@@ -10,6 +10,7 @@ import {
   leafOf,
   postRoot,
   receiptOf,
+  signClaimTo,
   type Leaf,
 } from "./helpers";
 
@@ -30,37 +31,6 @@ async function claimToFixture() {
 
 type Fixture = Awaited<ReturnType<typeof claimToFixture>>;
 
-/** EIP-712 ClaimTo signature by `signer` (for a smart wallet, its owner signs the digest). */
-async function signClaimTo(
-  f: Fixture,
-  signer: WalletClient,
-  message: {
-    account: Address;
-    token: Address;
-    cumulativeAmount: bigint;
-    recipient: Address;
-    nonce: bigint;
-    deadline: bigint;
-  },
-): Promise<Hex> {
-  return signer.signTypedData({
-    account: signer.account!,
-    domain: { name: "RoyaltySplitter", version: "1", chainId: f.chainId, verifyingContract: f.splitter.address },
-    types: {
-      ClaimTo: [
-        { name: "account", type: "address" },
-        { name: "token", type: "address" },
-        { name: "cumulativeAmount", type: "uint256" },
-        { name: "recipient", type: "address" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "ClaimTo",
-    message,
-  });
-}
-
 async function deadlineIn(f: Fixture, seconds: number): Promise<bigint> {
   return BigInt((await f.publicClient.getBlock()).timestamp) + BigInt(seconds);
 }
@@ -77,7 +47,6 @@ describe("RoyaltySplitter claimTo", () => {
       token: f.token.address,
       cumulativeAmount: amount,
       recipient,
-      nonce: 0n,
       deadline,
     });
     const hash = await f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, sig], {
@@ -85,7 +54,6 @@ describe("RoyaltySplitter claimTo", () => {
     });
     expect(await f.token.read.balanceOf([recipient])).to.equal(1_000n);
     expect(await f.token.read.balanceOf([account])).to.equal(0n);
-    expect(await f.splitter.read.nonces([account])).to.equal(1n);
     const blockHash = (await receiptOf(f, hash)).blockHash;
     const [redirected] = await f.splitter.getEvents.ClaimRedirected({}, { blockHash });
     expect(redirected.args).to.deep.equal({
@@ -93,17 +61,18 @@ describe("RoyaltySplitter claimTo", () => {
       token: getAddress(f.token.address),
       recipient: getAddress(recipient),
     });
-    expect((await f.splitter.getEvents.Claimed({}, { blockHash }))[0].args.amount).to.equal(1_000n);
-    // Replay: the nonce was consumed, so the digest differs and the signature no longer matches.
+    expect((await f.splitter.getEvents.Claimed({}, { blockHash }))[0].args.cumulativeAmount).to.equal(1_000n);
+    // Replay: the signature still matches, but the cumulative amount is claimed, so nothing more is paid.
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, sig]),
       f.abi,
-      "RoyaltySplitterInvalidSignature",
-      [account],
+      "RoyaltySplitterNothingToClaim",
+      [account, f.token.address, amount, amount],
     );
+    expect(await f.token.read.balanceOf([recipient])).to.equal(1_000n);
   });
 
-  it("rejects an expired signature, a signature by someone else and a zero recipient", async () => {
+  it("rejects an expired signature, a signature by someone else, and a zero or splitter recipient", async () => {
     const f = await loadFixture(claimToFixture);
     const account = f.alice.account.address;
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
@@ -114,7 +83,6 @@ describe("RoyaltySplitter claimTo", () => {
       token: f.token.address,
       cumulativeAmount: amount,
       recipient,
-      nonce: 0n,
       deadline,
     });
     const forged = await signClaimTo(f, f.bob, {
@@ -122,7 +90,6 @@ describe("RoyaltySplitter claimTo", () => {
       token: f.token.address,
       cumulativeAmount: amount,
       recipient,
-      nonce: 0n,
       deadline,
     });
     await expectRevert(
@@ -142,8 +109,22 @@ describe("RoyaltySplitter claimTo", () => {
         sig,
       ]),
       f.abi,
-      "RoyaltySplitterZeroAddress",
-      [],
+      "RoyaltySplitterInvalidRecipient",
+      ["0x0000000000000000000000000000000000000000"],
+    );
+    // The splitter as recipient would burn the amount (it stays in the contract, booked as claimed).
+    const toSplitter = await signClaimTo(f, f.alice, {
+      account,
+      token: f.token.address,
+      cumulativeAmount: amount,
+      recipient: f.splitter.address,
+      deadline,
+    });
+    await expectRevert(
+      f.splitter.write.claimTo([account, f.token.address, amount, proof, f.splitter.address, deadline, toSplitter]),
+      f.abi,
+      "RoyaltySplitterInvalidRecipient",
+      [f.splitter.address],
     );
     // A signature for another recipient does not transfer to this one.
     await expectRevert(
@@ -167,7 +148,7 @@ describe("RoyaltySplitter claimTo", () => {
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
     const recipient = f.carol.account.address;
     const deadline = await deadlineIn(f, 3600);
-    const message = { account, token: f.token.address, cumulativeAmount: amount, recipient, nonce: 0n, deadline };
+    const message = { account, token: f.token.address, cumulativeAmount: amount, recipient, deadline };
     const bySomeoneElse = await signClaimTo(f, f.bob, message);
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, bySomeoneElse]),
@@ -181,12 +162,12 @@ describe("RoyaltySplitter claimTo", () => {
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, byOwner]),
       f.abi,
-      "RoyaltySplitterInvalidSignature",
-      [account],
+      "RoyaltySplitterNothingToClaim",
+      [account, f.token.address, amount, amount],
     );
   });
 
-  it("lets an account cancel an unused signature by burning its nonce", async () => {
+  it("lets an account withdraw an unused authorisation by claiming the amount itself", async () => {
     const f = await loadFixture(claimToFixture);
     const account = f.bob.account.address;
     const { amount, proof } = leafOf(f.tree, account, f.token.address);
@@ -197,21 +178,17 @@ describe("RoyaltySplitter claimTo", () => {
       token: f.token.address,
       cumulativeAmount: amount,
       recipient,
-      nonce: 0n,
       deadline,
     });
-    const hash = await f.splitter.write.invalidateNonce({ account: f.bob.account });
-    const [event] = await f.splitter.getEvents.NonceInvalidated(
-      {},
-      { blockHash: (await receiptOf(f, hash)).blockHash },
-    );
-    expect(event.args).to.deep.equal({ account: getAddress(account), nonce: 0n });
+    await f.splitter.write.claim([account, f.token.address, amount, proof], { account: f.bob.account });
     await expectRevert(
       f.splitter.write.claimTo([account, f.token.address, amount, proof, recipient, deadline, sig]),
       f.abi,
-      "RoyaltySplitterInvalidSignature",
-      [account],
+      "RoyaltySplitterNothingToClaim",
+      [account, f.token.address, amount, amount],
     );
+    expect(await f.token.read.balanceOf([account])).to.equal(3_000n);
+    expect(await f.token.read.balanceOf([recipient])).to.equal(0n);
   });
 
   it("still requires a valid proof and something to claim", async () => {
@@ -225,7 +202,6 @@ describe("RoyaltySplitter claimTo", () => {
       token: f.token.address,
       cumulativeAmount: amount + 1n,
       recipient,
-      nonce: 0n,
       deadline,
     });
     await expectRevert(
@@ -240,7 +216,6 @@ describe("RoyaltySplitter claimTo", () => {
       token: f.token.address,
       cumulativeAmount: amount,
       recipient,
-      nonce: 0n,
       deadline,
     });
     await expectRevert(

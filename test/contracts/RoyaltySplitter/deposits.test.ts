@@ -1,8 +1,8 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { encodeFunctionData, getAddress, parseSignature, type Address } from "viem";
-import { deploySplitterFixture, expectRevert, LICENSE, NATIVE, receiptOf } from "./helpers";
+import { encodeFunctionData, getAddress, keccak256, parseSignature, toHex, type Address } from "viem";
+import { CONTENT, deploySplitterFixture, expectRevert, LICENSE, NATIVE, receiptOf } from "./helpers";
 
 describe("RoyaltySplitter deposits", () => {
   it("credits an ERC-20 deposit, moves the tokens and emits Deposited", async () => {
@@ -121,16 +121,28 @@ describe("RoyaltySplitter deposits", () => {
     );
   });
 
-  it("rejects a deposit that would overflow the packed 248-bit book", async () => {
+  it("bounds a token's deposits by the 112-bit width of root totals, so every deposit can be allocated", async () => {
     const f = await loadFixture(deploySplitterFixture);
-    const huge = 2n ** 248n;
-    await f.token.write.mint([f.buyer.account.address, huge]);
+    const max = 2n ** 112n - 1n;
+    await f.token.write.mint([f.buyer.account.address, max]);
+    // The fixture's buyer already holds 10^30; up to the bound in total is accepted, one unit more is not.
+    await f.splitter.write.deposit([LICENSE, f.token.address, max - 1n], { account: f.buyer.account });
+    await f.splitter.write.deposit([LICENSE, f.token.address, 1n], { account: f.buyer.account });
+    expect(await f.splitter.read.totalDeposited([f.token.address])).to.equal(max);
     await expectRevert(
-      f.splitter.write.deposit([LICENSE, f.token.address, huge], { account: f.buyer.account }),
+      f.splitter.write.deposit([LICENSE, f.token.address, 1n], { account: f.buyer.account }),
       f.abi,
       "RoyaltySplitterAmountTooLarge",
-      [f.token.address, huge],
+      [f.token.address, max + 1n],
     );
+    // A root can allocate all of it.
+    await f.splitter.write.proposeRoot(
+      [keccak256(toHex("all")), CONTENT, 1, [{ token: f.token.address, total: max }]],
+      {
+        account: f.poster.account,
+      },
+    );
+    expect(await f.splitter.read.pendingRootTotal([f.token.address])).to.equal(max);
   });
 
   it("deposits with an EIP-2612 permit in one transaction, from a payer with no allowance", async () => {
@@ -225,5 +237,32 @@ describe("RoyaltySplitter deposits", () => {
       "RoyaltySplitterPaused",
       [],
     );
+  });
+
+  it("locks deposits: a token re-entering deposit or depositWithPermit from its transfer reverts the deposit", async () => {
+    const f = await loadFixture(deploySplitterFixture);
+    const evil = await hre.viem.deployContract("MockReentrantERC20");
+    await f.splitter.write.setTokenAllowed([evil.address, true], { account: f.admin.account });
+    await evil.write.mint([f.buyer.account.address, 1_000n]);
+    await evil.write.approve([f.splitter.address, 1_000n], { account: f.buyer.account });
+    const zero32 = `0x${"00".repeat(32)}` as const;
+    // The balance-difference credit would count an inner deposit twice, so re-entry must be refused.
+    for (const data of [
+      encodeFunctionData({ abi: f.splitter.abi, functionName: "deposit", args: [zero32, evil.address, 1n] }),
+      encodeFunctionData({
+        abi: f.splitter.abi,
+        functionName: "depositWithPermit",
+        args: [zero32, evil.address, 1n, 0n, 27, zero32, zero32],
+      }),
+    ]) {
+      await evil.write.arm([f.splitter.address, data]);
+      await expectRevert(
+        f.splitter.write.deposit([LICENSE, evil.address, 10n], { account: f.buyer.account }),
+        f.abi,
+        "ReentrancyGuardReentrantCall",
+        [],
+      );
+    }
+    expect(await f.splitter.read.totalDeposited([evil.address])).to.equal(0n);
   });
 });

@@ -15,6 +15,7 @@ import {
   type Abi,
   type Address,
   type Hex,
+  type WalletClient,
 } from "viem";
 
 export const NATIVE: Address = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
@@ -118,6 +119,34 @@ export async function depositFrom(f: SplitterFixture, token: Address, amount: bi
   await f.splitter.write.deposit([LICENSE, token, amount], {
     account: f.buyer.account,
     value: token === NATIVE ? amount : 0n,
+  });
+}
+
+/** EIP-712 ClaimTo authorisation (v2: no nonce) by `signer`; for a smart wallet, its owner signs the digest. */
+export async function signClaimTo(
+  f: { splitter: { address: Address }; publicClient: { getChainId(): Promise<number> } },
+  signer: WalletClient,
+  message: { account: Address; token: Address; cumulativeAmount: bigint; recipient: Address; deadline: bigint },
+): Promise<Hex> {
+  return signer.signTypedData({
+    account: signer.account!,
+    domain: {
+      name: "RoyaltySplitter",
+      version: "2",
+      chainId: await f.publicClient.getChainId(),
+      verifyingContract: f.splitter.address,
+    },
+    types: {
+      ClaimTo: [
+        { name: "account", type: "address" },
+        { name: "token", type: "address" },
+        { name: "cumulativeAmount", type: "uint256" },
+        { name: "recipient", type: "address" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "ClaimTo",
+    message,
   });
 }
 

@@ -28,6 +28,7 @@ describe("scripts/ignition/modules", () => {
     const { splitter, stablecoin } = await contracts(deployed);
     expect(await splitter.read.isTokenAllowed([stablecoin.address])).to.equal(true);
     expect(await splitter.read.timelock()).to.equal(120);
+    expect(await splitter.read.TIMELOCK_FLOOR()).to.equal(120);
     expect(await splitter.read.hasRole([keccak256(toHex("POSTER_ROLE")), poster.account.address])).to.equal(true);
     expect(await splitter.read.hasRole([keccak256(toHex("GUARDIAN_ROLE")), guardian.account.address])).to.equal(true);
     expect(getAddress(await splitter.read.defaultAdmin())).to.equal(getAddress(deployer.account.address));
@@ -43,6 +44,7 @@ describe("scripts/ignition/modules", () => {
     expect(await splitter.read.isTokenAllowed([tokenB])).to.equal(true);
     expect(await splitter.read.isTokenAllowed(["0x00000000000000000000000000000000000000c3"])).to.equal(false);
     expect(await splitter.read.timelock()).to.equal(86_400);
+    expect(await splitter.read.TIMELOCK_FLOOR()).to.equal(86_400);
     expect(await splitter.read.defaultAdminDelay()).to.equal(259_200);
   });
 });

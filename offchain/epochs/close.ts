@@ -3,7 +3,8 @@
  * allocations become the Merkle distribution (offchain/merkle), and the allocations, distribution file, totals
  * and carried state are stored in one transaction. The epoch is then `computed`: ready to publish on-chain.
  *
- * This module is the only place that maps rows to the engine's types.
+ * This module is the only place that maps rows to the engine's types. It knows nothing of HTTP: the operator route
+ * (offchain/api), the scheduler's close step (./close-due.ts) and bench:epoch call it.
  */
 import type { Address, Hex } from "viem";
 import {
@@ -12,13 +13,16 @@ import {
   type LicenseModel,
   type SettlementInputRaw,
   type SettlementResult,
-} from "../../settlement";
-import { buildDistribution, distributionContentHash, distributionFileChunks } from "../../merkle";
-import type { PrismaClient } from "../../db/client";
-import { conflict, unprocessable } from "../errors";
-import { audit } from "./audit";
-import type { Deps } from "./deps";
-import { toJson } from "./json";
+} from "../settlement";
+import { buildDistribution, distributionContentHash, distributionFileChunks } from "../merkle";
+import type { Common } from "../common";
+import type { PrismaClient } from "../db/client";
+import { audit } from "../db/audit-log";
+import { toJson } from "../db/json";
+import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
+
+/** What the stage needs: the database and the service's `common` (config: chain id, splitter, fee, treasury). */
+export type EpochsDeps = { prisma: PrismaClient; common: Common };
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 const EPOCH_CLOSE_LOCK = 0x65706f6368;
@@ -54,7 +58,7 @@ function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][n
 /** Reads everything the engine needs for epoch `epoch` over [start, end). */
 export async function settlementInput(
   tx: Tx,
-  deps: Deps,
+  deps: EpochsDeps,
   epoch: number,
   start: Date,
   end: Date,
@@ -103,7 +107,9 @@ export async function settlementInput(
   return { raw, depositIds: deposits.map((d) => d.id) };
 }
 
-export type CloseEpochResult = {
+/** A stored, `computed` epoch. */
+export type ClosedEpoch = {
+  status: "closed";
   epoch: number;
   root: Hex;
   contentHash: Hex;
@@ -111,11 +117,23 @@ export type CloseEpochResult = {
   result: SettlementResult;
 };
 
+/**
+ * Nothing recognized yet (e.g. only a partial deposit towards a one-time fee): an epoch without leaves has no root,
+ * so nothing is stored and the same window is offered again at the next close.
+ */
+export type NothingToSettle = { status: "empty"; epoch: number; reason: string };
+
+export type CloseEpochResult = ClosedEpoch | NothingToSettle;
+
 /** Where an epoch close spends its time (bench:epoch listens; the route does not). */
 export type ClosePhase = "dbRead" | "settlement" | "tree" | "file" | "dbWrite";
 
+/**
+ * Closes the next epoch at `input.endsAt` (default now, truncated to the second).
+ * @throws EpochEndsInFutureError, EpochWindowEmptyError; SettlementError when the engine refuses the records.
+ */
 export async function closeEpoch(
-  deps: Deps,
+  deps: EpochsDeps,
   operator: string,
   input: { endsAt?: string },
   onPhase: (phase: ClosePhase, ms: number) => void = () => {},
@@ -127,22 +145,26 @@ export async function closeEpoch(
     mark = now;
   };
   const end = new Date(Math.floor((input.endsAt ? Date.parse(input.endsAt) : Date.now()) / 1000) * 1000);
-  if (end.getTime() > Date.now())
-    throw unprocessable("an epoch cannot end in the future", [{ path: "/endsAt", message: "after now" }]);
+  if (end.getTime() > Date.now()) throw new EpochEndsInFutureError(end);
   return deps.prisma.$transaction(
-    async (tx) => {
+    async (tx): Promise<CloseEpochResult> => {
       // One closer at a time, across processes sharing the database.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EPOCH_CLOSE_LOCK}::bigint)`;
       const last = await tx.epoch.findFirst({ orderBy: { id: "desc" }, select: { id: true, endsAt: true } });
       const epoch = (last?.id ?? 0) + 1;
       const start = last?.endsAt ?? new Date(0);
-      if (end <= start) throw conflict(`epoch ${epoch} would end at or before its start ${start.toISOString()}`);
+      if (end <= start) throw new EpochWindowEmptyError(epoch, start, end);
       const { raw, depositIds } = await settlementInput(tx, deps, epoch, start, end);
       lap("dbRead");
       const result = allocate(SettlementInputSchema.parse(raw));
       lap("settlement");
       if (result.allocations.length === 0)
-        throw conflict(`nothing has been recognized yet: epoch ${epoch} would have no leaves`);
+        // Nothing has been written in this transaction yet, so returning commits nothing.
+        return {
+          status: "empty",
+          epoch,
+          reason: `nothing has been recognized yet: epoch ${epoch} would have no leaves`,
+        };
       const { config } = deps.common;
       const distribution = await buildDistribution(
         { chainId: config.chainId, contract: config.splitterAddress as Address, epoch: BigInt(epoch) },
@@ -196,7 +218,14 @@ export async function closeEpoch(
         details: { root: distribution.root, contentHash, leafCount: distribution.leafCount, end: end.toISOString() },
       });
       lap("dbWrite");
-      return { epoch, root: distribution.root, contentHash, leafCount: distribution.leafCount, result };
+      return {
+        status: "closed",
+        epoch,
+        root: distribution.root,
+        contentHash,
+        leafCount: distribution.leafCount,
+        result,
+      };
     },
     { timeout: 600_000, maxWait: 60_000 },
   );

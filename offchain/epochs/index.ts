@@ -1,0 +1,27 @@
+/**
+ * The epochs stage: database rows → settlement engine → Merkle distribution → stored epoch. Nothing in it knows
+ * HTTP; offchain/api (the operator route, proofs) and offchain/main (the scheduler) call it.
+ */
+export {
+  closeEpoch,
+  settlementInput,
+  type ClosedEpoch,
+  type CloseEpochResult,
+  type ClosePhase,
+  type EpochsDeps,
+  type NothingToSettle,
+} from "./close";
+export { closeDueEpoch, createCloseStep, SCHEDULER_ACTOR, type CloseStep, type CloseStepResult } from "./close-due";
+export {
+  createDistributionCache,
+  DISTRIBUTION_CACHE_SIZE,
+  loadDistributionFile,
+  type DistributionCache,
+} from "./distribution-cache";
+export {
+  EpochEndsInFutureError,
+  EpochError,
+  EpochNotFoundError,
+  EpochWindowEmptyError,
+  type EpochErrorCode,
+} from "./errors";
