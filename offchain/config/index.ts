@@ -200,7 +200,8 @@ export function serviceConfig(s: Settings, r: Runtime): Config {
       sessionTtlSeconds: s.siwe.sessionTtlSeconds,
       nonceTtlSeconds: s.siwe.nonceTtlSeconds,
     },
-    bootstrapOperator: s.bootstrapOperator ?? r.devOperator,
+    // Lowercased like every address the schema parses: the roles table compares addresses as stored.
+    bootstrapOperator: (s.bootstrapOperator ?? r.devOperator)?.toLowerCase() as Address | undefined,
     splitterAddress: r.splitter.toLowerCase() as Address,
     treasuryAddress: treasury.toLowerCase() as Address,
     platformFeeBps: s.platformFeeBps,

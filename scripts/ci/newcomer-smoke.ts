@@ -144,6 +144,10 @@ async function main(): Promise<void> {
     await sigint(running);
     running = undefined;
     say("newcomer smoke test passed");
+  } catch (err) {
+    if (running)
+      console.error(`[smoke] npm start output (last 60 lines):\n${running.output().split("\n").slice(-60).join("\n")}`);
+    throw err;
   } finally {
     if (running) process.kill(-(running.child.pid as number), "SIGKILL");
     if (process.env.SMOKE_KEEP === "1") say(`kept ${dir}`);

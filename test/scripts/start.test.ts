@@ -91,13 +91,17 @@ describe("scripts/start (the npm start command as a process)", function () {
     }
   });
 
-  it("on a second start against the same data folder detects the fresh chain and starts the database fresh", async () => {
+  it("on a second start against the same data folder replays the chain: same splitter, database kept", async () => {
+    const recorded = JSON.parse(fs.readFileSync(path.join(dataDir, "devchain.json"), "utf8")) as { splitter: string };
     const s = await start(dataDir, ports);
     try {
-      expect(s.output()).to.include("fresh chain detected");
-      expect(fs.existsSync(path.join(dataDir, "pglite.previous"))).to.equal(true);
-      const epochs = (await (await fetch(`http://127.0.0.1:${ports.api}/v1/epochs`)).json()) as unknown[];
-      expect(epochs).to.deep.equal([]);
+      expect(s.output()).to.include("dev chain     restored:").and.not.include("fresh chain detected");
+      expect(fs.existsSync(path.join(dataDir, "pglite.previous"))).to.equal(false);
+      const config = (await (await fetch(`http://127.0.0.1:${ports.api}/web-config.json`)).json()) as {
+        splitter: string;
+      };
+      expect(config.splitter).to.equal(recorded.splitter.toLowerCase());
+      expect((await fetch(`http://127.0.0.1:${ports.api}/ready`)).status).to.equal(200);
     } finally {
       expect((await stopWithSigint(s)).code, s.output()).to.equal(0);
     }

@@ -122,7 +122,7 @@ describe("offchain/config settings (the one reader of the environment)", () => {
       splitter: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
       listening: "127.0.0.1:40123",
       rpcUrl: "http://127.0.0.1:40124",
-      devOperator: "0x00000000000000000000000000000000000000a0",
+      devOperator: "0x00000000000000000000000000000000000000A0",
       devTreasury: "0x00000000000000000000000000000000000000a9",
     } as const;
     const c = serviceConfig(loadSettings({ PLATFORM_FEE_BPS: "250" }), runtime);
@@ -132,7 +132,11 @@ describe("offchain/config settings (the one reader of the environment)", () => {
       "127.0.0.1:40123",
       "http://127.0.0.1:40124",
     ]);
-    expect([c.bootstrapOperator, c.treasuryAddress]).to.deep.equal([runtime.devOperator, runtime.devTreasury]);
+    // Lowercased as the schema lowercases every address: roles are looked up by the stored form.
+    expect([c.bootstrapOperator, c.treasuryAddress]).to.deep.equal([
+      "0x00000000000000000000000000000000000000a0",
+      runtime.devTreasury,
+    ]);
     const overridden = serviceConfig(
       loadSettings({ SIWE_DOMAIN: "tributary.example", WEB_RPC_URL: "https://rpc.example.org" }),
       runtime,
