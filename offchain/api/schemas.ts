@@ -79,6 +79,7 @@ export const IsoDate = z.iso
  * (ECMAScript with the "u" flag, where a lone surrogate is a code point of its own).
  */
 export const TEXT_PATTERN = "^[^\\u0000\\uD800-\\uDFFF]*$";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching U+0000 is this pattern's whole purpose.
 const NUL = /\u0000/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

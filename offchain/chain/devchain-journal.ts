@@ -149,13 +149,18 @@ export function journalingProvider(provider: EIP1193Provider, file: string): Jou
   };
   // Subscriptions (eth_subscribe notifications) stay the network's own: listeners are passed through.
   const wrapped = {
-    on: (event: string, listener: (...a: unknown[]) => void) => (provider.on(event, listener), wrapped),
-    addListener: (event: string, listener: (...a: unknown[]) => void) => (
-      provider.addListener(event, listener), wrapped
-    ),
-    removeListener: (event: string, listener: (...a: unknown[]) => void) => (
-      provider.removeListener(event, listener), wrapped
-    ),
+    on: (event: string, listener: (...a: unknown[]) => void) => {
+      provider.on(event, listener);
+      return wrapped;
+    },
+    addListener: (event: string, listener: (...a: unknown[]) => void) => {
+      provider.addListener(event, listener);
+      return wrapped;
+    },
+    removeListener: (event: string, listener: (...a: unknown[]) => void) => {
+      provider.removeListener(event, listener);
+      return wrapped;
+    },
   } as unknown as JournalingProvider;
   wrapped.request = (args: RequestArguments) => {
     if (REFUSED.has(args.method)) {

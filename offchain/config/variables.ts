@@ -80,8 +80,14 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
     "content-addressed store of the published distribution files (replicas must share it: a volume)",
   ],
   PROOF_STATE_MAX_AGE_MS: ["0", "> 0: proofs served from memory, latest epoch and claimed totals at most this stale"],
-  LATE_USAGE_GRACE_SECONDS: ["86400", "usage may be reported this long after it occurred (billed in the next open epoch, counted late)"],
-  UNKNOWN_LICENSE_GRACE_SECONDS: ["604800", "a deposit to an unknown license id is refunded to its payer this long after confirmation"],
+  LATE_USAGE_GRACE_SECONDS: [
+    "86400",
+    "usage may be reported this long after it occurred (billed in the next open epoch, counted late)",
+  ],
+  UNKNOWN_LICENSE_GRACE_SECONDS: [
+    "604800",
+    "a deposit to an unknown license id is refunded to its payer this long after confirmation",
+  ],
   RPC_URL: ["(unset)", "JSON-RPC endpoint of a real chain; unset = start the development chain"],
   SPLITTER_ADDRESS: ["dev chain: deployed", "RoyaltySplitter address (required with `RPC_URL`)"],
   PRIVATE_KEY: ["(unset)", "signing key, 0x + 64 hex (the poster with `RPC_URL`; the CLI's key)"],

@@ -70,7 +70,7 @@ export async function signIn(
   let signer: string;
   try {
     signer = await recoverMessageAddress({ message: input.message, signature: input.signature });
-  } catch (cause) {
+  } catch {
     throw unauthorized("signature does not recover");
   }
   if (signer.toLowerCase() !== parsed.address.toLowerCase())

@@ -224,7 +224,13 @@ async function ingestLocked(
   const webhooks = await usageHooks(prisma, buyerId);
   if (webhooks.accepted) {
     const summary = { received: events.length, accepted: inserted, duplicates: events.length - inserted };
-    await enqueueFor(prisma as unknown as Prisma.TransactionClient, webhooks.address, "buyer", "usage.accepted", summary);
+    await enqueueFor(
+      prisma as unknown as Prisma.TransactionClient,
+      webhooks.address,
+      "buyer",
+      "usage.accepted",
+      summary,
+    );
   }
   common.metrics.usageEventsAccepted.inc(inserted);
   common.metrics.usageEventsDuplicate.inc(events.length - inserted);

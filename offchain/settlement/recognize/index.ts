@@ -147,7 +147,7 @@ export function recognizeLicense(
   // Credits: previous + new, per position.
   const creditList = [...(pl.previous?.credit ?? [])];
   for (const [datasetId, amount] of newCredits ?? []) creditList.push({ datasetId, amount });
-  let credit = byPosition(pl, creditList);
+  const credit = byPosition(pl, creditList);
 
   if (pl.skipped) {
     // Isolation: nothing recognized or refunded; this epoch's due waits as owed on its dataset id.

@@ -48,7 +48,10 @@ describe(`offchain/api/services/usage: billed exactly once (${TEST_DATABASE})`, 
     const occurred = new Date(Date.now() - 60_000);
     const reply = await ingestUsage(deps(), buyerId, [event("race-1", occurred)], {
       async beforeInsert() {
-        closing = closeEpoch(deps(), "operator", {}).then((r) => (order.push("close"), r));
+        closing = closeEpoch(deps(), "operator", {}).then((r) => {
+          order.push("close");
+          return r;
+        });
         await sleep(500); // the close would have committed by now if it did not wait for the lock
         order.push("insert");
       },
