@@ -8,6 +8,7 @@ import fs from "node:fs";
 import type { EIP1193Provider, HardhatRuntimeEnvironment } from "hardhat/types";
 import { toHex, type Address, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { ChainError } from "./errors";
 import {
   journalingProvider,
   readJournal,
@@ -38,7 +39,7 @@ export function devAccounts(count = 10): DevAccount[] {
   return Array.from({ length: count }, (_, i) => {
     const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: i });
     const key = account.getHdKey().privateKey;
-    if (!key) throw new Error("HD key without a private key");
+    if (!key) throw new ChainError("CHAIN_ACCOUNT_MISSING", "HD key without a private key");
     return { address: account.address, privateKey: toHex(key) };
   });
 }

@@ -23,7 +23,8 @@ export type ChainErrorCode =
   | "CHAIN_DEVCHAIN_JOURNAL_VERSION"
   | "CHAIN_DEVCHAIN_REPLAY_DIVERGED"
   | "CHAIN_DEVCHAIN_METHOD_REFUSED"
-  | "CHAIN_DEVCHAIN_CLOSED";
+  | "CHAIN_DEVCHAIN_CLOSED"
+  | "CHAIN_DATABASE_BOUND_ELSEWHERE";
 
 /** Chain failures share the project's one error base, so callers read `code` and `kind` the same way. */
 export class ChainError extends TributaryError {

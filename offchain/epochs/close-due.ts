@@ -23,6 +23,10 @@ export async function closeDueEpoch(deps: EpochsDeps, now = new Date()): Promise
   if (open) return { skipped: `epoch ${open.id} is still being published` };
   const last = await prisma.epoch.findFirst({ orderBy: { id: "desc" }, select: { endsAt: true } });
   const since = last?.endsAt ?? new Date(0);
+  // Epochs end on whole seconds: within the second the last one ended in, the next window would be empty.
+  if (Math.floor(now.getTime() / 1000) * 1000 <= since.getTime()) {
+    return { skipped: "the last epoch ended less than a second ago" };
+  }
   const deposits = await prisma.deposit.count({ where: { state: "confirmed", settledEpoch: null } });
   const usage = await prisma.usageEvent.count({ where: { occurredAt: { gte: since, lt: now } } });
   if (deposits === 0 && usage === 0) return { skipped: "nothing new to settle" };

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { bindChain, checkChainBinding, type ChainClients, type ChainIdentity } from "../chain";
+import { ChainError } from "../chain/errors";
 import { openDatabase, type Db } from "../db/client";
 import type { DatabaseConfig } from "../config";
 
@@ -28,7 +29,11 @@ export async function openBoundDatabase(p: {
   if (check.status === "different") {
     await db.close();
     if (!(p.devChain && db.kind === "pglite" && p.database.dataDir !== ":memory:")) {
-      throw new Error(`the database belongs to another chain (${check.reason}); refusing to mix their records`);
+      throw new ChainError(
+        "CHAIN_DATABASE_BOUND_ELSEWHERE",
+        `the database belongs to another chain (${check.reason}); refusing to mix their records`,
+        { kind: "permanent" },
+      );
     }
     const dir = path.resolve(p.database.dataDir, "pglite");
     const previous = path.resolve(p.database.dataDir, "pglite.previous");

@@ -11,7 +11,8 @@ export type MerkleErrorCode =
   | "MERKLE_LEAF_INDEX_OUT_OF_RANGE"
   | "MERKLE_MULTIPROOF_UNSUPPORTED"
   | "MERKLE_DISTRIBUTION_META_INVALID"
-  | "MERKLE_DISTRIBUTION_FILE_INVALID";
+  | "MERKLE_DISTRIBUTION_FILE_INVALID"
+  | "MERKLE_WORKER_FAILED";
 
 export class MerkleError extends TributaryError {
   override readonly name: string = "MerkleError";
@@ -93,5 +94,14 @@ export class DistributionFileInvalidError extends MerkleError {
     reason: string,
   ) {
     super("MERKLE_DISTRIBUTION_FILE_INVALID", `line ${line}: ${reason}`);
+  }
+}
+
+/** A hashing worker thread failed or exited early; the same input may succeed on a new worker. */
+export class MerkleWorkerError extends TributaryError {
+  override readonly name = "MerkleWorkerError";
+  declare readonly code: "MERKLE_WORKER_FAILED";
+  constructor(message: string) {
+    super("MERKLE_WORKER_FAILED", message, { kind: "retryable" });
   }
 }

@@ -7,6 +7,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Hex } from "viem";
+import { MerkleWorkerError } from "./errors";
 
 /** Most chunks in flight (posted, not yet hashed): bounds the memory held when hashing lags. */
 const MAX_IN_FLIGHT = 8;
@@ -35,13 +36,13 @@ export function createThreadedKeccak(): ThreadedKeccak {
     finish?.reject(failure);
   };
   worker.on("message", (m: { hashed?: true; digest?: Hex; error?: string }) => {
-    if (m.error !== undefined) return fail(new Error(`keccak worker failed: ${m.error}`));
+    if (m.error !== undefined) return fail(new MerkleWorkerError(`keccak worker failed: ${m.error}`));
     if (m.digest !== undefined) return finish?.resolve(m.digest);
     inFlight--;
     wake?.();
   });
   worker.once("error", fail);
-  worker.once("exit", (code) => fail(new Error(`keccak worker exited with code ${code}`)));
+  worker.once("exit", (code) => fail(new MerkleWorkerError(`keccak worker exited with code ${code}`)));
   return {
     async update(chunk) {
       if (failure) throw failure;

@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import type { CanonicalLeaves } from "./canonical";
 import { createKeccakHasher, hashLeafRange } from "./leaf";
 import { allocateLayers, createFlatMerkleTree, hashLayerRange, type FlatMerkleTree } from "./tree";
+import { MerkleWorkerError } from "./errors";
 
 export interface LeafTreeOptions {
   /** Fewest leaves for which a worker thread is used (default 65,536; `Infinity` never, 2 always). */
@@ -102,9 +103,9 @@ function startWorker(): Worker {
 function workerDone(worker: Worker): Promise<void> {
   return new Promise((resolve, reject) => {
     worker.once("message", (m: { ok: boolean; error?: string }) =>
-      m.ok ? resolve() : reject(new Error(`merkle worker failed: ${m.error}`)),
+      m.ok ? resolve() : reject(new MerkleWorkerError(`merkle worker failed: ${m.error}`)),
     );
     worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`merkle worker exited with code ${code}`)));
+    worker.once("exit", (code) => reject(new MerkleWorkerError(`merkle worker exited with code ${code}`)));
   });
 }

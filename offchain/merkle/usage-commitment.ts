@@ -15,7 +15,7 @@
  */
 import { encodeAbiParameters, keccak256, stringToHex, type Hex } from "viem";
 import { z } from "zod";
-import { MerkleEmptyTreeError } from "./errors";
+import { MerkleEmptyTreeError, MerkleError } from "./errors";
 import { createKeccakHasher, processProof } from "./leaf";
 import { buildMerkleTree } from "./tree";
 
@@ -99,7 +99,7 @@ export async function buildUsageCommitment(p: {
   const salts = records.map((r) => usageSalt(p.secret, r));
   const leaves: Buffer[] = records.map((r, i) => Buffer.from(usageLeaf(p.epoch, salts[i], r).slice(2), "hex"));
   if (new Set(leaves.map((l) => l.toString("hex"))).size !== leaves.length)
-    throw new Error("usage commitment: a record key appears twice");
+    throw new MerkleError("MERKLE_DUPLICATE_LEAF", "usage commitment: a record key appears twice");
   // Dummy leaves: keccak256(secret ‖ "pad" ‖ uint32 i), on the wasm hasher (65,536 of them per epoch at least).
   const hasher = await createKeccakHasher();
   const secret = Buffer.from(p.secret.slice(2), "hex");

@@ -237,6 +237,7 @@ export const buyerRoutes = [
       403: "The caller is not registered as a buyer",
       404: "No such open offer",
       409: "An exclusivity conflict: the problem's `conflict` names the dataset, scope and window",
+      422: "A dataset of the offer has no documented consent basis for its scope",
     },
     response: { status: 201, schema: License, description: "License, with the bytes32 licenseId deposits reference" },
     async handler({ services, actor, body }) {
@@ -275,6 +276,10 @@ export const buyerRoutes = [
     tag: "buyers",
     access: BUYER,
     params: LicenseParams,
+    errors: {
+      404: "No such license of the caller's",
+      409: "The license is not active (already cancelled or ended)",
+    },
     response: { status: 200, schema: License, description: "The cancelled license, with what ending means in money" },
     async handler({ services, actor, params }) {
       return { body: await cancelLicense(services.deps, addressOf(actor), params.licenseId) };

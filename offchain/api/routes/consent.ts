@@ -65,6 +65,10 @@ export const consentRoutes = [
     access: CREATOR,
     params: DatasetParams,
     body: z.strictObject({ scope: Scope, issuedAt: IsoDate, signature: Signature }),
+    errors: {
+      404: "No such dataset of the caller's",
+      422: "The signature does not recover to the caller or the attestation is stale",
+    },
     response: { status: 201, schema: Attestation, description: "Attestation (a consent basis for the scope)" },
     async handler({ services, actor, params, body }) {
       const input = { ...body, signature: body.signature as Hex };
@@ -78,6 +82,9 @@ export const consentRoutes = [
     tag: "creators",
     access: CREATOR,
     params: DatasetParams,
+    errors: {
+      404: "No such dataset of the caller's",
+    },
     response: { status: 200, schema: z.array(z.record(z.string(), z.unknown())), description: "Coverage per scope" },
     async handler({ services, actor, params }) {
       return { body: await consentCoverage(services.deps, addressOf(actor), params.datasetId) };
@@ -90,9 +97,12 @@ export const consentRoutes = [
     tag: "creators",
     access: CREATOR,
     params: z.strictObject({ consentId: Uuid }),
+    errors: {
+      404: "No such consent record of the caller's",
+    },
     response: {
       status: 200,
-      schema: z.object({ grant: SignedReceipt, revocation: SignedReceipt.nullable() }),
+      schema: z.object({ grant: SignedReceipt, revocation: z.union([SignedReceipt, z.null()]) }),
       description: "Receipts",
     },
     async handler({ services, actor, params }) {
@@ -153,6 +163,9 @@ export const consentRoutes = [
       role: z.enum(["creator", "buyer"]),
       events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
     }),
+    errors: {
+      422: "The URL is not an acceptable HTTPS callback or an event type is unknown",
+    },
     response: { status: 201, schema: Webhook.extend({ secret: z.string() }), description: "Endpoint and secret" },
     async handler({ services, actor, body }) {
       return { status: 201, body: await registerWebhook(services.deps, addressOf(actor), rolesOf(actor), body) };
@@ -176,6 +189,9 @@ export const consentRoutes = [
     tag: "webhooks",
     access: PARTY,
     params: z.strictObject({ endpointId: Uuid }),
+    errors: {
+      404: "No such webhook endpoint of the caller's",
+    },
     response: { status: 200, schema: Webhook, description: "Disabled" },
     async handler({ services, actor, params }) {
       return { body: await disableWebhook(services.deps, addressOf(actor), params.endpointId) };
@@ -189,6 +205,9 @@ export const consentRoutes = [
     access: PARTY,
     params: z.strictObject({ endpointId: Uuid }),
     query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    errors: {
+      404: "No such webhook endpoint of the caller's",
+    },
     response: { status: 200, schema: z.array(z.record(z.string(), z.unknown())), description: "Deliveries" },
     async handler({ services, actor, params, query }) {
       return { body: await listDeliveries(services.deps, addressOf(actor), params.endpointId, query.limit) };
@@ -201,7 +220,13 @@ export const consentRoutes = [
     tag: "terms",
     access: { kind: "session" },
     params: z.strictObject({ offerId: Uuid }),
-    response: { status: 200, contentType: "application/json", description: "Canonical terms bytes" },
+    errors: { 404: "No such offer" },
+    response: {
+      status: 200,
+      contentType: "application/json",
+      schema: z.record(z.string(), z.unknown()),
+      description: "Canonical terms bytes (RFC 8785 JSON)",
+    },
     async handler({ services, params }) {
       const t = await exportTerms(services.deps, params.offerId);
       return { body: t.canonical, contentType: "application/json" };
@@ -214,6 +239,7 @@ export const consentRoutes = [
     tag: "terms",
     access: { kind: "session" },
     params: z.strictObject({ offerId: Uuid }),
+    errors: { 404: "No such offer" },
     response: { status: 200, contentType: "application/rsl+xml", description: "RSL XML" },
     async handler({ services, params, req }) {
       const base = `${req.protocol}://${req.get("host") ?? "localhost"}`;
@@ -227,6 +253,9 @@ export const consentRoutes = [
     tag: "terms",
     access: CREATOR,
     body: z.strictObject({ xml: z.string().min(1).max(200_000) }),
+    errors: {
+      422: "The document is not RSL this service can map",
+    },
     response: {
       status: 200,
       schema: z.object({ offer: z.record(z.string(), z.unknown()), unmapped: z.array(z.string()) }),
@@ -243,6 +272,7 @@ export const consentRoutes = [
     tag: "terms",
     access: { kind: "session" },
     params: DatasetParams,
+    errors: { 404: "No such dataset" },
     response: { status: 200, schema: z.record(z.string(), z.unknown()), description: "Assertion" },
     async handler({ services, params }) {
       return { body: await tdmAssertion(services.deps, params.datasetId) };
@@ -255,6 +285,9 @@ export const consentRoutes = [
     tag: "exports",
     access: PARTY,
     params: DatasetParams,
+    errors: {
+      404: "No such dataset",
+    },
     response: { status: 200, schema: z.record(z.string(), z.unknown()), description: "Data sheet" },
     async handler({ services, actor, params }) {
       if (actor.kind !== "session") throw unauthorized();
@@ -268,6 +301,9 @@ export const consentRoutes = [
     tag: "exports",
     access: BUYER,
     params: z.strictObject({ licenseId: Bytes32 }),
+    errors: {
+      404: "No such license of the caller's",
+    },
     response: { status: 200, schema: z.record(z.string(), z.unknown()), description: "Summary (JSON)" },
     async handler({ services, actor, params }) {
       return { body: await trainingSummary(services.deps, addressOf(actor), params.licenseId) };
@@ -280,6 +316,9 @@ export const consentRoutes = [
     tag: "exports",
     access: BUYER,
     params: z.strictObject({ licenseId: Bytes32 }),
+    errors: {
+      404: "No such license of the caller's",
+    },
     response: { status: 200, contentType: "text/html", description: "Summary (HTML)" },
     async handler({ services, actor, params }) {
       const s = await trainingSummary(services.deps, addressOf(actor), params.licenseId);

@@ -84,6 +84,7 @@ export const publicRoutes = [
     access: { kind: "public" },
     params: z.strictObject({ contentHash: Bytes32 }),
     response: { status: 200, contentType: "application/x-ndjson", description: "The file's canonical bytes" },
+    errors: { 404: "No published file has this content hash" },
     async handler({ services, params, req }) {
       return distributionFileByHash(services.files, params.contentHash, req.get("if-none-match"));
     },

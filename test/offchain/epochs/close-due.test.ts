@@ -23,7 +23,12 @@ describe("offchain/epochs/close-due", () => {
     expect((await f.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } })).closedBy).to.equal(SCHEDULER_ACTOR);
     await confirmedDeposit(f, FEE); // new money, but epoch 1 has no root on-chain yet
     expect(await closeDueEpoch(f.deps)).to.deep.equal({ skipped: "epoch 1 is still being published" });
-    await f.db.prisma.epoch.update({ where: { id: 1 }, data: { status: "claimable" } });
+    const one = await f.db.prisma.epoch.update({ where: { id: 1 }, data: { status: "claimable" } });
+    // Epochs end on whole seconds: in the second epoch 1 ended in, the step skips rather than close an empty window.
+    expect(await closeDueEpoch(f.deps, new Date(one.endsAt.getTime() + 999))).to.deep.equal({
+      skipped: "the last epoch ended less than a second ago",
+    });
+    await new Promise((r) => setTimeout(r, Math.max(0, one.endsAt.getTime() + 1000 - Date.now())));
     const next = await closeDueEpoch(f.deps);
     expect("closed" in next && next.closed.epoch).to.equal(2);
   });
