@@ -5,6 +5,7 @@
  */
 import canonicalize from "canonicalize";
 import { keccak256, stringToBytes } from "viem";
+import { TributaryError } from "../../common/errors";
 import { notFound } from "../errors";
 import type { Deps } from "./deps";
 
@@ -62,7 +63,8 @@ export function termsDocument(chainId: number, splitter: string, o: TermsSource)
 
 export function canonicalTerms(doc: ReturnType<typeof termsDocument>): string {
   const s = canonicalize(doc);
-  if (s === undefined) throw new Error("terms document is not serializable");
+  // canonicalize answers undefined only for a value JSON cannot hold; the document is built from strings and numbers.
+  if (s === undefined) throw new TributaryError("TERMS_NOT_SERIALIZABLE", "terms document is not serializable");
   return s;
 }
 

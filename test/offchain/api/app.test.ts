@@ -62,5 +62,12 @@ describe(`offchain/api/app (${TEST_DATABASE})`, function () {
   it("answers an unknown route with 404 problem+json", async () => {
     const res = await request(t.app).get("/v1/nope").expect(404);
     expect(res.headers["content-type"]).to.match(/application\/problem\+json/);
+    expect(res.body).to.include({
+      status: 404,
+      type: "/problems/not-found",
+      title: "Not found",
+      detail: "no route GET /v1/nope",
+      instance: "/v1/nope",
+    });
   });
 });
