@@ -106,12 +106,16 @@ function requireBytes32(value: string, what: string): void {
 }
 
 /** Merge one share list; a string says why it cannot be settled. */
-function prepareRecipients(contributors: readonly Contributor[], forbidden: Set<string>): Recipients | string {
+function prepareRecipients(
+  datasetId: Hex,
+  contributors: readonly Contributor[],
+  forbidden: Set<string>,
+): Recipients | string {
   if (contributors.length === 0) return "noContributors";
   const merged = new Map<Address, bigint>();
   let sum = 0;
   for (const c of contributors) {
-    requireAddress(c.account, "contributor"); // non-canonical input is a caller bug, not tenant data: throw
+    requireAddress(c.account, `contributor of dataset ${datasetId}`); // non-canonical input is a caller bug, not tenant data: throw
     if (forbidden.has(c.account)) return "invalidContributor";
     if (!Number.isInteger(c.bps) || c.bps <= 0) return "sharesNotTenThousand";
     sum += c.bps;
@@ -147,7 +151,7 @@ function prepareDatasets(
     for (let k = 0; k < lists.length && failure === undefined; k++) {
       if (k > 1 && lists[k].at === lists[k - 1].at)
         failure = { reason: "duplicateShareChange", detail: `two share changes at ${lists[k].at}` };
-      const r = prepareRecipients(lists[k].contributors, forbidden);
+      const r = prepareRecipients(d.id, lists[k].contributors, forbidden);
       if (typeof r === "string")
         failure = {
           reason: r as SkipReason,

@@ -170,10 +170,11 @@ export function recognizeLicense(
       const r = subscriptionRecognizedToDate(m, effective, t, termEnd);
       if (r >= recognizedBefore) return r;
       // Below what was recognized: a term shortened after the fact never claws back; edited terms are refused.
-      if (subscriptionRecognizedToDate(m, effective, t) < recognizedBefore)
+      const unshortened = subscriptionRecognizedToDate(m, effective, t);
+      if (unshortened < recognizedBefore)
         throw new SettlementError(
           "SETTLEMENT_STATE_MISMATCH",
-          `license ${pl.license.id}: subscription terms give less than ${recognizedBefore} already recognized`,
+          `license ${pl.license.id}: subscription terms give ${unshortened} to date, less than ${recognizedBefore} already recognized`,
         );
       return recognizedBefore;
     };

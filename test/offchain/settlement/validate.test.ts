@@ -133,7 +133,7 @@ describe("settlement/validate", () => {
     expect(
       codeOf(() => allocate(parse(raw({ window: { epoch: 1, start: 100, end: 200 }, previous: first.state })))),
     ).to.equal("SETTLEMENT_STATE_MISMATCH");
-    expect(refusal).to.equal("epoch 3 [100, 200) does not follow previous epoch 1 ending at 100");
+    expect(refusal).to.equal("epoch 1 [100, 200) does not follow previous epoch 1 ending at 100");
     expect(
       codeOf(() => allocate(parse(raw({ window: { epoch: 3, start: 100, end: 200 }, previous: first.state })))),
     ).to.equal(undefined);
@@ -209,7 +209,7 @@ describe("settlement/validate", () => {
         allocate(parse(raw({ window: { epoch: 2, start: 100, end: 150 }, previous: s1.state, licenses: sub(50n) }))),
       ),
     ).to.equal("SETTLEMENT_STATE_MISMATCH");
-    expect(refusal).to.equal("subscription terms give 75 to date, less than 100 already recognized");
+    expect(refusal).to.equal(`license ${L1}: subscription terms give 75 to date, less than 100 already recognized`);
   });
 
   it("sets aside rows that do not apply and counts them by reason, allocating nothing for them", () => {
