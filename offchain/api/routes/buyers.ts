@@ -9,6 +9,7 @@ import {
   ownLicense,
   takeLicense,
 } from "../services/licenses";
+import { licenseMoney } from "../services/license-money";
 import { ingestUsage } from "../services/usage";
 import { defineRoute } from "../route";
 import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Text, Uuid, z } from "../schemas";
@@ -283,6 +284,43 @@ export const buyerRoutes = [
     response: { status: 200, schema: License, description: "The cancelled license, with what ending means in money" },
     async handler({ services, actor, params }) {
       return { body: await cancelLicense(services.deps, addressOf(actor), params.licenseId) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/licenses/:licenseId/money",
+    summary:
+      "One of the caller's licenses in money, as of the last epoch that stood: deposited = recognized + refunded + escrow",
+    tag: "buyers",
+    access: BUYER,
+    params: LicenseParams,
+    errors: { 404: "No such license of the caller's" },
+    response: {
+      status: 200,
+      schema: z
+        .object({
+          licenseId: z.string(),
+          token: z.string(),
+          status: z.string(),
+          asOfEpoch: z
+            .number()
+            .int()
+            .nullable()
+            .openapi({ description: "The epoch the figures are from; null before an epoch settled this license" }),
+          deposited: Amount.openapi({ description: "Confirmed deposits settled to date, base units of token" }),
+          recognized: Amount.openapi({ description: "Paid to the creators to date" }),
+          refunded: Amount.openapi({
+            description:
+              "Refunded to date: part of the buyer's cumulative leaf, claimable with GET /v1/proofs/:account",
+          }),
+          escrow: Amount.openapi({ description: "Deposited, neither recognized nor refunded (yet)" }),
+          owed: Amount.openapi({ description: "Usage charged beyond the escrow, not yet covered by deposits" }),
+        })
+        .openapi("LicenseMoney"),
+      description: "The license's money",
+    },
+    async handler({ services, actor, params }) {
+      return { body: await licenseMoney(services.deps, addressOf(actor), params.licenseId) };
     },
   }),
   defineRoute({

@@ -158,6 +158,10 @@ const matrix: Record<string, Case> = {
     path: (s) => `/v1/licenses/${s.licenses.oneTime}/deposit-instructions`,
     expect: signedIn({ buyer: 200, otherBuyer: 404 }),
   },
+  "GET /v1/licenses/:licenseId/money": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}/money`,
+    expect: signedIn({ buyer: 200, otherBuyer: 404 }),
+  },
   "POST /v1/licenses/:licenseId/cancel": {
     path: (s) => `/v1/licenses/${s.licenses.revenueShare}/cancel`,
     mutates: true,

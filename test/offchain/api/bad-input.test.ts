@@ -155,6 +155,7 @@ const samples: Record<string, Sample> = {
   "GET /v1/licenses/:licenseId/deposit-instructions": {
     path: (s) => `/v1/licenses/${s.licenses.perUse}/deposit-instructions`,
   },
+  "GET /v1/licenses/:licenseId/money": { path: (s) => `/v1/licenses/${s.licenses.perUse}/money` },
   "POST /v1/licenses/:licenseId/cancel": { path: (s) => `/v1/licenses/${s.licenses.perUse}/cancel` },
   "POST /v1/usage": {
     path: () => "/v1/usage",
@@ -255,6 +256,7 @@ const badPaths: Record<string, string[]> = {
   "DELETE /v1/buyers/me/api-keys/:keyId": ["/v1/buyers/me/api-keys/xyz"],
   "GET /v1/licenses/:licenseId": ["/v1/licenses/0xzz"],
   "GET /v1/licenses/:licenseId/deposit-instructions": ["/v1/licenses/1/deposit-instructions"],
+  "GET /v1/licenses/:licenseId/money": ["/v1/licenses/0x12/money"],
   "POST /v1/licenses/:licenseId/cancel": ["/v1/licenses/0xzz/cancel"],
   "DELETE /v1/operator/roles/:address/:role": [
     "/v1/operator/roles/0x12/auditor",
