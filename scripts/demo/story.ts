@@ -9,19 +9,38 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
 import type { Tributary } from "../../offchain/main/start";
 import { createApiClient, devRpc } from "../../offchain/cli/api-client";
+import { claimAll } from "../../offchain/cli/commands/claim";
+import { resolveContext } from "../../offchain/cli/context";
 import { audit, type AuditReport, type ProofEntry } from "./auditor";
 import { attestationTypedData } from "../../offchain/api/services/attestation-typed-data";
 
 export type Check = { name: string; ok: boolean; detail?: string };
 export type BalanceRow = { who: string; account: Address; allocation: bigint; claimedOnChain: bigint; balance: bigint };
+export type LicenseKind = "oneTime" | "subscription" | "perUse" | "revenueShare" | "bundle";
+/** GET /v1/licenses/:id/money: amounts as decimal strings of base units. */
+export type LicenseMoney = {
+  licenseId: Hex;
+  status: string;
+  asOfEpoch: number | null;
+  deposited: string;
+  recognized: string;
+  refunded: string;
+  escrow: string;
+  owed: string;
+};
 export type StoryResult = {
   checks: Check[];
   rows: BalanceRow[];
   deposited: bigint;
+  /** Everything claimed on chain: the creators' and treasury's claims plus the buyer's refund. */
   claimedTotal: bigint;
+  /** The buyer's refund leaf (the subscription's unstarted periods), claimed with the CLI's claim code. */
+  refund: bigint;
+  refundClaimed: bigint;
+  money: Record<LicenseKind, LicenseMoney>;
   contractBalance: bigint;
   audit: AuditReport;
-  licenses: Record<"oneTime" | "subscription" | "perUse" | "revenueShare" | "bundle", Hex>;
+  licenses: Record<LicenseKind, Hex>;
 };
 
 const TUSD = (s: string) => parseUnits(s, 18);
@@ -37,6 +56,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
     [cast.grace.address, "Grace"],
     [cast.lin.address, "Lin (contributor)"],
     [cast.treasury.address, "treasury (fee)"],
+    [cast.buyer.address, "buyer (refund)"],
   ]);
   const api = createApiClient(t.apiUrl);
   const token = t.stablecoin;
@@ -170,13 +190,13 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
     ).licenseId;
   }
   say(
-    "   one-time 1000.000000000000000003 TUSD · subscription 100 TUSD/h · per-use 0.5 TUSD/unit · revenue share 15% · bundle 250 TUSD (Speech 40% + Code 60%)",
+    "   one-time 1000.000000000000000003 TUSD · subscription 100 TUSD/h for 4 h · per-use 0.5 TUSD/unit · revenue share 15% · bundle 250 TUSD (Speech 40% + Code 60%)",
   );
 
   say("3. The buyer deposits on chain; the deposit indexer picks the deposits up");
   const amounts: Record<keyof typeof offers, bigint> = {
     oneTime: TUSD("1000") + 3n,
-    subscription: TUSD("200"),
+    subscription: TUSD("300"), // three periods of the four-period term
     perUse: TUSD("100"),
     revenueShare: TUSD("300"),
     bundle: TUSD("250"),
@@ -240,7 +260,26 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
     `${ingest.accepted} events (157 units; 1234.56 TUSD revenue)`,
   );
 
-  say("5. The scheduler closes the epoch and the publisher posts its root");
+  say("5. The buyer cancels its subscription: it runs to the end of the current period, the rest is refunded");
+  const cancelled = await api.call<{ status: string; startsAt: string; cancelledAt: string; onEnd: string }>(
+    "POST",
+    `/v1/licenses/${licenses.subscription}/cancel`,
+    { bearer: tok.buyer },
+  );
+  // The rule by hand (offchain/settlement/lifecycle.ts): the term now ends with the period the cancellation falls
+  // in, so kept = ⌈(cancelledAt − start) / 1 h⌉ periods (2 when cancelled early in the second hour) cost
+  // 100 TUSD each, and the deposit beyond them (300 − 200 = 100 TUSD: the third period, never started) is refunded.
+  const subStart = Date.parse(cancelled.startsAt) / 1000;
+  const sinceStart = Date.parse(cancelled.cancelledAt) / 1000 - subStart;
+  const kept = BigInt(Math.min(4, Math.max(0, Math.ceil(sinceStart / 3600))));
+  const expectedRefund = amounts.subscription - TUSD("100") * kept;
+  check(
+    "subscription cancelled",
+    cancelled.status === "cancelled",
+    `${sinceStart} s into the term: ${kept} period(s) kept, ${fmt(expectedRefund)} to refund — “${cancelled.onEnd}”`,
+  );
+
+  say("6. The scheduler closes the epoch and the publisher posts its root");
   const pass = await t.scheduler.runOnce();
   const epoch = await t.db.prisma.epoch.findFirst({ orderBy: { id: "desc" } });
   check(
@@ -250,7 +289,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   );
   say(`   root ${epoch?.root}  content hash ${epoch?.contentHash}  leaves ${epoch?.leafCount}`);
 
-  say("6. The timelock passes (time travel on the development chain)");
+  say("7. The timelock passes (time travel on the development chain)");
   const timelock = await t.clients.publicClient.readContract({
     address: t.splitter,
     abi: royaltySplitterAbi,
@@ -262,7 +301,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   const live = await api.call<{ status: string }>("GET", `/v1/epochs/${epoch!.id}`);
   check("root live on chain, epoch claimable in the API", live.status === "claimable", `after ${timelock} s`);
 
-  say("7. Creators claim with proofs fetched from GET /v1/proofs/:account");
+  say("8. Creators claim with proofs fetched from GET /v1/proofs/:account");
   const claimers = [cast.ada, cast.grace, cast.lin, cast.treasury];
   const served: { account: Address; entry: ProofEntry }[] = [];
   for (const who of claimers) {
@@ -287,16 +326,100 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
       );
     }
   }
+
+  say("9. The buyer claims its refund with `tributary claim` (the CLI's claim code), proofs from the same API");
+  const buyerProofs = await api.call<{ proofs: (ProofEntry & { claimable: string })[] }>(
+    "GET",
+    `/v1/proofs/${cast.buyer.address}`,
+  );
+  for (const p of buyerProofs.proofs) served.push({ account: cast.buyer.address, entry: p });
+  const refundLeaf = buyerProofs.proofs.find((p) => p.token.toLowerCase() === token.toLowerCase());
+  const refund = BigInt(refundLeaf?.cumulative ?? "0");
+  check(
+    "the buyer's refund leaf = the unstarted period, to the base unit",
+    buyerProofs.proofs.length === 1 && refund === expectedRefund && refund > 0n,
+    `${fmt(refund)} (expected ${fmt(expectedRefund)})`,
+  );
+  const balanceOf = (who: Address) =>
+    t.clients.publicClient.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [who] });
+  const buyerBefore = await balanceOf(cast.buyer.address);
+  const cli = await resolveContext(
+    { api: t.apiUrl, rpc: t.rpcUrl, splitter: t.splitter },
+    { PRIVATE_KEY: t.devAccounts[3].privateKey, LOG_LEVEL: "silent" },
+  );
+  const claimedByCli = await claimAll(cli);
+  const refundClaimed = (await balanceOf(cast.buyer.address)) - buyerBefore;
+  for (const c of claimedByCli.claims)
+    say(`   ${"buyer (refund)".padEnd(18)} claimed ${fmt(BigInt(c.amount))} (tx ${c.txHash})`);
+  check(
+    "the buyer's token balance grew by exactly its refund",
+    refundClaimed === refund && claimedByCli.claims.length === 1 && claimedByCli.claims[0].amount === refund.toString(),
+    fmt(refundClaimed),
+  );
   await t.claims.runOnce();
   const after = await Promise.all(
-    claimers.map((w) => api.call<{ proofs: { claimable: string }[] }>("GET", `/v1/proofs/${w.address}`)),
+    [...claimers, cast.buyer].map((w) =>
+      api.call<{ proofs: { claimable: string }[] }>("GET", `/v1/proofs/${w.address}`),
+    ),
   );
   check(
     "claim watcher: nothing left claimable in the API",
     after.every((r) => r.proofs.every((p) => p.claimable === "0")),
   );
 
-  say("8. An auditor checks everything from public data");
+  say("10. Each license in money (GET /v1/licenses/:id/money): deposits = recognized + refunded + escrow");
+  // Recognized by hand: one-time and bundle fees in full; per use 157 units × 0.5 TUSD = 78.5 TUSD; revenue share
+  // 15% of 1234.56 TUSD = 185.184 TUSD; the subscription's kept periods by time to the epoch's end
+  // (subscription.ts: fee · whole periods elapsed + ⌊fee · rest / period⌋, capped at the kept periods).
+  const epochEnd = Math.floor(epoch!.endsAt.getTime() / 1000);
+  const elapsed = BigInt(Math.max(0, Math.min(epochEnd, subStart + Number(kept) * 3600) - subStart));
+  const whole = elapsed / 3600n;
+  const subRecognized =
+    whole >= kept ? TUSD("100") * kept : TUSD("100") * whole + (TUSD("100") * (elapsed % 3600n)) / 3600n;
+  const expected: Record<LicenseKind, { recognized: bigint; refunded: bigint }> = {
+    oneTime: { recognized: amounts.oneTime, refunded: 0n },
+    subscription: { recognized: subRecognized, refunded: expectedRefund },
+    perUse: { recognized: TUSD("78.5"), refunded: 0n },
+    revenueShare: { recognized: TUSD("185.184"), refunded: 0n },
+    bundle: { recognized: amounts.bundle, refunded: 0n },
+  };
+  const money = {} as Record<LicenseKind, LicenseMoney>;
+  say(
+    `   ${"license".padEnd(14)} ${"deposited".padStart(26)} ${"recognized".padStart(26)} ${"refunded".padStart(26)} ${"escrow".padStart(26)}`,
+  );
+  for (const k of Object.keys(licenses) as LicenseKind[]) {
+    const m = await api.call<LicenseMoney>("GET", `/v1/licenses/${licenses[k]}/money`, { bearer: tok.buyer });
+    money[k] = m;
+    say(
+      `   ${k.padEnd(14)} ${m.deposited.padStart(26)} ${m.recognized.padStart(26)} ${m.refunded.padStart(26)} ${m.escrow.padStart(26)}`,
+    );
+  }
+  check(
+    "per license: deposits = recognized + refunded + escrow, with recognized and refunded as computed by hand",
+    (Object.keys(licenses) as LicenseKind[]).every((k) => {
+      const m = money[k];
+      return (
+        m.asOfEpoch === epoch!.id &&
+        BigInt(m.deposited) === amounts[k] &&
+        BigInt(m.recognized) === expected[k].recognized &&
+        BigInt(m.refunded) === expected[k].refunded &&
+        BigInt(m.deposited) === BigInt(m.recognized) + BigInt(m.refunded) + BigInt(m.escrow)
+      );
+    }),
+    `subscription: ${fmt(amounts.subscription)} = ${fmt(subRecognized)} + ${fmt(expectedRefund)} + ${fmt(BigInt(money.subscription.escrow))}`,
+  );
+
+  const sum = (f: (m: LicenseMoney) => string) => Object.values(money).reduce((acc, m) => acc + BigInt(f(m)), 0n);
+  const paidOut = served
+    .filter((x) => x.account !== cast.buyer.address)
+    .reduce((acc, x) => acc + BigInt(x.entry.cumulative), 0n);
+  check(
+    "Σ recognized = Σ creators' and treasury's leaves; Σ refunded = the buyer's leaf",
+    sum((m) => m.recognized) === paidOut && sum((m) => m.refunded) === refund,
+    `${fmt(paidOut)}; ${fmt(refund)}`,
+  );
+
+  say("11. An auditor checks everything from public data");
   const report = await audit({ api, clients: t.clients, splitter: t.splitter, fromBlock: 0n, proofs: served });
   check(
     "every served proof verifies against the on-chain root",
@@ -314,7 +437,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
     report.committedContentHash,
   );
 
-  say("9. Allocations vs on-chain balances");
+  say("12. Allocations vs on-chain balances");
   const read = (address: Address, functionName: "balanceOf", args: readonly [Address]) =>
     t.clients.publicClient.readContract({ address, abi: erc20Abi, functionName, args });
   const rows: BalanceRow[] = [];
@@ -334,22 +457,34 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
     });
   }
   const claimedTotal = rows.reduce((a, r) => a + r.claimedOnChain, 0n);
+  const creatorClaims = claimedTotal - refundClaimed;
   const contractBalance = await read(token, "balanceOf", [t.splitter]);
   say(
-    `   ${"creator".padEnd(18)} ${"allocation (base units)".padStart(26)} ${"claimed on chain".padStart(26)} ${"token balance".padStart(26)}`,
+    `   ${"account".padEnd(18)} ${"allocation (base units)".padStart(26)} ${"claimed on chain".padStart(26)} ${"token balance".padStart(26)}`,
   );
   for (const r of rows)
     say(
       `   ${r.who.padEnd(18)} ${r.allocation.toString().padStart(26)} ${r.claimedOnChain.toString().padStart(26)} ${r.balance.toString().padStart(26)}`,
     );
   check(
-    "every creator's balance equals its allocation to the base unit",
+    "every creator's and the buyer's balance equals its allocation to the base unit",
     rows.length > 0 && rows.every((r) => r.balance === r.allocation && r.claimedOnChain === r.allocation),
   );
   check(
-    "splitter balance = deposits − claims",
-    contractBalance === deposited - claimedTotal,
-    `${fmt(deposited)} − ${fmt(claimedTotal)} = ${fmt(contractBalance)}`,
+    "splitter balance = deposits − claims − refunds claimed",
+    contractBalance === deposited - creatorClaims - refundClaimed && refundClaimed === refund,
+    `${fmt(deposited)} − ${fmt(creatorClaims)} − ${fmt(refundClaimed)} = ${fmt(contractBalance)}`,
   );
-  return { checks, rows, deposited, claimedTotal, contractBalance, audit: report, licenses };
+  return {
+    checks,
+    rows,
+    deposited,
+    claimedTotal,
+    refund,
+    refundClaimed,
+    money,
+    contractBalance,
+    audit: report,
+    licenses,
+  };
 }

@@ -146,6 +146,33 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
     expect(again.out).to.include("nothing claimable");
   });
 
+  it("claim with the buyer's key claims its refund leaf: epoch 2's one-time overpayment, to the base unit", async () => {
+    // The one-time fee was already covered in epoch 1, so epoch 2's extra 1 TUSD deposit is an overpayment refunded
+    // at once: the buyer's cumulative leaf goes from the story's 100 TUSD (subscription refund, claimed) to 101.
+    const buyer = privateKeyToAccount(key(3)).address;
+    const one = 10n ** 18n;
+    const { proofs } = (await (await fetch(`${t.apiUrl}/v1/proofs/${buyer}`)).json()) as {
+      proofs: { claimable: string; cumulative: string; token: Address; epoch: number }[];
+    };
+    expect(proofs.map((p) => [p.token, p.epoch, p.cumulative, p.claimable])).to.deep.equal([
+      [t.stablecoin!.toLowerCase(), 2, (story.refund + one).toString(), one.toString()],
+    ]);
+    const balance = () =>
+      t.clients.publicClient.readContract({
+        address: t.stablecoin!,
+        abi: testStablecoinAbi,
+        functionName: "balanceOf",
+        args: [buyer],
+      });
+    const before = await balance();
+    const claim = await cli(["--json", "claim"], { PRIVATE_KEY: key(3) });
+    expect(claim.code, claim.err).to.equal(0);
+    expect((claim.json() as { claims: { amount: string }[] }).claims.map((c) => c.amount)).to.deep.equal([
+      one.toString(),
+    ]);
+    expect((await balance()) - before).to.equal(one);
+  });
+
   it("fails with a message, not a stack, when a signing command has no key", async () => {
     const r = await cli(["deposit", story.licenses.oneTime, "1", "--token", t.stablecoin!]);
     expect(r.code).to.equal(1);
