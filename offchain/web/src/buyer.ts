@@ -1,10 +1,13 @@
 /**
- * Buyer view: the signed-in buyer's licenses, each license's deposit instructions, and a deposit from the
- * wallet: approve + deposit (two transactions), or an EIP-2612 permit signature + depositWithPermit (one).
+ * Buyer view: the signed-in buyer's licenses with their status and money (recognized, refunded, escrow), each
+ * license's deposit instructions, a deposit from the wallet (approve + deposit, or an EIP-2612 permit signature +
+ * depositWithPermit), a cancel button, and the buyer's refunds: ordinary leaves for its address, claimed from its
+ * wallet with the creator page's claim path (lib/claims.ts: claim or claimBatch against the claimable root).
  */
 import { erc20Abi, parseSignature, parseUnits, type Address, type Hex } from "viem";
 import { api, loadWebConfig, type WebConfig } from "./lib/api";
 import { royaltySplitterAbi, tokenInfo } from "./lib/chain";
+import { claimStateText, claimTokens, readClaimView, type ClaimContext, type ClaimView } from "./lib/claims";
 import { byId, h, setStatus, short, table } from "./lib/dom";
 import { formatAmount, type TokenInfo } from "./lib/format";
 import { describeError, isUserRejection, revertOf, type Wallet } from "./lib/wallet";
@@ -53,6 +56,18 @@ type License = {
   startsAt: string;
   endsAt: string;
   status: string;
+  cancelledAt: string | null;
+  /** What ending (term or cancel) means in money for this model. */
+  onEnd: string;
+};
+/** GET /v1/licenses/:id/money: as of the last epoch that stood; deposited = recognized + refunded + escrow. */
+type Money = {
+  asOfEpoch: number | null;
+  deposited: string;
+  recognized: string;
+  refunded: string;
+  escrow: string;
+  owed: string;
 };
 type Instructions = {
   chainId: number;
@@ -108,13 +123,15 @@ async function load(wallet: Wallet): Promise<void> {
     "usage.accepted",
     "usage.rejected",
   ]);
+  await drawRefunds();
   const licenses = await api.get<License[]>("/v1/licenses");
   if (licenses.length === 0) return void byId("licenses").replaceChildren(h("p", {}, "You have no licenses yet."));
   const rows = await Promise.all(
     licenses.map(async (l) => {
-      const [info, ins] = await Promise.all([
+      const [info, ins, money] = await Promise.all([
         tokenInfo(wallet.publicClient, l.token),
         api.get<Instructions>(`/v1/licenses/${l.licenseId}/deposit-instructions`),
+        api.get<Money>(`/v1/licenses/${l.licenseId}/money`),
       ]);
       const balance = await wallet.publicClient.readContract({
         address: l.token,
@@ -133,8 +150,21 @@ async function load(wallet: Wallet): Promise<void> {
       return [
         short(l.licenseId),
         `${terms(l, info)} · ${l.scope}`,
-        l.status,
+        h(
+          "div",
+          {},
+          h("span", { class: "license-status", "data-license": l.licenseId }, l.status),
+          l.cancelledAt ? h("div", { class: "meta" }, `cancelled ${l.cancelledAt}`) : null,
+          l.status === "active"
+            ? h(
+                "button",
+                { type: "button", class: "cancel", "data-license": l.licenseId, onclick: () => void cancel(l) },
+                "Cancel license",
+              )
+            : null,
+        ),
         `${l.startsAt.slice(0, 10)} → ${l.endsAt.slice(0, 10)}`,
+        moneyCell(l, money, info),
         h(
           "div",
           {},
@@ -169,9 +199,108 @@ async function load(wallet: Wallet): Promise<void> {
     }),
   );
   byId("licenses").replaceChildren(
-    table(["License", "Terms", "Status", "Window", "Deposit instructions", "Deposit"], rows, { id: "licenses-table" }),
+    table(["License", "Terms", "Status", "Window", "Money", "Deposit instructions", "Deposit"], rows, {
+      id: "licenses-table",
+    }),
   );
 }
+
+/** The license's money as the last settled epoch left it; the data attributes carry exact base units. */
+function moneyCell(l: License, m: Money, info: TokenInfo): HTMLElement {
+  if (m.asOfEpoch === null) return h("div", { class: "meta" }, "No epoch has settled this license yet.");
+  const line = (label: string, units: string) =>
+    h("div", {}, `${label}: `, h("span", { "data-units": units }, formatAmount(units, info)));
+  return h(
+    "div",
+    {
+      class: "money",
+      "data-license": l.licenseId,
+      "data-deposited": m.deposited,
+      "data-recognized": m.recognized,
+      "data-refunded": m.refunded,
+      "data-escrow": m.escrow,
+    },
+    line("Deposited", m.deposited),
+    line("Recognized (paid to creators)", m.recognized),
+    line("Refunded to you", m.refunded),
+    line("In escrow", m.escrow),
+    m.owed !== "0" ? line("Owed", m.owed) : null,
+    h("div", { class: "meta" }, `As of epoch ${m.asOfEpoch}. ${l.onEnd}`),
+  );
+}
+
+/** Cancels the license now; the refund it leads to becomes a leaf for this address at the next close. */
+async function cancel(l: License): Promise<void> {
+  const el = byId("cancel-status");
+  const wallet = section.current();
+  if (!wallet) return setStatus(el, "error", "Connect your wallet and sign in first.");
+  try {
+    setStatus(el, "progress", `Cancelling license ${l.licenseId.slice(0, 10)}…`);
+    const done = await api.post<License>(`/v1/licenses/${l.licenseId}/cancel`, {});
+    const redrawn = await load(wallet).then(
+      () => "",
+      () => " Reload the page to see it.",
+    );
+    setStatus(
+      el,
+      "ok",
+      `License ${l.licenseId.slice(0, 10)}… cancelled at ${done.cancelledAt}: ${done.onEnd}. A refund shows under Refunds once the next epoch is settled and its root claimable.${redrawn}`,
+    );
+  } catch (err) {
+    setStatus(el, "error", `Not cancelled. ${describeError(err)}`);
+  }
+}
+
+let refundView: ClaimView | undefined;
+
+/** The buyer's leaves are its refunds: cumulative per token, what the chain says is claimed, what is claimable now. */
+async function drawRefunds(): Promise<ClaimView | undefined> {
+  const wallet = section.current();
+  if (!wallet) return undefined;
+  const view = await readClaimView(wallet, config.splitter);
+  refundView = view;
+  const el = byId("refunds");
+  el.replaceChildren(
+    view.rows.length === 0
+      ? h("p", {}, "No refunds for this address yet.")
+      : table(
+          ["Token", "Epoch", "Refunded to date", "Claimed", "Claimable now", "Status", ""],
+          view.rows.map((r) => [
+            h("span", {}, r.info.symbol, " ", short(r.token)),
+            String(r.epoch),
+            h("span", { "data-units": r.cumulative }, formatAmount(r.cumulative, r.info)),
+            h("span", { "data-units": r.claimedOnChain.toString() }, formatAmount(r.claimedOnChain, r.info)),
+            h(
+              "span",
+              { class: "refund-claimable", "data-token": r.token, "data-units": r.claimableNow.toString() },
+              formatAmount(r.claimableNow, r.info),
+            ),
+            claimStateText(r, view.roots),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "claim-refund",
+                "data-token": r.token,
+                onclick: () => void claimTokens(claimContext(), [r.token]),
+              },
+              `Claim ${r.info.symbol} refund`,
+            ),
+          ]),
+          { id: "refunds-table" },
+        ),
+  );
+  // Lets the browser tests tell a finished redraw from the previous one.
+  el.dataset.version = String(Number(el.dataset.version ?? "0") + 1);
+  return view;
+}
+
+const claimContext = (): ClaimContext => ({
+  config,
+  section,
+  status: byId("refund-status"),
+  reload: drawRefunds,
+});
 
 function formatUnitsExact(units: string, info: TokenInfo): string {
   return formatAmount(units, info).split(" ")[0];
@@ -271,14 +400,19 @@ async function deposit(ins: Instructions, info: TokenInfo, amountText: string, p
     const receipt = await wallet.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success")
       return setStatus(status(), "error", "The deposit transaction reverted on-chain.", " ", short(hash));
+    // Redrawn before "Done", so nothing typed after the message is overwritten by the redraw; a failed redraw does
+    // not make the deposit a failure.
+    const redrawn = await load(wallet).then(
+      () => "",
+      () => " Reload the page to see it.",
+    );
     setStatus(
       status(),
       "ok",
-      `Deposited ${what} for license ${ins.licenseId.slice(0, 10)}… in block ${receipt.blockNumber}${permit ? " (permit)" : ""}. The service counts it once it has enough confirmations.`,
+      `Deposited ${what} for license ${ins.licenseId.slice(0, 10)}… in block ${receipt.blockNumber}${permit ? " (permit)" : ""}. The service counts it once it has enough confirmations.${redrawn}`,
       " ",
       short(hash),
     );
-    await load(wallet);
   } catch (err) {
     if (isUserRejection(err)) return setStatus(status(), "error", "Rejected in your wallet: nothing was deposited.");
     const r = revertOf(err);
@@ -295,6 +429,11 @@ async function main(): Promise<void> {
   byId("chain-id").textContent = String(config.chainId);
   byId("splitter").replaceChildren(short(config.splitter, 8));
   section = wireWalletSection(config, (wallet) => load(wallet));
+  byId("claim-refunds").onclick = () =>
+    void claimTokens(
+      claimContext(),
+      (refundView?.rows ?? []).map((r) => r.token),
+    );
   document.body.dataset.ready = "true";
 }
 

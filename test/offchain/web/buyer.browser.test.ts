@@ -1,7 +1,8 @@
 /**
  * Buyer view in headless Chromium on a phone-sized screen: licenses with deposit instructions, a deposit by
  * approve + deposit and one by permit, each moving exactly the amount entered into the splitter and seen by
- * the deposit indexer; a transaction rejected in the wallet deposits nothing.
+ * the deposit indexer; a transaction rejected in the wallet deposits nothing; a cancelled license's money and
+ * refund after the next close, and a refund claim from the page paying the buyer exactly the refund shown.
  * Runs with `npm run test:browser` (TRIBUTARY_BROWSER_TESTS=1), not in `npm test`.
  */
 import { expect } from "chai";
@@ -42,6 +43,26 @@ run("offchain/web buyer view (browser)", function () {
   });
 
   const depositsInDb = () => s.db.prisma.deposit.count();
+  const signInAgain = async () => {
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === "true");
+    expect((await clickForStatus(page, "#connect", "wallet-status")).kind).to.equal("ok");
+    expect((await clickForStatus(page, "#sign-in", "auth-status")).kind).to.equal("ok");
+    await page.waitForSelector("#licenses-table");
+  };
+  const moneyOf = (licenseId: string) =>
+    page.$eval(`.money[data-license="${licenseId}"]`, (e) => {
+      const d = (e as HTMLElement).dataset;
+      return [d.deposited, d.recognized, d.refunded, d.escrow];
+    });
+  const shownRefunds = () =>
+    page.$$eval(".refund-claimable", (els) =>
+      els.map((e) => [
+        (e as HTMLElement).dataset.token!.toLowerCase(),
+        (e as HTMLElement).dataset.units,
+        e.textContent,
+      ]),
+    );
 
   it("lists both licenses with deposit instructions naming the splitter, the token and the amount", async () => {
     const text = (await page.textContent("#licenses-table")) ?? "";
@@ -126,5 +147,45 @@ run("offchain/web buyer view (browser)", function () {
     expect(bad.kind).to.equal("error");
     expect(bad.text).to.contain("Not registered");
     expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
+  });
+
+  it("cancels the part-paid TEUR license: after the close the page shows its money and a 5-unit refund; claiming it pays exactly 5", async () => {
+    const teur = s.licenses.teur;
+    const cancelled = await clickForStatus(page, `.cancel[data-license="${teur}"]`, "cancel-status");
+    expect(cancelled.kind, cancelled.text).to.equal("ok");
+    expect(cancelled.text).to.contain("cancelled unpaid, every deposit is refunded");
+    expect(await page.textContent(`.license-status[data-license="${teur}"]`)).to.equal("cancelled");
+    expect(await page.$(`.cancel[data-license="${teur}"]`)).to.equal(null);
+    expect(await page.textContent("#refunds")).to.contain("No refunds for this address yet.");
+
+    const { epoch } = await s.closeAndPropose();
+    await s.passTimelock(epoch);
+    await signInAgain();
+    // TUSD: the one-time fee of 1,000.000000000000000003 was paid in full, so it is recognized and final.
+    expect(await moneyOf(s.licenses.tusd)).to.deep.equal([
+      "1000000000000000000003",
+      "1000000000000000000003",
+      "0",
+      "0",
+    ]);
+    // TEUR: 5 of the 7-unit fee deposited, then cancelled: nothing recognized, all 5 refunded (a leaf for the buyer).
+    expect(await moneyOf(teur)).to.deep.equal(["5", "0", "5", "0"]);
+    const teurToken = s.tokens.teur.address.toLowerCase();
+    expect(await shownRefunds()).to.deep.equal([[teurToken, "5", "0.000000000000000005 TEUR"]]);
+
+    const before = await s.balanceOf(s.tokens.teur.address, s.accounts.buyer.address);
+    const sent = wallet.sent.length;
+    const r = await clickForStatus(page, `.claim-refund[data-token="${teurToken}"]`, "refund-status");
+    expect(r.kind, r.text).to.equal("ok");
+    expect(r.text).to.contain("claimed 0.000000000000000005 TEUR").and.contain("(claim)");
+    expect(wallet.sent.length - sent).to.equal(1);
+    expect((await s.balanceOf(s.tokens.teur.address, s.accounts.buyer.address)) - before).to.equal(5n);
+    expect(await shownRefunds()).to.deep.equal([[teurToken, "0", "0 TEUR"]]);
+    expect(await page.textContent("#refunds-table")).to.contain("All claimed");
+    const again = await clickForStatus(page, "#claim-refunds", "refund-status");
+    expect(again.kind, again.text).to.equal("info");
+    expect(again.text).to.contain("Nothing to claim");
+    expect(await horizontalOverflow(page), "content running off a 390 px phone screen").to.equal("none");
+    await screenshot(page, "buyer-phone-after-refund-claim");
   });
 });
