@@ -158,7 +158,12 @@ async function load(wallet: Wallet): Promise<void> {
           l.status === "active"
             ? h(
                 "button",
-                { type: "button", class: "cancel", "data-license": l.licenseId, onclick: () => void cancel(l) },
+                {
+                  type: "button",
+                  class: "cancel",
+                  "data-license": l.licenseId,
+                  onclick: (e: Event) => void cancel(l, e.currentTarget as HTMLButtonElement),
+                },
                 "Cancel license",
               )
             : null,
@@ -230,10 +235,20 @@ function moneyCell(l: License, m: Money, info: TokenInfo): HTMLElement {
 }
 
 /** Cancels the license now; the refund it leads to becomes a leaf for this address at the next close. */
-async function cancel(l: License): Promise<void> {
+async function cancel(l: License, button: HTMLButtonElement): Promise<void> {
   const el = byId("cancel-status");
   const wallet = section.current();
   if (!wallet) return setStatus(el, "error", "Connect your wallet and sign in first.");
+  // A cancellation cannot be undone: the first click says what it means in money, the second one cancels.
+  if (button.dataset.confirm !== "true") {
+    button.dataset.confirm = "true";
+    button.textContent = "Confirm: cancel now";
+    return setStatus(
+      el,
+      "warn",
+      `Cancelling license ${l.licenseId.slice(0, 10)}… cannot be undone: ${l.onEnd}. Press “Confirm: cancel now” to cancel.`,
+    );
+  }
   try {
     setStatus(el, "progress", `Cancelling license ${l.licenseId.slice(0, 10)}…`);
     const done = await api.post<License>(`/v1/licenses/${l.licenseId}/cancel`, {});

@@ -151,6 +151,13 @@ run("offchain/web buyer view (browser)", function () {
 
   it("cancels the part-paid TEUR license: after the close the page shows its money and a 5-unit refund; claiming it pays exactly 5", async () => {
     const teur = s.licenses.teur;
+    // The first click only asks for confirmation: nothing is cancelled yet.
+    const ask = await clickForStatus(page, `.cancel[data-license="${teur}"]`, "cancel-status");
+    expect(ask.kind, ask.text).to.equal("warn");
+    expect(ask.text).to.contain("cannot be undone").and.contain("cancelled unpaid, every deposit is refunded");
+    expect(
+      (await s.call<{ status: string }>("GET", `/v1/licenses/${teur}`, await s.signIn(s.accounts.buyer))).status,
+    ).to.equal("active");
     const cancelled = await clickForStatus(page, `.cancel[data-license="${teur}"]`, "cancel-status");
     expect(cancelled.kind, cancelled.text).to.equal("ok");
     expect(cancelled.text).to.contain("cancelled unpaid, every deposit is refunded");
