@@ -179,13 +179,16 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
   };
   await api.call("POST", "/v1/buyers", { bearer: tok.buyer }, { name: "Model Lab" });
   const licenses: Record<keyof typeof offers, Hex> = {} as Record<keyof typeof offers, Hex>;
+  // The subscription starts 70 minutes ago, so the cancellation below falls ten minutes into its second period
+  // however fast the story runs (never on the boundary between the first and the second).
+  const subscriptionStart = new Date(Date.parse(hourAgo) - 600_000).toISOString();
   for (const [k, id] of Object.entries(offers) as [keyof typeof offers, string][]) {
     licenses[k] = (
       await api.call<{ licenseId: Hex }>(
         "POST",
         "/v1/licenses",
         { bearer: tok.buyer },
-        { offerId: id, startsAt: hourAgo },
+        { offerId: id, startsAt: k === "subscription" ? subscriptionStart : hourAgo },
       )
     ).licenseId;
   }
@@ -267,7 +270,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
     { bearer: tok.buyer },
   );
   // The rule by hand (offchain/settlement/lifecycle.ts): the term now ends with the period the cancellation falls
-  // in, so kept = ⌈(cancelledAt − start) / 1 h⌉ periods (2 when cancelled early in the second hour) cost
+  // in, so kept = ⌈(cancelledAt − start) / 1 h⌉ periods (2: cancelled ~10 min into the second hour) cost
   // 100 TUSD each, and the deposit beyond them (300 − 200 = 100 TUSD: the third period, never started) is refunded.
   const subStart = Date.parse(cancelled.startsAt) / 1000;
   const sinceStart = Date.parse(cancelled.cancelledAt) / 1000 - subStart;

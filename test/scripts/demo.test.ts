@@ -30,7 +30,7 @@ describe("scripts/demo (end to end, in-process)", function () {
     expect(result.checks.length).to.be.greaterThanOrEqual(10);
   });
 
-  it("leaves every creator's on-chain balance equal to its allocation in the published file, to the base unit", async () => {
+  it("leaves every account's on-chain balance (creators', treasury's, the buyer's refund) equal to its leaf in the published file", async () => {
     const file = await (await fetch(`${t.apiUrl}/v1/epochs/${result.audit.epoch}/distribution`)).text();
     const leaves = file
       .trim()
@@ -69,7 +69,7 @@ describe("scripts/demo (end to end, in-process)", function () {
   });
 
   it("refunds the cancelled subscription's unstarted period to the buyer, claimed through the CLI's claim code", async () => {
-    // 300 TUSD deposited for a 100 TUSD/h subscription, cancelled a few seconds into its second hour: two periods
+    // 300 TUSD deposited for a 100 TUSD/h subscription, cancelled ten minutes into its second hour: two periods
     // kept, the third (never started) refunded: 300 − 2 × 100 = 100 TUSD.
     const refund = 100n * 10n ** 18n;
     expect([result.refund, result.refundClaimed]).to.deep.equal([refund, refund]);
