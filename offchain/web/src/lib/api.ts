@@ -53,6 +53,28 @@ export const api = {
   },
 };
 
+/** The largest page `GET /v1/datasets` serves (`limit`'s maximum). */
+export const DATASET_PAGE_LIMIT = 100;
+
+/**
+ * Every item of a cursor-paginated list: pages of `limit` are read with `?after=<last id>` until one comes back
+ * shorter than `limit` (the API's "last page" signal), so a list longer than one page is shown whole.
+ */
+export async function allPages<T extends { id: string }>(
+  get: (path: string) => Promise<T[]>,
+  path: string,
+  limit: number,
+): Promise<T[]> {
+  const all: T[] = [];
+  const sep = path.includes("?") ? "&" : "?";
+  for (let after: string | undefined; ; ) {
+    const page = await get(`${path}${sep}limit=${limit}${after === undefined ? "" : `&after=${after}`}`);
+    all.push(...page);
+    if (page.length < limit) return all;
+    after = page[page.length - 1].id;
+  }
+}
+
 /** Public page settings served by the app (offchain/web/serve.ts). */
 export type WebConfig = { chainId: number; splitter: `0x${string}`; rpcUrl: string | null };
 export const loadWebConfig = () => api.get<WebConfig>("/web-config.json");
