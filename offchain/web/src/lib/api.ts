@@ -1,10 +1,12 @@
 /** Calls to the Tributary API (same origin), with the SIWE bearer session kept in sessionStorage. */
+import { WebError } from "./errors";
+
 export type Problem = { status: number; title: string; detail?: string; errors?: unknown };
 
-export class ApiProblemError extends Error {
+export class ApiProblemError extends WebError {
+  override readonly name = "ApiProblemError";
   constructor(readonly problem: Problem) {
-    super(`${problem.title}${problem.detail ? `: ${problem.detail}` : ""} (HTTP ${problem.status})`);
-    this.name = "ApiProblemError";
+    super("WEB_API_PROBLEM", `${problem.title}${problem.detail ? `: ${problem.detail}` : ""} (HTTP ${problem.status})`);
   }
 }
 
