@@ -108,7 +108,10 @@ export function buildOpenApi(routes: readonly AnyRoute[]): object {
       version: "0.1.0",
       description:
         "Royalty settlement for licensed AI-training data. Amounts are decimal strings of integers in base units " +
-        "of the token named beside them; every error is an RFC 9457 problem document (application/problem+json).",
+        "of the token named beside them; every error is an RFC 9457 problem document (application/problem+json). " +
+        "Limits before any operation: the request line and headers together at most 16 KB (a longer query string " +
+        "or header is answered 431), a request that is not valid HTTP/1.1 is answered 400, both as problem " +
+        "documents with `Connection: close`; request bodies at most 8 MB (413).",
       license: { name: "MIT", identifier: "MIT" },
     },
     servers: [{ url: "/" }],

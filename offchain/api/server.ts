@@ -7,6 +7,7 @@ import { createCommon, type Common } from "../common";
 import { loadConfig, type Config } from "../config";
 import { openDatabase, type Db } from "../db/client";
 import { createApp } from "./app";
+import { answerClientErrors } from "./client-errors";
 import { bootstrapOperator } from "./services/roles";
 
 export type RunningApi = { common: Common; db: Db; server: Server; url: string; close(): Promise<void> };
@@ -18,6 +19,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   await bootstrapOperator({ prisma: db.prisma, common });
   const app = createApp({ common, db });
   const server = app.listen(config.http.port, config.http.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.http.port;

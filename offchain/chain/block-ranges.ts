@@ -1,7 +1,8 @@
 /**
  * The one block-range scan of the chain readers: consecutive, inclusive `[fromBlock, toBlock]` ranges of at most
  * `maxBlockRange` blocks (RPC providers cap `eth_getLogs` ranges), covering `fromBlock`..`toBlock` in order.
- * The deposit indexer, the claim watcher and the root lookups (root-chain.ts) all read logs through it.
+ * The deposit indexer, the claim watcher, the root lookups (root-chain.ts) and the root watcher (offchain/watch)
+ * all read logs through it.
  */
 import { ChainError } from "./errors";
 

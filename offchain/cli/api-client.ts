@@ -1,6 +1,7 @@
 /** A small HTTP client of the Tributary API for scripts: JSON calls, SIWE sign-in, the dev chain's JSON-RPC. */
 import type { LocalAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
+import { ApiCallError, CliError } from "./errors";
 
 export type ApiClient = {
   baseUrl: string;
@@ -28,7 +29,7 @@ export function createApiClient(baseUrl: string): ApiClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+    if (!res.ok) throw new ApiCallError(`${method} ${path} → ${res.status} ${text}`, res.status);
     return (text ? JSON.parse(text) : undefined) as T;
   }
   return {
@@ -50,7 +51,7 @@ export function createApiClient(baseUrl: string): ApiClient {
     },
     async text(path) {
       const res = await fetch(baseUrl + path);
-      if (!res.ok) throw new Error(`GET ${path} → ${res.status}`);
+      if (!res.ok) throw new ApiCallError(`GET ${path} → ${res.status}`, res.status);
       return res.text();
     },
   };
@@ -64,6 +65,6 @@ export async function devRpc(rpcUrl: string, method: string, params: unknown[] =
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  if (body.error) throw new CliError("CLI_RPC_FAILED", `${method}: ${body.error.message}`);
   return body.result;
 }

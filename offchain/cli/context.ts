@@ -10,6 +10,7 @@ import { createChainClients, loadPublisherAccount, type ChainClients } from "../
 import { loadSettings, type Settings } from "../config";
 import type { Db } from "../db/client";
 import { createApiClient, type ApiClient } from "./api-client";
+import { CliError } from "./errors";
 
 export type GlobalOptions = { api?: string; rpc?: string; splitter?: string; json?: boolean };
 
@@ -41,7 +42,7 @@ export async function resolveContext(opts: GlobalOptions, env?: Record<string, s
     splitter ??= web.splitter;
     chainId = web.chainId;
   }
-  if (!rpcUrl) throw new Error("no JSON-RPC URL: pass --rpc or set RPC_URL");
+  if (!rpcUrl) throw new CliError("CLI_CONFIG_MISSING", "no JSON-RPC URL: pass --rpc or set RPC_URL");
   const url = rpcUrl;
   chainId ??= await createChainClients({ rpcUrl: url }).publicClient.getChainId();
   const id = chainId;
@@ -50,7 +51,12 @@ export async function resolveContext(opts: GlobalOptions, env?: Record<string, s
   const loadAccount = () => {
     account ??= key
       ? loadPublisherAccount(key)
-      : Promise.reject(new Error("this command signs: set PRIVATE_KEY, or KEYSTORE_PATH and KEYSTORE_PASSWORD"));
+      : Promise.reject(
+          new CliError(
+            "CLI_CONFIG_MISSING",
+            "this command signs: set PRIVATE_KEY, or KEYSTORE_PATH and KEYSTORE_PASSWORD",
+          ),
+        );
     return account;
   };
   return {

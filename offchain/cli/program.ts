@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { formatUnits, type Address, type Hex } from "viem";
 import { resolveContext, type Context, type GlobalOptions } from "./context";
+import { CheckFailed, CliError } from "./errors";
 import { emit, progress, type Io } from "./output";
 import { claimAll } from "./commands/claim";
 import { deposit } from "./commands/deposit";
@@ -17,9 +18,6 @@ export type CliDeps = {
   /** Resolves when a long-running command (watch) should stop; the binary wires SIGINT/SIGTERM. */
   until?: Promise<void>;
 };
-
-/** Thrown by a command whose check failed (exit status 1 after its output was printed). */
-export class CheckFailed extends Error {}
 
 const units = (v: string) => `${v} (${formatUnits(BigInt(v), 18)} at 18 decimals)`;
 
@@ -174,7 +172,7 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
     .requiredOption("--token <address>", "the license's token")
     .description("approve (if needed) and deposit <amount> base units for <licenseId>")
     .action(async (licenseId: Hex, amount: string, o: { token: Address }) => {
-      if (!/^[0-9]+$/.test(amount)) throw new Error("amount: base units, digits only");
+      if (!/^[0-9]+$/.test(amount)) throw new CliError("CLI_ARGUMENT_INVALID", "amount: base units, digits only");
       const r = await deposit(await ctx(), licenseId, BigInt(amount), o.token);
       emit(
         io,

@@ -45,6 +45,8 @@ export type Settings = {
   apiUrl: string;
   receiptSignerKey?: `0x${string}`;
   webhooks: WebhookSettings;
+  /** The Ignition deployment module's token allow-list (lowercase). */
+  deployment: { allowedTokens: Address[] };
 };
 
 export type WebhookSettings = { pollMs: number; retryBaseMs: number; maxAttempts: number; allowHttpLoopback: boolean };
@@ -168,6 +170,7 @@ export function loadSettings(source: Env = process.env, layers: EnvLayers = {}):
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       allowHttpLoopback: e.WEBHOOK_ALLOW_HTTP_LOOPBACK === "true",
     },
+    deployment: { allowedTokens: e.SPLITTER_ALLOWED_TOKENS },
   };
 }
 

@@ -57,6 +57,16 @@ export const envShape = {
   WEBHOOK_RETRY_BASE_MS: int(1).default(5000),
   WEBHOOK_MAX_ATTEMPTS: int(1).max(100).default(10),
   WEBHOOK_ALLOW_HTTP_LOOPBACK: z.enum(["true", "false"]).default("false"),
+  SPLITTER_ALLOWED_TOKENS: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t !== ""),
+    )
+    .pipe(z.array(address)),
 };
 
 export type VariableName = keyof typeof envShape;
@@ -111,6 +121,10 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
   WEBHOOK_RETRY_BASE_MS: ["5000", "first webhook retry delay; doubles per attempt, capped at one hour"],
   WEBHOOK_MAX_ATTEMPTS: ["10", "attempts before a webhook delivery is marked failed"],
   WEBHOOK_ALLOW_HTTP_LOOPBACK: ["false", "accept http:// webhook URLs on 127.0.0.1 / localhost (tests, development)"],
+  SPLITTER_ALLOWED_TOKENS: [
+    "(none)",
+    "`hardhat ignition deploy` of RoyaltySplitter only: comma-separated tokens to allow-list (one `setTokenAllowed` each)",
+  ],
 };
 
 /** Old names, refused with the new one named: a silently ignored key would be worse than a failed start. */

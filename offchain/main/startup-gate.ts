@@ -7,6 +7,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
+import { answerClientErrors } from "../api/client-errors";
 
 export type StartupGate = {
   server: http.Server;
@@ -45,6 +46,7 @@ function starting(req: http.IncomingMessage, res: http.ServerResponse): void {
 export async function listenGated(port: number, host: string): Promise<StartupGate> {
   let handler: http.RequestListener = starting;
   const server = http.createServer((req, res) => handler(req, res));
+  answerClientErrors(server); // before listening: an oversize first request is answered too
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, () => resolve()));
   let open = true;
   return {

@@ -8,6 +8,7 @@
 import { encodeFunctionData, type Address, type Hex } from "viem";
 import { Counter, Gauge, Registry } from "prom-client";
 import { royaltySplitterAbi } from "../chain/abi";
+import { blockRanges } from "../chain/block-ranges";
 import type { ChainClients } from "../chain/clients";
 import type { ChainLogger } from "../chain/common";
 import type { Distribution } from "../merkle";
@@ -72,7 +73,7 @@ export function createWatcher({ clients, config, logger, registry = new Registry
   const { publicClient, walletClient } = clients;
   const fileDeadline = config.fileDeadlineSeconds ?? 600;
   const margin = config.vetoMarginSeconds ?? 30;
-  const range = BigInt(config.maxBlockRange ?? 2000);
+  const maxBlockRange = config.maxBlockRange ?? 2000;
   const metrics = {
     checked: new Counter({
       name: "tributary_watch_roots_checked_total",
@@ -114,8 +115,7 @@ export function createWatcher({ clients, config, logger, registry = new Registry
 
   async function scan(s: WatchState): Promise<void> {
     const head = await publicClient.getBlockNumber({ cacheTime: 0 });
-    for (let from = s.nextBlock; from <= head; from += range) {
-      const to = from + range - 1n > head ? head : from + range - 1n;
+    for (const { fromBlock: from, toBlock: to } of blockRanges(s.nextBlock, head, maxBlockRange)) {
       const [proposed, vetoed] = await Promise.all([
         publicClient.getContractEvents({
           address: config.splitter,

@@ -11,6 +11,8 @@
  * settlement, tree, file, DB write, commit) → root publisher pass (sign, send, receipt) → [time travel: excluded] →
  * publisher pass that sees the matured root and marks the epoch claimable → first GET /v1/proofs/:account over HTTP
  * (cold: the API loads the distribution from the database). Writes bench/results/epoch.json.
+ *
+ * Environment: BENCH_CREATORS (100000), the number of creators of the timed run.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";

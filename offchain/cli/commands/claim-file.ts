@@ -8,6 +8,7 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import { royaltySplitterAbi } from "../../chain";
 import { readDistributionFile } from "../../merkle";
 import type { Context } from "../context";
+import { CliError } from "../errors";
 import type { ClaimResult } from "./claim";
 import { proposedRoot } from "./verify";
 
@@ -17,12 +18,16 @@ export async function claimFromFile(
   account?: Address,
 ): Promise<ClaimResult & { epoch: number }> {
   const c = await ctx.clients();
-  if (!c.walletClient) throw new Error("claiming sends a transaction: set PRIVATE_KEY or KEYSTORE_PATH");
+  if (!c.walletClient)
+    throw new CliError("CLI_CONFIG_MISSING", "claiming sends a transaction: set PRIVATE_KEY or KEYSTORE_PATH");
   const who = (account ?? c.walletClient.account.address) as Address;
   const read = await readDistributionFile(file);
   const d = read.distribution;
   if (read.header.chainId !== ctx.chainId || read.header.contract.toLowerCase() !== ctx.splitter.toLowerCase()) {
-    throw new Error(`${file} is for chain ${read.header.chainId} contract ${read.header.contract}, not this splitter`);
+    throw new CliError(
+      "CLI_FILE_MISMATCH",
+      `${file} is for chain ${read.header.chainId} contract ${read.header.contract}, not this splitter`,
+    );
   }
   const [root, epoch] = await c.publicClient.readContract({
     address: ctx.splitter,
@@ -30,13 +35,17 @@ export async function claimFromFile(
     functionName: "claimableRoot",
   });
   if (root.toLowerCase() !== d.root.toLowerCase()) {
-    throw new Error(
+    throw new CliError(
+      "CLI_FILE_MISMATCH",
       `${file} (epoch ${read.header.epoch}, root ${d.root}) is not the claimable root (epoch ${epoch}, ${root})`,
     );
   }
   const committed = await proposedRoot(ctx, epoch);
   if (committed?.contentHash.toLowerCase() !== read.contentHash.toLowerCase()) {
-    throw new Error(`${file} hashes to ${read.contentHash}; epoch ${epoch} committed ${committed?.contentHash}`);
+    throw new CliError(
+      "CLI_FILE_MISMATCH",
+      `${file} hashes to ${read.contentHash}; epoch ${epoch} committed ${committed?.contentHash}`,
+    );
   }
   const tokens = d.tokenTotals.map((t) => t.token).filter((t) => d.indexOf(who, t) >= 0);
   const claims: ClaimResult["claims"] = [];
@@ -58,7 +67,7 @@ export async function claimFromFile(
       }),
     });
     const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`claim ${hash} reverted`);
+    if (receipt.status !== "success") throw new CliError("CLI_TRANSACTION_REVERTED", `claim ${hash} reverted`);
     claims.push({
       token,
       amount: (leaf.cumulativeAmount - done).toString(),

@@ -2,13 +2,15 @@
 import { encodeFunctionData, type Address, type Hex } from "viem";
 import { royaltySplitterAbi } from "../../chain";
 import type { Context } from "../context";
+import { CliError } from "../errors";
 
 export type ClaimDone = { token: Address; amount: string; cumulative: string; txHash: Hex };
 export type ClaimResult = { account: Address; claims: ClaimDone[] };
 
 export async function claimAll(ctx: Context, account?: Address): Promise<ClaimResult> {
   const c = await ctx.clients();
-  if (!c.walletClient) throw new Error("claiming sends a transaction: set PRIVATE_KEY or KEYSTORE_PATH");
+  if (!c.walletClient)
+    throw new CliError("CLI_CONFIG_MISSING", "claiming sends a transaction: set PRIVATE_KEY or KEYSTORE_PATH");
   const who = account ?? c.walletClient.account.address;
   const { proofs } = await ctx.api.call<{
     proofs: { token: Address; cumulative: string; claimable: string; proof: Hex[] }[];
@@ -32,7 +34,7 @@ export async function claimAll(ctx: Context, account?: Address): Promise<ClaimRe
       }),
     });
     const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`claim ${hash} reverted`);
+    if (receipt.status !== "success") throw new CliError("CLI_TRANSACTION_REVERTED", `claim ${hash} reverted`);
     claims.push({
       token: p.token,
       amount: (BigInt(p.cumulative) - done).toString(),

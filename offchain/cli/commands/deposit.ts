@@ -2,6 +2,7 @@
 import { encodeFunctionData, erc20Abi, type Address, type Hex } from "viem";
 import { royaltySplitterAbi } from "../../chain";
 import type { Context } from "../context";
+import { CliError } from "../errors";
 
 export type DepositResult = {
   licenseId: Hex;
@@ -13,14 +14,15 @@ export type DepositResult = {
 };
 
 export async function deposit(ctx: Context, licenseId: Hex, amount: bigint, token: Address): Promise<DepositResult> {
-  if (amount <= 0n) throw new Error("the amount must be positive (base units)");
+  if (amount <= 0n) throw new CliError("CLI_ARGUMENT_INVALID", "the amount must be positive (base units)");
   const c = await ctx.clients();
-  if (!c.walletClient) throw new Error("depositing sends a transaction: set PRIVATE_KEY or KEYSTORE_PATH");
+  if (!c.walletClient)
+    throw new CliError("CLI_CONFIG_MISSING", "depositing sends a transaction: set PRIVATE_KEY or KEYSTORE_PATH");
   const me = c.walletClient.account.address;
   const send = async (to: Address, data: Hex) => {
     const hash = await c.walletClient!.sendTransaction({ to, data });
     const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+    if (receipt.status !== "success") throw new CliError("CLI_TRANSACTION_REVERTED", `transaction ${hash} reverted`);
     return receipt;
   };
   const allowance = await c.publicClient.readContract({

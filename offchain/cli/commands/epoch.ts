@@ -8,6 +8,7 @@ import type { Hex } from "viem";
 import { createRootPublisher, moduleConfigs, royaltySplitterAbi, type PublishPass } from "../../chain";
 import { silentLogger } from "../../chain/common";
 import type { Context } from "../context";
+import { CliError } from "../errors";
 
 export type ClosedEpoch = { epoch: number; root: Hex; contentHash: Hex; leafCount: number };
 
@@ -18,7 +19,8 @@ export async function closeEpochViaApi(ctx: Context, endsAt?: string): Promise<C
 
 export async function publishOnce(ctx: Context): Promise<PublishPass> {
   const clients = await ctx.clients();
-  if (!clients.walletClient) throw new Error("publishing signs: set PRIVATE_KEY or KEYSTORE_PATH (the poster's key)");
+  if (!clients.walletClient)
+    throw new CliError("CLI_CONFIG_MISSING", "publishing signs: set PRIVATE_KEY or KEYSTORE_PATH (the poster's key)");
   const db = await ctx.openDb();
   try {
     const publisher = createRootPublisher({

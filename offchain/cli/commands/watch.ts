@@ -16,6 +16,7 @@ import {
 } from "../../watch";
 import type { ChainLogger } from "../../chain/common";
 import type { Context } from "../context";
+import { CliError } from "../errors";
 
 export type WatchOptions = {
   state: string;
@@ -32,7 +33,7 @@ export type WatchOptions = {
 };
 
 const nonNegative = (name: string, v: string): number => {
-  if (!/^[0-9]+$/.test(v)) throw new Error(`${name}: a non-negative integer`);
+  if (!/^[0-9]+$/.test(v)) throw new CliError("CLI_ARGUMENT_INVALID", `${name}: a non-negative integer`);
   return Number(v);
 };
 
@@ -41,7 +42,8 @@ export function watchSources(ctx: Context, o: Pick<WatchOptions, "dir" | "mirror
   if (o.dir) sources.push(folderSource(o.dir));
   if (o.mirror) sources.push(mirrorSource(o.mirror));
   if (o.api) sources.push(apiSource(ctx.api.baseUrl));
-  if (sources.length === 0) throw new Error("no file source: give --dir or --mirror, or leave the API on");
+  if (sources.length === 0)
+    throw new CliError("CLI_ARGUMENT_INVALID", "no file source: give --dir or --mirror, or leave the API on");
   return sources;
 }
 

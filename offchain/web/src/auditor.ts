@@ -10,6 +10,7 @@ import { readRoots, royaltySplitterAbi, sameHex, tokenInfo, type Roots } from ".
 import { byId, h, setStatus, short, table } from "./lib/dom";
 import { formatAmount, formatTime } from "./lib/format";
 import { describeError } from "./lib/wallet";
+import { WebError } from "./lib/errors";
 
 type Epoch = {
   epoch: number;
@@ -35,7 +36,10 @@ const FAIL = "FAIL";
 function chainClient(): PublicClient {
   if (config.rpcUrl) return createPublicClient({ transport: http(config.rpcUrl) });
   if (window.ethereum) return createPublicClient({ transport: custom(window.ethereum) });
-  throw new Error("No JSON-RPC endpoint is configured (WEB_RPC_URL) and no wallet is present to read the chain.");
+  throw new WebError(
+    "WEB_CHAIN_UNREACHABLE",
+    "No JSON-RPC endpoint is configured (WEB_RPC_URL) and no wallet is present to read the chain.",
+  );
 }
 
 async function loadChain(): Promise<void> {
@@ -255,7 +259,7 @@ function parseProof(text: string): Hex[] {
   const list = t.startsWith("[") ? (JSON.parse(t) as unknown[]) : t.split(/[\s,]+/);
   return list.map((x, i) => {
     if (typeof x !== "string" || !isHex(x, { strict: true }) || x.length !== 66)
-      throw new Error(`proof element ${i + 1} is not a 32-byte 0x hash`);
+      throw new WebError("WEB_INPUT_INVALID", `proof element ${i + 1} is not a 32-byte 0x hash`);
     return x;
   });
 }
@@ -269,10 +273,12 @@ async function verifyProofForm(): Promise<void> {
     const account = byId<HTMLInputElement>("account").value.trim();
     const token = byId<HTMLInputElement>("token").value.trim();
     const amountText = byId<HTMLInputElement>("cumulative").value.trim();
-    if (!isAddress(account, { strict: false })) throw new Error("account is not a 20-byte 0x address");
-    if (!isAddress(token, { strict: false })) throw new Error("token is not a 20-byte 0x address");
+    if (!isAddress(account, { strict: false }))
+      throw new WebError("WEB_INPUT_INVALID", "account is not a 20-byte 0x address");
+    if (!isAddress(token, { strict: false }))
+      throw new WebError("WEB_INPUT_INVALID", "token is not a 20-byte 0x address");
     if (!/^(0|[1-9][0-9]*)$/.test(amountText))
-      throw new Error("cumulative amount must be a whole number of base units");
+      throw new WebError("WEB_INPUT_INVALID", "cumulative amount must be a whole number of base units");
     const proof = parseProof(byId<HTMLTextAreaElement>("proof").value);
     roots = await readRoots(client, config.splitter);
     const against = byId<HTMLSelectElement>("against").value === "pending" ? roots.pending : roots.claimable;

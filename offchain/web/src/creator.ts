@@ -4,7 +4,7 @@
  * one transaction (claimBatch), with progress and a plain message for every failure.
  */
 import type { Address } from "viem";
-import { api, loadWebConfig, ApiProblemError, type WebConfig } from "./lib/api";
+import { allPages, api, ApiProblemError, DATASET_PAGE_LIMIT, loadWebConfig, type WebConfig } from "./lib/api";
 import { sameHex, tokenInfo, type Roots } from "./lib/chain";
 import {
   claimStateText,
@@ -108,7 +108,7 @@ async function drawEarnings(): Promise<void> {
 async function drawDatasets(): Promise<void> {
   type Dataset = { id: string; name: string; status: string; shares: { account: string; bps: number }[] };
   type Receipt = { scope: string; revokedAt: string | null };
-  const list = await api.get<Dataset[]>("/v1/datasets").catch(notCreator);
+  const list = await allPages((path) => api.get<Dataset[]>(path), "/v1/datasets", DATASET_PAGE_LIMIT).catch(notCreator);
   if (!list) return void el.datasets.replaceChildren(h("p", {}, "Register as a creator to list datasets."));
   type Coverage = { scope: string; basis: string; receipts: { active: number; revoked: number } };
   const consents = await Promise.all(list.map((d) => api.get<Receipt[]>(`/v1/datasets/${d.id}/consents`)));

@@ -3,9 +3,11 @@
  *   SPLITTER_ALLOWED_TOKENS=0xToken1,0xToken2 npx hardhat ignition deploy scripts/ignition/modules/RoyaltySplitter.ts \
  *     --network <name> --parameters params.json
  * Roles and timelock come from the module parameters (see ../splitter.ts); the token allow-list from
- * SPLITTER_ALLOWED_TOKENS (Ignition cannot loop over a parameter's value), one `setTokenAllowed` call each.
+ * SPLITTER_ALLOWED_TOKENS, read by offchain/config like every variable (Ignition cannot loop over a parameter's
+ * value, so the list must be known when the module is built), one `setTokenAllowed` call each.
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { loadSettings } from "../../../offchain/config";
 import { deploySplitter } from "../splitter";
 
 /** A RoyaltySplitter module that allow-lists `allowedTokens`. */
@@ -19,9 +21,4 @@ export function buildRoyaltySplitterModule(allowedTokens: string[]) {
   });
 }
 
-const tokens = (process.env.SPLITTER_ALLOWED_TOKENS ?? "")
-  .split(",")
-  .map((t) => t.trim())
-  .filter((t) => t !== "");
-
-export default buildRoyaltySplitterModule(tokens);
+export default buildRoyaltySplitterModule(loadSettings().deployment.allowedTokens);

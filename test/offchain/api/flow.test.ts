@@ -9,6 +9,8 @@
 import { expect } from "chai";
 import request from "supertest";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { standardLeafHash } from "@openzeppelin/merkle-tree/dist/hashes";
+import { MerkleTree } from "merkletreejs";
 import type { Address, Hex } from "viem";
 import { keccak256 } from "viem";
 import { allocate, SettlementInputSchema } from "../../../offchain/settlement";
@@ -256,11 +258,29 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     );
     expect(rebuilt.distribution.root).to.equal(epoch.root);
 
-    const oz = StandardMerkleTree.of(
-      expected.allocations.map((a) => [a.account, a.token, a.cumulative.toString()]),
-      ["address", "address", "uint256"],
-    );
-    expect(oz.root).to.equal(epoch.root);
+    // The root rebuilt independently from the engine's allocations, not merely compared with a library root: the
+    // leaves are the same (the file's leaves, in canonical account-then-token order, are the engine's cumulative
+    // allocations), the encoding is the same (each leaf hash is OpenZeppelin's standard leaf of
+    // (address, address, uint256)), and the shape is the one the tree documents (merkletreejs, sortPairs). An
+    // OpenZeppelin StandardMerkleTree of these leaves would re-sort them by hash and lay them out as a complete
+    // tree: its root equals ours only by chance. It did here (the former check): these four leaves in account order
+    // happen to be in descending hash order, so both shapes pair the same leaves.
+    const leaves = expected.allocations.map((a) => [a.account, a.token, a.cumulative] as const);
+    expect(leaves.length).to.equal(4);
+    const d = rebuilt.distribution;
+    expect(
+      Array.from({ length: d.leafCount }, (_, i) => [d.leaves.accounts[i], d.leaves.tokens[i], d.leaves.amounts[i]]),
+    ).to.deep.equal(leaves);
+    const hashes = leaves.map((v) => standardLeafHash(["address", "address", "uint256"], [...v]));
+    expect(hashes.map((_, i) => d.tree.leaf(i))).to.deep.equal(hashes);
+    const keccak = (data: Buffer) => Buffer.from(keccak256(data, "bytes"));
+    expect(new MerkleTree(hashes, keccak, { sortPairs: true }).getHexRoot()).to.equal(epoch.root);
+    // The check can fail: one base unit more on one leaf changes the independently built root.
+    const bumped = [
+      ...hashes.slice(0, -1),
+      standardLeafHash(["address", "address", "uint256"], [...leaves[3].slice(0, 2), leaves[3][2] + 1n]),
+    ];
+    expect(new MerkleTree(bumped, keccak, { sortPairs: true }).getHexRoot()).to.not.equal(epoch.root);
     for (const a of expected.allocations) {
       const res = await request(t.app).get(`/v1/proofs/${a.account}`).expect(200);
       const p = res.body.proofs.find((x: { token: string }) => x.token === a.token);

@@ -38,6 +38,21 @@ describe("offchain/config", () => {
     for (const v of ["PORT", "BOOTSTRAP_OPERATOR", "PLATFORM_FEE_BPS", "DATABASE_URL"]) expect(m).to.include(v);
   });
 
+  it("reads the Ignition module's token allow-list: lowercase, blanks dropped, empty by default, bad entries named", () => {
+    expect(loadSettings({}).deployment).to.deep.equal({ allowedTokens: [] });
+    expect(
+      loadSettings({
+        SPLITTER_ALLOWED_TOKENS:
+          " 0xAbCdEf0000000000000000000000000000000001, ,0x00000000000000000000000000000000000000Fe",
+      }).deployment,
+    ).to.deep.equal({
+      allowedTokens: ["0xabcdef0000000000000000000000000000000001", "0x00000000000000000000000000000000000000fe"],
+    });
+    expect(message(() => loadSettings({ SPLITTER_ALLOWED_TOKENS: "0x12" }))).to.equal(
+      "invalid environment:\n  SPLITTER_ALLOWED_TOKENS.0: expected a 20-byte 0x-hex address",
+    );
+  });
+
   it("refuses a platform fee without a treasury: the fee leaf could never be claimed", () => {
     expect(() => loadConfig({ PLATFORM_FEE_BPS: "250" })).to.throw(
       /TREASURY_ADDRESS: must be set when PLATFORM_FEE_BPS > 0/,

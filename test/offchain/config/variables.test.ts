@@ -30,7 +30,6 @@ describe("offchain/config/variables", () => {
       /^scripts\/bench\//, // benchmark knobs, documented in each bench
       /^scripts\/ci\/newcomer-smoke\.ts$/, // smoke-test knobs, documented in its header
       /^offchain\/db\/prisma\.config\.ts$/, // sets the Prisma CLI's engine path for the tool, reads no setting
-      /^scripts\/ignition\//, // Ignition module parameters for `hardhat ignition deploy`
     ];
     const readers = [...sources(path.join(ROOT, "offchain")), ...sources(path.join(ROOT, "scripts"))]
       .map((f) => path.relative(ROOT, f).split(path.sep).join("/"))

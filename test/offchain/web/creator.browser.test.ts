@@ -207,4 +207,23 @@ run("offchain/web creator page (browser)", function () {
       await other.context.close();
     }
   });
+  it("lists every dataset of a creator with more than one page of them (GET /v1/datasets is paginated by 100)", async () => {
+    const token = await s.signIn(s.accounts.creator);
+    // 100 more beside the stack's "Field recordings": 101 in all, so the page must read a second page.
+    for (let n = 1; n <= 100; n++) {
+      await s.call("POST", "/v1/datasets", token, {
+        id: `0x${n.toString(16).padStart(64, "a")}`,
+        name: `Extra set ${n}`,
+        shares: [{ account: s.accounts.creator.address, bps: 10_000 }],
+      });
+    }
+    await refresh();
+    const names = await page.$$eval("#datasets tbody tr", (rows) =>
+      rows.map((r) => (r.querySelector("td") as HTMLElement).textContent),
+    );
+    expect(names.length).to.equal(101);
+    expect(new Set(names)).to.deep.equal(
+      new Set(["Field recordings", ...Array.from({ length: 100 }, (_, i) => `Extra set ${i + 1}`)]),
+    );
+  });
 });

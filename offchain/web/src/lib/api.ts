@@ -1,10 +1,12 @@
 /** Calls to the Tributary API (same origin), with the SIWE bearer session kept in sessionStorage. */
+import { WebError } from "./errors";
+
 export type Problem = { status: number; title: string; detail?: string; errors?: unknown };
 
-export class ApiProblemError extends Error {
+export class ApiProblemError extends WebError {
+  override readonly name = "ApiProblemError";
   constructor(readonly problem: Problem) {
-    super(`${problem.title}${problem.detail ? `: ${problem.detail}` : ""} (HTTP ${problem.status})`);
-    this.name = "ApiProblemError";
+    super("WEB_API_PROBLEM", `${problem.title}${problem.detail ? `: ${problem.detail}` : ""} (HTTP ${problem.status})`);
   }
 }
 
@@ -52,6 +54,28 @@ export const api = {
     return new Uint8Array(await r.arrayBuffer());
   },
 };
+
+/** The largest page `GET /v1/datasets` serves (`limit`'s maximum). */
+export const DATASET_PAGE_LIMIT = 100;
+
+/**
+ * Every item of a cursor-paginated list: pages of `limit` are read with `?after=<last id>` until one comes back
+ * shorter than `limit` (the API's "last page" signal), so a list longer than one page is shown whole.
+ */
+export async function allPages<T extends { id: string }>(
+  get: (path: string) => Promise<T[]>,
+  path: string,
+  limit: number,
+): Promise<T[]> {
+  const all: T[] = [];
+  const sep = path.includes("?") ? "&" : "?";
+  for (let after: string | undefined; ; ) {
+    const page = await get(`${path}${sep}limit=${limit}${after === undefined ? "" : `&after=${after}`}`);
+    all.push(...page);
+    if (page.length < limit) return all;
+    after = page[page.length - 1].id;
+  }
+}
 
 /** Public page settings served by the app (offchain/web/serve.ts). */
 export type WebConfig = { chainId: number; splitter: `0x${string}`; rpcUrl: string | null };

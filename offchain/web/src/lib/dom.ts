@@ -1,4 +1,6 @@
 /** Tiny DOM helpers: element builder, lookups and status lines that never rely on colour alone. */
+import { WebError } from "./errors";
+
 type Child = Node | string | number | bigint | null | undefined | false;
 
 /** Creates an element with attributes (`on*` functions become listeners) and children. */
@@ -28,7 +30,7 @@ function nodes(children: Child[]): (Node | string)[] {
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
+  if (!el) throw new WebError("WEB_ELEMENT_MISSING", `missing #${id}`);
   return el as T;
 }
 

@@ -16,6 +16,7 @@ import {
 } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import { api, setSessionToken, type WebConfig } from "./api";
+import { WebError } from "./errors";
 
 declare global {
   interface Window {
@@ -31,22 +32,26 @@ export type Wallet = {
   publicClient: PublicClient;
 };
 
-export class WrongNetworkError extends Error {
+export class WrongNetworkError extends WebError {
+  override readonly name = "WrongNetworkError";
   constructor(
     readonly actual: number,
     readonly expected: number,
   ) {
     super(
+      "WEB_WRONG_NETWORK",
       `Wrong network: your wallet is on chain ${actual}, Tributary runs on chain ${expected}. Switch the wallet's network, then connect again.`,
     );
-    this.name = "WrongNetworkError";
   }
 }
 
-export class NoWalletError extends Error {
+export class NoWalletError extends WebError {
+  override readonly name = "NoWalletError";
   constructor() {
-    super("No browser wallet found: install or unlock an Ethereum wallet (EIP-1193), then reload.");
-    this.name = "NoWalletError";
+    super(
+      "WEB_WALLET_MISSING",
+      "No browser wallet found: install or unlock an Ethereum wallet (EIP-1193), then reload.",
+    );
   }
 }
 
@@ -55,7 +60,7 @@ export async function connectWallet(config: WebConfig): Promise<Wallet> {
   const provider = window.ethereum;
   if (!provider) throw new NoWalletError();
   const [address] = (await provider.request({ method: "eth_requestAccounts" })) as Address[];
-  if (!address) throw new Error("The wallet returned no account.");
+  if (!address) throw new WebError("WEB_WALLET_MISSING", "The wallet returned no account.");
   const chainId = Number(await provider.request({ method: "eth_chainId" }));
   if (chainId !== config.chainId) throw new WrongNetworkError(chainId, config.chainId);
   const transport = custom(provider);
