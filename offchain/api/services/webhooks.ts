@@ -29,7 +29,7 @@ async function checkUrl(deps: Deps, raw: string, resolve?: ResolveHost): Promise
     return u.toString();
   } catch (err) {
     if (err instanceof WebhookUrlRefusedError)
-      throw unprocessable("webhook URL refused", [{ path: "/url", message: err.reason }]);
+      throw unprocessable(`webhook URL refused: ${err.reason}`, [{ path: "/url", message: err.reason }]);
     throw err;
   }
 }

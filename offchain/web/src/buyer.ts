@@ -104,9 +104,13 @@ async function load(wallet: Wallet): Promise<void> {
   await drawRevocations();
   await drawWebhooks(byId("webhooks"), "buyer", [
     "consent.revoked",
+    "attestation.withdrawn",
     "license.taken",
+    "license.cancelled",
+    "deposit.confirmed",
     "usage.accepted",
     "usage.rejected",
+    "refund.available",
   ]);
   const licenses = await api.get<License[]>("/v1/licenses");
   if (licenses.length === 0) return void byId("licenses").replaceChildren(h("p", {}, "You have no licenses yet."));
