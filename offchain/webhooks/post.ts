@@ -35,6 +35,8 @@ export function createGuardedPost(guard: GuardOptions): WebhookPost {
           method: "POST",
           headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
           lookup,
+          // A fresh connection per delivery: a pooled socket would skip the check and the pin of this attempt.
+          agent: false,
           signal: AbortSignal.timeout(timeoutMs),
         },
         (res) => {
