@@ -7,7 +7,8 @@
  * a row in a re-read range whose log is gone (or moved to another block) is marked `reorged`, and one that is
  * back is re-activated — a deposit is never counted twice and a reorged-out one never counts. A log is
  * `confirmed` once it has `confirmations` blocks (its own included); `reorgDepth >= confirmations` keeps every
- * deposit in the re-read window until it is confirmed.
+ * deposit in the re-read window until it is confirmed. A deposit that becomes confirmed queues a deposit.confirmed
+ * webhook to its license's buyer in the same transaction (again if a reorg took it away and it came back).
  */
 import type { Address } from "viem";
 import { royaltySplitterAbi } from "./abi";
@@ -18,6 +19,7 @@ import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
 import { ChainError } from "./errors";
+import { type ConfirmedDeposit, enqueueDepositsConfirmed } from "../webhooks/money-events";
 
 export const DEPOSIT_CURSOR = "deposits";
 
@@ -76,6 +78,19 @@ export function createDepositIndexer(p: {
       );
       const seen = new Set<string>();
       let skipped = 0;
+      // Which of these logs were already confirmed: only a change to confirmed sends deposit.confirmed.
+      const wasConfirmed = new Set(
+        (
+          await tx.deposit.findMany({
+            where: {
+              txHash: { in: [...new Set(logs.map((l) => l.transactionHash.toLowerCase()))] },
+              state: "confirmed",
+            },
+            select: { txHash: true, logIndex: true },
+          })
+        ).map((d) => key(d.txHash, d.logIndex)),
+      );
+      const newlyConfirmed: ConfirmedDeposit[] = [];
       for (const log of logs) {
         const licenseId = log.args.licenseId.toLowerCase();
         if (!known.has(licenseId)) {
@@ -104,7 +119,18 @@ export function createDepositIndexer(p: {
           },
           update: row,
         });
+        if (confirmed && !wasConfirmed.has(key(log.transactionHash.toLowerCase(), log.logIndex)))
+          newlyConfirmed.push({
+            licenseId,
+            token: log.args.token.toLowerCase(),
+            amount: log.args.amount.toString(),
+            payer: log.args.payer.toLowerCase(),
+            txHash: log.transactionHash.toLowerCase(),
+            logIndex: log.logIndex,
+            blockNumber: log.blockNumber,
+          });
       }
+      await enqueueDepositsConfirmed(tx, newlyConfirmed);
       const inRange = await tx.deposit.findMany({
         where: { blockNumber: { gte: fromBlock, lte: toBlock }, state: { not: "reorged" } },
         select: { id: true, txHash: true, logIndex: true, settledEpoch: true },

@@ -7,6 +7,7 @@ import { Prisma } from "../db/generated/client";
 import type { Db } from "../db/client";
 import type { ChainLogger } from "./common";
 import type { SignedTx } from "./publication-tx";
+import { enqueueEpochClaimable } from "../webhooks/money-events";
 
 export type Publication = NonNullable<Awaited<ReturnType<Db["prisma"]["epochPublication"]["findUnique"]>>>;
 
@@ -98,11 +99,13 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
       ]);
     },
 
+    /** A claimable root also queues its epoch.claimable / refund.available webhooks, in the same transaction. */
     async settle(epochId: number, fate: "claimable" | "vetoed"): Promise<void> {
-      await prisma.$transaction([
-        prisma.epochPublication.update({ where: { epochId }, data: { state: fate } }),
-        prisma.epoch.update({ where: { id: epochId }, data: { status: fate }, select: { id: true } }),
-      ]);
+      await prisma.$transaction(async (tx) => {
+        await tx.epochPublication.update({ where: { epochId }, data: { state: fate } });
+        await tx.epoch.update({ where: { id: epochId }, data: { status: fate }, select: { id: true } });
+        if (fate === "claimable") await enqueueEpochClaimable(tx, epochId);
+      });
       log.info({ epoch: epochId, fate }, "root settled");
     },
 

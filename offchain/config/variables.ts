@@ -120,7 +120,10 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
   WEBHOOK_POLL_MS: ["1000", "how often the webhook dispatcher looks for due deliveries"],
   WEBHOOK_RETRY_BASE_MS: ["5000", "first webhook retry delay; doubles per attempt, capped at one hour"],
   WEBHOOK_MAX_ATTEMPTS: ["10", "attempts before a webhook delivery is marked failed"],
-  WEBHOOK_ALLOW_HTTP_LOOPBACK: ["false", "accept http:// webhook URLs on 127.0.0.1 / localhost (tests, development)"],
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: [
+    "false",
+    "accept http(s) webhook URLs on localhost / 127.0.0.0/8 / ::1 (tests, development); other private addresses stay refused",
+  ],
   SPLITTER_ALLOWED_TOKENS: [
     "(none)",
     "`hardhat ignition deploy` of RoyaltySplitter only: comma-separated tokens to allow-list (one `setTokenAllowed` each)",

@@ -4,15 +4,21 @@
  * retried after retryBaseMs·2^(attempt−1) (capped at an hour) until maxAttempts, then marked failed.
  * Delivery is at-least-once: a crash after the receiver answered but before the row was updated resends the same
  * message id, which the receiver deduplicates.
+ * Every attempt goes through the SSRF guard first (address-guard.ts): the URL is resolved again and the request is
+ * pinned to the checked address; an address that became private counts as a failed attempt, and nothing is sent.
  */
 import type { Logger } from "pino";
 import type { PrismaClient } from "../db/client";
+import type { ResolveHost } from "./address-guard";
+import { createGuardedPost, type WebhookPost } from "./post";
 import { signedHeaders } from "./sign";
 
 export type WebhookDispatcherConfig = {
   pollMs: number;
   retryBaseMs: number;
   maxAttempts: number;
+  /** WEBHOOK_ALLOW_HTTP_LOOPBACK: deliveries to http(s)://localhost / 127.0.0.0/8 / ::1 (development, tests). */
+  allowHttpLoopback: boolean;
   /** How long a claimed row stays invisible to other workers (it must exceed the request timeout). */
   leaseMs?: number;
   timeoutMs?: number;
@@ -39,11 +45,13 @@ export function createWebhookDispatcher(opts: {
   common: { logger: Logger };
   prisma: PrismaClient;
   config: WebhookDispatcherConfig;
-  fetch?: typeof fetch;
+  /** Test seams: the resolver the guard uses, or the whole transport. */
+  resolve?: ResolveHost;
+  post?: WebhookPost;
 }): WebhookDispatcher {
   const { prisma, config } = opts;
   const log = opts.common.logger.child({ module: "webhooks" });
-  const send = opts.fetch ?? fetch;
+  const send = opts.post ?? createGuardedPost({ allowLoopback: config.allowHttpLoopback, resolve: opts.resolve });
   const timeoutMs = config.timeoutMs ?? 10_000;
   const leaseMs = config.leaseMs ?? timeoutMs + 20_000;
   let timer: NodeJS.Timeout | undefined;
@@ -71,15 +79,8 @@ export function createWebhookDispatcher(opts: {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await send(row.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...signedHeaders(row.secret, row.id, at, body) },
-        body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => undefined);
+      const headers = { "content-type": "application/json", ...signedHeaders(row.secret, row.id, at, body) };
+      status = (await send(row.url, headers, body, timeoutMs)).status;
     } catch (err) {
       error = err instanceof Error ? err.message.slice(0, 500) : "request failed";
     }

@@ -6,7 +6,17 @@
 import crypto from "node:crypto";
 import type { Prisma } from "../db/generated/client";
 
-export const WEBHOOK_EVENTS = ["consent.revoked", "license.taken", "usage.accepted", "usage.rejected"] as const;
+export const WEBHOOK_EVENTS = [
+  "consent.revoked",
+  "attestation.withdrawn",
+  "license.taken",
+  "license.cancelled",
+  "deposit.confirmed",
+  "usage.accepted",
+  "usage.rejected",
+  "epoch.claimable",
+  "refund.available",
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 type Tx = Prisma.TransactionClient;
@@ -46,19 +56,34 @@ type TakenLicense = {
   datasets: { datasetId: string }[];
 };
 
+const licenseData = (l: TakenLicense) => ({
+  licenseId: l.id,
+  offerId: l.offerId,
+  model: l.model,
+  scope: l.scope,
+  datasetIds: l.datasets.map((d) => d.datasetId).sort(),
+  startsAt: l.startsAt.toISOString(),
+  endsAt: l.endsAt.toISOString(),
+  termsHash: l.termsHash,
+});
+
 /** license.taken: to the creator (without the buyer) and to the buyer itself. */
 export async function enqueueLicenseTaken(tx: Tx, l: TakenLicense, creatorId: string, buyerAddress: string) {
-  const data = {
-    licenseId: l.id,
-    offerId: l.offerId,
-    model: l.model,
-    scope: l.scope,
-    datasetIds: l.datasets.map((d) => d.datasetId).sort(),
-    startsAt: l.startsAt.toISOString(),
-    endsAt: l.endsAt.toISOString(),
-    termsHash: l.termsHash,
-  };
+  const data = licenseData(l);
   const creator = await tx.creator.findUniqueOrThrow({ where: { id: creatorId }, select: { address: true } });
   await enqueueFor(tx, creator.address, "creator", "license.taken", data);
   await enqueueFor(tx, buyerAddress, "buyer", "license.taken", data);
+}
+
+/** license.cancelled: the same two parties as license.taken, the same fields, and when it was cancelled. */
+export async function enqueueLicenseCancelled(
+  tx: Tx,
+  l: TakenLicense & { cancelledAt: Date | null },
+  creatorId: string,
+  buyerAddress: string,
+) {
+  const data = { ...licenseData(l), cancelledAt: l.cancelledAt?.toISOString() ?? null };
+  const creator = await tx.creator.findUniqueOrThrow({ where: { id: creatorId }, select: { address: true } });
+  await enqueueFor(tx, creator.address, "creator", "license.cancelled", data);
+  await enqueueFor(tx, buyerAddress, "buyer", "license.cancelled", data);
 }

@@ -6,7 +6,7 @@ import type { Hex } from "viem";
 import { addressOf } from "../auth/actor";
 import type { Actor } from "../auth/actor";
 import { unauthorized } from "../errors";
-import { consentCoverage, recordAttestation } from "../services/consent-basis";
+import { consentCoverage, recordAttestation, withdrawAttestation } from "../services/consent-basis";
 import { dataSheet, summaryHtml, trainingSummary } from "../services/exports";
 import { publishedSigner, receiptsOf } from "../services/receipts";
 import { revocationFeed } from "../services/revocations";
@@ -34,6 +34,7 @@ const Attestation = z
     statement: z.string(),
     issuedAt: IsoDate,
     signature: z.string(),
+    withdrawnAt: IsoDate.nullable(),
   })
   .openapi("RightsAttestation");
 const SignedReceipt = z
@@ -73,6 +74,28 @@ export const consentRoutes = [
     async handler({ services, actor, params, body }) {
       const input = { ...body, signature: body.signature as Hex };
       return { status: 201, body: await recordAttestation(services.deps, addressOf(actor), params.datasetId, input) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/attestations/:attestationId/withdraw",
+    summary:
+      "Withdraw one of the caller's rights attestations: no basis from now on; licensees get a notice like a revocation",
+    tag: "creators",
+    access: CREATOR,
+    params: z.strictObject({ attestationId: Uuid }),
+    body: z.strictObject({}),
+    errors: {
+      404: "No such attestation on the caller's datasets",
+      409: "The attestation is already withdrawn",
+    },
+    response: {
+      status: 200,
+      schema: Attestation.extend({ notifiedLicenses: z.number().int() }),
+      description: "The withdrawn attestation and how many active licenses were notified",
+    },
+    async handler({ services, actor, params }) {
+      return { body: await withdrawAttestation(services.deps, addressOf(actor), params.attestationId) };
     },
   }),
   defineRoute({

@@ -1,13 +1,16 @@
 /**
  * The consent basis of a dataset for a scope: either the creator's signed rights attestation, or consent receipts
  * (at least one unrevoked receipt for that scope). An offer is published, and a license taken, only when every
- * dataset has one; usage is accepted only for items the basis covers at the time of use.
+ * dataset has one; usage is accepted only for items the basis covers at the time of use. A withdrawn attestation
+ * covers [issuedAt, withdrawnAt) only and is no basis for a new offer or license.
  */
 import type { Hex } from "viem";
 import { verifyTypedData } from "viem";
 import type { Prisma } from "../../db/generated/client";
 import type { PrismaClient } from "../../db/client";
-import { unprocessable, type FieldError } from "../errors";
+import { conflict, notFound, unprocessable, type FieldError } from "../errors";
+import { audit } from "./audit";
+import { notifyWithdrawal } from "./revocations";
 import { attestationTypedData, ATTESTATION_STATEMENT } from "./attestation-typed-data";
 import { ownedDataset } from "./creators";
 import type { Deps } from "./deps";
@@ -65,6 +68,7 @@ export function attestationView(r: {
   statement: string;
   issuedAt: Date;
   signature: string;
+  withdrawnAt: Date | null;
 }) {
   return {
     id: r.id,
@@ -74,6 +78,7 @@ export function attestationView(r: {
     statement: r.statement,
     issuedAt: r.issuedAt.toISOString(),
     signature: r.signature,
+    withdrawnAt: r.withdrawnAt?.toISOString() ?? null,
   };
 }
 
@@ -81,7 +86,7 @@ export function attestationView(r: {
 export async function consentBases(db: Db, datasetIds: string[], scope: Scope): Promise<Map<string, ConsentBasis>> {
   const [attestations, receipts] = await Promise.all([
     db.rightsAttestation.findMany({
-      where: { datasetId: { in: datasetIds }, scope },
+      where: { datasetId: { in: datasetIds }, scope, withdrawnAt: null },
       orderBy: { issuedAt: "asc" },
     }),
     db.consentRecord.groupBy({
@@ -140,17 +145,18 @@ export async function usageCoverage(db: Db, datasetIds: string[], itemRefs: stri
   const [attestations, receipts] = await Promise.all([
     db.rightsAttestation.findMany({
       where: { datasetId: { in: datasetIds } },
-      select: { datasetId: true, scope: true, issuedAt: true },
+      select: { datasetId: true, scope: true, issuedAt: true, withdrawnAt: true },
     }),
     db.consentRecord.findMany({
       where: { datasetId: { in: datasetIds }, OR: [{ itemRef: null }, { itemRef: { in: itemRefs } }] },
       select: { datasetId: true, scope: true, itemRef: true, grantedAt: true, revokedAt: true },
     }),
   ]);
-  const attested = new Map<string, number>();
+  // Each attestation covers [issuedAt, withdrawnAt): usage after a withdrawal needs a receipt.
+  const attested = new Map<string, [number, number][]>();
   for (const a of attestations) {
     const k = `${a.datasetId}|${a.scope}`;
-    attested.set(k, Math.min(a.issuedAt.getTime(), attested.get(k) ?? Infinity));
+    attested.set(k, [...(attested.get(k) ?? []), [a.issuedAt.getTime(), a.withdrawnAt?.getTime() ?? Infinity]]);
   }
   const windows = new Map<string, [number, number][]>();
   const revoked = new Map<string, number>();
@@ -171,7 +177,7 @@ export async function usageCoverage(db: Db, datasetIds: string[], itemRefs: stri
       return at <= t;
     },
     covered(datasetId: string, scope: string, itemRef: string, t: number): boolean {
-      if ((attested.get(`${datasetId}|${scope}`) ?? Infinity) <= t) return true;
+      if ((attested.get(`${datasetId}|${scope}`) ?? []).some(([a, b]) => a <= t && t < b)) return true;
       return inWindow(`${datasetId}|${scope}|`, t) || inWindow(`${datasetId}|${scope}|${itemRef}`, t);
     },
   };
@@ -191,7 +197,7 @@ export async function coverageOf(db: Db, datasetId: string) {
   return (["training", "inference"] as const).map((scope) => {
     const mine = rows.filter((r) => r.scope === scope);
     const active = mine.filter((r) => !r.revokedAt);
-    const att = attestations.find((a) => a.scope === scope);
+    const att = attestations.find((a) => a.scope === scope && !a.withdrawnAt);
     return {
       scope,
       basis: att ? "attestation" : active.length ? "receipts" : "none",
@@ -200,5 +206,39 @@ export async function coverageOf(db: Db, datasetId: string) {
       itemsCovered: new Set(active.filter((r) => r.itemRef).map((r) => r.itemRef)).size,
       wholeDatasetReceipt: active.some((r) => r.itemRef === null),
     };
+  });
+}
+
+/**
+ * Withdraws one of the caller's rights attestations now. From then on it is no basis: new offers and licenses on
+ * the dataset for that scope need another one, and usage at or after `withdrawnAt` of items no receipt covers is
+ * refused. Every active license on the dataset and scope gets a notice, as for a revocation of the whole dataset,
+ * in the same transaction; money follows the offer's revocation clause (terms.ts).
+ */
+export async function withdrawAttestation(deps: Deps, ownerAddress: string, attestationId: string) {
+  const row = await deps.prisma.rightsAttestation.findUnique({
+    where: { id: attestationId },
+    include: { dataset: { include: { owner: true } } },
+  });
+  if (!row || row.dataset.owner.address !== ownerAddress) throw notFound(`attestation ${attestationId}`);
+  if (row.withdrawnAt)
+    throw conflict(`attestation ${attestationId} was already withdrawn at ${row.withdrawnAt.toISOString()}`);
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+  return deps.prisma.$transaction(async (tx) => {
+    // The guard on withdrawnAt makes two concurrent withdrawals a single one.
+    const n = await tx.rightsAttestation.updateMany({
+      where: { id: attestationId, withdrawnAt: null },
+      data: { withdrawnAt: at },
+    });
+    if (n.count !== 1) throw conflict(`attestation ${attestationId} was already withdrawn`);
+    const updated = await tx.rightsAttestation.findUniqueOrThrow({ where: { id: attestationId } });
+    const notified = await notifyWithdrawal(tx, updated);
+    await audit(tx, {
+      actor: ownerAddress,
+      action: "attestation.withdrawn",
+      target: `attestation:${attestationId}`,
+      details: { datasetId: updated.datasetId, scope: updated.scope, at: at.toISOString() },
+    });
+    return { ...attestationView(updated), notifiedLicenses: notified };
   });
 }

@@ -13,6 +13,10 @@ import type { Deps } from "./deps";
 import { ownLicense } from "./licenses";
 
 const TO_COMPLETE = "to be completed by the provider (not known to the licensor's platform)";
+const NONE = "none under this license";
+const TEMPLATE =
+  "EU AI Act Art. 53(1)(d): Commission template for the public summary of training content (July 2025); " +
+  "this license's data is section 2.2.1, the provider completes the rest";
 
 const meta = (m: Prisma.JsonValue, key: string): string | null => {
   if (m && typeof m === "object" && !Array.isArray(m) && m[key] !== undefined && m[key] !== null) return String(m[key]);
@@ -91,10 +95,15 @@ export async function trainingSummary(deps: Deps, buyerAddress: string, licenseI
     deps.prisma.revocationNotice.count({ where: { licenseId: l.id } }),
   ]);
   const basis = (Array.isArray(l.consentBasis) ? l.consentBasis : []) as { datasetId: string; kind: string }[];
-  const modalities = [...new Set(datasets.map((d) => meta(d.metadata, "modality")).filter((m) => m !== null))];
+  const modalityOf = (d: (typeof datasets)[number]) => meta(d.metadata, "modality") ?? "not declared by the licensor";
+  // Size per modality as the licensor declared it (free text such as "1.2 TB" or "40,000 clips": not summable).
+  const sizeByModality: Record<string, { dataset: string; size: string }[]> = {};
+  for (const d of datasets)
+    (sizeByModality[modalityOf(d)] ??= []).push({ dataset: d.name, size: meta(d.metadata, "size") ?? "not declared" });
+  const licensed = "Yes: commercially licensed from the rightsholder through Tributary (one license per row below).";
   return {
-    format: "tributary-training-content-summary/1",
-    template: "EU AI Act Art. 53(1)(d) — template for the public summary of training content",
+    format: "tributary-training-content-summary/2",
+    template: TEMPLATE,
     generatedAt: new Date().toISOString(),
     license: {
       licenseId: l.id,
@@ -104,32 +113,51 @@ export async function trainingSummary(deps: Deps, buyerAddress: string, licenseI
       startsAt: l.startsAt.toISOString(),
       endsAt: l.endsAt.toISOString(),
     },
+    // Headings and their order are the template's (section 2.2 is where licensed data belongs); the fields under
+    // them are what the licensor's platform knows, and the rest is left to the provider, never invented.
     "1. General information": {
-      "1.1 Provider identification": { name: l.buyer.name, contact: TO_COMPLETE },
-      "1.2 Model identification": TO_COMPLETE,
+      "1.1 Provider identification": {
+        "Provider name and contact details": { name: l.buyer.name, contact: TO_COMPLETE },
+        "Authorised representative name and contact details": TO_COMPLETE,
+      },
+      "1.2 Model identification": {
+        "Versioned model name(s)": TO_COMPLETE,
+        "Model dependencies": TO_COMPLETE,
+        "Date of placement of the model on the Union market": TO_COMPLETE,
+      },
       "1.3 Modalities, overall training data size and other characteristics": {
-        modalities: modalities.length ? modalities : ["not declared by the licensor"],
-        datasets: datasets.map((d) => ({ id: d.id, name: d.name, size: meta(d.metadata, "size") ?? "not declared" })),
+        Modalities: Object.keys(sizeByModality).sort(),
+        "Training data size per modality": sizeByModality,
+        "Types of content": datasets.map((d) => ({
+          dataset: d.name,
+          type: meta(d.metadata, "type") ?? "not declared",
+        })),
+        "Latest date of data acquisition/collection for model training": l.startsAt.toISOString(),
+        "Other relevant characteristics": TO_COMPLETE,
       },
     },
     "2. List of data sources": {
-      "2.1 Publicly available datasets": "none under this license",
+      "2.1 Publicly available datasets": NONE,
       "2.2 Private non-publicly available datasets obtained from third parties": {
-        "2.2.1 Datasets commercially licensed by rightsholders or their representatives": datasets.map((d) => ({
-          dataset: d.name,
-          datasetId: d.id,
-          licensor: d.owner.name,
-          licensorAddress: d.owner.address,
-          licenseId: l.id,
-          period: `${l.startsAt.toISOString()} – ${l.endsAt.toISOString()}`,
-          scope: l.scope,
-        })),
-        "2.2.2 Private datasets obtained from other third parties": "none under this license",
+        "2.2.1 Datasets commercially licensed by rightsholders or their representatives": {
+          "Commercial licensing agreements with rightsholders or their representatives": licensed,
+          datasets: datasets.map((d) => ({
+            dataset: d.name,
+            datasetId: d.id,
+            modality: modalityOf(d),
+            licensor: d.owner.name,
+            licensorAddress: d.owner.address,
+            licenseId: l.id,
+            period: `${l.startsAt.toISOString()} – ${l.endsAt.toISOString()}`,
+            scope: l.scope,
+          })),
+        },
+        "2.2.2 Private datasets obtained from other third parties": NONE,
       },
-      "2.3 Data crawled and scraped from online sources": "none under this license",
-      "2.4 User data": "none under this license",
-      "2.5 Synthetic data": "none under this license",
-      "2.6 Other sources of data": "none under this license",
+      "2.3 Data crawled and scraped from online sources": NONE,
+      "2.4 User data": NONE,
+      "2.5 Synthetic data": NONE,
+      "2.6 Other sources of data": NONE,
     },
     "3. Data processing aspects": {
       "3.1 Respect of reservation of rights from text and data mining exception or limitation": {
@@ -147,24 +175,31 @@ export async function trainingSummary(deps: Deps, buyerAddress: string, licenseI
 
 /** The same summary as a self-contained HTML page (every value escaped). */
 export function summaryHtml(s: Awaited<ReturnType<typeof trainingSummary>>): string {
+  // Template headings (keys starting "1.", "2.2", "2.2.1", …) become h2/h3/h4; other keys a definition list.
+  const level = (k: string) => k.split(" ")[0].split(".").filter(Boolean).length + 1;
   const render = (v: unknown): string => {
     if (v === null || v === undefined) return "<em>none</em>";
     if (Array.isArray(v)) return `<ul>${v.map((x) => `<li>${render(x)}</li>`).join("")}</ul>`;
-    if (typeof v === "object")
-      return `<dl>${Object.entries(v)
-        .map(([k, x]) => `<dt>${escapeHtml(k)}</dt><dd>${render(x)}</dd>`)
-        .join("")}</dl>`;
+    if (typeof v === "object") {
+      const entries = Object.entries(v);
+      const headed = entries.filter(([k]) => /^\d+\./.test(k));
+      const plain = entries.filter(([k]) => !/^\d+\./.test(k));
+      const dl = plain.length
+        ? `<dl>${plain.map(([k, x]) => `<dt>${escapeHtml(k)}</dt><dd>${render(x)}</dd>`).join("")}</dl>`
+        : "";
+      const sections = headed
+        .map(([k, x]) => `<section><h${level(k)}>${escapeHtml(k)}</h${level(k)}>${render(x)}</section>`)
+        .join("\n");
+      return dl + sections;
+    }
     return escapeHtml(String(v));
   };
-  const sections = Object.entries(s)
-    .filter(([k]) => /^\d\./.test(k))
-    .map(([k, v]) => `<section><h2>${escapeHtml(k)}</h2>${render(v)}</section>`)
-    .join("\n");
+  const sections = Object.fromEntries(Object.entries(s).filter(([k]) => /^\d\./.test(k)));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Training-content summary ${escapeHtml(s.license.licenseId)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}dt{font-weight:600}
 dd{margin:0 0 .5rem 1rem}h2{border-bottom:1px solid #ccc}</style></head>
 <body><h1>Training-content summary</h1><p>${escapeHtml(s.template)}</p>${render({ license: s.license, generatedAt: s.generatedAt })}
-${sections}
+${render(sections)}
 </body></html>`;
 }

@@ -9,7 +9,7 @@ import { termsView, type TermsRow } from "./offers";
 import { buyerByAddress } from "./buyers";
 import { audit } from "./audit";
 import { requireConsentBasis, type Scope } from "./consent-basis";
-import { enqueueLicenseTaken } from "../../webhooks/events";
+import { enqueueLicenseCancelled, enqueueLicenseTaken } from "../../webhooks/events";
 import type { Prisma } from "../../db/generated/client";
 
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
@@ -71,7 +71,12 @@ export async function cancelLicense(deps: Deps, buyerAddress: string, licenseId:
       target: `license:${licenseId}`,
       details: { at: now.toISOString() },
     });
-    return tx.license.findUniqueOrThrow({ where: { id: licenseId }, include: { datasets: true } });
+    const row = await tx.license.findUniqueOrThrow({
+      where: { id: licenseId },
+      include: { datasets: true, offer: { select: { creatorId: true } }, buyer: { select: { address: true } } },
+    });
+    await enqueueLicenseCancelled(tx, row, row.offer.creatorId, row.buyer.address);
+    return row;
   });
   return licenseView(updated);
 }

@@ -1,23 +1,37 @@
 /**
- * Webhook endpoints of creators and buyers: registration (HTTPS only; the signing secret is shown once), listing,
- * disabling, and each endpoint's deliveries with their status. Every lookup is scoped to the calling address.
+ * Webhook endpoints of creators and buyers: registration (HTTPS only, public addresses only: the SSRF guard in
+ * offchain/webhooks/address-guard.ts; the signing secret is shown once), listing, disabling, and each endpoint's
+ * deliveries with their status. Every lookup is scoped to the calling address.
  */
+import {
+  type ResolveHost,
+  WebhookUrlRefusedError,
+  checkUrlForm,
+  resolvePublicAddress,
+} from "../../webhooks/address-guard";
 import { newWebhookSecret } from "../../webhooks/sign";
 import type { WebhookEventType } from "../../webhooks/events";
 import { forbidden, notFound, unprocessable } from "../errors";
 import type { Deps } from "./deps";
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-function checkUrl(deps: Deps, raw: string): string {
-  const u = new URL(raw);
-  const ok =
-    u.protocol === "https:" ||
-    (u.protocol === "http:" && deps.common.config.webhooks.allowHttpLoopback && LOOPBACK.has(u.hostname));
-  if (!ok) throw unprocessable("a webhook URL must be https", [{ path: "/url", message: "expected an https:// URL" }]);
-  if (u.username || u.password)
-    throw unprocessable("credentials in a webhook URL", [{ path: "/url", message: "no user:password in the URL" }]);
-  return u.toString();
+/**
+ * The URL's form and, when its name resolves, every address it resolves to. A name that does not resolve now is
+ * accepted (the receiver may not be deployed yet): the same check runs before every delivery, which is the one
+ * that protects.
+ */
+async function checkUrl(deps: Deps, raw: string, resolve?: ResolveHost): Promise<string> {
+  const guard = { allowLoopback: deps.common.config.webhooks.allowHttpLoopback, resolve };
+  try {
+    const u = checkUrlForm(raw, guard);
+    await resolvePublicAddress(u, guard).catch((err: unknown) => {
+      if (err instanceof WebhookUrlRefusedError) throw err;
+    });
+    return u.toString();
+  } catch (err) {
+    if (err instanceof WebhookUrlRefusedError)
+      throw unprocessable(`webhook URL refused: ${err.reason}`, [{ path: "/url", message: err.reason }]);
+    throw err;
+  }
 }
 
 const endpointView = (e: {
@@ -41,9 +55,10 @@ export async function registerWebhook(
   owner: string,
   roles: readonly string[],
   input: { url: string; role: "creator" | "buyer"; events: WebhookEventType[] },
+  resolve?: ResolveHost,
 ) {
   if (!roles.includes(input.role)) throw forbidden(`register as a ${input.role} first`);
-  const url = checkUrl(deps, input.url);
+  const url = await checkUrl(deps, input.url, resolve);
   const secret = newWebhookSecret();
   const row = await deps.prisma.webhookEndpoint.create({
     data: { owner, role: input.role, url, events: [...new Set(input.events)].sort(), secret },

@@ -119,9 +119,13 @@ async function load(wallet: Wallet): Promise<void> {
   await drawRevocations();
   await drawWebhooks(byId("webhooks"), "buyer", [
     "consent.revoked",
+    "attestation.withdrawn",
     "license.taken",
+    "license.cancelled",
+    "deposit.confirmed",
     "usage.accepted",
     "usage.rejected",
+    "refund.available",
   ]);
   await drawRefunds();
   const licenses = await api.get<License[]>("/v1/licenses");

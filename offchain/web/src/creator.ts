@@ -137,7 +137,7 @@ async function drawDatasets(): Promise<void> {
           }),
         ),
   );
-  await drawWebhooks(byId("webhooks"), "creator", ["license.taken"]);
+  await drawWebhooks(byId("webhooks"), "creator", ["license.taken", "license.cancelled", "epoch.claimable"]);
 }
 
 function notCreator(err: unknown): undefined {

@@ -213,6 +213,12 @@ const matrix: Record<string, Case> = {
     mutates: true,
     expect: signedIn({ creator: 201, otherCreator: 404 }),
   },
+  "POST /v1/attestations/:attestationId/withdraw": {
+    path: (s) => `/v1/attestations/${s.attestationId}/withdraw`,
+    body: () => ({}),
+    mutates: true,
+    expect: signedIn({ creator: 200, otherCreator: 404 }),
+  },
   "GET /v1/datasets/:datasetId/consent-coverage": {
     path: (s) => `/v1/datasets/${s.datasets.d1}/consent-coverage`,
     expect: signedIn({ creator: 200, otherCreator: 404 }),

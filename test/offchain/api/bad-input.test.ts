@@ -198,6 +198,10 @@ const samples: Record<string, Sample> = {
       ["signature", 7],
     ],
   },
+  "POST /v1/attestations/:attestationId/withdraw": {
+    path: (s) => `/v1/attestations/${s.attestationId}/withdraw`,
+    body: () => ({}),
+  },
   "GET /v1/datasets/:datasetId/consent-coverage": { path: (s) => `/v1/datasets/${s.datasets.d1}/consent-coverage` },
   "GET /v1/consents/:consentId/receipts": { path: (s) => `/v1/consents/${s.consentId}/receipts` },
   "GET /v1/receipts/signer": { path: () => "/v1/receipts/signer" },
@@ -253,6 +257,7 @@ const badPaths: Record<string, string[]> = {
   "POST /v1/datasets/:datasetId/consents": ["/v1/datasets/nope/consents"],
   "GET /v1/datasets/:datasetId/consents": ["/v1/datasets/nope/consents"],
   "POST /v1/consents/:consentId/revoke": ["/v1/consents/42/revoke"],
+  "POST /v1/attestations/:attestationId/withdraw": ["/v1/attestations/42/withdraw"],
   "DELETE /v1/buyers/me/api-keys/:keyId": ["/v1/buyers/me/api-keys/xyz"],
   "GET /v1/licenses/:licenseId": ["/v1/licenses/0xzz"],
   "GET /v1/licenses/:licenseId/deposit-instructions": ["/v1/licenses/1/deposit-instructions"],

@@ -205,4 +205,40 @@ describe("offchain/chain/deposit-indexer", () => {
     expect((await states())[0].state).to.equal("reorged");
     expect(await confirmedSum()).to.equal(await onChainTotal());
   });
+
+  it("queues one deposit.confirmed webhook, to the license's buyer only, when the deposit becomes confirmed", async () => {
+    const license = await createLicense(db, stack.stablecoin);
+    const other = await createLicense(db, stack.stablecoin);
+    const owners = await db.prisma.license.findMany({
+      where: { id: { in: [license, other] } },
+      select: { id: true, buyer: { select: { address: true } }, offer: { select: { creator: true } } },
+    });
+    const ownerOf = (id: string) => owners.find((o) => o.id === id)!;
+    const hook = (owner: string, role: "buyer" | "creator") =>
+      db.prisma.webhookEndpoint.create({
+        data: { owner, role, url: "https://hooks.example.org/d", events: ["deposit.confirmed"], secret: "whsec_x" },
+      });
+    const buyersHook = await hook(ownerOf(license).buyer.address, "buyer");
+    await hook(ownerOf(other).buyer.address, "buyer");
+    await hook(ownerOf(license).offer.creator.address, "creator");
+    const { hash } = await deposit(stack, license, 5n);
+    const ix = indexer({ confirmations: 3 });
+    await ix.runOnce();
+    expect(await db.prisma.webhookDelivery.count(), "nothing while pending").to.equal(0);
+    await mine(2);
+    await ix.runOnce();
+    await ix.runOnce(); // re-reading a confirmed deposit sends nothing again
+    const rows = await db.prisma.webhookDelivery.findMany();
+    const log = await db.prisma.deposit.findFirstOrThrow();
+    expect(rows.map((r) => [r.endpointId, r.eventType])).to.deep.equal([[buyersHook.id, "deposit.confirmed"]]);
+    expect((rows[0].payload as { data: unknown }).data).to.deep.equal({
+      licenseId: license,
+      token: stack.stablecoin.toLowerCase(),
+      amount: parseUnits("5", 18).toString(),
+      payer: BUYER.address.toLowerCase(),
+      txHash: hash.toLowerCase(),
+      logIndex: log.logIndex,
+      blockNumber: log.blockNumber.toString(),
+    });
+  });
 });

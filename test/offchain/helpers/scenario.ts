@@ -25,6 +25,8 @@ export type Scenario = {
   offers: Record<"oneTime" | "subscription" | "perUse" | "revenueShare", string>;
   licenses: Record<"oneTime" | "subscription" | "perUse" | "revenueShare", string>;
   consentId: string;
+  /** Creator A's rights attestation on d2 for training (the subscription's basis). */
+  attestationId: string;
   licenseStart: Date;
 };
 
@@ -105,7 +107,7 @@ export async function buildScenario(t: TestApi, opts: { now?: number } = {}): Pr
 
   // Consent bases: d1 for training rests on the receipt above (item clip-7 only); the rest on signed attestations.
   await attest(app, tokens.creatorA, creatorA, datasets.d1, "inference");
-  await attest(app, tokens.creatorA, creatorA, datasets.d2, "training");
+  const d2Training = (await attest(app, tokens.creatorA, creatorA, datasets.d2, "training")).id;
   await attest(app, tokens.creatorA, creatorA, datasets.d3, "inference");
   await attest(app, tokens.creatorB, creatorB, datasets.d4, "training");
 
@@ -184,6 +186,7 @@ export async function buildScenario(t: TestApi, opts: { now?: number } = {}): Pr
     offers,
     licenses,
     consentId: consent.id,
+    attestationId: d2Training,
     licenseStart,
   };
 }

@@ -14,6 +14,7 @@ async function main() {
       maxAttempts: 10,
       timeoutMs: 5000,
       leaseMs: 8000,
+      allowHttpLoopback: true,
     },
   });
   d.start();

@@ -4,6 +4,8 @@
  * survives a kill -9 of the worker in the middle of its retries and is then delivered exactly once.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect } from "chai";
 import pino from "pino";
@@ -20,6 +22,8 @@ import {
 import { enqueueFor } from "../../../offchain/webhooks/events";
 
 const silent = pino({ level: "silent" });
+
+const bare = (u: string) => u.replace("http://127.0.0.1:", "http://localhost:");
 
 async function endpointWithEvent(db: TestDb, url: string) {
   const secret = newWebhookSecret();
@@ -66,6 +70,108 @@ describe("webhook signatures (Standard Webhooks)", () => {
   });
 });
 
+describe("webhook dispatcher: the SSRF guard at delivery time", () => {
+  it("resolves the name again before each attempt and sends nothing when it now points at a private address", async () => {
+    const db = await openTestDatabase();
+    const receiver = await startReceiver();
+    try {
+      const { id } = await endpointWithEvent(db, bare(receiver.url));
+      const asked: string[] = [];
+      const d = createWebhookDispatcher({
+        common: { logger: silent },
+        prisma: db.prisma,
+        config: { pollMs: 10, retryBaseMs: 1, maxAttempts: 5, allowHttpLoopback: true },
+        resolve: async (host) => {
+          asked.push(host);
+          return [{ address: "10.0.0.7", family: 4 }]; // re-pointed after registration
+        },
+      });
+      expect(await d.runOnce()).to.equal(1);
+      const row = await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id } });
+      expect([row.state, row.attempts, row.lastStatus, row.lastError]).to.deep.equal([
+        "pending",
+        1,
+        null,
+        "webhook URL refused: localhost resolves to 10.0.0.7, not a public address",
+      ]);
+      expect(asked).to.deep.equal(["localhost"]);
+      expect(receiver.received).to.have.length(0);
+    } finally {
+      await receiver.close();
+      await db.close();
+    }
+  });
+
+  it("connects to the address it checked (the resolver's answer), with the URL's host in the Host header", async () => {
+    const db = await openTestDatabase();
+    const receiver = await startReceiver();
+    try {
+      const url = bare(receiver.url);
+      const { id } = await endpointWithEvent(db, `${url}/pinned`);
+      const d = createWebhookDispatcher({
+        common: { logger: silent },
+        prisma: db.prisma,
+        config: { pollMs: 10, retryBaseMs: 1, maxAttempts: 5, allowHttpLoopback: true },
+        resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+      });
+      await d.runOnce();
+      const row = await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id } });
+      expect([row.state, row.lastStatus]).to.deep.equal(["delivered", 204]);
+      expect(receiver.received.map((r) => [r.path, r.headers.host])).to.deep.equal([
+        ["/pinned", url.replace("http://", "")],
+      ]);
+    } finally {
+      await receiver.close();
+      await db.close();
+    }
+  });
+
+  it("does not follow a redirect: a 302 is a failed attempt and its Location is never requested", async () => {
+    const db = await openTestDatabase();
+    const hits: string[] = [];
+    const server = http.createServer((req, res) => {
+      hits.push(req.url ?? "");
+      res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const { id } = await endpointWithEvent(db, `http://127.0.0.1:${(server.address() as AddressInfo).port}/r`);
+      const d = createWebhookDispatcher({
+        common: { logger: silent },
+        prisma: db.prisma,
+        config: { pollMs: 10, retryBaseMs: 60_000, maxAttempts: 5, allowHttpLoopback: true },
+      });
+      await d.runOnce();
+      const row = await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id } });
+      expect([row.state, row.attempts, row.lastStatus, row.lastError]).to.deep.equal(["pending", 1, 302, "HTTP 302"]);
+      expect(hits).to.deep.equal(["/r"]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await db.close();
+    }
+  });
+
+  it("without the loopback allowance, a delivery to 127.0.0.1 is refused before any request", async () => {
+    const db = await openTestDatabase();
+    const receiver = await startReceiver();
+    try {
+      const { id } = await endpointWithEvent(db, receiver.url);
+      const d = createWebhookDispatcher({
+        common: { logger: silent },
+        prisma: db.prisma,
+        config: { pollMs: 10, retryBaseMs: 60_000, maxAttempts: 5, allowHttpLoopback: false },
+      });
+      await d.runOnce();
+      const row = await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id } });
+      expect([row.state, row.lastError]).to.deep.equal(["pending", "webhook URL refused: expected an https:// URL"]);
+      expect(receiver.received).to.have.length(0);
+    } finally {
+      await receiver.close();
+      await db.close();
+    }
+  });
+});
+
 describe("webhook dispatcher: retries and crashes", function () {
   it("marks a delivery failed after maxAttempts and never sends it again", async () => {
     const db = await openTestDatabase();
@@ -75,7 +181,7 @@ describe("webhook dispatcher: retries and crashes", function () {
       const d = createWebhookDispatcher({
         common: { logger: silent },
         prisma: db.prisma,
-        config: { pollMs: 10, retryBaseMs: 5, maxAttempts: 3 },
+        config: { pollMs: 10, retryBaseMs: 5, maxAttempts: 3, allowHttpLoopback: true },
       });
       for (let i = 0; i < 50 && receiver.received.length < 4; i++) {
         await d.runOnce();

@@ -5,11 +5,35 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { bearer, startTestApi, type TestApi } from "../../helpers/api";
+import { bearer, startTestApi, TOKEN, type TestApi } from "../../helpers/api";
 import { TEST_DATABASE } from "../../helpers/database";
 import { buildScenario, HOUR, type Scenario } from "../../helpers/scenario";
+import { closeEpoch } from "../../../../offchain/epochs";
+import { createPublicationStore } from "../../../../offchain/chain/publication-store";
+import { silentLogger } from "../../../../offchain/chain/common";
+import { WEBHOOK_EVENTS } from "../../../../offchain/webhooks/events";
+import { enqueueDepositsConfirmed } from "../../../../offchain/webhooks/money-events";
 
-const TEMPLATE_SECTIONS = ["1. General information", "2. List of data sources", "3. Data processing aspects"];
+/** The Commission's template for the public summary of training content (July 2025): sections and subsections. */
+const TEMPLATE_HEADINGS = [
+  "1. General information",
+  "1.1 Provider identification",
+  "1.2 Model identification",
+  "1.3 Modalities, overall training data size and other characteristics",
+  "2. List of data sources",
+  "2.1 Publicly available datasets",
+  "2.2 Private non-publicly available datasets obtained from third parties",
+  "2.2.1 Datasets commercially licensed by rightsholders or their representatives",
+  "2.2.2 Private datasets obtained from other third parties",
+  "2.3 Data crawled and scraped from online sources",
+  "2.4 User data",
+  "2.5 Synthetic data",
+  "2.6 Other sources of data",
+  "3. Data processing aspects",
+  "3.1 Respect of reservation of rights from text and data mining exception or limitation",
+  "3.2 Removal of illegal content",
+  "3.3 Other information",
+];
 
 describe(`documentation exports and the leak test (${TEST_DATABASE})`, function () {
   let t: TestApi;
@@ -55,27 +79,33 @@ describe(`documentation exports and the leak test (${TEST_DATABASE})`, function 
     expect({ ...asBuyer, generatedAt: 0 }).to.deep.equal({ ...sheet, generatedAt: 0 });
   });
 
-  it("the training-content summary follows the EU AI Act template headings, as JSON and HTML", async () => {
+  it("the training-content summary has exactly the EU AI Act template's headings, in order, as JSON and HTML", async () => {
     const json = JSON.parse(await get(`/v1/licenses/${s.licenses.perUse}/training-summary`, s.tokens.buyer));
-    for (const h of TEMPLATE_SECTIONS) expect(json, h).to.have.property(h);
-    expect(Object.keys(json["1. General information"])).to.deep.equal([
-      "1.1 Provider identification",
-      "1.2 Model identification",
-      "1.3 Modalities, overall training data size and other characteristics",
-    ]);
-    expect(Object.keys(json["2. List of data sources"])).to.deep.equal([
-      "2.1 Publicly available datasets",
-      "2.2 Private non-publicly available datasets obtained from third parties",
-      "2.3 Data crawled and scraped from online sources",
-      "2.4 User data",
-      "2.5 Synthetic data",
-      "2.6 Other sources of data",
+    // Every numbered key, depth first: the template's headings and nothing else.
+    const headings = (v: unknown): string[] =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.entries(v).flatMap(([k, x]) => (/^\d+\./.test(k) ? [k, ...headings(x)] : []))
+        : [];
+    expect(headings(json)).to.deep.equal(TEMPLATE_HEADINGS);
+    expect(
+      Object.keys(
+        json["1. General information"]["1.3 Modalities, overall training data size and other characteristics"],
+      ),
+    ).to.deep.equal([
+      "Modalities",
+      "Training data size per modality",
+      "Types of content",
+      "Latest date of data acquisition/collection for model training",
+      "Other relevant characteristics",
     ]);
     const licensed =
       json["2. List of data sources"]["2.2 Private non-publicly available datasets obtained from third parties"][
         "2.2.1 Datasets commercially licensed by rightsholders or their representatives"
       ];
-    expect(licensed.map((d: { datasetId: string }) => d.datasetId)).to.deep.equal([s.datasets.d1, s.datasets.d3]);
+    expect(licensed.datasets.map((d: { datasetId: string }) => d.datasetId)).to.deep.equal([
+      s.datasets.d1,
+      s.datasets.d3,
+    ]);
     const tdm =
       json["3. Data processing aspects"][
         "3.1 Respect of reservation of rights from text and data mining exception or limitation"
@@ -86,8 +116,10 @@ describe(`documentation exports and the leak test (${TEST_DATABASE})`, function 
     ]);
     const html = await get(`/v1/licenses/${s.licenses.perUse}/training-summary/html`, s.tokens.buyer);
     expect(html).to.match(/^<!doctype html>/);
-    for (const h of TEMPLATE_SECTIONS) expect(html).to.include(`<h2>${h}</h2>`);
-    expect(html).to.include("2.2.1 Datasets commercially licensed by rightsholders or their representatives");
+    const htmlHeadings = [...html.matchAll(/<h([234])>([^<]*)<\/h\1>/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(htmlHeadings).to.deep.equal(
+      TEMPLATE_HEADINGS.map((h) => [h.split(" ")[0].split(".").filter(Boolean).length + 1, h]),
+    );
   });
 
   it("leak test: no payload, receipt or export reaches a party with another party's private data", async () => {
@@ -99,7 +131,7 @@ describe(`documentation exports and the leak test (${TEST_DATABASE})`, function 
           .send({ url: "https://hooks.example.org/x", role, events })
           .expect(201)
       ).body.id as string;
-    const all = ["consent.revoked", "license.taken", "usage.accepted", "usage.rejected"];
+    const all = [...WEBHOOK_EVENTS];
     const hooks = {
       creatorA: await hook(s.tokens.creatorA, "creator", all),
       creatorB: await hook(s.tokens.creatorB, "creator", all),
@@ -136,6 +168,48 @@ describe(`documentation exports and the leak test (${TEST_DATABASE})`, function 
       .send({ events: [usage("private-item-43", "private-key-2", new Date(Date.now() + 10 * HOUR))] })
       .expect(422);
     await request(t.app).post(`/v1/consents/${s.consentId}/revoke`).set(bearer(s.tokens.creatorA)).send({}).expect(200);
+    // Money events: confirmed deposits (as the deposit indexer records them) on the buyer's subscription and the
+    // other buyer's one-time license, a cancel that leaves a refund, an epoch closed and its root promoted.
+    const theirs = (await request(t.app).get("/v1/licenses").set(bearer(s.tokens.otherBuyer)).expect(200)).body[0]
+      .licenseId as string;
+    const deposits = [
+      { licenseId: s.licenses.subscription, amount: "1440000", payer: s.buyer.address.toLowerCase(), n: 1 },
+      { licenseId: theirs, amount: "1000000", payer: s.otherBuyer.address.toLowerCase(), n: 2 },
+    ].map((d) => ({
+      licenseId: d.licenseId,
+      token: TOKEN,
+      amount: d.amount,
+      payer: d.payer,
+      txHash: `0x${String(d.n).repeat(64)}`,
+      logIndex: 0,
+      blockNumber: BigInt(d.n),
+    }));
+    await t.db.prisma.$transaction(async (tx) => {
+      for (const d of deposits)
+        await tx.deposit.create({
+          data: {
+            licenseId: d.licenseId,
+            token: d.token,
+            amount: d.amount,
+            payer: d.payer,
+            txHash: d.txHash,
+            logIndex: d.logIndex,
+            blockNumber: d.blockNumber,
+            blockHash: d.txHash,
+            state: "confirmed",
+          },
+        });
+      await enqueueDepositsConfirmed(tx, deposits);
+    });
+    await request(t.app)
+      .post(`/v1/licenses/${s.licenses.subscription}/cancel`)
+      .set(bearer(s.tokens.buyer))
+      .send({})
+      .expect(200);
+    const closed = await closeEpoch({ prisma: t.db.prisma, common: t.common }, "operator", {});
+    expect(closed.status).to.equal("closed");
+    await t.db.prisma.epochPublication.create({ data: { epochId: closed.epoch, state: "mined" } });
+    await createPublicationStore(t.db, silentLogger, Date.now).settle(closed.epoch, "claimable");
 
     const buyerSecrets = {
       buyer: [s.buyer.address.toLowerCase(), "Buyer Labs"],
@@ -149,15 +223,35 @@ describe(`documentation exports and the leak test (${TEST_DATABASE})`, function 
       seen[who].push(...rows.map((r) => JSON.stringify(r.payload)));
     }
     // Each event reached someone, so the checks below look at real payloads.
-    expect(seen.creatorA.map((p) => JSON.parse(p).type).sort()).to.deep.equal(["license.taken", "license.taken"]);
+    expect(seen.creatorA.map((p) => JSON.parse(p).type).sort()).to.deep.equal([
+      "epoch.claimable",
+      "license.cancelled",
+      "license.taken",
+      "license.taken",
+    ]);
     expect(seen.buyer.map((p) => JSON.parse(p).type).sort()).to.deep.equal([
       "consent.revoked",
+      "deposit.confirmed",
+      "license.cancelled",
       "license.taken",
+      "refund.available",
       "usage.accepted",
       "usage.rejected",
     ]);
-    expect(seen.otherBuyer.map((p) => JSON.parse(p).type).sort()).to.deep.equal(["consent.revoked", "license.taken"]);
+    expect(seen.otherBuyer.map((p) => JSON.parse(p).type).sort()).to.deep.equal([
+      "consent.revoked",
+      "deposit.confirmed",
+      "license.taken",
+    ]);
     expect(seen.creatorB).to.deep.equal([]);
+    const refund = seen.buyer.map((p) => JSON.parse(p)).find((p) => p.type === "refund.available");
+    // The refund is the engine's, for the buyer's own license: the first epoch's cumulative refund of it.
+    const state = (await t.db.prisma.epoch.findFirstOrThrow({ where: { id: 1 } })).state as {
+      licenses: { licenseId: string; refunded: string }[];
+    };
+    const refunded = state.licenses.find((l) => l.licenseId === s.licenses.subscription)?.refunded;
+    expect(refunded).to.be.a("string").and.not.equal("0");
+    expect([refund.data.licenseId, refund.data.amount]).to.deep.equal([s.licenses.subscription, refunded]);
 
     // Receipts (creator A's) and every export, as each party gets them.
     const receipts = await get(`/v1/consents/${s.consentId}/receipts`, s.tokens.creatorA);

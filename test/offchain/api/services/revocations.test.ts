@@ -48,7 +48,7 @@ describe(`revocation notices: feed and webhooks to exactly the affected buyers (
     dispatcher = createWebhookDispatcher({
       common: t.common,
       prisma: t.db.prisma,
-      config: { pollMs: 10, retryBaseMs: 30, maxAttempts: 5 },
+      config: { pollMs: 10, retryBaseMs: 30, maxAttempts: 5, allowHttpLoopback: true },
     });
   });
   after(async () => {
