@@ -777,9 +777,12 @@ contract RoyaltySplitter is IRoyaltySplitter, AccessControlDefaultAdminRules, Re
     }
 
     /// @dev Whether the pending root exists and has matured, from the hot slot.
+    /// `readyAt != 0 && block.timestamp >= readyAt` as one comparison: `readyAt - 1` wraps to the largest uint256
+    /// when `readyAt` is 0 (no pending root), which no timestamp exceeds; otherwise it is `readyAt - 1 < now`.
     function _matured(uint256 hot) private view returns (bool) {
-        uint256 readyAt = hot & READY_AT_MASK;
-        return readyAt != 0 && block.timestamp >= readyAt;
+        unchecked {
+            return (hot & READY_AT_MASK) - 1 < block.timestamp;
+        }
     }
 
     /// @dev Whether the proposal of `epoch` was promoted, given the active epoch, for an epoch that is not
