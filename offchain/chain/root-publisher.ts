@@ -92,6 +92,7 @@ export function createRootPublisher(p: {
       if (receipt.status === "success") {
         const [ev] = parseEventLogs({ abi: royaltySplitterAbi, eventName: "RootProposed", logs: receipt.logs });
         await store.markMined(pub.epochId, hash, receipt.blockNumber, Number(ev.args.readyAt));
+        await alertIfLandedWhilePaused(pub.epochId, receipt.blockNumber);
         return;
       }
       const proposal = await proposalOf(pub.epochId);
@@ -141,6 +142,28 @@ export function createRootPublisher(p: {
     if (!(await isKnown(clients, pub.txHash as Hex))) {
       log.info({ epoch: pub.epochId, txHash: pub.txHash }, "re-broadcasting a recorded root transaction");
       await broadcast(clients, pub.rawTx as Hex);
+    }
+  }
+
+  /**
+   * `paused()` is checked before signing; a pause mined before the proposal still lets a routine root through as
+   * a correction: it supersedes the live root. That root is pending for the whole timelock, so say so loudly (a
+   * guardian should veto it unless it is the fix). Superseded means: paused after the block, and the root claims
+   * used before it is no longer claimable (`claimableRoot()` is zero; a routine proposal leaves it in place).
+   */
+  async function alertIfLandedWhilePaused(epoch: number, blockNumber: bigint): Promise<void> {
+    if (epoch === config.correctionEpoch) return;
+    const at = { address: config.splitter, abi: royaltySplitterAbi } as const;
+    const [pausedThen, [liveBefore], [liveAfter]] = await Promise.all([
+      clients.publicClient.readContract({ ...at, functionName: "paused", blockNumber }),
+      clients.publicClient.readContract({ ...at, functionName: "claimableRoot", blockNumber: blockNumber - 1n }),
+      clients.publicClient.readContract({ ...at, functionName: "claimableRoot", blockNumber }),
+    ]);
+    if (pausedThen && BigInt(liveAfter) === 0n && BigInt(liveBefore) !== 0n) {
+      log.error(
+        { epoch, blockNumber: blockNumber.toString(), superseded: liveBefore },
+        "a routine root landed while the splitter was paused and superseded the live root; veto it unless it is the correction",
+      );
     }
   }
 

@@ -278,6 +278,80 @@ describe("offchain/chain/root-publisher", () => {
     expect((await pub(2))?.state).to.equal("claimable");
   });
 
+  it("alerts when a pause mined just before its routine proposal made that root a correction of the live root", async () => {
+    const { root } = await createEpoch(db, 1, totals(10n));
+    const { errors, logger } = errorsLogged();
+    const p = createRootPublisher({
+      common: { logger },
+      db,
+      clients: poster,
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        maxBlockRange: 1000,
+        stuckAfterMs: 60_000,
+        feeBumpPercent: 25,
+        pollIntervalMs: 10,
+      },
+    });
+    await p.runOnce();
+    await passTimelock();
+    await p.runOnce();
+    expect(await claimableRoot()).to.deep.equal([root, 1]);
+    await createEpoch(db, 2, totals(10n));
+    await rpc("evm_setAutomine", [false]);
+    try {
+      expect(await p.runOnce()).to.deep.equal({ submitted: 2 }); // checked: not paused
+      const guardian = clientsFor(2);
+      // The guardian's pause pays more, so it is mined first in the same block.
+      await guardian.walletClient!.writeContract({
+        address: stack.splitter,
+        abi: royaltySplitterAbi,
+        functionName: "pause",
+        maxPriorityFeePerGas: 100n * 10n ** 9n,
+        maxFeePerGas: 1000n * 10n ** 9n,
+      });
+      await rpc("evm_mine");
+    } finally {
+      await rpc("evm_setAutomine", [true]);
+    }
+    expect(errors).to.deep.equal([]);
+    await p.runOnce();
+    expect((await pub(2))?.state).to.equal("mined");
+    expect(await claimableRoot()).to.deep.equal([`0x${"0".repeat(64)}`, 0]); // epoch 1 was superseded
+    expect(errors).to.deep.equal([
+      "a routine root landed while the splitter was paused and superseded the live root; veto it unless it is the correction",
+    ]);
+  });
+
+  it("does not alert when the pause is mined after its proposal: the live root still pays", async () => {
+    const { root } = await createEpoch(db, 1, totals(10n));
+    const { errors, logger } = errorsLogged();
+    const p = createRootPublisher({
+      common: { logger },
+      db,
+      clients: poster,
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        maxBlockRange: 1000,
+        stuckAfterMs: 60_000,
+        feeBumpPercent: 25,
+        pollIntervalMs: 10,
+      },
+    });
+    await p.runOnce();
+    await passTimelock();
+    await p.runOnce();
+    await createEpoch(db, 2, totals(10n));
+    expect(await p.runOnce()).to.deep.equal({ submitted: 2 });
+    await asAccount(2, "pause");
+    await p.runOnce();
+    expect((await pub(2))?.state).to.equal("mined");
+    expect(await claimableRoot()).to.deep.equal([root, 1]);
+    expect(errors).to.deep.equal([]);
+  });
+
   it("a mined root that a reorg removes goes back to submitted and its recorded transaction lands again, once", async () => {
     await createEpoch(db, 1, totals(10n));
     const snapshot = await rpc<string>("evm_snapshot");
