@@ -53,8 +53,8 @@ library ClaimProof {
     /// @dev `proof` must come from the ABI decoder, which has bounds-checked it against the calldata.
     /// Each level writes the smaller word to 0x00 and the larger to 0x20: `s` is 0x20 when hash > sibling (the
     /// hash goes second), and `xor(s, 0x20)` is the other word. Equal words hash the same in either order.
-    /// Four levels per loop iteration (after the `length mod 4` levels) to cut the loop overhead: about 250 gas
-    /// on a 16-level proof.
+    /// Four levels per loop iteration (after the `length mod 4` levels) to cut the loop overhead: with the xor
+    /// ordering, about 220 gas less than two levels per iteration on a 16-level proof.
     function processProof(bytes32[] calldata proof, bytes32 leafHash) internal pure returns (bytes32 hash) {
         assembly ("memory-safe") {
             hash := leafHash
