@@ -18,6 +18,8 @@ export type ChainConfig = {
   publishIntervalMs: number;
   stuckAfterMs: number;
   feeBumpPercent: number;
+  /** The epoch the publisher may propose while the splitter is paused (the reviewed correction). */
+  correctionEpoch?: number;
 };
 
 /** The per-module configs for the splitter at `splitter` (start block overridable, e.g. by a fresh deployment). */
@@ -35,6 +37,7 @@ export function moduleConfigs(c: ChainConfig, splitter: Address, startBlock = c.
     stuckAfterMs: c.stuckAfterMs,
     feeBumpPercent: c.feeBumpPercent,
     pollIntervalMs: c.pollIntervalMs,
+    correctionEpoch: c.correctionEpoch,
   };
   return { deposits, claims, publisher };
 }

@@ -2,6 +2,7 @@
  * Root publisher: posts each computed epoch's root with `proposeRoot`, through a persisted state machine
  * (table epoch_publications): submitted → mined → claimable | vetoed, or failed (permanent). While the previous
  * root is still maturing the splitter refuses a proposal (RoyaltySplitterRootPending): the next epoch waits.
+ * While the splitter is paused it proposes only the operator-named correction epoch (see `correctionEpoch`).
  *
  * Never twice: the signed transaction is recorded *before* it is broadcast, and re-pricing reuses its nonce, so
  * every transaction this publisher ever broadcasts for an epoch competes for one nonce. Before signing, the chain
@@ -35,6 +36,11 @@ export type RootPublisherConfig = RootLocation & {
   /** Fee increase of a re-priced transaction, percent (nodes want ≥ 10). */
   feeBumpPercent: number;
   pollIntervalMs: number;
+  /**
+   * The one epoch this publisher may propose while the splitter is paused: the correction an operator reviewed
+   * (`ROOT_CORRECTION_EPOCH`). Unset: nothing is proposed while paused.
+   */
+  correctionEpoch?: number;
 };
 
 /** Test seams: throw from one to simulate a crash at that point. */
@@ -63,6 +69,8 @@ export function createRootPublisher(p: {
   const account = localAccount(clients);
   const log = common.logger;
   const store = createPublicationStore(p.db, log, now);
+  /** The epoch whose "paused, not proposing" alert was logged, so a long pause logs it once. */
+  let alertedWhilePaused: number | undefined;
 
   async function proposalOf(epochId: number): Promise<RootProposal> {
     // Only what the proposal needs: the row also holds the distribution file and the carried state (MBs at 100k leaves).
@@ -84,6 +92,7 @@ export function createRootPublisher(p: {
       if (receipt.status === "success") {
         const [ev] = parseEventLogs({ abi: royaltySplitterAbi, eventName: "RootProposed", logs: receipt.logs });
         await store.markMined(pub.epochId, hash, receipt.blockNumber, Number(ev.args.readyAt));
+        await alertIfLandedWhilePaused(pub.epochId, receipt.blockNumber);
         return;
       }
       const proposal = await proposalOf(pub.epochId);
@@ -136,6 +145,28 @@ export function createRootPublisher(p: {
     }
   }
 
+  /**
+   * `paused()` is checked before signing; a pause mined before the proposal still lets a routine root through as
+   * a correction: it supersedes the live root. That root is pending for the whole timelock, so say so loudly (a
+   * guardian should veto it unless it is the fix). Superseded means: paused after the block, and the root claims
+   * used before it is no longer claimable (`claimableRoot()` is zero; a routine proposal leaves it in place).
+   */
+  async function alertIfLandedWhilePaused(epoch: number, blockNumber: bigint): Promise<void> {
+    if (epoch === config.correctionEpoch) return;
+    const at = { address: config.splitter, abi: royaltySplitterAbi } as const;
+    const [pausedThen, [liveBefore], [liveAfter]] = await Promise.all([
+      clients.publicClient.readContract({ ...at, functionName: "paused", blockNumber }),
+      clients.publicClient.readContract({ ...at, functionName: "claimableRoot", blockNumber: blockNumber - 1n }),
+      clients.publicClient.readContract({ ...at, functionName: "claimableRoot", blockNumber }),
+    ]);
+    if (pausedThen && BigInt(liveAfter) === 0n && BigInt(liveBefore) !== 0n) {
+      log.error(
+        { epoch, blockNumber: blockNumber.toString(), superseded: liveBefore },
+        "a routine root landed while the splitter was paused and superseded the live root; veto it unless it is the correction",
+      );
+    }
+  }
+
   async function advanceMined(pub: Publication): Promise<void> {
     const receipt = await clients.publicClient
       .getTransactionReceipt({ hash: pub.minedTxHash as Hex })
@@ -180,6 +211,26 @@ export function createRootPublisher(p: {
         `epoch ${proposal.epoch} <= last proposed ${lastOnChain}`,
       );
     }
+    // A proposal made while paused supersedes the root claims used (the contract's correction path). A guardian
+    // paused to correct a bad root; the publisher proposing its next routine epoch over that would take the
+    // correction out of the guardian's and operators' hands, so while paused it proposes only the epoch an operator
+    // named as the correction, and otherwise stops and alerts (once per epoch).
+    const paused = await clients.publicClient.readContract({
+      address: config.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "paused",
+    });
+    if (paused && proposal.epoch !== config.correctionEpoch) {
+      if (alertedWhilePaused !== proposal.epoch) {
+        alertedWhilePaused = proposal.epoch;
+        log.error(
+          { epoch: proposal.epoch, correctionEpoch: config.correctionEpoch ?? null },
+          "splitter paused by a guardian: not proposing; set ROOT_CORRECTION_EPOCH to the reviewed correction's epoch to publish it",
+        );
+      }
+      return { waiting: `splitter paused: epoch ${proposal.epoch} is not the correction (ROOT_CORRECTION_EPOCH)` };
+    }
+    alertedWhilePaused = undefined;
     const [pending, latest] = await Promise.all([
       clients.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
       clients.publicClient.getTransactionCount({ address: account.address, blockTag: "latest" }),
@@ -197,7 +248,7 @@ export function createRootPublisher(p: {
         return store.failUnsent(proposal.epoch, why.errorName, formatRevert(why));
       if (why?.errorName === "RoyaltySplitterRootPending")
         return { waiting: `${formatRevert(why)}: the previous root is maturing` };
-      throw err; // paused, RPC trouble: worth another pass
+      throw err; // RPC trouble: worth another pass
     }
     let tx: Awaited<ReturnType<typeof signProposal>>;
     try {

@@ -155,6 +155,7 @@ export function loadSettings(source: Env = process.env, layers: EnvLayers = {}):
       publishIntervalMs: e.PUBLISH_INTERVAL_MS,
       stuckAfterMs: e.STUCK_AFTER_MS,
       feeBumpPercent: e.FEE_BUMP_PERCENT,
+      correctionEpoch: e.ROOT_CORRECTION_EPOCH,
     },
     key,
     devChain: { port: e.DEV_CHAIN_PORT, timelockSeconds: e.DEV_TIMELOCK_SECONDS, watchRoots: e.WATCH_ROOTS === "1" },

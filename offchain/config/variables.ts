@@ -48,6 +48,7 @@ export const envShape = {
   PUBLISH_INTERVAL_MS: int(100).default(60_000),
   STUCK_AFTER_MS: int(0).default(180_000),
   FEE_BUMP_PERCENT: int(10).max(1000).default(25),
+  ROOT_CORRECTION_EPOCH: int(1).optional(),
   TRIBUTARY_API: z.string().url().default("http://127.0.0.1:8080"),
   RECEIPT_SIGNER_KEY: z
     .string()
@@ -115,6 +116,10 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
   PUBLISH_INTERVAL_MS: ["60000", "scheduler interval (close → publish)"],
   STUCK_AFTER_MS: ["180000", "a root transaction pending this long is re-priced"],
   FEE_BUMP_PERCENT: ["25", "fee increase of a re-priced transaction (nodes require ≥ 10)"],
+  ROOT_CORRECTION_EPOCH: [
+    "(unset)",
+    "while the splitter is paused, the only epoch the publisher proposes (the reviewed correction); unset: none",
+  ],
   TRIBUTARY_API: ["http://127.0.0.1:8080", "the CLI's API base URL (`--api` overrides)"],
   RECEIPT_SIGNER_KEY: ["dev chain: account #0 / a key per process", "private key signing consent receipts (EIP-712)"],
   WEBHOOK_POLL_MS: ["1000", "how often the webhook dispatcher looks for due deliveries"],

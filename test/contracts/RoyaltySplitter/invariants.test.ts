@@ -98,8 +98,13 @@ describe("RoyaltySplitter randomized invariants", () => {
     const scheduled = new Map<Hex, Scheduled & { readyAt: bigint }>();
     const key = (a: Address, t: Address) => `${a}:${t}`;
     const now = async () => BigInt(await time.latest());
-    // Transactions mine in the next block (one second later); views read the latest block.
-    const next = async () => (await now()) + 1n;
+    // Transactions mine in the next block, pinned to one second later (on a slow run, e.g. under coverage, the
+    // wall clock would otherwise move it further); views read the latest block.
+    const next = async () => {
+      const ts = (await now()) + 1n;
+      await time.setNextBlockTimestamp(ts);
+      return ts;
+    };
     const matured = (ts: bigint) => pending !== undefined && ts >= pending.readyAt;
     /** The roots a claim at `ts` may use when not paused: the primary one (or why none) and the grace one. */
     const rootsAt = (ts: bigint): { primary?: RootModel; none?: string; grace?: RootModel } => {

@@ -43,6 +43,18 @@ describe("ClaimProof", () => {
     }
   });
 
+  it("hashes a sibling equal to the running hash like OpenZeppelin, at every position of the 4-level unrolling", async () => {
+    const { harness } = await loadFixture(harnessFixture);
+    const leaf = word(7_777);
+    const proof: Hex[] = [];
+    for (let n = 1; n <= 9; n++) {
+      // The next sibling is the hash so far: both words of the pair are equal.
+      proof.push(await harness.read.referenceProcessProof([proof, leaf]));
+      const reference = await harness.read.referenceProcessProof([proof, leaf]);
+      expect(await harness.read.processProof([proof, leaf])).to.equal(reference);
+    }
+  });
+
   it("verifies proofs of both OpenZeppelin StandardMerkleTree and merkletreejs (sortPairs) over the same leaves", async () => {
     const { harness } = await loadFixture(harnessFixture);
     const values: [Address, Address, bigint][] = Array.from({ length: 37 }, (_, i) => [

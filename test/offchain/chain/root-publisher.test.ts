@@ -193,6 +193,165 @@ describe("offchain/chain/root-publisher", () => {
     expect(await rootsOnChain()).to.deep.equal({ 1: 1, 2: 1 });
   });
 
+  /** Sends `functionName` from dev account `i` (0 admin, 2 guardian) and waits for it. */
+  const asAccount = async (i: number, functionName: "pause" | "unpause") => {
+    const c = clientsFor(i);
+    await c.publicClient.waitForTransactionReceipt({
+      hash: await c.walletClient!.writeContract({ address: stack.splitter, abi: royaltySplitterAbi, functionName }),
+    });
+  };
+  const claimableRoot = () =>
+    poster.publicClient.readContract({
+      address: stack.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "claimableRoot",
+    });
+  /** A logger that keeps the messages of `error` calls. */
+  const errorsLogged = () => {
+    const errors: string[] = [];
+    return { errors, logger: { ...silentLogger, error: (_obj: object, msg?: string) => errors.push(msg ?? "") } };
+  };
+
+  it("while the splitter is paused proposes nothing over the guardian's correction, alerts once, resumes on unpause", async () => {
+    const { root } = await createEpoch(db, 1, totals(10n));
+    const { errors, logger } = errorsLogged();
+    const p = createRootPublisher({
+      common: { logger },
+      db,
+      clients: poster,
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        maxBlockRange: 1000,
+        stuckAfterMs: 60_000,
+        feeBumpPercent: 25,
+        pollIntervalMs: 10,
+      },
+    });
+    expect(await p.runOnce()).to.deep.equal({ submitted: 1 });
+    await passTimelock();
+    await p.runOnce();
+    expect((await pub(1))?.state).to.equal("claimable");
+    await asAccount(2, "pause");
+    await createEpoch(db, 2, totals(20n));
+    const before = await nonce();
+    const waiting = { waiting: "splitter paused: epoch 2 is not the correction (ROOT_CORRECTION_EPOCH)" };
+    expect(await p.runOnce()).to.deep.equal(waiting);
+    expect(await p.runOnce()).to.deep.equal(waiting);
+    expect(errors).to.deep.equal([
+      "splitter paused by a guardian: not proposing; set ROOT_CORRECTION_EPOCH to the reviewed correction's epoch to publish it",
+    ]);
+    expect(await nonce()).to.equal(before);
+    expect(await pub(2)).to.equal(null);
+    expect(await rootsOnChain()).to.deep.equal({ 1: 1 });
+    expect(await claimableRoot()).to.deep.equal([root, 1]); // the live root was not superseded
+    await asAccount(0, "unpause");
+    expect(await p.runOnce()).to.deep.equal({ submitted: 2 });
+    expect(await rootsOnChain()).to.deep.equal({ 1: 1, 2: 1 });
+    expect(await claimableRoot()).to.deep.equal([root, 1]); // epoch 2 is pending, epoch 1 still pays
+  });
+
+  it("while paused proposes the epoch named as the correction, which supersedes the live root", async () => {
+    await createEpoch(db, 1, totals(10n));
+    const p = publisher(undefined, { correctionEpoch: 2 });
+    await p.runOnce();
+    await passTimelock();
+    await p.runOnce();
+    await asAccount(2, "pause");
+    const { root } = await createEpoch(db, 2, totals(10n));
+    expect(await p.runOnce()).to.deep.equal({ submitted: 2 });
+    expect((await pub(2))?.state).to.equal("mined");
+    expect(await rootsOnChain()).to.deep.equal({ 1: 1, 2: 1 });
+    const [pendingRoot, pendingEpoch] = await poster.publicClient.readContract({
+      address: stack.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "pendingRoot",
+    });
+    expect([pendingRoot, pendingEpoch]).to.deep.equal([root, 2]);
+    expect(await claimableRoot()).to.deep.equal([`0x${"0".repeat(64)}`, 0]); // epoch 1 superseded
+    await createEpoch(db, 3, totals(10n));
+    await passTimelock();
+    // Still paused, and epoch 3 is not the correction: the publisher waits even though epoch 2 matured.
+    expect(await p.runOnce()).to.deep.equal({
+      waiting: "splitter paused: epoch 3 is not the correction (ROOT_CORRECTION_EPOCH)",
+    });
+    expect((await pub(2))?.state).to.equal("claimable");
+  });
+
+  it("alerts when a pause mined just before its routine proposal made that root a correction of the live root", async () => {
+    const { root } = await createEpoch(db, 1, totals(10n));
+    const { errors, logger } = errorsLogged();
+    const p = createRootPublisher({
+      common: { logger },
+      db,
+      clients: poster,
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        maxBlockRange: 1000,
+        stuckAfterMs: 60_000,
+        feeBumpPercent: 25,
+        pollIntervalMs: 10,
+      },
+    });
+    await p.runOnce();
+    await passTimelock();
+    await p.runOnce();
+    expect(await claimableRoot()).to.deep.equal([root, 1]);
+    await createEpoch(db, 2, totals(10n));
+    await rpc("evm_setAutomine", [false]);
+    try {
+      expect(await p.runOnce()).to.deep.equal({ submitted: 2 }); // checked: not paused
+      const guardian = clientsFor(2);
+      // The guardian's pause pays more, so it is mined first in the same block.
+      await guardian.walletClient!.writeContract({
+        address: stack.splitter,
+        abi: royaltySplitterAbi,
+        functionName: "pause",
+        maxPriorityFeePerGas: 100n * 10n ** 9n,
+        maxFeePerGas: 1000n * 10n ** 9n,
+      });
+      await rpc("evm_mine");
+    } finally {
+      await rpc("evm_setAutomine", [true]);
+    }
+    expect(errors).to.deep.equal([]);
+    await p.runOnce();
+    expect((await pub(2))?.state).to.equal("mined");
+    expect(await claimableRoot()).to.deep.equal([`0x${"0".repeat(64)}`, 0]); // epoch 1 was superseded
+    expect(errors).to.deep.equal([
+      "a routine root landed while the splitter was paused and superseded the live root; veto it unless it is the correction",
+    ]);
+  });
+
+  it("does not alert when the pause is mined after its proposal: the live root still pays", async () => {
+    const { root } = await createEpoch(db, 1, totals(10n));
+    const { errors, logger } = errorsLogged();
+    const p = createRootPublisher({
+      common: { logger },
+      db,
+      clients: poster,
+      config: {
+        splitter: stack.splitter,
+        startBlock: stack.deployBlock,
+        maxBlockRange: 1000,
+        stuckAfterMs: 60_000,
+        feeBumpPercent: 25,
+        pollIntervalMs: 10,
+      },
+    });
+    await p.runOnce();
+    await passTimelock();
+    await p.runOnce();
+    await createEpoch(db, 2, totals(10n));
+    expect(await p.runOnce()).to.deep.equal({ submitted: 2 });
+    await asAccount(2, "pause");
+    await p.runOnce();
+    expect((await pub(2))?.state).to.equal("mined");
+    expect(await claimableRoot()).to.deep.equal([root, 1]);
+    expect(errors).to.deep.equal([]);
+  });
+
   it("a mined root that a reorg removes goes back to submitted and its recorded transaction lands again, once", async () => {
     await createEpoch(db, 1, totals(10n));
     const snapshot = await rpc<string>("evm_snapshot");
