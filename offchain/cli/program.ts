@@ -7,6 +7,7 @@ import { claimAll } from "./commands/claim";
 import { deposit } from "./commands/deposit";
 import { closeEpochViaApi, epochStatus, publishOnce } from "./commands/epoch";
 import { verifyAccountProofs, verifyDistributionFile } from "./commands/verify";
+import { verifyReceiptFile } from "./commands/verify-receipt";
 import { claimFromFile } from "./commands/claim-file";
 import { runWatch, type WatchOptions } from "./commands/watch";
 
@@ -85,6 +86,22 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
         ].join("\n"),
       );
       if (!r.ok) throw new CheckFailed("distribution file verification failed");
+    });
+
+  verify
+    .command("receipt <receipt> <distribution>")
+    .description("a usage receipt against the usageRoot of its epoch's distribution file, anchored on chain")
+    .action(async (receipt: string, file: string) => {
+      const r = await verifyReceiptFile(await ctx(), receipt, file);
+      emit(io, json(), r, () =>
+        [
+          `epoch ${r.epoch ?? "?"}: usage root ${r.usageRoot ?? "(none)"}`,
+          `file ${r.fileAnchored ? "matches" : "DOES NOT match"} the content hash and root proposed on chain`,
+          `receipt ${r.receiptValid ? "verifies" : `DOES NOT verify: ${r.reason}`}`,
+          r.ok ? "OK" : "FAILED",
+        ].join("\n"),
+      );
+      if (!r.ok) throw new CheckFailed("usage receipt verification failed");
     });
 
   program

@@ -3,8 +3,9 @@
  * Merkle root over salted commitments, so a buyer can be given a receipt proving one of its events was counted
  * in epoch N, and a creator its datasets' aggregates, without either learning anything about other parties.
  *
- * - leaf = keccak256(abi.encode("tributary-usage-v1", uint32 epoch, bytes32 salt, bytes32 keccak256(record JSON)))
- *   (a different byte length and domain from allocation leaves, so neither can pass for the other);
+ * - leaf = keccak256(abi.encodePacked("tributary-usage-v1", uint32 epoch, bytes32 salt, record JSON)): one hash per
+ *   record (the JSON, last, is the only variable part, so the packing is unambiguous); its preimage is longer than
+ *   64 bytes and starts with the domain, so it can pass neither for an inner node nor for an allocation leaf;
  * - salt = keccak256(abi.encode(bytes32 epochSecret, "salt", record key)): the operator can re-issue any receipt
  *   from the secret, a receipt reveals only its own salt, and a leaf cannot be brute-forced from guessed usage;
  * - the tree is padded with secret-derived dummy leaves (keccak256(secret ‖ "pad" ‖ uint32 index)) to 2^max(16, ⌈log2 n⌉) and its leaves sorted by hash, so
@@ -14,7 +15,7 @@
  * The epoch close commits with it (offchain/epochs/usage-commitment.ts) and the root goes into the distribution file's
  * header (`usageRoot`), so it is anchored on-chain through contentHash.
  */
-import { bytesToHex, encodeAbiParameters, keccak256, stringToHex, type Hex } from "viem";
+import { bytesToHex, encodeAbiParameters, encodePacked, keccak256, sha256, stringToHex, type Hex } from "viem";
 import { z } from "zod";
 import { MerkleError } from "./errors";
 import { createKeccakHasher, processProof } from "./leaf";
@@ -66,16 +67,17 @@ export function usageSalt(secret: Hex, record: UsageRecord): Hex {
 
 export function usageLeaf(epoch: number, salt: Hex, record: UsageRecord): Hex {
   return keccak256(
-    encodeAbiParameters(
-      [{ type: "string" }, { type: "uint32" }, { type: "bytes32" }, { type: "bytes32" }],
-      [USAGE_DOMAIN, epoch, salt, keccak256(stringToHex(canonicalRecord(record)))],
-    ),
+    encodePacked(["string", "uint32", "bytes32", "string"], [USAGE_DOMAIN, epoch, salt, canonicalRecord(record)]),
   );
 }
 
-/** A billed event's reference: keccak256 of "<licenseId>:<idempotencyKey>", which only its buyer can recompute. */
+/**
+ * A billed event's reference: SHA-256 of "<licenseId>:<idempotencyKey>" (UTF-8), which only its buyer can recompute.
+ * SHA-256 rather than keccak so that the close computes it in the database (PostgreSQL's built-in `sha256`), in C,
+ * for a million events; see offchain/epochs/usage-commitment.ts.
+ */
 export function usageEventRef(licenseId: string, idempotencyKey: string): Hex {
-  return keccak256(stringToHex(`${licenseId.toLowerCase()}:${idempotencyKey}`));
+  return sha256(stringToHex(`${licenseId.toLowerCase()}:${idempotencyKey}`));
 }
 
 export type UsageCommitment = {
@@ -100,8 +102,8 @@ const recordIsValid = (r: UsageRecord) =>
   (r.kind === "event" ? RECORD_SHAPE.id.test(r.eventRef) : RECORD_SHAPE.dec.test(r.events));
 
 /**
- * viem's ABI encoding of the salt and leaf preimages, computed once per epoch with placeholder values; per record
- * only fixed-width fields are overwritten (the record key, whose length is fixed per kind; the salt and record hash).
+ * viem's encodings of the salt and leaf preimages, computed once per epoch with placeholder values; per record only
+ * fixed-width fields are overwritten (the record key, whose length is fixed per kind; the salt) and the JSON appended.
  * At 1M records this is the difference between ~60 s (viem per record) and ~1 s; the test suite pins the result to
  * `usageSalt` / `usageLeaf`.
  */
@@ -117,18 +119,19 @@ function preimageTemplates(epoch: number, secret: Hex) {
     // The key is the last dynamic value: its bytes start at the final, zero-padded 32-byte words.
     return { bytes, at: bytes.length - Math.ceil(key.length / 32) * 32 };
   };
-  const leaf = Buffer.from(
-    encodeAbiParameters(
-      [{ type: "string" }, { type: "uint32" }, { type: "bytes32" }, { type: "bytes32" }],
-      [USAGE_DOMAIN, epoch, hex32, hex32],
-    ).slice(2),
+  const prefix = Buffer.from(
+    encodePacked(["string", "uint32", "bytes32"], [USAGE_DOMAIN, epoch, hex32]).slice(2),
     "hex",
   );
+  // Room for the longest record JSON (two 78-digit numbers) after the prefix; the salt is its last 32 bytes.
+  const leaf = Buffer.alloc(prefix.length + 512);
+  prefix.copy(leaf);
   return {
     event: saltTemplate(`event:${hex32}`),
     aggregate: saltTemplate(`aggregate:${hex32}:${hex32}`),
-    // Head words: string offset, epoch, salt (bytes 64..96), record hash (bytes 96..128).
     leaf,
+    saltAt: prefix.length - 32,
+    jsonAt: prefix.length,
   };
 }
 
@@ -184,7 +187,6 @@ export async function buildUsageCommitment(p: {
   const t = preimageTemplates(p.epoch, p.secret);
   const leaves = new Uint8Array(padded * 32);
   const salts = new Uint8Array(n * 32);
-  const json = Buffer.alloc(512);
   for (let i = 0; i < n; i++) {
     const r = records[i];
     const tpl = r.kind === "event" ? t.event : t.aggregate;
@@ -193,13 +195,10 @@ export async function buildUsageCommitment(p: {
     hasher.update(tpl.bytes);
     const salt = hasher.digest("binary");
     salts.set(salt, 32 * i);
-    const length = json.write(canonicalRecord(r), 0, "latin1");
+    t.leaf.set(salt, t.saltAt);
+    const length = t.leaf.write(canonicalRecord(r), t.jsonAt, "latin1");
     hasher.init();
-    hasher.update(json.subarray(0, length));
-    t.leaf.set(salt, 64);
-    t.leaf.set(hasher.digest("binary"), 96);
-    hasher.init();
-    hasher.update(t.leaf);
+    hasher.update(t.leaf.subarray(0, t.jsonAt + length));
     leaves.set(hasher.digest("binary"), 32 * i);
   }
   // Dummy leaves: keccak256(secret ‖ "pad" ‖ uint32 i).

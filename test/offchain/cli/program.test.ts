@@ -10,6 +10,7 @@ import { resolveContext } from "../../../offchain/cli/context";
 import { devRpc } from "../../../offchain/cli/api-client";
 import { startTributary, type Tributary } from "../../../offchain/main/start";
 import { runStory, type StoryResult } from "../../../scripts/demo/story";
+import { rebuildEpochUsage } from "../../../offchain/epochs";
 
 describe("offchain/cli (tributary, against the in-process stack)", function () {
   this.timeout(120_000);
@@ -83,6 +84,38 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
     fs.writeFileSync(bad, lines.join("\n"));
     const r = await cli(["--json", "verify", "file", bad]);
     expect(r.code).to.equal(1);
+  });
+
+  it("verify receipt accepts a usage receipt of the published epoch against its file and rejects a changed one", async () => {
+    const file = path.join(dataDir, "epoch-1-receipt.ndjson");
+    fs.writeFileSync(file, await (await fetch(`${t.apiUrl}/v1/epochs/1/distribution`)).text());
+    const row = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } });
+    const commitment = await rebuildEpochUsage(t.db.prisma, {
+      ...row,
+      usageRoot: row.usageRoot!,
+      usageSecret: row.usageSecret!,
+    });
+    const index = commitment.records.findIndex((r) => r.kind === "event");
+    expect(index).to.be.greaterThanOrEqual(0);
+    const receipt = commitment.receipt(index);
+    const good = path.join(dataDir, "receipt.json");
+    fs.writeFileSync(good, JSON.stringify({ epoch: 1, contentHash: row.contentHash, receipt }));
+    const ok = await cli(["--json", "verify", "receipt", good, file]);
+    expect(ok.code, ok.err).to.equal(0);
+    expect(ok.json()).to.deep.equal({
+      receipt: good,
+      epoch: 1,
+      usageRoot: row.usageRoot,
+      fileAnchored: true,
+      receiptValid: true,
+      ok: true,
+    });
+    const bad = path.join(dataDir, "receipt-tampered.json");
+    const units = String(BigInt(receipt.record.units) + 1n);
+    fs.writeFileSync(bad, JSON.stringify({ ...receipt, record: { ...receipt.record, units } }));
+    const r = await cli(["--json", "verify", "receipt", bad, file]);
+    expect(r.code).to.equal(1);
+    expect(r.json()).to.include({ fileAnchored: true, receiptValid: false, ok: false });
   });
 
   it("deposit, epoch close, epoch publish and claim carry a second epoch through to the creators", async () => {
