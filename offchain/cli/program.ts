@@ -119,6 +119,7 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
           `allocation root  recomputed ${r.root.recomputed}  on chain ${r.root.onChain ?? "(none proposed)"}  ${r.root.match ? "match" : "DIFFER"}`,
           `content hash     recomputed ${r.contentHash.recomputed}  on chain ${r.contentHash.onChain ?? "(none)"}  ${r.contentHash.match ? "match" : "DIFFER"}`,
           `usage root       recomputed ${r.usageRoot.recomputed ?? "(none)"}  ${r.usageRoot.match ? "match" : "DIFFER"}`,
+          ...r.inconsistencies.map((x) => `inconsistent usage: ${x}`),
           ...(leaf
             ? [
                 `first differing leaf #${leaf.index}: published ${JSON.stringify(leaf.published)}, recomputed ${JSON.stringify(leaf.recomputed)}`,

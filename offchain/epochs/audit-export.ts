@@ -14,7 +14,7 @@
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import { buildDistribution, distributionContentHash, type Distribution } from "../merkle";
-import { buildUsageCommitment, UsageRecordSchema } from "../merkle/usage-commitment";
+import { buildUsageCommitment, UsageRecordSchema, type UsageRecord } from "../merkle/usage-commitment";
 import { allocate, SettlementInputSchema, type SettlementInputRaw } from "../settlement";
 import { settlementInput, type EpochsDeps } from "./close";
 import { EpochNotFoundError } from "./errors";
@@ -80,6 +80,8 @@ export async function auditExport(deps: EpochsDeps, epoch: number): Promise<Audi
 
 export type Recomputed = {
   epoch: number;
+  /** Where the usage records disagree with the engine's usage input (each a sentence); empty when they agree. */
+  inconsistencies: string[];
   root: Hex;
   usageRoot: Hex | null;
   contentHash: Hex;
@@ -102,5 +104,50 @@ export async function recomputeAudit(json: unknown): Promise<Recomputed> {
     ? (await buildUsageCommitment({ epoch: e.epoch, secret: e.usage.secret as Hex, records: e.usage.records })).root
     : null;
   const { contentHash } = await distributionContentHash(distribution, usageRoot ?? undefined);
-  return { epoch: e.epoch, root: distribution.root, usageRoot, contentHash, distribution };
+  const inconsistencies = e.usage ? usageInconsistencies(e.usage.records, e.input as SettlementInputRaw) : [];
+  return { epoch: e.epoch, inconsistencies, root: distribution.root, usageRoot, contentHash, distribution };
+}
+
+/**
+ * The committed usage must be what the engine billed: per (license, dataset) the events sum to their aggregate, and
+ * the aggregates are the engine's per-use units (per license and dataset) or revenue (per license).
+ */
+function usageInconsistencies(records: readonly UsageRecord[], input: SettlementInputRaw): string[] {
+  const out: string[] = [];
+  const events = new Map<string, { n: number; units: bigint }>();
+  const aggregates = new Map<string, bigint>();
+  for (const r of records) {
+    const key = `${r.licenseId}:${r.datasetId}`;
+    if (r.kind === "event") {
+      const e = events.get(key) ?? { n: 0, units: 0n };
+      events.set(key, { n: e.n + 1, units: e.units + BigInt(r.units) });
+    } else {
+      const e = events.get(key) ?? { n: 0, units: 0n };
+      if (e.n !== Number(r.events) || e.units !== BigInt(r.units))
+        out.push(`aggregate ${key} says ${r.events} events / ${r.units} units, its events are ${e.n} / ${e.units}`);
+      aggregates.set(key, BigInt(r.units));
+    }
+  }
+  const engine = new Map<string, bigint>();
+  for (const u of input.usage ?? [])
+    engine.set(`${u.licenseId.toLowerCase()}:${u.datasetId.toLowerCase()}`, BigInt(u.units));
+  const revenue = new Map<string, bigint>();
+  for (const r of input.revenue ?? []) revenue.set(r.licenseId.toLowerCase(), BigInt(r.revenue));
+  const committedRevenue = new Map<string, bigint>();
+  for (const [key, units] of aggregates) {
+    const licenseId = key.slice(0, 66);
+    if (engine.has(key)) {
+      if (engine.get(key) !== units)
+        out.push(`usage ${key}: the engine billed ${engine.get(key)}, the commitment ${units}`);
+      engine.delete(key);
+    } else committedRevenue.set(licenseId, (committedRevenue.get(licenseId) ?? 0n) + units);
+  }
+  for (const [key, units] of engine)
+    out.push(`usage ${key}: the engine billed ${units}, the commitment has no aggregate`);
+  for (const [licenseId, r] of revenue)
+    if (committedRevenue.get(licenseId) !== r)
+      out.push(`revenue ${licenseId}: the engine billed ${r}, the commitment ${committedRevenue.get(licenseId) ?? 0n}`);
+  for (const [licenseId, r] of committedRevenue)
+    if (!revenue.has(licenseId)) out.push(`revenue ${licenseId}: the commitment has ${r}, the engine billed none`);
+  return out;
 }

@@ -8,7 +8,7 @@
  * The window rule makes the record set of a closed epoch stable: usage received after the close is billed at the
  * open epoch (`billable_at`), never inside a closed window.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Hex } from "viem";
 import type { PrismaClient } from "../db/client";
 import { buildUsageCommitment, type UsageCommitment, type UsageRecord } from "../merkle/usage-commitment";
@@ -16,50 +16,42 @@ import { EpochUsageCommitmentMismatchError } from "./errors";
 
 type Tx = Pick<PrismaClient, "$queryRaw">;
 
-type EventRow = { license_id: string; dataset_id: string; event_ref: string; units: string };
+type GroupRow = { license_id: string; dataset_id: string; keys: string[]; units: string[] };
 
 /**
- * The billed usage of window [start, end) as commitment records: events in (license, dataset) order, then one
- * aggregate per (license, dataset) with its event count and unit sum.
+ * The billed usage of window [start, end) as commitment records: per (license, dataset), ascending, its events and
+ * then its aggregate (event count and unit sum).
+ *
+ * One row per (license, dataset) with its events' keys and units as arrays: on the embedded database, decoding a
+ * million rows cost ~3 µs each; the arrays cost a fraction of that (bench:epoch). Event refs are hashed here, with
+ * node's native SHA-256 (`usageEventRef` is the reference; the receipts test pins the two together).
  */
 export async function billedUsageRecords(tx: Tx, start: Date, end: Date): Promise<UsageRecord[]> {
-  const rows = await tx.$queryRaw<EventRow[]>`
-      SELECT lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id, u.units::text AS units,
-        -- usageEventRef (offchain/merkle/usage-commitment.ts), in C: a million of them in JS would cost seconds.
-        '0x' || encode(sha256(convert_to(lower(u.license_id) || ':' || u.idempotency_key, 'UTF8')), 'hex') AS event_ref
+  const groups = await tx.$queryRaw<GroupRow[]>`
+      SELECT lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id,
+        array_agg(u.idempotency_key) AS keys, array_agg(u.units::text) AS units
       FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
       WHERE l.model IN ('per_use', 'revenue_share')
         AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
-          OR (u.billable_at >= ${start} AND u.billable_at < ${end}))`;
-  const records: UsageRecord[] = new Array(rows.length);
-  const sums = new Map<string, { licenseId: string; datasetId: string; events: number; units: bigint }>();
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    records[i] = {
-      kind: "event",
-      licenseId: r.license_id,
-      datasetId: r.dataset_id,
-      eventRef: r.event_ref,
-      units: r.units,
-    };
-    const key = `${r.license_id}:${r.dataset_id}`;
-    const sum = sums.get(key);
-    if (sum) {
-      sum.events++;
-      sum.units += BigInt(r.units);
-    } else sums.set(key, { licenseId: r.license_id, datasetId: r.dataset_id, events: 1, units: BigInt(r.units) });
-  }
-  for (const s of [...sums.values()].sort((a, b) =>
-    a.licenseId === b.licenseId ? (a.datasetId < b.datasetId ? -1 : 1) : a.licenseId < b.licenseId ? -1 : 1,
-  ))
+          OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
+      GROUP BY 1, 2 ORDER BY 1, 2`;
+  const records: UsageRecord[] = [];
+  for (const g of groups) {
+    let sum = 0n;
+    for (let i = 0; i < g.keys.length; i++) {
+      const eventRef = `0x${createHash("sha256").update(`${g.license_id}:${g.keys[i]}`, "utf8").digest("hex")}`;
+      records.push({ kind: "event", licenseId: g.license_id, datasetId: g.dataset_id, eventRef, units: g.units[i] });
+      sum += BigInt(g.units[i]);
+    }
     records.push({
       kind: "aggregate",
-      licenseId: s.licenseId,
-      datasetId: s.datasetId,
-      events: String(s.events),
-      units: s.units.toString(),
+      licenseId: g.license_id,
+      datasetId: g.dataset_id,
+      events: String(g.keys.length),
+      units: sum.toString(),
     });
+  }
   return records;
 }
 

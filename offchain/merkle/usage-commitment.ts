@@ -73,8 +73,8 @@ export function usageLeaf(epoch: number, salt: Hex, record: UsageRecord): Hex {
 
 /**
  * A billed event's reference: SHA-256 of "<licenseId>:<idempotencyKey>" (UTF-8), which only its buyer can recompute.
- * SHA-256 rather than keccak so that the close computes it in the database (PostgreSQL's built-in `sha256`), in C,
- * for a million events; see offchain/epochs/usage-commitment.ts.
+ * SHA-256 rather than keccak so that the close hashes a million of them natively (node:crypto) rather than in JS;
+ * see offchain/epochs/usage-commitment.ts.
  */
 export function usageEventRef(licenseId: string, idempotencyKey: string): Hex {
   return sha256(stringToHex(`${licenseId.toLowerCase()}:${idempotencyKey}`));

@@ -22,6 +22,8 @@ export type AuditRecomputation = {
   root: { recomputed: Hex; onChain: Hex | null; match: boolean };
   contentHash: { recomputed: Hex; onChain: Hex | null; match: boolean };
   usageRoot: { recomputed: Hex | null; published: Hex | null; match: boolean };
+  /** The usage records disagree with the engine's usage input (see recomputeAudit). */
+  inconsistencies: string[];
   firstDifferingLeaf: LeafDifference | null;
   ok: boolean;
 };
@@ -70,7 +72,8 @@ export async function auditRecompute(ctx: Context, exportPath: string, file?: st
     root: { recomputed: r.root, onChain: onChain?.root ?? null, match: rootMatch },
     contentHash: { recomputed: r.contentHash, onChain: onChain?.contentHash ?? null, match: hashMatch },
     usageRoot: { recomputed: r.usageRoot, published: hashMatch ? r.usageRoot : publishedUsageRoot, match: usageMatch },
+    inconsistencies: r.inconsistencies,
     firstDifferingLeaf: published ? firstDifferingLeaf(published, r.distribution) : null,
-    ok: rootMatch && hashMatch,
+    ok: rootMatch && hashMatch && r.inconsistencies.length === 0,
   };
 }
