@@ -8,6 +8,8 @@ import { claimAll } from "./commands/claim";
 import { deposit } from "./commands/deposit";
 import { closeEpochViaApi, epochStatus, publishOnce } from "./commands/epoch";
 import { verifyAccountProofs, verifyDistributionFile } from "./commands/verify";
+import { verifyReceiptFile } from "./commands/verify-receipt";
+import { auditRecompute } from "./commands/audit";
 import { claimFromFile } from "./commands/claim-file";
 import { runWatch, type WatchOptions } from "./commands/watch";
 
@@ -83,6 +85,48 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
         ].join("\n"),
       );
       if (!r.ok) throw new CheckFailed("distribution file verification failed");
+    });
+
+  verify
+    .command("receipt <receipt> <distribution>")
+    .description("a usage receipt against the usageRoot of its epoch's distribution file, anchored on chain")
+    .action(async (receipt: string, file: string) => {
+      const r = await verifyReceiptFile(await ctx(), receipt, file);
+      emit(io, json(), r, () =>
+        [
+          `epoch ${r.epoch ?? "?"}: usage root ${r.usageRoot ?? "(none)"}`,
+          `file ${r.fileAnchored ? "matches" : "DOES NOT match"} the content hash and root proposed on chain`,
+          `receipt ${r.receiptValid ? "verifies" : `DOES NOT verify: ${r.reason}`}`,
+          r.ok ? "OK" : "FAILED",
+        ].join("\n"),
+      );
+      if (!r.ok) throw new CheckFailed("usage receipt verification failed");
+    });
+
+  const audit = program.command("audit").description("recompute an epoch from its audit export");
+  audit
+    .command("recompute <export>")
+    .description("rerun the engine on an audit export; compare the roots and content hash with the chain")
+    .option("--file <distribution>", "the published distribution file (default: fetched by its content hash)")
+    .action(async (exportPath: string, o: { file?: string }) => {
+      const r = await auditRecompute(await ctx(), exportPath, o.file);
+      const leaf = r.firstDifferingLeaf;
+      emit(io, json(), r, () =>
+        [
+          `epoch ${r.epoch}`,
+          `allocation root  recomputed ${r.root.recomputed}  on chain ${r.root.onChain ?? "(none proposed)"}  ${r.root.match ? "match" : "DIFFER"}`,
+          `content hash     recomputed ${r.contentHash.recomputed}  on chain ${r.contentHash.onChain ?? "(none)"}  ${r.contentHash.match ? "match" : "DIFFER"}`,
+          `usage root       recomputed ${r.usageRoot.recomputed ?? "(none)"}  ${r.usageRoot.match ? "match" : "DIFFER"}`,
+          ...r.inconsistencies.map((x) => `inconsistent usage: ${x}`),
+          ...(leaf
+            ? [
+                `first differing leaf #${leaf.index}: published ${JSON.stringify(leaf.published)}, recomputed ${JSON.stringify(leaf.recomputed)}`,
+              ]
+            : []),
+          r.ok ? "OK" : "FAILED",
+        ].join("\n"),
+      );
+      if (!r.ok) throw new CheckFailed("the recomputed epoch differs from the chain");
     });
 
   program

@@ -23,6 +23,7 @@ import { audit } from "../db/audit-log";
 import { toJson } from "../db/json";
 import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
 import { EPOCH_CLOSE_LOCK } from "./lock";
+import { commitEpochUsage } from "./usage-commitment";
 
 /**
  * What the stage needs: the database and the service's `common` (config: chain id, splitter, fee, treasury, the file
@@ -144,6 +145,8 @@ export type ClosedEpoch = {
   epoch: number;
   root: Hex;
   contentHash: Hex;
+  /** Root of the epoch's usage-inclusion commitment (also in the distribution file's header). */
+  usageRoot: Hex;
   leafCount: number;
   result: SettlementResult;
 };
@@ -157,7 +160,7 @@ export type NothingToSettle = { status: "empty"; epoch: number; reason: string }
 export type CloseEpochResult = ClosedEpoch | NothingToSettle;
 
 /** Where an epoch close spends its time (bench:epoch listens; the route does not). */
-export type ClosePhase = "dbRead" | "settlement" | "tree" | "file" | "dbWrite";
+export type ClosePhase = "dbRead" | "settlement" | "usageCommitment" | "tree" | "file" | "dbWrite";
 
 /**
  * Closes the next epoch at `input.endsAt` (default now, truncated to the second).
@@ -202,6 +205,8 @@ export async function closeEpoch(
           epoch,
           reason: `nothing has been recognized yet: epoch ${epoch} would have no leaves`,
         };
+      const usage = await commitEpochUsage(tx, epoch, start, end);
+      lap("usageCommitment");
       const { config } = deps.common;
       const distribution = await buildDistribution(
         { chainId: config.chainId, contract: config.splitterAddress as Address, epoch: BigInt(epoch) },
@@ -212,7 +217,7 @@ export async function closeEpoch(
       // one buffer and never goes through the database (PGlite encodes bytea byte by byte). It is durable before the
       // row naming it commits; a close that then fails leaves an unreferenced file, never a row without its file.
       const stored = await (deps.store ?? distributionStoreOf(deps.common)).putWith((sink) =>
-        writeDistributionFile(distribution, sink),
+        writeDistributionFile(distribution, sink, { usageRoot: usage.commitment.root }),
       );
       const contentHash = stored.contentHash;
       lap("file");
@@ -229,6 +234,8 @@ export async function closeEpoch(
           report: toJson({ ...result.report, usage: { lateEvents } }),
           state: toJson(result.state),
           distributionSize: BigInt(stored.size),
+          usageRoot: usage.commitment.root,
+          usageSecret: usage.secret,
           closedBy: operator,
         },
         select: { id: true }, // not the row back: it holds the carried state
@@ -265,6 +272,7 @@ export async function closeEpoch(
         epoch,
         root: distribution.root,
         contentHash,
+        usageRoot: usage.commitment.root,
         leafCount: distribution.leafCount,
         result,
       };

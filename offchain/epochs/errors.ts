@@ -4,7 +4,12 @@
  */
 import { TributaryError } from "../common/errors";
 
-export type EpochErrorCode = "EPOCH_ENDS_IN_FUTURE" | "EPOCH_WINDOW_EMPTY" | "EPOCH_NOT_FOUND" | "EPOCH_FILE_MISMATCH";
+export type EpochErrorCode =
+  | "EPOCH_ENDS_IN_FUTURE"
+  | "EPOCH_WINDOW_EMPTY"
+  | "EPOCH_NOT_FOUND"
+  | "EPOCH_FILE_MISMATCH"
+  | "EPOCH_USAGE_COMMITMENT_MISMATCH";
 
 export class EpochError extends TributaryError {
   override readonly name: string = "EpochError";
@@ -52,5 +57,13 @@ export class EpochFileMismatchError extends EpochError {
     readonly actual: string,
   ) {
     super("EPOCH_FILE_MISMATCH", `epoch ${epoch}'s distribution file hashes to ${actual}, not ${expected}`);
+  }
+}
+
+/** Thrown when an epoch's usage rows no longer rebuild the usage root it published (they changed after its close). */
+export class EpochUsageCommitmentMismatchError extends EpochError {
+  override readonly name = "EpochUsageCommitmentMismatchError";
+  constructor(readonly epoch: number) {
+    super("EPOCH_USAGE_COMMITMENT_MISMATCH", `epoch ${epoch}'s usage rows no longer rebuild its published usage root`);
   }
 }

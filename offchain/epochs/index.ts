@@ -23,9 +23,11 @@ export {
   EpochError,
   EpochFileMismatchError,
   EpochNotFoundError,
+  EpochUsageCommitmentMismatchError,
   EpochWindowEmptyError,
   type EpochErrorCode,
 } from "./errors";
+export { billedUsageRecords, commitEpochUsage, rebuildEpochUsage } from "./usage-commitment";
 export {
   createProofState,
   latestProofEpoch,

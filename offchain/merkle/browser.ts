@@ -12,6 +12,7 @@ import { hashPair } from "./leaf";
 export { leafHash, hashPair, processProof, verifyProof, encodeLeaf, type LeafValue } from "./leaf";
 export { buildDistribution, type Distribution, type Claim } from "./distribution";
 export { DistributionFileInvalidError } from "./errors";
+export { verifyUsageReceipt, type UsageReceipt } from "./usage-commitment";
 export type { ReadDistributionFile } from "./distribution-reader";
 
 /**

@@ -7,12 +7,14 @@
  *     {"format":"tributary-distribution","version":1,"chainId":<integer>,"contract":"<addr>",
  *      "epoch":"<dec>","root":"<bytes32>","leafCount":<integer>,
  *      "leafFields":["account","token","cumulativeAmount"],
- *      "tokens":[{"token":"<addr>","total":"<dec>"},...]}
+ *      "tokens":[{"token":"<addr>","total":"<dec>"},...],"usageRoot":"<bytes32>"}
  *   then one line per leaf, in canonical order (account, then token, ascending; see canonical.ts):
  *     ["<account>","<token>","<cumulativeAmount dec>"]
  * where <addr> is "0x" + 40 lower-case hex digits, <bytes32> is "0x" + 64 lower-case hex digits,
  * <dec> is a base-10 integer without sign or leading zeros ("0" for zero), and `tokens` lists every
- * token that has leaves, ascending, with `total` = Σ cumulativeAmount of its leaves.
+ * token that has leaves, ascending, with `total` = Σ cumulativeAmount of its leaves. `usageRoot` (the root of
+ * the epoch's usage-inclusion commitment, offchain/merkle/usage-commitment.ts) is absent from files written before
+ * epochs committed to their usage; when present it is the last key, so it is anchored on-chain through contentHash.
  *
  * contentHash = keccak256(the exact file bytes) — the value posted on-chain next to the root.
  */
@@ -38,6 +40,8 @@ export interface DistributionHeader {
   readonly root: string;
   readonly leafCount: number;
   readonly tokens: readonly Pick<TokenTotal, "token" | "total">[];
+  /** The epoch's usage commitment root; absent in files that predate it. */
+  readonly usageRoot?: string;
 }
 
 /** The canonical header line, newline included. */
@@ -46,7 +50,8 @@ export function serializeHeader(h: DistributionHeader): string {
   return (
     `{"format":"${DISTRIBUTION_FORMAT}","version":${DISTRIBUTION_FORMAT_VERSION},"chainId":${h.chainId},` +
     `"contract":"${h.contract}","epoch":"${h.epoch}","root":"${h.root}","leafCount":${h.leafCount},` +
-    `"leafFields":${JSON.stringify(LEAF_FIELDS)},"tokens":[${tokens}]}\n`
+    `"leafFields":${JSON.stringify(LEAF_FIELDS)},"tokens":[${tokens}]` +
+    `${h.usageRoot === undefined ? "" : `,"usageRoot":"${h.usageRoot}"`}}\n`
   );
 }
 
@@ -67,8 +72,9 @@ export function* distributionFileChunks(
   d: Distribution,
   chunkBytes = CHUNK_BYTES,
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+  usageRoot?: string,
 ): Generator<Buffer> {
-  const header = Buffer.from(serializeHeader({ ...d, tokens: d.tokenTotals }), "latin1");
+  const header = Buffer.from(serializeHeader({ ...d, tokens: d.tokenTotals, usageRoot }), "latin1");
   let chunk = allocate(Math.max(chunkBytes, header.length + MAX_LEAF_LINE, 2 * MAX_LEAF_LINE));
   let used = header.copy(chunk, 0);
   const { accountsAscii, amounts, tokenIndex, length } = d.leaves;
@@ -115,6 +121,8 @@ export interface WrittenDistributionFile {
 export interface WriteDistributionOptions {
   /** Fewest leaves for which the content hash is computed on a worker thread (default 65,536; `Infinity` never). */
   readonly hashThreadThreshold?: number;
+  /** The epoch's usage commitment root, written into the header. */
+  readonly usageRoot?: string;
 }
 
 const HASH_THREAD_THRESHOLD = 1 << 16;
@@ -135,7 +143,9 @@ export async function writeDistributionFile(
   const threaded = d.leafCount >= (options.hashThreadThreshold ?? HASH_THREAD_THRESHOLD) && availableParallelism() >= 2;
   const inline = threaded ? undefined : await createIncrementalKeccak();
   const worker = threaded ? createThreadedKeccak() : undefined;
-  const chunks = threaded ? distributionFileChunks(d, THREAD_CHUNK_BYTES, sharedBuffer) : distributionFileChunks(d);
+  const chunks = threaded
+    ? distributionFileChunks(d, THREAD_CHUNK_BYTES, sharedBuffer, options.usageRoot)
+    : distributionFileChunks(d, CHUNK_BYTES, Buffer.allocUnsafe, options.usageRoot);
   let bytes = 0;
   const failed = new Promise<never>((_, reject) => sink.once("error", reject));
   failed.catch(() => undefined);
@@ -160,10 +170,10 @@ function sharedBuffer(size: number): Buffer {
 }
 
 /** Content hash of a distribution without writing it anywhere. */
-export async function distributionContentHash(d: Distribution): Promise<WrittenDistributionFile> {
+export async function distributionContentHash(d: Distribution, usageRoot?: string): Promise<WrittenDistributionFile> {
   const keccak = await createIncrementalKeccak();
   let bytes = 0;
-  for (const chunk of distributionFileChunks(d)) {
+  for (const chunk of distributionFileChunks(d, CHUNK_BYTES, Buffer.allocUnsafe, usageRoot)) {
     keccak.update(chunk);
     bytes += chunk.length;
   }

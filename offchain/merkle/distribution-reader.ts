@@ -39,6 +39,10 @@ const HeaderSchema = z.strictObject({
   leafCount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   leafFields: z.tuple([z.literal(LEAF_FIELDS[0]), z.literal(LEAF_FIELDS[1]), z.literal(LEAF_FIELDS[2])]),
   tokens: z.array(z.strictObject({ token: ADDRESS, total: DECIMAL })).min(1),
+  usageRoot: z
+    .string()
+    .regex(/^0x[0-9a-f]{64}$/)
+    .optional(),
 });
 const LEAF_LINE = /^\["(0x[0-9a-f]{40})","(0x[0-9a-f]{40})","(0|[1-9][0-9]{0,77})"\]$/;
 const MAX_LINE = 1 << 24;
@@ -183,6 +187,7 @@ function parseHeader(text: string, fail: (reason: string) => never): Distributio
     root: h.root,
     leafCount: h.leafCount,
     tokens: h.tokens.map((t) => ({ token: t.token as Address, total: BigInt(t.total) })),
+    ...(h.usageRoot === undefined ? {} : { usageRoot: h.usageRoot }),
   };
   if (serializeHeader(header) !== `${text}\n`) fail("header is not in canonical form (key order, spacing or escapes)");
   return header;

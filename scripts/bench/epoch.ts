@@ -7,8 +7,12 @@
  * which are inserted directly in bulk (one INSERT … SELECT FROM unnest) — 10 datasets of 10,000 contributors at
  * 1 bps each, one one-time bundle license over them, deposited on chain and picked up by the deposit indexer.
  *
+ * Usage: BENCH_EVENTS (default 1,000,000; a tenth in the baseline) billed events on one per-use license over the
+ * same datasets, inserted in bulk (INSERT … SELECT FROM generate_series), which the close's usage-inclusion commitment
+ * covers (offchain/epochs/usage-commitment.ts: one event record each plus one aggregate per dataset).
+ *
  * Timed, in order: closeEpoch (the service function the operator route and the scheduler call; phases: DB read,
- * settlement, tree, file, DB write, commit) → root publisher pass (sign, send, receipt) → [time travel: excluded] →
+ * settlement, usage commitment (its own query and tree), tree, file, DB write, commit) → root publisher pass (sign, send, receipt) → [time travel: excluded] →
  * publisher pass that sees the matured root and marks the epoch claimable → first GET /v1/proofs/:account over HTTP
  * (cold: the API loads the distribution from the database). Writes bench/results/epoch.json.
  *
@@ -35,14 +39,21 @@ const DATASETS = 10;
 const account = (i: number) =>
   ("0x" + crypto.createHash("sha256").update(`creator-${i}`).digest("hex").slice(0, 40)) as Address;
 
-type Run = { creators: number; leafCount: number; closeToClaimableMs: number; phases: Record<string, number> };
+type Run = {
+  creators: number;
+  events: number;
+  leafCount: number;
+  closeMs: number;
+  closeToClaimableMs: number;
+  phases: Record<string, number>;
+};
 
-async function seed(t: Tributary, creators: number): Promise<void> {
+async function seed(t: Tributary, creators: number, events: number): Promise<void> {
   const deps = { prisma: t.db.prisma, common: t.common };
   const owner = t.devAccounts![4].address.toLowerCase();
   const buyer = privateKeyToAccount(t.devAccounts![3].privateKey);
   await registerCreator(deps, owner, "Bench owner");
-  await registerBuyer(deps, buyer.address.toLowerCase(), "Bench buyer");
+  const buyerRow = await registerBuyer(deps, buyer.address.toLowerCase(), "Bench buyer");
   const per = creators / DATASETS;
   const ids: string[] = [];
   for (let d = 0; d < DATASETS; d++) {
@@ -88,6 +99,27 @@ async function seed(t: Tributary, creators: number): Promise<void> {
     offerId: offer.id,
     startsAt: new Date(Date.now() - 3_600_000).toISOString(),
   });
+  // Billed usage: `events` per-use events over the datasets in the hour before the close (not through the ingest
+  // route: seeding is not what is measured).
+  const perUse = await createOffer(deps, owner, {
+    model: "per_use",
+    ratePerUnit: "3",
+    token: t.stablecoin!,
+    scope: "training",
+    exclusive: false,
+    durationSeconds: 86_400,
+    datasets: ids.map((datasetId) => ({ datasetId, weightBps: 10_000 / DATASETS })),
+  });
+  const usageLicense = await takeLicense(deps, buyer.address.toLowerCase(), {
+    offerId: perUse.id,
+    startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+  });
+  const from = new Date(Date.now() - 3_000_000);
+  await t.db.prisma.$executeRaw`INSERT INTO usage_events
+      (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key)
+    SELECT ${buyerRow.id}::uuid, ${usageLicense.licenseId}, (${ids}::text[])[1 + g % ${DATASETS}], 'item-' || g,
+      1 + g % 7, ${from}::timestamptz + (g % 2000000) * interval '1 millisecond', 'bench-' || g
+    FROM generate_series(1, ${events}) g`;
   const c = createChainClients({ rpcUrl: t.rpcUrl, account: buyer });
   for (const [to, data] of [
     [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, price] })],
@@ -107,14 +139,14 @@ async function seed(t: Tributary, creators: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 1100)); // the epoch ends on a whole second after the license start
 }
 
-async function run(creators: number): Promise<Run> {
+async function run(creators: number, events: number): Promise<Run> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-epoch-"));
   const t = await startTributary({
     env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" },
     background: false,
   });
   try {
-    await seed(t, creators);
+    await seed(t, creators, events);
     const phases: Record<string, number> = {};
     const t0 = performance.now();
     const closed = await closeEpoch(
@@ -125,6 +157,7 @@ async function run(creators: number): Promise<Run> {
     );
     if (closed.status !== "closed") throw new Error(`the seeded epoch did not close: ${closed.reason}`);
     const tClosed = performance.now();
+    const closeMs = tClosed - t0;
     phases.dbCommit = tClosed - t0 - Object.values(phases).reduce((a, b) => a + b, 0);
     const pass = await t.publisher.runOnce();
     if (pass.submitted !== closed.epoch)
@@ -150,7 +183,7 @@ async function run(creators: number): Promise<Run> {
     if (!(BigInt(body.proofs[0]?.claimable ?? "0") > 0n)) throw new Error(`no claimable proof served for ${who}`);
     phases.apiProofServed = performance.now() - tClaimable;
     const closeToClaimableMs = tPublished - t0 + (performance.now() - tMatured);
-    return { creators, leafCount: closed.leafCount, closeToClaimableMs, phases };
+    return { creators, events, leafCount: closed.leafCount, closeMs, closeToClaimableMs, phases };
   } finally {
     await t.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -161,8 +194,9 @@ const ms = (v: number) => `${(v / 1000).toFixed(2)} s`.padStart(9);
 
 async function main(): Promise<void> {
   const target = Number(process.env.BENCH_CREATORS ?? 100_000);
-  const baseline = await run(target / 10);
-  const full = await run(target);
+  const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+  const baseline = await run(target / 10, events / 10);
+  const full = await run(target, events);
   console.log(
     `epoch close → claimable proofs in the API (timelock excluded), embedded default, ${os.cpus().length} cores`,
   );
@@ -180,6 +214,11 @@ async function main(): Promise<void> {
   console.log(
     `target ≤ 30 s at 100,000 creators: ${full.closeToClaimableMs <= 30_000 ? "met" : "NOT met"} (${full.leafCount} leaves)`,
   );
+  console.log(
+    `close ${ms(full.closeMs)} (target ≤ 15 s: ${full.closeMs <= 15_000 ? "met" : "NOT met"}); usage commitment over ` +
+      `${full.events} events ${ms(full.phases.usageCommitment)} (target ≤ 3 s: ${full.phases.usageCommitment <= 3_000 ? "met" : "NOT met"})`,
+  );
+  const load = os.loadavg().map((l) => l.toFixed(2));
   const out = path.join(__dirname, "..", "..", "bench", "results", "epoch.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const round = (o: Record<string, number>) =>
@@ -190,13 +229,21 @@ async function main(): Promise<void> {
       {
         [`closeToClaimable${target / 1000}kMs`]: Math.round(full.closeToClaimableMs),
         leafCount: full.leafCount,
+        billedEvents: full.events,
+        [`close${target / 1000}kMs`]: Math.round(full.closeMs),
+        usageCommitmentMs: Math.round(full.phases.usageCommitment),
         breakdownMs: round(full.phases),
         baseline: {
           creators: baseline.creators,
+          billedEvents: baseline.events,
+          closeMs: Math.round(baseline.closeMs),
           closeToClaimableMs: Math.round(baseline.closeToClaimableMs),
           breakdownMs: round(baseline.phases),
         },
         targetMs: 30_000,
+        closeTargetMs: 15_000,
+        usageCommitmentTargetMs: 3_000,
+        loadAverageAtEnd: load,
       },
       null,
       2,

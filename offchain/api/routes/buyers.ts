@@ -11,6 +11,7 @@ import {
 } from "../services/licenses";
 import { licenseMoney } from "../services/license-money";
 import { ingestUsage } from "../services/usage";
+import { buyerUsageReceipt } from "../services/usage-receipts";
 import { defineRoute } from "../route";
 import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Text, Uuid, z } from "../schemas";
 
@@ -112,6 +113,19 @@ const License = z
   })
   .openapi("License");
 const LicenseParams = z.strictObject({ licenseId: Bytes32 });
+
+/** A usage-inclusion receipt (format in offchain/merkle/usage-commitment.ts), verifiable offline. */
+export const UsageReceipt = z
+  .object({
+    format: z.literal("tributary-usage-receipt"),
+    version: z.literal(1),
+    epoch: z.number(),
+    root: z.string().openapi({ description: "The epoch's usageRoot, as in its distribution file's header" }),
+    record: z.record(z.string(), z.string()).openapi({ description: "The committed record (event or aggregate)" }),
+    salt: z.string(),
+    proof: z.array(z.string()),
+  })
+  .openapi("UsageReceipt");
 
 export const UsageEvent = z.strictObject({
   licenseId: Bytes32AnyCase,
@@ -349,6 +363,30 @@ export const buyerRoutes = [
     },
     async handler({ services, actor, params }) {
       return { body: await depositInstructions(services.deps, addressOf(actor), params.licenseId) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/licenses/:licenseId/usage-receipt",
+    summary: "Proof that one of the caller's usage events was counted in the epoch that billed it",
+    tag: "buyers",
+    access: BUYER,
+    params: LicenseParams,
+    query: z.strictObject({ idempotencyKey: Text(200) }),
+    errors: {
+      404: "No such license of the caller's, or no such event on it",
+      409: "The event is not billed yet, its license model bills no usage, or its epoch has no usage commitment",
+    },
+    response: {
+      status: 200,
+      schema: z.object({ epoch: z.number(), contentHash: z.string(), receipt: UsageReceipt }),
+      description:
+        "The receipt, and the contentHash of the epoch's distribution file whose header carries the root it verifies against",
+    },
+    async handler({ services, actor, params, query }) {
+      return {
+        body: await buyerUsageReceipt(services.deps, addressOf(actor), params.licenseId, query.idempotencyKey),
+      };
     },
   }),
   defineRoute({

@@ -3,8 +3,10 @@ import { createDataset, getDataset, listDatasets, registerCreator, setShares } f
 import { listConsents, recordConsent, revokeConsent } from "../services/consent";
 import { earningsOf, proofsFor } from "../services/epochs";
 import { defineRoute } from "../route";
-import { Address, Bytes32, IsoDate, Metadata, Scope, Text, Uuid, z } from "../schemas";
+import { Address, Bytes32, EpochNumber, IsoDate, Metadata, Scope, Text, Uuid, z } from "../schemas";
 import { ProofsResponse } from "./public";
+import { creatorUsageReceipts } from "../services/usage-receipts";
+import { UsageReceipt } from "./buyers";
 
 const CREATOR = { kind: "session", roles: ["creator"] } as const;
 /** A page of datasets: with metadata bounded to 16 KB each, a page stays under ~2 MB. */
@@ -111,6 +113,42 @@ export const creatorRoutes = [
     response: { status: 200, schema: Dataset, description: "Dataset" },
     async handler({ services, actor, params }) {
       return { body: await getDataset(services.deps, addressOf(actor), params.datasetId) };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/datasets/:datasetId/usage-receipts/:epoch",
+    summary:
+      "The usage billed on one of the caller's datasets in an epoch: per-license aggregates with receipts and terms",
+    tag: "creators",
+    access: CREATOR,
+    params: z.strictObject({ datasetId: Bytes32, epoch: EpochNumber }),
+    errors: {
+      404: "No such dataset of the caller's, or no such epoch",
+      409: "The epoch has no usage commitment (closed before epochs committed to their usage)",
+    },
+    response: {
+      status: 200,
+      schema: z.object({
+        epoch: z.number(),
+        contentHash: z.string(),
+        aggregates: z.array(
+          z.object({
+            receipt: UsageReceipt,
+            terms: z.object({
+              model: z.string().nullable(),
+              token: z.string().nullable(),
+              ratePerUnit: z.string().nullable(),
+              revenueBps: z.number().nullable(),
+              weightBps: z.number().nullable(),
+            }),
+          }),
+        ),
+      }),
+      description: "One aggregate per license that billed usage on the dataset in the epoch",
+    },
+    async handler({ services, actor, params }) {
+      return { body: await creatorUsageReceipts(services.deps, addressOf(actor), params.datasetId, params.epoch) };
     },
   }),
   defineRoute({

@@ -1,10 +1,12 @@
 import { addressOf } from "../auth/actor";
 import { closeEpoch } from "../../epochs";
+import { auditExport } from "../../epochs/audit-export";
+import { audit } from "../../db/audit-log";
 import { conflict } from "../errors";
 import { listAudit } from "../services/audit";
 import { grantRole, listRoles, revokeRole } from "../services/roles";
 import { defineRoute } from "../route";
-import { Address, IsoDate, Role, z } from "../schemas";
+import { Address, EpochNumber, IsoDate, Role, z } from "../schemas";
 
 const OPERATOR = { kind: "session", roles: ["operator"] } as const;
 const Assignment = z.object({ address: z.string(), role: Role });
@@ -46,6 +48,46 @@ export const operatorRoutes = [
         status: 201,
         body: { epoch: r.epoch, root: r.root, contentHash: r.contentHash, leafCount: r.leafCount, totals },
       };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/operator/epochs/:epoch/audit-export",
+    summary:
+      "An epoch's full settlement input and usage records with its secret (pseudonymous), for tributary audit recompute",
+    tag: "auditors",
+    access: { kind: "session", roles: ["operator", "auditor"] },
+    params: z.strictObject({ epoch: EpochNumber }),
+    errors: { 404: "No such epoch" },
+    response: {
+      status: 200,
+      schema: z
+        .object({
+          format: z.literal("tributary-audit-export"),
+          version: z.literal(1),
+          chainId: z.number(),
+          contract: z.string(),
+          epoch: z.number(),
+          baseEpoch: z.number(),
+          published: z.object({ root: z.string(), contentHash: z.string(), usageRoot: z.string().nullable() }),
+          input: z.unknown().openapi({ description: "The settlement engine's input (offchain/settlement)" }),
+          usage: z
+            .object({ secret: z.string(), records: z.array(z.record(z.string(), z.string())) })
+            .nullable()
+            .openapi({ description: "The usage commitment's records and the epoch secret they are salted with" }),
+        })
+        .openapi("AuditExport"),
+      description: "The export; its retrieval is recorded in the audit log",
+    },
+    async handler({ services, actor, params }) {
+      const body = await auditExport(services.deps, params.epoch);
+      await audit(services.deps.prisma, {
+        actor: addressOf(actor),
+        action: "epoch.audit-exported",
+        target: `epoch:${params.epoch}`,
+        details: {},
+      });
+      return { body };
     },
   }),
   defineRoute({

@@ -55,6 +55,8 @@ export type FileVerification = {
   bytes: number;
   fileRoot: Hex;
   contentHash: Hex;
+  /** The header's usage commitment root (absent in files that predate it). */
+  usageRoot?: Hex;
   onChainRoot?: Hex;
   committedContentHash?: Hex;
   contractMatches: boolean;
@@ -92,6 +94,7 @@ export async function verifyDistributionFile(
     bytes: read.bytes,
     fileRoot: read.distribution.root,
     contentHash: read.contentHash,
+    ...(read.header.usageRoot ? { usageRoot: read.header.usageRoot as Hex } : {}),
     onChainRoot: onChain?.root,
     committedContentHash: onChain?.contentHash,
     contractMatches,

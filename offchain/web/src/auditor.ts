@@ -1,10 +1,18 @@
 /**
  * Auditor page (no wallet): every epoch with root, content hash, totals and transaction; a check that the
  * published distribution file hashes to the on-chain content hash and rebuilds the on-chain root (with the
- * Merkle module's own reader); and a step-by-step proof check against the root on-chain.
+ * Merkle module's own reader); a step-by-step proof check against the root on-chain; and a usage receipt checked
+ * against the usage root in the verified file's header.
  */
 import { createPublicClient, custom, http, isAddress, isHex, type Address, type Hex, type PublicClient } from "viem";
-import { leafHash, processProof, readDistributionBytes, traceProof, type Distribution } from "../../merkle/browser";
+import {
+  leafHash,
+  processProof,
+  readDistributionBytes,
+  traceProof,
+  verifyUsageReceipt,
+  type Distribution,
+} from "../../merkle/browser";
 import { api, loadWebConfig, type WebConfig } from "./lib/api";
 import { readRoots, royaltySplitterAbi, sameHex, tokenInfo, type Roots } from "./lib/chain";
 import { byId, h, setStatus, short, table } from "./lib/dom";
@@ -29,6 +37,8 @@ let client: PublicClient;
 let roots: Roots;
 const proposed = new Map<number, Proposed>();
 let verified: Distribution | undefined;
+/** The usage root in the header of the last file that passed every check. */
+let verifiedUsage: { epoch: number; usageRoot?: string } | undefined;
 
 const PASS = "PASS";
 const FAIL = "FAIL";
@@ -223,6 +233,7 @@ async function checkFileBytes(bytes: Uint8Array, label: string, listed?: Epoch):
   const failed = checks.filter((c) => c.dataset.ok !== "true").length;
   if (failed === 0) {
     verified = read.distribution;
+    verifiedUsage = { epoch, usageRoot: read.header.usageRoot };
     fillPicker(read.distribution);
     setStatus(
       status,
@@ -333,6 +344,40 @@ async function verifyProofForm(): Promise<void> {
   }
 }
 
+/** A usage receipt against the usage root of the verified file (which the chain anchors through its content hash). */
+async function verifyReceiptForm(): Promise<void> {
+  const status = byId("receipt-status");
+  if (!verified || !verifiedUsage) return setStatus(status, "error", "Verify an epoch's distribution file first.");
+  if (!verifiedUsage.usageRoot)
+    return setStatus(status, "error", `The file of epoch ${verifiedUsage.epoch} predates usage commitments.`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(byId<HTMLTextAreaElement>("receipt").value);
+  } catch {
+    return setStatus(status, "error", "The receipt is not JSON.");
+  }
+  // The API answers { epoch, contentHash, receipt }; a bare receipt is accepted too.
+  const receipt =
+    typeof parsed === "object" && parsed !== null && "receipt" in parsed
+      ? (parsed as { receipt: unknown }).receipt
+      : parsed;
+  const epoch = (receipt as { epoch?: unknown } | null)?.epoch;
+  if (epoch !== verifiedUsage.epoch)
+    return setStatus(
+      status,
+      "error",
+      `INVALID: the receipt is of epoch ${String(epoch)}, the file of ${verifiedUsage.epoch}.`,
+    );
+  const v = verifyUsageReceipt(receipt, verifiedUsage.usageRoot as Hex);
+  if (v.ok)
+    setStatus(
+      status,
+      "ok",
+      `VALID: the receipt's record is committed in epoch ${epoch} (usage root ${verifiedUsage.usageRoot}).`,
+    );
+  else setStatus(status, "error", `INVALID: ${v.reason}.`);
+}
+
 async function main(): Promise<void> {
   config = await loadWebConfig();
   byId("chain-id").textContent = String(config.chainId);
@@ -341,6 +386,7 @@ async function main(): Promise<void> {
   byId("pick").onchange = onPick;
   byId("verify-proof").onclick = () => void verifyProofForm();
   byId("verify-local").onclick = () => void verifyLocalFile();
+  byId("verify-receipt").onclick = () => void verifyReceiptForm();
   client = chainClient();
   await loadChain();
   await loadEpochs();

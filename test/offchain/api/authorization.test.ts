@@ -271,6 +271,19 @@ const matrix: Record<string, Case> = {
     // The owner and the buyer holding licenses on it; the other creator and a buyer without one see nothing.
     expect: signedIn({ creator: 200, otherCreator: 404, buyer: 200, otherBuyer: 404 }),
   },
+  "GET /v1/operator/epochs/:epoch/audit-export": {
+    path: () => "/v1/operator/epochs/1/audit-export",
+    expect: signedIn({ operator: 200, auditor: 200 }),
+  },
+  "GET /v1/licenses/:licenseId/usage-receipt": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}/usage-receipt?idempotencyKey=never-sent`,
+    // Only buyers reach it; the buyer's own license has no such event, the other buyer's is not found at all.
+    expect: signedIn({ buyer: 404, otherBuyer: 404 }),
+  },
+  "GET /v1/datasets/:datasetId/usage-receipts/:epoch": {
+    path: (s) => `/v1/datasets/${s.datasets.d1}/usage-receipts/1`,
+    expect: signedIn({ creator: 200, otherCreator: 404 }),
+  },
   "GET /v1/licenses/:licenseId/training-summary": {
     path: (s) => `/v1/licenses/${s.licenses.perUse}/training-summary`,
     expect: signedIn({ buyer: 200, otherBuyer: 404 }),

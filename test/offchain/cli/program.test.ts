@@ -10,6 +10,9 @@ import { resolveContext } from "../../../offchain/cli/context";
 import { devRpc } from "../../../offchain/cli/api-client";
 import { startTributary, type Tributary } from "../../../offchain/main/start";
 import { runStory, type StoryResult } from "../../../scripts/demo/story";
+import { rebuildEpochUsage } from "../../../offchain/epochs";
+import { auditExport, recomputeAudit } from "../../../offchain/epochs/audit-export";
+import { readDistributionFile } from "../../../offchain/merkle";
 
 describe("offchain/cli (tributary, against the in-process stack)", function () {
   this.timeout(120_000);
@@ -83,6 +86,115 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
     fs.writeFileSync(bad, lines.join("\n"));
     const r = await cli(["--json", "verify", "file", bad]);
     expect(r.code).to.equal(1);
+  });
+
+  it("verify receipt accepts a usage receipt of the published epoch against its file and rejects a changed one", async () => {
+    const file = path.join(dataDir, "epoch-1-receipt.ndjson");
+    fs.writeFileSync(file, await (await fetch(`${t.apiUrl}/v1/epochs/1/distribution`)).text());
+    const row = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } });
+    const commitment = await rebuildEpochUsage(t.db.prisma, {
+      ...row,
+      usageRoot: row.usageRoot!,
+      usageSecret: row.usageSecret!,
+    });
+    const index = commitment.records.findIndex((r) => r.kind === "event");
+    expect(index).to.be.greaterThanOrEqual(0);
+    const receipt = commitment.receipt(index);
+    const good = path.join(dataDir, "receipt.json");
+    fs.writeFileSync(good, JSON.stringify({ epoch: 1, contentHash: row.contentHash, receipt }));
+    const ok = await cli(["--json", "verify", "receipt", good, file]);
+    expect(ok.code, ok.err).to.equal(0);
+    expect(ok.json()).to.deep.equal({
+      receipt: good,
+      epoch: 1,
+      usageRoot: row.usageRoot,
+      fileAnchored: true,
+      receiptValid: true,
+      ok: true,
+    });
+    const bad = path.join(dataDir, "receipt-tampered.json");
+    const units = String(BigInt(receipt.record.units) + 1n);
+    fs.writeFileSync(bad, JSON.stringify({ ...receipt, record: { ...receipt.record, units } }));
+    const r = await cli(["--json", "verify", "receipt", bad, file]);
+    expect(r.code).to.equal(1);
+    expect(r.json()).to.include({ fileAnchored: true, receiptValid: false, ok: false });
+  });
+
+  it("audit recompute: the demo epoch's export rebuilds the on-chain root and content hash; one more usage unit names the leaf", async () => {
+    const exported = await auditExport({ prisma: t.db.prisma, common: t.common }, 1);
+    // Pseudonymous: the export names no buyer's idempotency key or item ref.
+    const text = JSON.stringify(exported);
+    for (const secret of ['"u-1"', '"u-2"', '"r-1"', "article-1", "article-2"]) expect(text).to.not.contain(secret);
+    const good = path.join(dataDir, "audit-1.json");
+    fs.writeFileSync(good, text);
+    const ok = await cli(["--json", "audit", "recompute", good]);
+    expect(ok.code, ok.err).to.equal(0);
+    const row = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } });
+    expect(ok.json()).to.deep.equal({
+      epoch: 1,
+      root: { recomputed: row.root, onChain: row.root, match: true },
+      contentHash: { recomputed: row.contentHash, onChain: row.contentHash, match: true },
+      usageRoot: { recomputed: row.usageRoot, published: row.usageRoot, match: true },
+      inconsistencies: [],
+      firstDifferingLeaf: null,
+      ok: true,
+    });
+
+    // One more unit on the per-use license, in the engine's input and in the committed records alike.
+    const tampered = JSON.parse(text) as typeof exported;
+    const usage = tampered.input.usage![0];
+    usage.units = (BigInt(usage.units) + 1n).toString();
+    const key = (r: { licenseId: string; datasetId: string }) => `${r.licenseId}:${r.datasetId}`.toLowerCase();
+    const records = tampered.usage!.records;
+    const event = records.find((r) => r.kind === "event" && key(r) === key(usage))!;
+    const aggregate = records.find((r) => r.kind === "aggregate" && key(r) === key(usage))!;
+    event.units = (BigInt(event.units) + 1n).toString();
+    aggregate.units = (BigInt(aggregate.units) + 1n).toString();
+    const bad = path.join(dataDir, "audit-1-tampered.json");
+    fs.writeFileSync(bad, JSON.stringify(tampered));
+    const r = await cli(["--json", "audit", "recompute", bad]);
+    expect(r.code).to.equal(1);
+    const out = r.json() as {
+      root: { match: boolean };
+      usageRoot: { recomputed: string; published: string; match: boolean };
+      inconsistencies: string[];
+      firstDifferingLeaf: {
+        index: number;
+        published: { account: string; token: string; cumulativeAmount: string };
+        recomputed: { account: string; token: string; cumulativeAmount: string };
+      };
+    };
+    expect(out.root.match).to.equal(false);
+    expect(out.usageRoot).to.deep.include({ published: row.usageRoot, match: false });
+    expect(out.inconsistencies).to.deep.equal([]);
+    // The named leaf is the published file's leaf at that index, paid more by the extra unit.
+    const file = await readDistributionFile(
+      (async function* () {
+        yield Buffer.from(await (await fetch(`${t.apiUrl}/v1/distributions/${row.contentHash}`)).arrayBuffer());
+      })(),
+    );
+    const leaf = out.firstDifferingLeaf;
+    const published = file.distribution.claimAt(leaf.index);
+    expect(leaf.published).to.deep.equal({
+      account: published.account,
+      token: published.token,
+      cumulativeAmount: published.cumulativeAmount.toString(),
+    });
+    expect(leaf.recomputed.account).to.equal(published.account);
+    expect(BigInt(leaf.recomputed.cumulativeAmount) > published.cumulativeAmount).to.equal(true);
+    // Every earlier leaf is unchanged (it is the first that differs).
+    const again = await recomputeAudit(tampered);
+    for (let i = 0; i < leaf.index; i++)
+      expect(again.distribution.claimAt(i).cumulativeAmount).to.equal(file.distribution.claimAt(i).cumulativeAmount);
+
+    // A change in the records alone is caught as an inconsistency with what the engine billed.
+    const onlyRecords = JSON.parse(text) as typeof exported;
+    const agg = onlyRecords.usage!.records.find((x) => x.kind === "aggregate")!;
+    agg.units = (BigInt(agg.units) + 1n).toString();
+    fs.writeFileSync(bad, JSON.stringify(onlyRecords));
+    const inconsistent = await cli(["--json", "audit", "recompute", bad]);
+    expect(inconsistent.code).to.equal(1);
+    expect((inconsistent.json() as { inconsistencies: string[] }).inconsistencies.length).to.be.greaterThan(0);
   });
 
   it("deposit, epoch close, epoch publish and claim carry a second epoch through to the creators", async () => {

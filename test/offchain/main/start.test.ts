@@ -6,6 +6,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../../offchain/chain";
 import { startTributary, DEV_ROLES, type Tributary } from "../../../offchain/main/start";
 import { checkRecords, createRecords, type Records } from "../../../scripts/ci/records";
+import { runStory } from "../../../scripts/demo/story";
 
 describe("offchain/main/start against a configured chain (RPC_URL + SPLITTER_ADDRESS + key)", function () {
   this.timeout(120_000);
@@ -221,5 +222,35 @@ describe("offchain/main/start answers from the moment the port opens", function 
       await t.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("offchain/main/start with WATCH_ROOTS=1 (the dev stack's own root watcher)", function () {
+  this.timeout(180_000);
+  let t: Tributary | undefined;
+  let dataDir: string;
+  after(async () => {
+    await t?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("runs a watcher with the dev guardian's key that passes the demo's honest root, and vetoes nothing", async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-main-watch-"));
+    t = await startTributary({
+      env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent", WATCH_ROOTS: "1" },
+      background: false,
+    });
+    expect(t.watcher).to.not.equal(undefined);
+    await runStory(t);
+    const pass = await t.watcher!.runOnce();
+    expect(pass.concluded).to.deep.equal([{ epoch: 1, status: "passed", failures: [] }]);
+    expect(pass.alerts).to.deep.equal([]);
+    expect(t.watcher!.failedAny).to.equal(false);
+    const onChain = await t.clients.publicClient.readContract({
+      address: t.splitter,
+      abi: royaltySplitterAbi,
+      functionName: "claimableRoot",
+    });
+    expect(onChain[1]).to.equal(1); // not vetoed: epoch 1 is the claimable root
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { keccak256 } from "viem";
 import { readDistributionFile } from "../../../offchain/merkle/distribution-reader";
 import { DistributionFileInvalidError } from "../../../offchain/merkle/errors";
+import { distributionFileChunks } from "../../../offchain/merkle/distribution-file";
 import { bytesOf, chunksOf, small } from "./fixtures";
 
 const rejected = (text: string | Buffer, match: RegExp) =>
@@ -46,6 +47,26 @@ describe("offchain/merkle/distribution-reader", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("reads the usageRoot header field written after the tokens, and rejects it anywhere else or malformed", async () => {
+    const d = await small();
+    const usageRoot = `0x${"5a".repeat(32)}`;
+    const bytes = Buffer.concat([...distributionFileChunks(d, 1 << 16, Buffer.allocUnsafe, usageRoot)]);
+    const read = await readDistributionFile(chunksOf(bytes, 97));
+    expect(read.header.usageRoot).to.equal(usageRoot);
+    expect(read.contentHash).to.equal(keccak256(bytes));
+    expect(read.contentHash).to.not.equal(keccak256(bytesOf(d)));
+    expect((await readDistributionFile(chunksOf(bytesOf(d), 97))).header).to.not.have.property("usageRoot");
+    const [header, ...rest] = bytes.toString("latin1").split("\n");
+    const moved = header
+      .replace(`,"usageRoot":"${usageRoot}"`, "")
+      .replace('"tokens"', `"usageRoot":"${usageRoot}","tokens"`);
+    await rejected([moved, ...rest].join("\n"), /not in canonical form/);
+    await rejected(
+      [header.replace(usageRoot, usageRoot.toUpperCase().replace("0X", "0x")), ...rest].join("\n"),
+      /invalid header: usageRoot/,
     );
   });
 

@@ -8,6 +8,7 @@ import type { Hex } from "viem";
 import {
   buildUsageCommitment,
   USAGE_MIN_DEPTH,
+  usageSalt,
   verifyUsageReceipt,
   type UsageRecord,
 } from "../../../offchain/merkle/usage-commitment";
@@ -26,11 +27,14 @@ describe("offchain/merkle/usage-commitment", function () {
         ...events(n),
         { kind: "aggregate", licenseId: b32(), datasetId: b32(), events: String(n), units: String(n * 3) },
       ];
-      const c = await buildUsageCommitment({ epoch: 7, secret: b32(), records });
+      const secret = b32();
+      const c = await buildUsageCommitment({ epoch: 7, secret, records });
       expect(c.depth).to.equal(USAGE_MIN_DEPTH);
       for (let i = 0; i < records.length; i++) {
         const r = c.receipt(i);
         expect(r.record).to.deep.equal(records[i]);
+        // The builder's templated fast path gives the salts and leaves of the viem reference encodings.
+        expect(r.salt).to.equal(usageSalt(secret, records[i]));
         expect(verifyUsageReceipt(JSON.parse(JSON.stringify(r)), c.root)).to.deep.equal({ ok: true });
       }
     }
@@ -66,6 +70,30 @@ describe("offchain/merkle/usage-commitment", function () {
     expect(b.receipt(0).proof.length).to.equal(USAGE_MIN_DEPTH);
     for (const other of large.slice(1)) expect(rb).to.not.contain(other.eventRef.slice(2));
     for (const other of small.slice(1)) expect(ra).to.not.contain(other.eventRef.slice(2));
+  });
+
+  it("an epoch that billed nothing commits to padding only; a malformed or repeated record is refused", async () => {
+    const empty = await buildUsageCommitment({ epoch: 2, secret: b32(), records: [] });
+    expect(empty.paddedCount).to.equal(2 ** USAGE_MIN_DEPTH);
+    const [one] = events(1);
+    let refused: unknown;
+    await buildUsageCommitment({ epoch: 2, secret: b32(), records: [one, { ...one }] }).catch((e) => (refused = e));
+    expect(refused).to.include({ code: "MERKLE_DUPLICATE_LEAF" });
+    refused = undefined;
+    await buildUsageCommitment({ epoch: 2, secret: b32(), records: [{ ...one, units: "01" }] }).catch(
+      (e) => (refused = e),
+    );
+    expect(refused).to.include({ code: "MERKLE_INVALID_LEAF" });
+  });
+
+  it("at 2^16 + 1 records the tree deepens to 17 levels and every sampled receipt still verifies", async () => {
+    const records = events(2 ** 16 + 1);
+    const c = await buildUsageCommitment({ epoch: 9, secret: b32(), records });
+    expect(c.depth).to.equal(17);
+    for (const i of [0, 1, 40_000, 2 ** 16]) {
+      expect(c.receipt(i).proof.length).to.equal(17);
+      expect(verifyUsageReceipt(c.receipt(i), c.root)).to.deep.equal({ ok: true });
+    }
   });
 
   it("the same records under another epoch secret give another root (leaves cannot be guessed from usage)", async () => {

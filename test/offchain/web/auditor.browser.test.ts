@@ -8,8 +8,10 @@ import { expect } from "chai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { clickForStatus, horizontalOverflow, launchBrowser, screenshot } from "../helpers/browser";
 import { startWebStack, type WebStack } from "../helpers/web-stack";
+import { rebuildEpochUsage } from "../../../offchain/epochs";
 
 const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
+const PER_USE = `0x${"ee".repeat(32)}`;
 
 run("offchain/web auditor page (browser)", function () {
   this.timeout(120_000);
@@ -21,6 +23,37 @@ run("offchain/web auditor page (browser)", function () {
 
   before(async () => {
     s = await startWebStack();
+    // One per-use license with a billed event (written through Prisma), so the epoch commits to usage a receipt proves.
+    const base = await s.db.prisma.license.findUniqueOrThrow({
+      where: { id: s.licenses.tusd },
+      include: { datasets: true },
+    });
+    await s.db.prisma.license.create({
+      data: {
+        id: PER_USE,
+        offerId: base.offerId,
+        buyerId: base.buyerId,
+        model: "per_use",
+        token: base.token,
+        scope: base.scope,
+        ratePerUnit: "1",
+        exclusive: false,
+        startsAt: base.startsAt,
+        endsAt: base.endsAt,
+        datasets: { create: base.datasets.map((d) => ({ datasetId: d.datasetId, weightBps: d.weightBps })) },
+      },
+    });
+    await s.db.prisma.usageEvent.create({
+      data: {
+        buyerId: base.buyerId,
+        licenseId: PER_USE,
+        datasetId: base.datasets[0].datasetId,
+        itemRef: "item-1",
+        units: "5",
+        occurredAt: new Date(Math.max(base.startsAt.getTime(), Date.now() - 2_000)),
+        idempotencyKey: "browser-1",
+      },
+    });
     posted = await s.closeAndPropose();
     await s.passTimelock(posted.epoch);
     ({ browser } = await launchBrowser());
@@ -147,5 +180,27 @@ run("offchain/web auditor page (browser)", function () {
     } finally {
       await page.unroute("**/v1/**");
     }
+  });
+
+  it("verifies a usage receipt against the usage root in the verified file's header, and flags a changed one", async () => {
+    const r0 = await clickForStatus(page, `.verify-file[data-epoch="${posted.epoch}"]`, "file-status");
+    expect(r0.kind, r0.text).to.equal("ok");
+    const row = await s.db.prisma.epoch.findUniqueOrThrow({ where: { id: posted.epoch } });
+    const commitment = await rebuildEpochUsage(s.db.prisma, {
+      ...row,
+      usageRoot: row.usageRoot!,
+      usageSecret: row.usageSecret!,
+    });
+    const receipt = commitment.receipt(commitment.records.findIndex((r) => r.kind === "event"));
+    await page.fill("#receipt", JSON.stringify({ epoch: posted.epoch, contentHash: posted.contentHash, receipt }));
+    const ok = await clickForStatus(page, "#verify-receipt", "receipt-status");
+    expect(ok.kind, ok.text).to.equal("ok");
+    expect(ok.text).to.equal(
+      `Done: VALID: the receipt's record is committed in epoch ${posted.epoch} (usage root ${row.usageRoot}).`,
+    );
+    await page.fill("#receipt", JSON.stringify({ ...receipt, record: { ...receipt.record, units: "6" } }));
+    const bad = await clickForStatus(page, "#verify-receipt", "receipt-status");
+    expect(bad.kind).to.equal("error");
+    expect(bad.text).to.match(/^Error: INVALID: proof leads to 0x[0-9a-f]{64}, not 0x[0-9a-f]{64}\.$/);
   });
 });

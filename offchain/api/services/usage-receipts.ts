@@ -1,0 +1,118 @@
+/**
+ * Usage-inclusion receipts (offchain/merkle/usage-commitment.ts): a buyer's proof that one of its events was counted
+ * in epoch N, and a creator's per-(license, dataset) aggregates of one of its datasets in epoch N with the terms they
+ * were billed at. Each receipt verifies against the `usageRoot` in the epoch's distribution file header, which is
+ * anchored on-chain through the file's contentHash; it names only its own record and salt.
+ */
+import { rebuildEpochUsage } from "../../epochs";
+import { EpochUsageCommitmentMismatchError } from "../../epochs/errors";
+import { usageEventRef, type UsageReceipt } from "../../merkle/usage-commitment";
+import { conflict, notFound } from "../errors";
+import { ownedDataset } from "./creators";
+import type { Deps } from "./deps";
+import { amountString } from "./deps";
+import { ownLicense } from "./licenses";
+
+type EpochRow = {
+  id: number;
+  startsAt: Date;
+  endsAt: Date;
+  contentHash: string;
+  usageRoot: string | null;
+  usageSecret: string | null;
+};
+const EPOCH_FIELDS = {
+  id: true,
+  startsAt: true,
+  endsAt: true,
+  contentHash: true,
+  usageRoot: true,
+  usageSecret: true,
+} as const;
+
+async function commitmentOf(deps: Deps, epoch: EpochRow) {
+  const { usageRoot, usageSecret } = epoch;
+  if (!usageRoot || !usageSecret)
+    throw conflict(`epoch ${epoch.id} was closed before epochs committed to their usage: it has no usage receipts`);
+  try {
+    return await rebuildEpochUsage(deps.prisma, { ...epoch, usageRoot, usageSecret });
+  } catch (e) {
+    if (e instanceof EpochUsageCommitmentMismatchError) throw conflict(e.message);
+    throw e;
+  }
+}
+
+/** The receipt of the caller's event `idempotencyKey` on its license `licenseId`, from the epoch that billed it. */
+export async function buyerUsageReceipt(
+  deps: Deps,
+  buyerAddress: string,
+  licenseId: string,
+  idempotencyKey: string,
+): Promise<{ epoch: number; contentHash: string; receipt: UsageReceipt }> {
+  const license = await ownLicense(deps, buyerAddress, licenseId);
+  const event = await deps.prisma.usageEvent.findUnique({
+    where: { buyerId_idempotencyKey: { buyerId: license.buyerId, idempotencyKey } },
+    select: { licenseId: true, occurredAt: true, billableAt: true },
+  });
+  if (!event || event.licenseId.toLowerCase() !== licenseId.toLowerCase())
+    throw notFound(`usage event ${JSON.stringify(idempotencyKey)} of license ${licenseId}`);
+  if (license.model !== "per_use" && license.model !== "revenue_share")
+    throw conflict(`license ${licenseId} is ${license.model}: its usage is not billed, so it is in no commitment`);
+  // The window rule of the close: each event lies in exactly one standing epoch's [startsAt, endsAt).
+  const at = event.billableAt ?? event.occurredAt;
+  const epoch = await deps.prisma.epoch.findFirst({
+    where: { status: { not: "vetoed" }, startsAt: { lte: at }, endsAt: { gt: at } },
+    select: EPOCH_FIELDS,
+  });
+  if (!epoch) throw conflict(`the event is not billed yet: no closed epoch holds ${at.toISOString()}`);
+  const commitment = await commitmentOf(deps, epoch);
+  const ref = usageEventRef(licenseId, idempotencyKey);
+  const index = commitment.records.findIndex((r) => r.kind === "event" && r.eventRef === ref);
+  if (index < 0) throw conflict(`epoch ${epoch.id}'s commitment has no record of the event`);
+  return { epoch: epoch.id, contentHash: epoch.contentHash, receipt: commitment.receipt(index) };
+}
+
+/**
+ * The aggregates of the caller's dataset `datasetId` in epoch `epochId`, each with its receipt and the terms of its
+ * license, from which the creator recomputes what the dataset was billed.
+ */
+export async function creatorUsageReceipts(deps: Deps, ownerAddress: string, datasetId: string, epochId: number) {
+  await ownedDataset(deps, ownerAddress, datasetId);
+  const epoch = await deps.prisma.epoch.findUnique({ where: { id: epochId }, select: EPOCH_FIELDS });
+  if (!epoch) throw notFound(`epoch ${epochId}`);
+  const commitment = await commitmentOf(deps, epoch);
+  const mine = commitment.records.flatMap((r, i) =>
+    r.kind === "aggregate" && r.datasetId === datasetId.toLowerCase() ? [i] : [],
+  );
+  const licenseIds = mine.map((i) => commitment.records[i].licenseId);
+  const licenses = await deps.prisma.license.findMany({
+    where: { id: { in: licenseIds } },
+    select: {
+      id: true,
+      model: true,
+      token: true,
+      ratePerUnit: true,
+      revenueBps: true,
+      datasets: { where: { datasetId }, select: { weightBps: true } },
+    },
+  });
+  const terms = new Map(licenses.map((l) => [l.id.toLowerCase(), l]));
+  return {
+    epoch: epoch.id,
+    contentHash: epoch.contentHash,
+    aggregates: mine.map((i) => {
+      const receipt = commitment.receipt(i);
+      const l = terms.get(receipt.record.licenseId);
+      return {
+        receipt,
+        terms: {
+          model: l?.model ?? null,
+          token: l?.token ?? null,
+          ratePerUnit: amountString(l?.ratePerUnit),
+          revenueBps: l?.revenueBps ?? null,
+          weightBps: l?.datasets[0]?.weightBps ?? null,
+        },
+      };
+    }),
+  };
+}
