@@ -160,14 +160,19 @@ describe("offchain/chain/deposit-indexer", () => {
     expect(await confirmedSum()).to.equal(await onChainTotal());
   });
 
-  it("skips (and counts) a deposit naming a licenseId the service does not know, without stopping", async () => {
+  it("stores (and counts) a deposit naming a licenseId the service does not know, so the engine can refund it", async () => {
     const known = await createLicense(db, stack.stablecoin);
-    await deposit(stack, `0x${"ab".repeat(32)}`, 9n);
+    const unknown = `0x${"ab".repeat(32)}`;
+    await deposit(stack, unknown, 9n);
     await deposit(stack, known, 2n);
     await mine(3);
     const pass = await indexer().runOnce();
-    expect([pass.logs, pass.skipped]).to.deep.equal([2, 1]);
-    expect((await states()).map((s) => s.amount)).to.deep.equal([parseUnits("2", 18).toString()]);
+    expect([pass.logs, pass.unknownLicense]).to.deep.equal([2, 1]);
+    const rows = await db.prisma.deposit.findMany({ orderBy: { blockNumber: "asc" } });
+    expect(rows.map((d) => [d.licenseId, d.amount.toFixed(), d.state])).to.deep.equal([
+      [unknown, parseUnits("9", 18).toString(), "confirmed"],
+      [known, parseUnits("2", 18).toString(), "confirmed"],
+    ]);
   });
 
   it("start() indexes in the background every interval and stop() waits for the pass in flight", async () => {
