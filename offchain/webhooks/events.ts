@@ -6,7 +6,13 @@
 import crypto from "node:crypto";
 import type { Prisma } from "../db/generated/client";
 
-export const WEBHOOK_EVENTS = ["consent.revoked", "license.taken", "usage.accepted", "usage.rejected"] as const;
+export const WEBHOOK_EVENTS = [
+  "consent.revoked",
+  "license.taken",
+  "shares.change-proposed",
+  "usage.accepted",
+  "usage.rejected",
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 type Tx = Prisma.TransactionClient;

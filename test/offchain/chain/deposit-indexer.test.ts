@@ -167,7 +167,7 @@ describe("offchain/chain/deposit-indexer", () => {
 
   it("stores (and counts) a deposit naming a licenseId the service does not know, so the engine can refund it", async () => {
     const known = await createLicense(db, stack.stablecoin);
-    const unknown = `0x${"ab".repeat(32)}`;
+    const unknown = `0x${"ab".repeat(32)}` as const;
     await deposit(stack, unknown, 9n);
     await deposit(stack, known, 2n);
     await mine(3);
