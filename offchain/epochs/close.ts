@@ -110,7 +110,9 @@ export async function settlementInput(
         OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY 1, 2, 3`;
   // Per dataset: the dataset a report names is charged on that dataset of a bundle, not re-split by weight.
-  const revenue = await tx.$queryRaw<{ license_id: string; dataset_id: string; period: Date | null; revenue: string }[]>`
+  const revenue = await tx.$queryRaw<
+    { license_id: string; dataset_id: string; period: Date | null; revenue: string }[]
+  >`
       SELECT u.license_id, u.dataset_id, ${period} AS period, sum(u.units)::text AS revenue FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
       WHERE l.model = 'revenue_share' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})

@@ -153,7 +153,10 @@ export async function createDataset(
 
 /** The dataset if the caller owns it; another creator's dataset is reported as not found. */
 export async function ownedDataset({ prisma }: Deps, ownerAddress: string, id: string) {
-  const d = await prisma.dataset.findUnique({ where: { id }, include: { shares: true, shareChanges: true, owner: true } });
+  const d = await prisma.dataset.findUnique({
+    where: { id },
+    include: { shares: true, shareChanges: true, owner: true },
+  });
   if (!d || d.owner.address !== ownerAddress) throw notFound(`dataset ${id}`);
   return d;
 }
@@ -222,7 +225,10 @@ export async function setShares(
       throw unprocessable("a share change cannot take effect inside a closed epoch", [
         { path: "/effectiveAt", message: `before ${closed.endsAt.toISOString()}`, code: "epoch-closed" },
       ]);
-    const current = await tx.dataset.findUniqueOrThrow({ where: { id }, include: { shares: true, shareChanges: true } });
+    const current = await tx.dataset.findUniqueOrThrow({
+      where: { id },
+      include: { shares: true, shareChanges: true },
+    });
     const before = new Map(sharesAt(current.shares, current.shareChanges, requestedAt).map((s) => [s.account, s.bps]));
     const after = new Map(shares.map((s) => [s.account, s.bps]));
     // The owner's own request is its consent; every other contributor who loses bps must consent separately.
@@ -244,8 +250,8 @@ export async function setShares(
         createdBy: ownerAddress,
       },
     });
+    // Only what concerns the recipient: its own share before and after, and when.
     for (const account of affected)
-      // Only what concerns the recipient: its own share before and after, and when.
       await enqueueFor(tx, account, "creator", "shares.change-proposed", {
         changeId: change.id,
         datasetId: id,
@@ -289,7 +295,10 @@ export async function approveShareChange(deps: Deps, address: string, changeId: 
     }
     if (effectiveAt.getTime() !== c.effectiveAt.getTime()) {
       const clash = await tx.shareChange.findFirst({ where: { datasetId: c.datasetId, effectiveAt } });
-      if (clash) throw conflict(`dataset ${c.datasetId} already has a share change taking effect at ${effectiveAt.toISOString()}`);
+      if (clash)
+        throw conflict(
+          `dataset ${c.datasetId} already has a share change taking effect at ${effectiveAt.toISOString()}`,
+        );
     }
     const updated = await tx.shareChange.update({ where: { id: changeId }, data: { approvedBy, effectiveAt } });
     await audit(tx, {
