@@ -1,13 +1,7 @@
 import { addressOf, buyerIdOf } from "../auth/actor";
 import { createApiKey, listApiKeys, registerBuyer, revokeApiKey } from "../services/buyers";
 import { createOffer, listOffers } from "../services/offers";
-import {
-  cancelLicense,
-  depositInstructions,
-  getLicense,
-  listLicenses,
-  takeLicense,
-} from "../services/licenses";
+import { cancelLicense, depositInstructions, getLicense, listLicenses, takeLicense } from "../services/licenses";
 import { ingestUsage } from "../services/usage";
 import { defineRoute } from "../route";
 import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Text, Uuid, z } from "../schemas";
@@ -322,11 +316,15 @@ export const buyerRoutes = [
         contract: z.string(),
         licenseId: z.string(),
         token: z.string(),
-        decimals: z.number().int().nullable().openapi({
-          description:
-            "The token's decimals: every amount of this API is in base units, 10^decimals per whole token " +
-            "(null when the token's decimals cannot be read)",
-        }),
+        decimals: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({
+            description:
+              "The token's decimals: every amount of this API is in base units, 10^decimals per whole token " +
+              "(null when the token's decimals cannot be read)",
+          }),
         amount: z
           .string()
           .nullable()

@@ -178,7 +178,12 @@ export async function listLicenses(deps: Deps, buyerAddress: string) {
 }
 
 /** What to send on-chain: RoyaltySplitter's deposit(licenseId, token, amount). Escrow models take any amount. */
-export async function depositInstructions(deps: Deps, buyerAddress: string, licenseId: string, tokens?: TokenAllowList) {
+export async function depositInstructions(
+  deps: Deps,
+  buyerAddress: string,
+  licenseId: string,
+  tokens?: TokenAllowList,
+) {
   return instructionsFor(deps, await ownLicense(deps, buyerAddress, licenseId), tokens);
 }
 
