@@ -174,6 +174,68 @@ describe("offchain/epochs/close", () => {
     });
   });
 
+  it("charges revenue reported on one dataset of a bundle to that dataset, not re-split by bundle weight", async () => {
+    const { prisma } = f.db;
+    const base = await prisma.license.findUniqueOrThrow({ where: { id: f.licenseId } });
+    const owner = await prisma.creator.findUniqueOrThrow({ where: { address: OWNER } });
+    const second = "0x" + "d2".padStart(64, "0");
+    await prisma.dataset.create({
+      data: { id: second, ownerId: owner.id, name: "Code", shares: { create: [{ account: OWNER, bps: 10_000 }] } },
+    });
+    const revenueShare = `0x${"88".repeat(32)}`;
+    await prisma.license.create({
+      data: {
+        id: revenueShare,
+        offerId: base.offerId,
+        buyerId: base.buyerId,
+        model: "revenue_share",
+        token: TOKEN,
+        scope: "training",
+        revenueBps: 1000,
+        exclusive: false,
+        startsAt: f.licenseStart,
+        endsAt: new Date(f.licenseStart.getTime() + 86_400_000),
+        datasets: {
+          create: [
+            { datasetId: DATASET, weightBps: 5000 },
+            { datasetId: second, weightBps: 5000 },
+          ],
+        },
+      },
+    });
+    await prisma.deposit.create({
+      data: {
+        licenseId: revenueShare,
+        token: TOKEN,
+        amount: "200000",
+        payer: "0x" + "b0".repeat(20),
+        txHash: "0x" + "98".repeat(32),
+        logIndex: 0,
+        blockNumber: 11n,
+        blockHash: "0x" + "cd".repeat(32),
+        state: "confirmed",
+      },
+    });
+    await prisma.usageEvent.create({
+      data: {
+        buyerId: base.buyerId,
+        licenseId: revenueShare,
+        datasetId: second,
+        itemRef: "model-v2",
+        units: "1000000",
+        occurredAt: new Date(Date.now() - 60_000),
+        idempotencyKey: "rev-1",
+      },
+    });
+    const r = closed(await closeEpoch(f.deps, "operator-1", {}));
+    // 10 % of 1,000,000 = 100,000, all on the second dataset (OWNER 100 %): fee 2.5 % = 2,500, OWNER 97,500. Split by
+    // weight it would have been 50,000 per dataset, giving CONTRIBUTOR 40 % of 48,750 = 19,500.
+    expect(Object.fromEntries(r.result.allocations.map((a) => [a.account, a.amount]))).to.deep.equal({
+      [OWNER]: 97_500n,
+      [TREASURY]: 2_500n,
+    });
+  });
+
   it("returns 'empty' and stores nothing while nothing is recognized (a partial one-time deposit)", async () => {
     await confirmedDeposit(f, FEE / 2n);
     const before = await rowCounts(f.db);
