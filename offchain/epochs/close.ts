@@ -84,16 +84,16 @@ export async function settlementInput(
   const licenses = await loadLicenses(tx);
   // Share changes up to the window's end: the latest at or before `start` gives the shares in force at the start, the
   // later ones split the window (the engine splits each model's revenue at them).
-  const datasets = await tx.dataset.findMany({
-    include: {
-      shares: true,
-      shareChanges: { where: { effectiveAt: { lt: end } }, orderBy: { effectiveAt: "asc" } },
-    },
-    orderBy: { id: "asc" },
+  const datasets = await tx.dataset.findMany({ include: { shares: true }, orderBy: { id: "asc" } });
+  // One query over the (small) changes table, not an include: that would bind every dataset id as a parameter.
+  const changeRows = await tx.shareChange.findMany({
+    where: { effectiveAt: { lt: end } },
+    orderBy: { effectiveAt: "asc" },
+    select: { datasetId: true, effectiveAt: true, shares: true },
   });
-  const inWindow = datasets.flatMap((d) =>
-    d.shareChanges.filter((c) => c.effectiveAt > start).map((c) => ({ d: d.id, at: c.effectiveAt })),
-  );
+  const changesOf = new Map<string, typeof changeRows>();
+  for (const c of changeRows) changesOf.set(c.datasetId, [...(changesOf.get(c.datasetId) ?? []), c]);
+  const inWindow = changeRows.filter((c) => c.effectiveAt > start).map((c) => ({ d: c.datasetId, at: c.effectiveAt }));
   // Usage is billed by event time: with share changes in the window, each row falls in the share period of the latest
   // change at or before it (none: the shares at the window's start). Late rows are billed at their billable_at.
   const period = inWindow.length
@@ -126,10 +126,11 @@ export async function settlementInput(
     window: { epoch, start: secs(start), end: secs(end) },
     platformFee: { bps: config.platformFeeBps, treasury: config.treasuryAddress },
     datasets: datasets.flatMap((d) => {
-      const before = d.shareChanges.filter((c) => c.effectiveAt <= start);
+      const all = changesOf.get(d.id) ?? [];
+      const before = all.filter((c) => c.effectiveAt <= start);
       const atStart = before.length ? sharesOf(before[before.length - 1].shares) : d.shares;
       if (atStart.length === 0) return [];
-      const changes = d.shareChanges
+      const changes = all
         .filter((c) => c.effectiveAt > start)
         .map((c) => ({ at: secs(c.effectiveAt), contributors: sharesOf(c.shares) }));
       return [{ id: d.id, contributors: atStart.map((s) => ({ account: s.account, bps: s.bps })), changes }];

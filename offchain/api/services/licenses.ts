@@ -257,11 +257,13 @@ export async function licenseBalance(
     fresh.reduce((a, d) => a + BigInt(d.amount.toFixed()), 0n);
   let unbilled = 0n;
   if (l.model === "per_use" && l.ratePerUnit) {
-    // Timestamp columns hold UTC without a zone: compare with a zone-less literal (see usage.ts).
+    // Timestamp columns hold UTC without a zone: compare with a zone-less literal (see usage.ts). Written as the
+    // close's window test so the occurred_at and billable_at indexes bound the scan to the open epoch's rows.
     const since = (last?.endsAt ?? new Date(0)).toISOString().slice(0, 23);
     const [{ units }] = await db.$queryRaw<{ units: string | null }[]>`
       SELECT sum(units)::text AS units FROM usage_events
-      WHERE license_id = ${l.id} AND coalesce(billable_at, occurred_at) >= ${since}::timestamp`;
+      WHERE license_id = ${l.id}
+        AND ((billable_at IS NULL AND occurred_at >= ${since}::timestamp) OR billable_at >= ${since}::timestamp)`;
     unbilled = BigInt(units ?? "0") * BigInt(l.ratePerUnit.toFixed());
   }
   const charges = sum(entry.owed) - sum(entry.credit) + unbilled;
