@@ -38,7 +38,8 @@ export type DepositIndexerHooks = {
   afterRange?(toBlock: bigint): void | Promise<void>;
 };
 
-export type DepositPass = { head: bigint; fromBlock: bigint; logs: number; reorged: number; skipped: number };
+/** `unknownLicense`: logs naming a licenseId no license has; stored like any other (the engine holds, then refunds them). */
+export type DepositPass = { head: bigint; fromBlock: bigint; logs: number; reorged: number; unknownLicense: number };
 
 export type DepositIndexer = { runOnce(): Promise<DepositPass>; start(): void; stop(): Promise<void> };
 
@@ -77,7 +78,7 @@ export function createDepositIndexer(p: {
         (await tx.license.findMany({ where: { id: { in: licenseIds } }, select: { id: true } })).map((l) => l.id),
       );
       const seen = new Set<string>();
-      let skipped = 0;
+      let unknownLicense = 0;
       // Which of these logs were already confirmed: only a change to confirmed sends deposit.confirmed.
       const wasConfirmed = new Set(
         (
@@ -94,10 +95,10 @@ export function createDepositIndexer(p: {
       for (const log of logs) {
         const licenseId = log.args.licenseId.toLowerCase();
         if (!known.has(licenseId)) {
-          // The FK to licenses cannot hold it; the licenseId is public on-chain, so naming it in the log is fine.
-          common.logger.warn({ licenseId, txHash: log.transactionHash }, "deposit for an unknown license skipped");
-          skipped++;
-          continue;
+          // Stored all the same: the settlement engine holds it and refunds the payer after the grace period (or counts
+          // it once a license with this id appears). The licenseId is public on-chain, so naming it in the log is fine.
+          common.logger.warn({ licenseId, txHash: log.transactionHash }, "deposit for an unknown license: held");
+          unknownLicense++;
         }
         const confirmed = head - log.blockNumber + 1n >= BigInt(config.confirmations);
         const row = {
@@ -145,7 +146,7 @@ export function createDepositIndexer(p: {
         await tx.deposit.updateMany({ where: { id: { in: gone.map((g) => g.id) } }, data: { state: "reorged" } });
       }
       await writeCursor(tx, DEPOSIT_CURSOR, toBlock + 1n);
-      return { logs: logs.length, reorged: gone.length, skipped };
+      return { logs: logs.length, reorged: gone.length, unknownLicense };
     }, RANGE_TRANSACTION);
   }
 
@@ -155,7 +156,7 @@ export function createDepositIndexer(p: {
     const cursor = await readCursor(prisma, DEPOSIT_CURSOR, config.startBlock);
     let fromBlock = cursor - BigInt(config.reorgDepth);
     if (fromBlock < config.startBlock) fromBlock = config.startBlock;
-    const pass: DepositPass = { head, fromBlock, logs: 0, reorged: 0, skipped: 0 };
+    const pass: DepositPass = { head, fromBlock, logs: 0, reorged: 0, unknownLicense: 0 };
     // The chain got shorter than what we indexed: whatever sat above the new head is gone.
     const above = await prisma.deposit.updateMany({
       where: { blockNumber: { gt: head }, state: { not: "reorged" } },
@@ -167,7 +168,7 @@ export function createDepositIndexer(p: {
       const r = await indexRange(from, to, head);
       pass.logs += r.logs;
       pass.reorged += r.reorged;
-      pass.skipped += r.skipped;
+      pass.unknownLicense += r.unknownLicense;
       await hooks?.afterRange?.(to);
     }
     if (pass.reorged > 0) common.logger.warn({ reorged: pass.reorged, head }, "deposits un-confirmed by a reorg");

@@ -34,6 +34,8 @@ export type Settings = {
   distributionStoreDir: string;
   proofStateMaxAgeMs: number;
   lifecycle: { lateUsageGraceSeconds: number; unknownLicenseGraceSeconds: number };
+  /** Share changes: how far in the past an effective time may lie, and the notice a lowered contributor gets. */
+  shareChanges: { pastToleranceSeconds: number; noticeSeconds: number };
   /** `npm run serve` only: the chain is not asked there. */
   chainId: number;
   splitterAddress?: Address;
@@ -68,6 +70,8 @@ export type Config = {
   /** How stale the in-process proof state (latest epoch, claimed totals) may be; 0 = read on every request. */
   proofStateMaxAgeMs: number;
   lifecycle: { lateUsageGraceSeconds: number; unknownLicenseGraceSeconds: number };
+  /** Share changes: how far in the past an effective time may lie, and the notice a lowered contributor gets. */
+  shareChanges: { pastToleranceSeconds: number; noticeSeconds: number };
   receiptSignerKey?: `0x${string}`;
   webhooks: WebhookSettings;
 };
@@ -164,6 +168,10 @@ export function loadSettings(source: Env = process.env, layers: EnvLayers = {}):
       lateUsageGraceSeconds: e.LATE_USAGE_GRACE_SECONDS,
       unknownLicenseGraceSeconds: e.UNKNOWN_LICENSE_GRACE_SECONDS,
     },
+    shareChanges: {
+      pastToleranceSeconds: e.SHARE_CHANGE_PAST_TOLERANCE_SECONDS,
+      noticeSeconds: e.SHARE_CHANGE_NOTICE_SECONDS,
+    },
     receiptSignerKey: e.RECEIPT_SIGNER_KEY as `0x${string}` | undefined,
     webhooks: {
       pollMs: e.WEBHOOK_POLL_MS,
@@ -213,6 +221,7 @@ export function serviceConfig(s: Settings, r: Runtime): Config {
     distributionStoreDir: s.distributionStoreDir,
     proofStateMaxAgeMs: s.proofStateMaxAgeMs,
     lifecycle: s.lifecycle,
+    shareChanges: s.shareChanges,
     receiptSignerKey: s.receiptSignerKey ?? r.devReceiptKey,
     webhooks: s.webhooks,
   };

@@ -29,6 +29,8 @@ export const envShape = {
   PROOF_STATE_MAX_AGE_MS: int(0).default(0),
   LATE_USAGE_GRACE_SECONDS: int(0).default(86_400),
   UNKNOWN_LICENSE_GRACE_SECONDS: int(0).default(7 * 86_400),
+  SHARE_CHANGE_PAST_TOLERANCE_SECONDS: int(0).default(300),
+  SHARE_CHANGE_NOTICE_SECONDS: int(0).default(14 * 86_400),
   RPC_URL: z.string().url().optional(),
   SPLITTER_ADDRESS: address.optional(),
   PRIVATE_KEY: z.string().optional(),
@@ -98,6 +100,14 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
   UNKNOWN_LICENSE_GRACE_SECONDS: [
     "604800",
     "a deposit to an unknown license id is refunded to its payer this long after confirmation",
+  ],
+  SHARE_CHANGE_PAST_TOLERANCE_SECONDS: [
+    "300",
+    "a share change's `effectiveAt` may lie this far in the past (never in a closed epoch)",
+  ],
+  SHARE_CHANGE_NOTICE_SECONDS: [
+    "1209600",
+    "a share change that removes or lowers a contributor who has not approved it takes effect no sooner than this",
   ],
   RPC_URL: ["(unset)", "JSON-RPC endpoint of a real chain; unset = start the development chain"],
   SPLITTER_ADDRESS: ["dev chain: deployed", "RoyaltySplitter address (required with `RPC_URL`)"],

@@ -19,6 +19,7 @@ import { buildDistribution, writeDistributionFile } from "../merkle";
 import { distributionStoreOf, type ContentStore } from "../files";
 import type { Common } from "../common";
 import type { PrismaClient } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { audit } from "../db/audit-log";
 import { toJson } from "../db/json";
 import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
@@ -33,6 +34,8 @@ export type EpochsDeps = { prisma: PrismaClient; common: Common; store?: Content
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 const secs = (d: Date) => Math.floor(d.getTime() / 1000);
+/** A share change's stored list ([{ account, bps }], validated when it was written). */
+const sharesOf = (json: Prisma.JsonValue) => json as { account: string; bps: number }[];
 
 type LicenseRow = Awaited<ReturnType<typeof loadLicenses>>[number];
 
@@ -80,22 +83,42 @@ export async function settlementInput(
   const { config } = deps.common;
   // Sequential on purpose: inside a transaction every query shares one connection (pg 9 forbids overlapping ones).
   const licenses = await loadLicenses(tx);
+  // Share changes up to the window's end: the latest at or before `start` gives the shares in force at the start, the
+  // later ones split the window (the engine splits each model's revenue at them).
   const datasets = await tx.dataset.findMany({ include: { shares: true }, orderBy: { id: "asc" } });
+  // One query over the (small) changes table, not an include: that would bind every dataset id as a parameter.
+  const changeRows = await tx.shareChange.findMany({
+    where: { effectiveAt: { lt: end } },
+    orderBy: { effectiveAt: "asc" },
+    select: { datasetId: true, effectiveAt: true, shares: true },
+  });
+  const changesOf = new Map<string, typeof changeRows>();
+  for (const c of changeRows) changesOf.set(c.datasetId, [...(changesOf.get(c.datasetId) ?? []), c]);
+  const inWindow = changeRows.filter((c) => c.effectiveAt > start).map((c) => ({ d: c.datasetId, at: c.effectiveAt }));
+  // Usage is billed by event time: with share changes in the window, each row falls in the share period of the latest
+  // change at or before it (none: the shares at the window's start). Late rows are billed at their billable_at.
+  const period = inWindow.length
+    ? Prisma.sql`(SELECT max(c.at) FROM unnest(${inWindow.map((c) => c.d)}::text[], ${inWindow.map((c) => c.at.toISOString().slice(0, 23))}::timestamp[]) AS c(d, at)
+        WHERE c.d = u.dataset_id AND c.at <= coalesce(u.billable_at, u.occurred_at))`
+    : Prisma.sql`NULL::timestamp`;
   const deposits = await tx.deposit.findMany({
     where: { state: "confirmed", OR: [{ settledEpoch: null }, { settledEpoch: { gt: baseId } }] },
   });
-  const usage = await tx.$queryRaw<{ license_id: string; dataset_id: string; units: string }[]>`
-      SELECT u.license_id, u.dataset_id, sum(u.units)::text AS units FROM usage_events u
+  const usage = await tx.$queryRaw<{ license_id: string; dataset_id: string; period: Date | null; units: string }[]>`
+      SELECT u.license_id, u.dataset_id, ${period} AS period, sum(u.units)::text AS units FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
       WHERE l.model = 'per_use' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
         OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
-      GROUP BY u.license_id, u.dataset_id`;
-  const revenue = await tx.$queryRaw<{ license_id: string; revenue: string }[]>`
-      SELECT u.license_id, sum(u.units)::text AS revenue FROM usage_events u
+      GROUP BY 1, 2, 3`;
+  // Per dataset: the dataset a report names is charged on that dataset of a bundle, not re-split by weight.
+  const revenue = await tx.$queryRaw<
+    { license_id: string; dataset_id: string; period: Date | null; revenue: string }[]
+  >`
+      SELECT u.license_id, u.dataset_id, ${period} AS period, sum(u.units)::text AS revenue FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
       WHERE l.model = 'revenue_share' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
         OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
-      GROUP BY u.license_id`;
+      GROUP BY 1, 2, 3`;
   const [{ late }] = await tx.$queryRaw<{ late: number }[]>`
       SELECT count(*)::int AS late FROM usage_events u
       WHERE u.billable_at >= ${start} AND u.billable_at < ${end}`;
@@ -103,9 +126,16 @@ export async function settlementInput(
   const raw: SettlementInputRaw = {
     window: { epoch, start: secs(start), end: secs(end) },
     platformFee: { bps: config.platformFeeBps, treasury: config.treasuryAddress },
-    datasets: datasets
-      .filter((d) => d.shares.length > 0)
-      .map((d) => ({ id: d.id, contributors: d.shares.map((s) => ({ account: s.account, bps: s.bps })) })),
+    datasets: datasets.flatMap((d) => {
+      const all = changesOf.get(d.id) ?? [];
+      const before = all.filter((c) => c.effectiveAt <= start);
+      const atStart = before.length ? sharesOf(before[before.length - 1].shares) : d.shares;
+      if (atStart.length === 0) return [];
+      const changes = all
+        .filter((c) => c.effectiveAt > start)
+        .map((c) => ({ at: secs(c.effectiveAt), contributors: sharesOf(c.shares) }));
+      return [{ id: d.id, contributors: atStart.map((s) => ({ account: s.account, bps: s.bps })), changes }];
+    }),
     licenses: licenses.map((l) => ({
       id: l.id,
       token: l.token,
@@ -130,8 +160,20 @@ export async function settlementInput(
       payer: d.payer,
       at: secs(d.createdAt),
     })),
-    usage: usage.map((u) => ({ licenseId: u.license_id, datasetId: u.dataset_id, epoch, units: u.units })),
-    revenue: revenue.map((r) => ({ licenseId: r.license_id, epoch, revenue: r.revenue })),
+    usage: usage.map((u) => ({
+      licenseId: u.license_id,
+      datasetId: u.dataset_id,
+      epoch,
+      units: u.units,
+      ...(u.period ? { at: secs(u.period) } : {}),
+    })),
+    revenue: revenue.map((r) => ({
+      licenseId: r.license_id,
+      datasetId: r.dataset_id,
+      epoch,
+      revenue: r.revenue,
+      ...(r.period ? { at: secs(r.period) } : {}),
+    })),
     splitter: config.splitterAddress,
     lifecycle: config.lifecycle,
     previous: (previous?.state ?? null) as SettlementInputRaw["previous"],

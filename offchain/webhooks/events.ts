@@ -11,6 +11,7 @@ export const WEBHOOK_EVENTS = [
   "attestation.withdrawn",
   "license.taken",
   "license.cancelled",
+  "shares.change-proposed",
   "deposit.confirmed",
   "usage.accepted",
   "usage.rejected",

@@ -32,7 +32,7 @@ export async function enqueueDepositsConfirmed(tx: Tx, deposits: readonly Confir
   const buyerOf = new Map(licenses.map((l) => [l.id, l.buyer.address]));
   for (const d of deposits) {
     const buyer = buyerOf.get(d.licenseId);
-    if (!buyer) continue; // the indexer only stores deposits to known licenses
+    if (!buyer) continue; // a deposit to an unknown license id has no buyer to tell (it is held, then refunded)
     await enqueueFor(tx, buyer, "buyer", "deposit.confirmed", {
       licenseId: d.licenseId,
       token: d.token,

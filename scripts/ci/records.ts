@@ -48,6 +48,7 @@ export async function createRecords(apiUrl: string, chainId: number, token: stri
       durationSeconds: 24 * 3600,
       model: "per_use",
       ratePerUnit: "1000",
+      creditLimit: "10000", // no deposit here: the 7 units (7,000) are taken on credit, not refused (402)
       datasets: [{ datasetId: DATASET, weightBps: 10_000 }],
     },
   );

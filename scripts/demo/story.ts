@@ -252,6 +252,7 @@ export async function runStory(t: Tributary, say: (line: string) => void = () =>
       datasetId: d.news,
       itemRef: "revenue",
       units: TUSD("1234.56").toString(),
+      currency: token, // revenue is stated in the license token, in its base units
       occurredAt: at,
       idempotencyKey: "r-1",
     },

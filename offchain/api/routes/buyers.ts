@@ -1,14 +1,7 @@
 import { addressOf, buyerIdOf } from "../auth/actor";
 import { createApiKey, listApiKeys, registerBuyer, revokeApiKey } from "../services/buyers";
 import { createOffer, listOffers } from "../services/offers";
-import {
-  cancelLicense,
-  depositInstructions,
-  licenseView,
-  listLicenses,
-  ownLicense,
-  takeLicense,
-} from "../services/licenses";
+import { cancelLicense, depositInstructions, getLicense, listLicenses, takeLicense } from "../services/licenses";
 import { licenseMoney } from "../services/license-money";
 import { ingestUsage } from "../services/usage";
 import { buyerUsageReceipt } from "../services/usage-receipts";
@@ -57,6 +50,11 @@ const OfferBody = z
         ratePerUnit: PositiveAmount.openapi({
           description: "Owed per reported usage unit, in base units of `token`, drawn from the buyer's escrow",
         }),
+        creditLimit: Amount.default("0").openapi({
+          description:
+            "How far (base units of `token`) a buyer's unpaid usage may exceed its escrow; usage beyond escrow + " +
+            "creditLimit is refused with 402 and the deposit instructions",
+        }),
         ...OfferCommon,
       })
       .openapi("PerUseOfferTerms"),
@@ -86,6 +84,9 @@ const Terms = {
   periodSeconds: z.number().nullable().openapi({ description: "Subscription period length in seconds" }),
   ratePerUnit: z.string().nullable().openapi({ description: "Per-use rate per unit in base units of token" }),
   revenueBps: z.number().nullable().openapi({ description: "Revenue share in basis points (revenue_share only)" }),
+  creditLimit: z.string().openapi({
+    description: "Base units of token usage may run beyond escrow before it is refused with 402 (per_use; else 0)",
+  }),
   exclusive: z.boolean(),
   datasets: z.array(z.object({ datasetId: z.string(), weightBps: z.number() })),
 };
@@ -109,6 +110,15 @@ const License = z
     onEnd: z.string(),
     termsHash: z.string().nullable(),
     consentBasis: z.unknown(),
+    balance: z
+      .object({
+        escrow: z.string().openapi({ description: "Confirmed deposits not yet recognized or refunded" }),
+        charges: z.string().openapi({ description: "Charges not yet drawn: carried shortfalls and unsettled usage" }),
+        owed: z.string().openapi({ description: "What the charges exceed the escrow by: deposit at least this" }),
+        available: z.string().openapi({ description: "What the escrow exceeds the charges by" }),
+        creditLimit: z.string(),
+      })
+      .openapi({ description: "What the license holds and owes now, in base units of token" }),
     ...Terms,
   })
   .openapi("License");
@@ -134,7 +144,13 @@ export const UsageEvent = z.strictObject({
   units: Amount.openapi({
     description:
       "Usage units consumed (per-use licenses), or revenue earned in base units of the license token " +
-      "(revenue-share licenses)",
+      "(revenue-share licenses: 10^decimals base units per whole token, `decimals` as in the deposit instructions)",
+  }),
+  currency: Address.optional().openapi({
+    description:
+      "Revenue-share licenses only, and required there: the token the revenue in `units` is stated in, which must " +
+      "be the license token (422 currency-required / currency-mismatch otherwise). Revenue earned on one dataset " +
+      "of a bundle is charged on that dataset (`datasetId`), not re-split by weight",
   }),
   occurredAt: IsoDate,
   idempotencyKey: Text(200),
@@ -281,7 +297,7 @@ export const buyerRoutes = [
     errors: { 404: "No such license of the caller's" },
     response: { status: 200, schema: License, description: "License" },
     async handler({ services, actor, params }) {
-      return { body: licenseView(await ownLicense(services.deps, addressOf(actor), params.licenseId)) };
+      return { body: await getLicense(services.deps, addressOf(actor), params.licenseId) };
     },
   }),
   defineRoute({
@@ -352,6 +368,15 @@ export const buyerRoutes = [
         contract: z.string(),
         licenseId: z.string(),
         token: z.string(),
+        decimals: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({
+            description:
+              "The token's decimals: every amount of this API is in base units, 10^decimals per whole token " +
+              "(null when the token's decimals cannot be read)",
+          }),
         amount: z
           .string()
           .nullable()
@@ -362,7 +387,7 @@ export const buyerRoutes = [
       description: "Deposit instructions",
     },
     async handler({ services, actor, params }) {
-      return { body: await depositInstructions(services.deps, addressOf(actor), params.licenseId) };
+      return { body: await depositInstructions(services.deps, addressOf(actor), params.licenseId, services.tokens) };
     },
   }),
   defineRoute({
@@ -397,6 +422,9 @@ export const buyerRoutes = [
     access: { kind: "apiKey" },
     body: UsageBatch,
     errors: {
+      402:
+        "Per-use usage would exceed a license's escrow + credit limit; nothing was stored. `licenses` lists, per " +
+        "such license, what it would owe, its credit limit and the deposit instructions",
       409: "An idempotencyKey already stored with a different event; nothing was stored",
       422: "Some events are refused (each listed with its index and a code); nothing was stored",
     },
@@ -406,7 +434,7 @@ export const buyerRoutes = [
       description: "Stored (committed) before this reply; duplicates were already stored",
     },
     async handler({ services, actor, body }) {
-      return { body: await ingestUsage(services.deps, buyerIdOf(actor), body.events) };
+      return { body: await ingestUsage(services.deps, buyerIdOf(actor), body.events, {}, services.tokens) };
     },
   }),
 ];

@@ -1,5 +1,13 @@
 import { addressOf } from "../auth/actor";
-import { createDataset, getDataset, listDatasets, registerCreator, setShares } from "../services/creators";
+import {
+  approveShareChange,
+  createDataset,
+  getDataset,
+  listDatasets,
+  pendingShareChanges,
+  registerCreator,
+  setShares,
+} from "../services/creators";
 import { listConsents, recordConsent, revokeConsent } from "../services/consent";
 import { earningsOf, proofsFor } from "../services/epochs";
 import { defineRoute } from "../route";
@@ -15,6 +23,20 @@ const Shares = z
   .array(z.strictObject({ account: Address, bps: z.number().int().min(1).max(10_000) }))
   .min(1)
   .max(1000);
+const ShareChange = z
+  .object({
+    id: z.string(),
+    shares: Shares,
+    requestedAt: IsoDate,
+    effectiveAt: IsoDate.openapi({
+      description:
+        "When the shares take effect: the requested time, or (while a removed or lowered contributor has not approved) " +
+        "no sooner than SHARE_CHANGE_NOTICE_SECONDS after the request",
+    }),
+    awaitingApproval: z.array(z.string()).openapi({ description: "Removed or lowered contributors yet to approve" }),
+    approvedBy: z.array(z.string()),
+  })
+  .openapi("ShareChange");
 const Dataset = z
   .object({
     id: z.string(),
@@ -22,9 +44,13 @@ const Dataset = z
     metadata: z.record(z.string(), z.unknown()),
     status: z.string(),
     createdAt: IsoDate,
-    shares: Shares,
+    shares: Shares.openapi({ description: "The shares in force now" }),
+    scheduledShares: z.array(ShareChange).openapi({ description: "Share changes taking effect later, soonest first" }),
   })
   .openapi("Dataset");
+const ACCOUNTS_422 =
+  "Shares list an account twice, do not sum to 10,000 bps, or name an account that can never be paid " +
+  "(the zero address, the splitter, a token)";
 const Receipt = z
   .object({
     id: z.string(),
@@ -74,11 +100,11 @@ export const creatorRoutes = [
     errors: {
       403: "The caller is not registered as a creator",
       409: "A dataset with this id already exists",
-      422: "Shares list an account twice or do not sum to 10,000 bps",
+      422: ACCOUNTS_422,
     },
     response: { status: 201, schema: Dataset, description: "Created" },
     async handler({ services, actor, body }) {
-      return { status: 201, body: await createDataset(services.deps, addressOf(actor), body) };
+      return { status: 201, body: await createDataset(services.deps, addressOf(actor), body, services.tokens) };
     },
   }),
   defineRoute({
@@ -154,15 +180,66 @@ export const creatorRoutes = [
   defineRoute({
     method: "put",
     path: "/v1/datasets/:datasetId/shares",
-    summary: "Replace a dataset's contributor shares",
+    summary:
+      "Schedule new contributor shares from effectiveAt (default now); removing or lowering another contributor " +
+      "needs its approval or waits out the notice period",
     tag: "creators",
     access: CREATOR,
     params: DatasetParams,
-    body: z.strictObject({ shares: Shares }),
-    errors: { 404: "No such dataset of the caller's", 422: "Shares list an account twice or do not sum to 10,000 bps" },
-    response: { status: 200, schema: Dataset, description: "Updated" },
+    body: z.strictObject({
+      shares: Shares,
+      effectiveAt: IsoDate.optional().openapi({
+        description:
+          "When the new shares take effect (default now): at most SHARE_CHANGE_PAST_TOLERANCE_SECONDS in the past, " +
+          "never inside a closed epoch. Revenue before it is split by the old shares, from it by the new",
+      }),
+    }),
+    errors: {
+      404: "No such dataset of the caller's",
+      409: "The dataset already has a share change taking effect at that second",
+      422: `${ACCOUNTS_422}; or effectiveAt lies in the past or in a closed epoch`,
+    },
+    response: { status: 200, schema: Dataset, description: "The dataset with its shares in force and scheduled" },
     async handler({ services, actor, params, body }) {
-      return { body: await setShares(services.deps, addressOf(actor), params.datasetId, body.shares) };
+      return {
+        body: await setShares(services.deps, addressOf(actor), params.datasetId, body.shares, {
+          effectiveAt: body.effectiveAt,
+          tokens: services.tokens,
+        }),
+      };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/share-changes/pending",
+    summary: "Share changes that remove or lower the signed-in address and await its approval",
+    tag: "creators",
+    access: { kind: "session" },
+    response: {
+      status: 200,
+      schema: z.array(ShareChange.extend({ datasetId: z.string() })),
+      description: "Pending changes, soonest first",
+    },
+    async handler({ services, actor }) {
+      return { body: await pendingShareChanges(services.deps, addressOf(actor)) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/share-changes/:changeId/approve",
+    summary:
+      "Approve (as the signed-in contributor) a share change that removes or lowers you; once every such contributor " +
+      "approved, it takes effect at its requested time (or the end of the last closed epoch, if later)",
+    tag: "creators",
+    access: { kind: "session" },
+    params: z.strictObject({ changeId: Uuid }),
+    errors: {
+      404: "No such share change awaiting the caller's approval",
+      409: "The dataset already has another share change taking effect at the requested time",
+    },
+    response: { status: 200, schema: ShareChange, description: "The change after the approval" },
+    async handler({ services, actor, params }) {
+      return { body: await approveShareChange(services.deps, addressOf(actor), params.changeId) };
     },
   }),
   defineRoute({

@@ -11,6 +11,8 @@ import { audit } from "./audit";
 import { requireConsentBasis, type Scope } from "./consent-basis";
 import { enqueueLicenseCancelled, enqueueLicenseTaken } from "../../webhooks/events";
 import type { Prisma } from "../../db/generated/client";
+import type { Address } from "viem";
+import type { TokenAllowList } from "./token-allow-list";
 
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
 
@@ -24,6 +26,7 @@ export function licenseView(
     termsHash?: string | null;
     consentBasis?: Prisma.JsonValue;
   },
+  balance: Awaited<ReturnType<typeof licenseBalance>>,
 ) {
   return {
     licenseId: l.id,
@@ -35,6 +38,7 @@ export function licenseView(
     onEnd: ON_END[l.model as keyof typeof ON_END] ?? "",
     termsHash: l.termsHash ?? null,
     consentBasis: l.consentBasis ?? [],
+    balance,
   };
 }
 
@@ -78,7 +82,7 @@ export async function cancelLicense(deps: Deps, buyerAddress: string, licenseId:
     await enqueueLicenseCancelled(tx, row, row.offer.creatorId, row.buyer.address);
     return row;
   });
-  return licenseView(updated);
+  return licenseView(updated, await licenseBalance(deps.prisma, updated));
 }
 
 export async function takeLicense(deps: Deps, buyerAddress: string, input: { offerId: string; startsAt?: string }) {
@@ -136,6 +140,7 @@ export async function takeLicense(deps: Deps, buyerAddress: string, input: { off
         periodSeconds: offer.periodSeconds,
         ratePerUnit: offer.ratePerUnit,
         revenueBps: offer.revenueBps,
+        creditLimit: offer.creditLimit,
         exclusive: offer.exclusive,
         startsAt,
         endsAt,
@@ -144,7 +149,7 @@ export async function takeLicense(deps: Deps, buyerAddress: string, input: { off
       include: { datasets: true },
     });
     await enqueueLicenseTaken(tx, l, offer.creatorId, buyerAddress);
-    return licenseView(l);
+    return licenseView(l, await licenseBalance(tx, l));
   });
 }
 
@@ -158,6 +163,12 @@ export async function ownLicense(deps: Deps, buyerAddress: string, licenseId: st
   return l;
 }
 
+/** One of the caller's licenses with its balance. */
+export async function getLicense(deps: Deps, buyerAddress: string, licenseId: string) {
+  const l = await ownLicense(deps, buyerAddress, licenseId);
+  return licenseView(l, await licenseBalance(deps.prisma, l));
+}
+
 export async function listLicenses(deps: Deps, buyerAddress: string) {
   const buyer = await buyerByAddress(deps, buyerAddress);
   const rows = await deps.prisma.license.findMany({
@@ -165,18 +176,42 @@ export async function listLicenses(deps: Deps, buyerAddress: string) {
     include: { datasets: true },
     orderBy: { createdAt: "asc" },
   });
-  return rows.map(licenseView);
+  const views = [];
+  // Sequential: a buyer has few licenses, and each balance is a few indexed reads.
+  for (const l of rows) views.push(licenseView(l, await licenseBalance(deps.prisma, l)));
+  return views;
 }
 
 /** What to send on-chain: RoyaltySplitter's deposit(licenseId, token, amount). Escrow models take any amount. */
-export async function depositInstructions(deps: Deps, buyerAddress: string, licenseId: string) {
-  const l = await ownLicense(deps, buyerAddress, licenseId);
+export async function depositInstructions(
+  deps: Deps,
+  buyerAddress: string,
+  licenseId: string,
+  tokens?: TokenAllowList,
+) {
+  return instructionsFor(deps, await ownLicense(deps, buyerAddress, licenseId), tokens);
+}
+
+/** Deposit instructions of a license row, with its token's decimals when they can be known. */
+export async function instructionsFor(
+  deps: Deps,
+  l: {
+    id: string;
+    model: string;
+    token: string;
+    price: { toFixed(): string } | null;
+    periodSeconds: number | null;
+    termsHash: string | null;
+  },
+  tokens?: TokenAllowList,
+) {
   const fixed = l.model === "one_time" || l.model === "subscription";
   return {
     chainId: deps.common.config.chainId,
     contract: deps.common.config.splitterAddress,
     licenseId: l.id,
     token: l.token,
+    decimals: tokens ? await tokens.decimalsOf(l.token as Address) : null,
     amount: fixed ? amountString(l.price) : null,
     termsHash: l.termsHash,
     note: fixed
@@ -185,5 +220,64 @@ export async function depositInstructions(deps: Deps, buyerAddress: string, lice
           "period costs its share of amount; anything beyond the term is refunded)"
         : "the one-time fee"
       : "prepaid escrow: deposit any amount; usage is drawn from it each epoch",
+  };
+}
+
+type Db = Pick<Deps["prisma"], "$queryRaw" | "epoch" | "deposit">;
+
+/**
+ * What a license's escrow holds and what it owes now, in base units of its token. From the last epoch that stood (not
+ * vetoed): confirmed deposits − recognized − refunded, plus deposits confirmed since; against that, what settlement
+ * carried as owed (uncovered per-use / revenue-share charges, less credits) plus per-use usage not settled yet
+ * (units × rate). `owed` = what the charges exceed the escrow by; `available` = the reverse.
+ */
+export async function licenseBalance(
+  db: Db,
+  l: { id: string; model: string; ratePerUnit: { toFixed(): string } | null; creditLimit: { toFixed(): string } },
+) {
+  const last = await db.epoch.findFirst({
+    where: { status: { not: "vetoed" } },
+    orderBy: { id: "desc" },
+    select: { id: true, endsAt: true },
+  });
+  const baseId = last?.id ?? 0;
+  // Only this license's entry of the carried state: the state of a large epoch is not sent over for one license.
+  const [carried] = last
+    ? await db.$queryRaw<{ entry: Record<string, unknown> }[]>`
+        SELECT elem AS entry FROM epochs e, jsonb_array_elements(e.state->'licenses') elem
+        WHERE e.id = ${baseId} AND elem->>'licenseId' = ${l.id}`
+    : [];
+  const big = (v: unknown) => BigInt(typeof v === "string" || typeof v === "number" ? v : 0);
+  const sum = (v: unknown) =>
+    Array.isArray(v) ? (v as { amount?: unknown }[]).reduce((a, o) => a + big(o.amount), 0n) : 0n;
+  const entry = carried?.entry ?? {};
+  const fresh = await db.deposit.findMany({
+    where: { licenseId: l.id, state: "confirmed", OR: [{ settledEpoch: null }, { settledEpoch: { gt: baseId } }] },
+    select: { amount: true },
+  });
+  const escrow =
+    big(entry.deposited) -
+    big(entry.recognized) -
+    big(entry.refunded) +
+    fresh.reduce((a, d) => a + BigInt(d.amount.toFixed()), 0n);
+  let unbilled = 0n;
+  if (l.model === "per_use" && l.ratePerUnit) {
+    // Timestamp columns hold UTC without a zone: compare with a zone-less literal (see usage.ts). Written as the
+    // close's window test so the occurred_at and billable_at indexes bound the scan to the open epoch's rows.
+    const since = (last?.endsAt ?? new Date(0)).toISOString().slice(0, 23);
+    const [{ units }] = await db.$queryRaw<{ units: string | null }[]>`
+      SELECT sum(units)::text AS units FROM usage_events
+      WHERE license_id = ${l.id}
+        AND ((billable_at IS NULL AND occurred_at >= ${since}::timestamp) OR billable_at >= ${since}::timestamp)`;
+    unbilled = BigInt(units ?? "0") * BigInt(l.ratePerUnit.toFixed());
+  }
+  const charges = sum(entry.owed) - sum(entry.credit) + unbilled;
+  const owed = charges > escrow ? charges - escrow : 0n;
+  return {
+    escrow: escrow.toString(),
+    charges: charges.toString(),
+    owed: owed.toString(),
+    available: (escrow > charges ? escrow - charges : 0n).toString(),
+    creditLimit: l.creditLimit.toFixed(),
   };
 }

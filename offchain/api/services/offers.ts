@@ -10,7 +10,7 @@ import { canonicalTerms, termsDocument, termsHashOf } from "./terms";
 export type OfferTerms =
   | { model: "one_time"; price: string }
   | { model: "subscription"; price: string; periodSeconds: number }
-  | { model: "per_use"; ratePerUnit: string }
+  | { model: "per_use"; ratePerUnit: string; creditLimit?: string }
   | { model: "revenue_share"; revenueBps: number };
 
 export type OfferInput = OfferTerms & {
@@ -30,6 +30,7 @@ export type TermsRow = {
   periodSeconds: number | null;
   ratePerUnit: { toFixed(): string } | null;
   revenueBps: number | null;
+  creditLimit?: { toFixed(): string } | null;
   exclusive: boolean;
   status: string;
   datasets: { datasetId: string; weightBps: number }[];
@@ -45,6 +46,7 @@ export function termsView(t: TermsRow) {
     periodSeconds: t.periodSeconds,
     ratePerUnit: amountString(t.ratePerUnit),
     revenueBps: t.revenueBps,
+    creditLimit: amountString(t.creditLimit) ?? "0",
     exclusive: t.exclusive,
     status: t.status,
     datasets: t.datasets
@@ -85,6 +87,7 @@ export async function createOffer(deps: Deps, creatorAddress: string, input: Off
   const periodSeconds = "periodSeconds" in input ? input.periodSeconds : null;
   const ratePerUnit = "ratePerUnit" in input ? input.ratePerUnit : null;
   const revenueBps = "revenueBps" in input ? input.revenueBps : null;
+  const creditLimit = ("creditLimit" in input ? input.creditLimit : undefined) ?? "0";
   const termsHash = termsHashOf(
     canonicalTerms(
       termsDocument(deps.common.config.chainId, deps.common.config.splitterAddress, {
@@ -95,6 +98,7 @@ export async function createOffer(deps: Deps, creatorAddress: string, input: Off
         periodSeconds,
         ratePerUnit,
         revenueBps,
+        creditLimit,
       }),
     ),
   );
@@ -110,6 +114,7 @@ export async function createOffer(deps: Deps, creatorAddress: string, input: Off
       periodSeconds,
       ratePerUnit,
       revenueBps,
+      creditLimit,
       exclusive: input.exclusive,
       durationSeconds: input.durationSeconds,
       datasets: { create: input.datasets },

@@ -34,6 +34,8 @@ export type TermsSource = {
   periodSeconds: number | null;
   ratePerUnit: string | null;
   revenueBps: number | null;
+  /** Base units; absent or "0": no credit. */
+  creditLimit?: string;
   exclusive: boolean;
   durationSeconds: number;
   datasets: { datasetId: string; weightBps: number }[];
@@ -51,6 +53,8 @@ export function termsDocument(chainId: number, splitter: string, o: TermsSource)
     periodSeconds: o.periodSeconds,
     ratePerUnit: o.ratePerUnit,
     revenueBps: o.revenueBps,
+    // Only when granted: the documents (and hashes) of offers without credit stay what they were before credit existed.
+    ...(o.creditLimit && o.creditLimit !== "0" ? { creditLimit: o.creditLimit } : {}),
     exclusive: o.exclusive,
     durationSeconds: o.durationSeconds,
     datasets: [...o.datasets]
@@ -78,6 +82,7 @@ async function offerSource({ prisma }: Deps, offerId: string): Promise<TermsSour
     creatorAddress: o.creator.address,
     price: o.price?.toFixed() ?? null,
     ratePerUnit: o.ratePerUnit?.toFixed() ?? null,
+    creditLimit: o.creditLimit.toFixed(),
   };
 }
 

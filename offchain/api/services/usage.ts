@@ -19,6 +19,8 @@ import { enqueueFor } from "../../webhooks/events";
 import { ApiError, unprocessable, type FieldError } from "../errors";
 import { usageCoverage } from "./consent-basis";
 import type { Deps } from "./deps";
+import { instructionsFor, licenseBalance } from "./licenses";
+import type { TokenAllowList } from "./token-allow-list";
 
 async function usageHooks(prisma: PrismaClient, buyerId: string) {
   const buyer = await prisma.buyer.findUnique({ where: { id: buyerId }, select: { address: true } });
@@ -59,6 +61,8 @@ export type UsageEventInput = {
   units: string;
   occurredAt: string;
   idempotencyKey: string;
+  /** Revenue-share only (required there): the token the revenue is stated in. */
+  currency?: string;
 };
 
 export type IngestResult = { received: number; accepted: number; duplicates: number };
@@ -76,12 +80,13 @@ export async function ingestUsage(
   buyerId: string,
   input: UsageEventInput[],
   hooks: IngestHooks = {},
+  tokens?: TokenAllowList,
 ): Promise<IngestResult> {
   try {
     return await deps.prisma.$transaction(
       async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EPOCH_CLOSE_LOCK}::bigint)`;
-        return ingestLocked(tx as unknown as Deps["prisma"], deps.common, buyerId, input, hooks);
+        return ingestLocked(tx as unknown as Deps["prisma"], deps, buyerId, input, hooks, tokens);
       },
       { timeout: 120_000, maxWait: 60_000 },
     );
@@ -96,11 +101,13 @@ export async function ingestUsage(
 
 async function ingestLocked(
   prisma: Deps["prisma"],
-  common: Deps["common"],
+  deps: Deps,
   buyerId: string,
   input: UsageEventInput[],
   hooks: IngestHooks,
+  tokens?: TokenAllowList,
 ): Promise<IngestResult> {
+  const { common } = deps;
   // Ids are stored lowercase; the route validates hex in any case and leaves lowercasing to this loop.
   const events = input.map((e) => ({
     ...e,
@@ -119,6 +126,13 @@ async function ingestLocked(
         startsAt: true,
         endsAt: true,
         cancelledAt: true,
+        model: true,
+        token: true,
+        price: true,
+        periodSeconds: true,
+        ratePerUnit: true,
+        creditLimit: true,
+        termsHash: true,
         datasets: { select: { datasetId: true } },
       },
     }),
@@ -157,6 +171,15 @@ async function ingestLocked(
     }
     if (!l.datasetIds.has(e.datasetId))
       return fail("unknown-dataset", "datasetId", "dataset not covered by this license");
+    // Revenue is money: it must be stated in the license token, or a report in another unit (USD cents against an
+    // 18-decimal token) would be charged as base units of the token.
+    if (l.model === "revenue_share") {
+      if (e.currency === undefined)
+        return fail("currency-required", "currency", `revenue must state its currency: the license token ${l.token}`);
+      if (e.currency.toLowerCase() !== l.token)
+        return fail("currency-mismatch", "currency", `revenue must be in the license token ${l.token}`);
+    } else if (e.currency !== undefined)
+      return fail("currency-not-applicable", "currency", `units of a ${l.model} license are not an amount of money`);
     if (coverage.revokedBy(e.datasetId, l.scope, e.itemRef, at))
       return fail("consent-revoked", "occurredAt", "consent for this item was revoked before the event");
     if (!coverage.covered(e.datasetId, l.scope, e.itemRef, at))
@@ -220,6 +243,27 @@ async function ingestLocked(
       });
     }
   }
+  // Credit: checked after the insert, in the same transaction, so re-sent duplicates are not counted twice and a
+  // refusal rolls the batch back. A per-use license may owe at most its credit limit beyond its escrow.
+  const over = [];
+  for (const l of licenses.filter((x) => x.model === "per_use")) {
+    const balance = await licenseBalance(prisma, l);
+    if (BigInt(balance.owed) > BigInt(balance.creditLimit))
+      over.push({
+        licenseId: l.id,
+        owed: balance.owed,
+        creditLimit: balance.creditLimit,
+        escrow: balance.escrow,
+        depositInstructions: await instructionsFor(deps, l, tokens),
+      });
+  }
+  if (over.length)
+    throw new ApiError(402, "payment-required", "Payment required", {
+      detail:
+        `usage beyond escrow + credit limit on ${over.length} license(s); nothing was stored. ` +
+        "Deposit at least owed − creditLimit and re-send the batch",
+      extensions: { licenses: over },
+    });
   // The usage.accepted notice is queued in the same transaction as the rows: both are stored, or neither.
   const webhooks = await usageHooks(prisma, buyerId);
   if (webhooks.accepted) {

@@ -228,6 +228,14 @@ const matrix: Record<string, Case> = {
     expect: signedIn({ creator: 200, otherCreator: 404 }),
   },
   "GET /v1/receipts/signer": { path: () => "/v1/receipts/signer", expect: every(200) },
+  // Any signed-in address may be a contributor: each sees (its own, here none) pending share changes.
+  "GET /v1/share-changes/pending": { path: () => "/v1/share-changes/pending", expect: signedIn({}, 200) },
+  // Only a contributor the change lowers may approve it; for everyone else it does not exist.
+  "POST /v1/share-changes/:changeId/approve": {
+    path: () => "/v1/share-changes/00000000-0000-4000-8000-000000000000/approve",
+    body: () => ({}),
+    expect: signedIn({}, 404),
+  },
   "GET /v1/buyers/me/revocations": {
     path: () => "/v1/buyers/me/revocations?since=0",
     expect: signedIn({ buyer: 200, otherBuyer: 200 }),

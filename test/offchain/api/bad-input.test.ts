@@ -82,7 +82,13 @@ const samples: Record<string, Sample> = {
       ["shares.0.bps", 0],
       ["shares.0.bps", 10_001],
       ...ADDRESS_ABUSE.map((v): [string, unknown] => ["shares.0.account", v]),
+      ["effectiveAt", "tomorrow"],
+      ["effectiveAt", "1969-12-31T23:59:59Z"],
     ],
+  },
+  "GET /v1/share-changes/pending": { path: () => "/v1/share-changes/pending" },
+  "POST /v1/share-changes/:changeId/approve": {
+    path: () => "/v1/share-changes/00000000-0000-4000-8000-000000000000/approve",
   },
   "POST /v1/datasets/:datasetId/consents": {
     path: (s) => `/v1/datasets/${s.datasets.d1}/consents`,
@@ -169,6 +175,7 @@ const samples: Record<string, Sample> = {
       ["events.0.occurredAt", "yesterday"],
       ["events.0.idempotencyKey", ""],
       ["events.0.extra", true],
+      ["events.0.currency", "0x12"],
     ],
   },
   "POST /v1/operator/epochs": {
@@ -263,6 +270,7 @@ const badPaths: Record<string, string[]> = {
   "GET /v1/licenses/:licenseId/deposit-instructions": ["/v1/licenses/1/deposit-instructions"],
   "GET /v1/licenses/:licenseId/money": ["/v1/licenses/0x12/money"],
   "POST /v1/licenses/:licenseId/cancel": ["/v1/licenses/0xzz/cancel"],
+  "POST /v1/share-changes/:changeId/approve": ["/v1/share-changes/42/approve"],
   "DELETE /v1/operator/roles/:address/:role": [
     "/v1/operator/roles/0x12/auditor",
     "/v1/operator/roles/0x" + "11".repeat(20) + "/king",

@@ -45,6 +45,8 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
     units,
     occurredAt,
     idempotencyKey,
+    // Revenue is stated in the license token (required for revenue-share reports).
+    ...(licenseId === s.licenses.revenueShare ? { currency: TOKEN } : {}),
   });
   const usage = (events: object[], key = s.apiKey) =>
     request(t.app).post("/v1/usage").set("x-api-key", key).send({ events });
@@ -208,7 +210,7 @@ describe(`API full flow (${TEST_DATABASE})`, function () {
           { licenseId: s.licenses.perUse, datasetId: s.datasets.d1, epoch: 1, units: "500" },
           { licenseId: s.licenses.perUse, datasetId: s.datasets.d3, epoch: 1, units: "400" },
         ],
-        revenue: [{ licenseId: s.licenses.revenueShare, epoch: 1, revenue: "3000000" }],
+        revenue: [{ licenseId: s.licenses.revenueShare, datasetId: s.datasets.d4, epoch: 1, revenue: "3000000" }],
         previous: null,
       }),
     );

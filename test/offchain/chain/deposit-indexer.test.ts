@@ -4,6 +4,11 @@ import { createDepositIndexer, type DepositIndexerConfig } from "../../../offcha
 import { royaltySplitterAbi } from "../../../offchain/chain/abi";
 import { silentLogger } from "../../../offchain/chain/common";
 import type { DevStack } from "../../../offchain/chain/deploy";
+import request from "supertest";
+import { createApp } from "../../../offchain/api/app";
+import { createCommon } from "../../../offchain/common";
+import { loadConfig } from "../../../offchain/config";
+import { closeEpoch } from "../../../offchain/epochs";
 import { openTestDatabase, truncateAll, type TestDb } from "../helpers/database";
 import { clientsFor, createLicense, deployStack, deposit, expectRejection, mine, rpc, BUYER } from "../helpers/chain";
 
@@ -160,14 +165,62 @@ describe("offchain/chain/deposit-indexer", () => {
     expect(await confirmedSum()).to.equal(await onChainTotal());
   });
 
-  it("skips (and counts) a deposit naming a licenseId the service does not know, without stopping", async () => {
+  it("stores (and counts) a deposit naming a licenseId the service does not know, so the engine can refund it", async () => {
     const known = await createLicense(db, stack.stablecoin);
-    await deposit(stack, `0x${"ab".repeat(32)}`, 9n);
+    const unknown = `0x${"ab".repeat(32)}` as const;
+    await deposit(stack, unknown, 9n);
     await deposit(stack, known, 2n);
     await mine(3);
     const pass = await indexer().runOnce();
-    expect([pass.logs, pass.skipped]).to.deep.equal([2, 1]);
-    expect((await states()).map((s) => s.amount)).to.deep.equal([parseUnits("2", 18).toString()]);
+    expect([pass.logs, pass.unknownLicense]).to.deep.equal([2, 1]);
+    const rows = await db.prisma.deposit.findMany({ orderBy: { blockNumber: "asc" } });
+    expect(rows.map((d) => [d.licenseId, d.amount.toFixed(), d.state])).to.deep.equal([
+      [unknown, parseUnits("9", 18).toString(), "confirmed"],
+      [known, parseUnits("2", 18).toString(), "confirmed"],
+    ]);
+  });
+
+  it("refunds a deposit to an unknown license id to its payer after the grace: a leaf in GET /v1/proofs/:account", async () => {
+    const common = createCommon(
+      loadConfig({
+        LOG_LEVEL: "silent",
+        TREASURY_ADDRESS: "0x" + "fe".repeat(20),
+        SPLITTER_ADDRESS: stack.splitter,
+        UNKNOWN_LICENSE_GRACE_SECONDS: "2",
+      }),
+      { defaultMetrics: false },
+    );
+    await deposit(stack, `0x${"cd".repeat(32)}`, 9n); // a typo: no license has this id
+    await mine(3);
+    await indexer().runOnce();
+    // Within the grace the deposit is held: nothing is recognized or refunded, so the close stores no epoch.
+    const early = await closeEpoch({ prisma: db.prisma, common }, "operator", {});
+    expect(early.status).to.equal("empty");
+    await new Promise((r) => setTimeout(r, 2_100));
+    const late = await closeEpoch({ prisma: db.prisma, common }, "operator", {});
+    if (late.status !== "closed") throw new Error(late.reason);
+    // After the grace the whole 9 tokens (9·10^18 base units) is one cumulative leaf for the payer, and nothing else.
+    const payer = BUYER.address.toLowerCase();
+    const token = stack.stablecoin.toLowerCase();
+    const amount = parseUnits("9", 18);
+    expect(late.result.allocations.map((a) => [a.account, a.token, a.amount, a.cumulative])).to.deep.equal([
+      [payer, token, amount, amount],
+    ]);
+    const app = createApp({ common, db });
+    const res = await request(app).get(`/v1/proofs/${payer}`).expect(200);
+    expect(res.body.proofs).to.have.length(1);
+    expect(res.body.proofs[0]).to.deep.include({
+      token,
+      cumulative: amount.toString(),
+      claimed: "0",
+      claimable: "0", // the epoch is computed, not yet claimable on-chain
+      leafIndex: 0,
+      epoch: 1,
+      root: late.root,
+      epochStatus: "computed",
+    });
+    // A one-leaf tree: the root is the leaf itself and the proof is empty.
+    expect(res.body.proofs[0].proof).to.deep.equal([]);
   });
 
   it("start() indexes in the background every interval and stop() waits for the pass in flight", async () => {

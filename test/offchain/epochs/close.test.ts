@@ -13,6 +13,7 @@ import { rowCounts } from "../helpers/database";
 import {
   confirmedDeposit,
   CONTRIBUTOR,
+  DATASET,
   FEE,
   OWNER,
   openEpochsFixture,
@@ -71,6 +72,168 @@ describe("offchain/epochs/close", () => {
     expect(deposits.map((d) => d.settledEpoch)).to.deep.equal([1]);
     const log = await f.db.prisma.auditLog.findMany();
     expect(log.map((l) => [l.actor, l.action, l.target])).to.deep.equal([["operator-1", "epoch.closed", "epoch:1"]]);
+  });
+
+  it("splits per-use revenue exactly at a share change inside the window: usage before it by the old shares", async () => {
+    const { prisma } = f.db;
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const at = (s: number) => new Date(now - s * 1000);
+    // A per-use license over the fixture's dataset (shares OWNER 60 % / CONTRIBUTOR 40 %), rate 7, escrow 5,000.
+    const base = await prisma.license.findUniqueOrThrow({ where: { id: f.licenseId } });
+    const perUse = `0x${"77".repeat(32)}`;
+    await prisma.license.create({
+      data: {
+        id: perUse,
+        offerId: base.offerId,
+        buyerId: base.buyerId,
+        model: "per_use",
+        token: TOKEN,
+        scope: "training",
+        ratePerUnit: "7",
+        exclusive: false,
+        startsAt: f.licenseStart,
+        endsAt: new Date(f.licenseStart.getTime() + 86_400_000),
+        datasets: { create: [{ datasetId: DATASET, weightBps: 10_000 }] },
+      },
+    });
+    await prisma.deposit.create({
+      data: {
+        licenseId: perUse,
+        token: TOKEN,
+        amount: "5000",
+        payer: "0x" + "b0".repeat(20),
+        txHash: "0x" + "99".repeat(32),
+        logIndex: 0,
+        blockNumber: 11n,
+        blockHash: "0x" + "cd".repeat(32),
+        state: "confirmed",
+      },
+    });
+    // From 100 s ago the shares are OWNER 20 % / CONTRIBUTOR 80 %.
+    await prisma.shareChange.create({
+      data: {
+        datasetId: DATASET,
+        shares: [
+          { account: OWNER, bps: 2000 },
+          { account: CONTRIBUTOR, bps: 8000 },
+        ],
+        requestedAt: at(100),
+        effectiveAt: at(100),
+        affected: [],
+        createdBy: OWNER,
+      },
+    });
+    const usage = (key: string, units: string, occurredAt: Date) =>
+      prisma.usageEvent.create({
+        data: {
+          buyerId: base.buyerId,
+          licenseId: perUse,
+          datasetId: DATASET,
+          itemRef: key,
+          units,
+          occurredAt,
+          idempotencyKey: key,
+        },
+      });
+    await usage("before-1", "300", at(200));
+    await usage("before-2", "100", at(150)); // 400 units before the change
+    await usage("after-1", "200", at(50)); // 200 units after it
+
+    const input = await prisma.$transaction((tx) => settlementInput(tx, f.deps, 1, new Date(0), new Date(now)));
+    expect(input.raw.datasets).to.deep.equal([
+      {
+        id: DATASET,
+        contributors: [
+          { account: OWNER, bps: 6000 },
+          { account: CONTRIBUTOR, bps: 4000 },
+        ].sort((a, b) => a.account.localeCompare(b.account)),
+        changes: [
+          {
+            at: now / 1000 - 100,
+            contributors: [
+              { account: OWNER, bps: 2000 },
+              { account: CONTRIBUTOR, bps: 8000 },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(input.raw.usage).to.have.deep.members([
+      { licenseId: perUse, datasetId: DATASET, epoch: 1, units: "400" },
+      { licenseId: perUse, datasetId: DATASET, epoch: 1, units: "200", at: now / 1000 - 100 },
+    ]);
+
+    const r = closed(await closeEpoch(f.deps, "operator-1", { endsAt: new Date(now).toISOString() }));
+    // Before the change: 400 × 7 = 2,800; fee 2.5 % = 70; 2,730 → OWNER 60 % = 1,638, CONTRIBUTOR 40 % = 1,092.
+    // After it:          200 × 7 = 1,400; fee 2.5 % = 35; 1,365 → OWNER 20 % =   273, CONTRIBUTOR 80 % = 1,092.
+    // Totals: OWNER 1,911, CONTRIBUTOR 2,184, TREASURY 105; Σ 4,200 = 600 units × 7, within the 5,000 escrow.
+    expect(Object.fromEntries(r.result.allocations.map((a) => [a.account, a.amount]))).to.deep.equal({
+      [OWNER]: 1911n,
+      [CONTRIBUTOR]: 2184n,
+      [TREASURY]: 105n,
+    });
+  });
+
+  it("charges revenue reported on one dataset of a bundle to that dataset, not re-split by bundle weight", async () => {
+    const { prisma } = f.db;
+    const base = await prisma.license.findUniqueOrThrow({ where: { id: f.licenseId } });
+    const owner = await prisma.creator.findUniqueOrThrow({ where: { address: OWNER } });
+    const second = "0x" + "d2".padStart(64, "0");
+    await prisma.dataset.create({
+      data: { id: second, ownerId: owner.id, name: "Code", shares: { create: [{ account: OWNER, bps: 10_000 }] } },
+    });
+    const revenueShare = `0x${"88".repeat(32)}`;
+    await prisma.license.create({
+      data: {
+        id: revenueShare,
+        offerId: base.offerId,
+        buyerId: base.buyerId,
+        model: "revenue_share",
+        token: TOKEN,
+        scope: "training",
+        revenueBps: 1000,
+        exclusive: false,
+        startsAt: f.licenseStart,
+        endsAt: new Date(f.licenseStart.getTime() + 86_400_000),
+        datasets: {
+          create: [
+            { datasetId: DATASET, weightBps: 5000 },
+            { datasetId: second, weightBps: 5000 },
+          ],
+        },
+      },
+    });
+    await prisma.deposit.create({
+      data: {
+        licenseId: revenueShare,
+        token: TOKEN,
+        amount: "200000",
+        payer: "0x" + "b0".repeat(20),
+        txHash: "0x" + "98".repeat(32),
+        logIndex: 0,
+        blockNumber: 11n,
+        blockHash: "0x" + "cd".repeat(32),
+        state: "confirmed",
+      },
+    });
+    await prisma.usageEvent.create({
+      data: {
+        buyerId: base.buyerId,
+        licenseId: revenueShare,
+        datasetId: second,
+        itemRef: "model-v2",
+        units: "1000000",
+        occurredAt: new Date(Date.now() - 60_000),
+        idempotencyKey: "rev-1",
+      },
+    });
+    const r = closed(await closeEpoch(f.deps, "operator-1", {}));
+    // 10 % of 1,000,000 = 100,000, all on the second dataset (OWNER 100 %): fee 2.5 % = 2,500, OWNER 97,500. Split by
+    // weight it would have been 50,000 per dataset, giving CONTRIBUTOR 40 % of 48,750 = 19,500.
+    expect(Object.fromEntries(r.result.allocations.map((a) => [a.account, a.amount]))).to.deep.equal({
+      [OWNER]: 97_500n,
+      [TREASURY]: 2_500n,
+    });
   });
 
   it("returns 'empty' and stores nothing while nothing is recognized (a partial one-time deposit)", async () => {

@@ -13,6 +13,8 @@ import { staticTokenAllowList } from "../../../offchain/api/services/token-allow
 
 export const DOMAIN = "localhost:8080";
 export const TOKEN = "0x" + "7e".repeat(20);
+/** The test token's decimals, as a USDC-like stablecoin. */
+export const TOKEN_DECIMALS = 6;
 export const TREASURY = "0x" + "fe".repeat(20);
 export const SPLITTER = "0x" + "5b".repeat(20);
 
@@ -44,7 +46,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const common = createCommon(config, { defaultMetrics: false });
   const db = await openTestDatabase();
   // Every response of the API tests is checked against /openapi.json (see openapi-responses.ts).
-  const app = createApp({ common, db, tokens: staticTokenAllowList([TOKEN]) });
+  const app = createApp({ common, db, tokens: staticTokenAllowList([TOKEN], { [TOKEN]: TOKEN_DECIMALS }) });
   checkResponses(app, app.locals.routes);
   await bootstrapOperator({ prisma: db.prisma, common });
   return {

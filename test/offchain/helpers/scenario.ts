@@ -134,6 +134,8 @@ export async function buildScenario(t: TestApi, opts: { now?: number } = {}): Pr
       await post(tokens.creatorA, "/v1/offers", {
         model: "per_use",
         ratePerUnit: "7",
+        // Credit beyond the 5,000 escrow below: usage that runs past it is carried as owed, not refused (402).
+        creditLimit: "10000",
         exclusive: true,
         datasets: [
           { datasetId: datasets.d1, weightBps: 7000 },

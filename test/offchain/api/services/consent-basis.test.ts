@@ -14,7 +14,8 @@ const d = (n: number) => "0x" + n.toString(16).padStart(64, "0");
 const MODELS = {
   one_time: { model: "one_time", price: "100" },
   subscription: { model: "subscription", price: "100", periodSeconds: 3600 },
-  per_use: { model: "per_use", ratePerUnit: "2" },
+  // Credit so that usage without escrow is not refused for money (402): this file is about consent.
+  per_use: { model: "per_use", ratePerUnit: "2", creditLimit: "1000" },
   revenue_share: { model: "revenue_share", revenueBps: 500 },
 } as const;
 
@@ -114,6 +115,7 @@ describe(`consent basis before licensing, coverage at usage (${TEST_DATABASE})`,
         units: "3",
         occurredAt: at,
         idempotencyKey: `${name}-${key}`,
+        ...(name === "revenue_share" ? { currency: TOKEN } : {}),
       });
       const before = await t.db.prisma.usageEvent.count();
       const refused = await request(t.app)

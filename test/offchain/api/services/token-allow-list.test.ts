@@ -49,6 +49,15 @@ describe(`offchain/api/services/token-allow-list (${TEST_DATABASE})`, function (
     expect(await list.isAllowed(other)).to.equal(true);
   });
 
+  it("reads a token's decimals from the chain (18 for the native sentinel; null when it has none)", async () => {
+    const stack = await deployStack();
+    const list = splitterTokenAllowList({ publicClient: clientsFor(0).publicClient, splitter: stack.splitter });
+    // The test stablecoin is an 18-decimal ERC-20; the splitter itself has no decimals().
+    expect(await list.decimalsOf(stack.stablecoin)).to.equal(18);
+    expect(await list.decimalsOf("0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE")).to.equal(18);
+    expect(await list.decimalsOf(stack.splitter)).to.equal(null);
+  });
+
   it("an offer in a token the splitter does not allow is 422 naming /token; nothing is stored", async () => {
     const before = await rowCounts(t.db);
     const res = await request(t.app)

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import request from "supertest";
-import { bearer, startTestApi, type TestApi } from "../../helpers/api";
+import { bearer, SPLITTER, startTestApi, TOKEN, TOKEN_DECIMALS, type TestApi } from "../../helpers/api";
 import { TEST_DATABASE } from "../../helpers/database";
 import { buildScenario, type Scenario } from "../../helpers/scenario";
 
@@ -10,6 +10,8 @@ describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DAT
   before(async () => {
     t = await startTestApi();
     s = await buildScenario(t);
+    // This block is about ingestion, not credit: its batches run far past the scenario's escrow.
+    await t.db.prisma.license.update({ where: { id: s.licenses.perUse }, data: { creditLimit: "1000000000000" } });
   });
   after(async () => t?.close());
 
@@ -125,5 +127,132 @@ describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DAT
     expect(replies.map((r) => r.status).sort()).to.deep.equal([201, 409, 409]);
     const losers = replies.filter((r) => r.status === 409);
     for (const r of losers) expect(r.body.conflict).to.include({ datasetId: s.datasets.d2, scope: "training" });
+  });
+});
+
+describe(`offchain/api/services/usage: credit limit and revenue currency (${TEST_DATABASE})`, function () {
+  let t: TestApi;
+  let s: Scenario;
+  let occurredAt: string;
+  beforeEach(async () => {
+    t = await startTestApi();
+    s = await buildScenario(t);
+    occurredAt = new Date(Date.now() - 60_000).toISOString();
+  });
+  afterEach(async () => t?.close());
+
+  const event = (key: string, over: Record<string, string> = {}) => ({
+    licenseId: s.licenses.perUse,
+    datasetId: s.datasets.d1,
+    itemRef: `item-${key}`,
+    units: "1",
+    occurredAt,
+    idempotencyKey: key,
+    ...over,
+  });
+  const post = (events: object[]) => request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send({ events });
+  const license = async (id: string) =>
+    (await request(t.app).get(`/v1/licenses/${id}`).set(bearer(s.tokens.buyer)).expect(200)).body;
+
+  it("per-use usage beyond escrow + credit is 402 with the deposit instructions; the buyer's view shows what it owes", async () => {
+    const { termsHash } = await license(s.licenses.perUse);
+    // Escrow 5,000 + credit 10,000 at 7 per unit: 2,143 units cost 15,001, owing 10,001 > 10,000.
+    const refused = await post([event("u-1", { units: "2143" })]).expect(402);
+    expect(refused.headers["content-type"]).to.match(/^application\/problem\+json/);
+    expect({ ...refused.body, requestId: undefined }).to.deep.equal({
+      type: "/problems/payment-required",
+      title: "Payment required",
+      status: 402,
+      detail:
+        "usage beyond escrow + credit limit on 1 license(s); nothing was stored. " +
+        "Deposit at least owed − creditLimit and re-send the batch",
+      instance: "/v1/usage",
+      requestId: undefined,
+      licenses: [
+        {
+          licenseId: s.licenses.perUse,
+          owed: "10001",
+          creditLimit: "10000",
+          escrow: "5000",
+          depositInstructions: {
+            chainId: 31337,
+            contract: SPLITTER,
+            licenseId: s.licenses.perUse,
+            token: TOKEN,
+            decimals: TOKEN_DECIMALS,
+            amount: null,
+            termsHash,
+            note: "prepaid escrow: deposit any amount; usage is drawn from it each epoch",
+          },
+        },
+      ],
+    });
+    expect(await t.db.prisma.usageEvent.count()).to.equal(0);
+    // 2,142 units cost 14,994: owing 9,994, within the credit.
+    await post([event("u-2", { units: "2142" })]).expect(200);
+    expect((await license(s.licenses.perUse)).balance).to.deep.equal({
+      escrow: "5000",
+      charges: "14994",
+      owed: "9994",
+      available: "0",
+      creditLimit: "10000",
+    });
+    // One more unit (7) would owe 10,001; a re-sent duplicate of the accepted event costs nothing and passes.
+    await post([event("u-3")]).expect(402);
+    await post([event("u-2", { units: "2142" })]).expect(200);
+    expect(await t.db.prisma.usageEvent.count()).to.equal(1);
+  });
+
+  it("revenue states its currency, the license token: missing or another token is 422; per-use units take none", async () => {
+    const other = "0x" + "99".repeat(20);
+    const revenue = (key: string, currency?: string) =>
+      event(key, {
+        licenseId: s.licenses.revenueShare,
+        datasetId: s.datasets.d4,
+        units: "2500000",
+        ...(currency ? { currency } : {}),
+      });
+    const res = await post([revenue("r-1"), revenue("r-2", other), event("p-1", { currency: TOKEN })]).expect(422);
+    expect(res.body.errors).to.deep.equal([
+      {
+        index: 0,
+        code: "currency-required",
+        path: "/events/0/currency",
+        message: `revenue must state its currency: the license token ${TOKEN}`,
+      },
+      {
+        index: 1,
+        code: "currency-mismatch",
+        path: "/events/1/currency",
+        message: `revenue must be in the license token ${TOKEN}`,
+      },
+      {
+        index: 2,
+        code: "currency-not-applicable",
+        path: "/events/2/currency",
+        message: "units of a per_use license are not an amount of money",
+      },
+    ]);
+    expect(await t.db.prisma.usageEvent.count()).to.equal(0);
+    // Any case of the token's hex is the same token.
+    await post([revenue("r-3", TOKEN.toUpperCase().replace("0X", "0x"))]).expect(200);
+  });
+
+  it("deposit instructions carry the token's decimals: amounts everywhere are base units, 10^decimals a token", async () => {
+    const { termsHash } = await license(s.licenses.oneTime);
+    const res = await request(t.app)
+      .get(`/v1/licenses/${s.licenses.oneTime}/deposit-instructions`)
+      .set(bearer(s.tokens.buyer))
+      .expect(200);
+    expect(res.body).to.deep.equal({
+      chainId: 31337,
+      contract: SPLITTER,
+      licenseId: s.licenses.oneTime,
+      token: TOKEN,
+      decimals: TOKEN_DECIMALS,
+      amount: "1000000", // 1 token of 6 decimals
+      termsHash,
+      note: "the one-time fee",
+    });
   });
 });
