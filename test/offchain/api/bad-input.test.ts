@@ -162,6 +162,13 @@ const samples: Record<string, Sample> = {
     path: (s) => `/v1/licenses/${s.licenses.perUse}/deposit-instructions`,
   },
   "GET /v1/licenses/:licenseId/money": { path: (s) => `/v1/licenses/${s.licenses.perUse}/money` },
+  "GET /v1/licenses/:licenseId/usage-receipt": {
+    path: (s) => `/v1/licenses/${s.licenses.perUse}/usage-receipt?idempotencyKey=k1`,
+  },
+  "GET /v1/datasets/:datasetId/usage-receipts/:epoch": {
+    path: (s) => `/v1/datasets/${s.datasets.d1}/usage-receipts/1`,
+  },
+  "GET /v1/operator/epochs/:epoch/audit-export": { path: () => "/v1/operator/epochs/1/audit-export" },
   "POST /v1/licenses/:licenseId/cancel": { path: (s) => `/v1/licenses/${s.licenses.perUse}/cancel` },
   "POST /v1/usage": {
     path: () => "/v1/usage",
@@ -269,6 +276,20 @@ const badPaths: Record<string, string[]> = {
   "GET /v1/licenses/:licenseId": ["/v1/licenses/0xzz"],
   "GET /v1/licenses/:licenseId/deposit-instructions": ["/v1/licenses/1/deposit-instructions"],
   "GET /v1/licenses/:licenseId/money": ["/v1/licenses/0x12/money"],
+  "GET /v1/licenses/:licenseId/usage-receipt": [
+    "/v1/licenses/0x12/usage-receipt?idempotencyKey=k1",
+    `/v1/licenses/0x${"ab".repeat(32)}/usage-receipt`,
+    `/v1/licenses/0x${"ab".repeat(32)}/usage-receipt?idempotencyKey=k1&bogus=1`,
+  ],
+  "GET /v1/datasets/:datasetId/usage-receipts/:epoch": [
+    `/v1/datasets/0x${"ab".repeat(32)}/usage-receipts/-1`,
+    `/v1/datasets/0x${"ab".repeat(32)}/usage-receipts/one`,
+    "/v1/datasets/0x12/usage-receipts/1",
+  ],
+  "GET /v1/operator/epochs/:epoch/audit-export": [
+    "/v1/operator/epochs/-1/audit-export",
+    "/v1/operator/epochs/1.5/audit-export",
+  ],
   "POST /v1/licenses/:licenseId/cancel": ["/v1/licenses/0xzz/cancel"],
   "POST /v1/share-changes/:changeId/approve": ["/v1/share-changes/42/approve"],
   "DELETE /v1/operator/roles/:address/:role": [

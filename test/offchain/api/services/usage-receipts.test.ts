@@ -13,7 +13,7 @@ import { readDistributionFile } from "../../../../offchain/merkle";
 import { usageEventRef, verifyUsageReceipt, type UsageReceipt } from "../../../../offchain/merkle/usage-commitment";
 import { allocate, SettlementInputSchema } from "../../../../offchain/settlement";
 import { seededRandom } from "../../../../offchain/common/seeded-random";
-import { bearer, startTestApi, type TestApi } from "../../helpers/api";
+import { bearer, startTestApi, TOKEN, type TestApi } from "../../helpers/api";
 import { TEST_DATABASE } from "../../helpers/database";
 import { buildScenario, type Scenario } from "../../helpers/scenario";
 
@@ -36,6 +36,8 @@ describe(`offchain/api/services/usage-receipts (${TEST_DATABASE})`, function () 
         ...e,
         itemRef: `item-${e.idempotencyKey}`,
         occurredAt: e.occurredAt.toISOString(),
+        // Revenue is stated in its currency, which must be the license token.
+        ...(e.licenseId === s.licenses.revenueShare ? { currency: TOKEN } : {}),
       })),
     };
     const r = await request(t.app).post("/v1/usage").set("x-api-key", s.apiKey).send(body);
