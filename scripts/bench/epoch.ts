@@ -30,12 +30,29 @@ import { startTributary, type Tributary } from "../../offchain/main/start";
 import { devRpc } from "../../offchain/cli/api-client";
 
 const DATASETS = 10;
-const account = (i: number) =>
+export const account = (i: number) =>
   ("0x" + crypto.createHash("sha256").update(`creator-${i}`).digest("hex").slice(0, 40)) as Address;
 
-type Run = { creators: number; leafCount: number; closeToClaimableMs: number; phases: Record<string, number> };
+export type Run = {
+  creators: number;
+  leafCount: number;
+  contentHash: Hex;
+  closeToClaimableMs: number;
+  phases: Record<string, number>;
+};
 
-async function seed(t: Tributary, creators: number): Promise<void> {
+/** What bench:scale varies: dataset count, extra environment (a PostgreSQL URL), the close under test, a hook. */
+export type RunOptions = {
+  datasets?: number;
+  env?: Record<string, string>;
+  close?: typeof closeEpoch;
+  /** Called once seeding is done, just before the close (bench:scale starts its RSS sampling there). */
+  beforeClose?: () => void;
+  /** Called with the stack still running once the proofs are served (bench:scale measures proof load there). */
+  whileClaimable?: (t: Tributary, run: Run) => Promise<void>;
+};
+
+async function seed(t: Tributary, creators: number, DATASETS: number): Promise<void> {
   const deps = { prisma: t.db.prisma, common: t.common };
   const owner = t.devAccounts![4].address.toLowerCase();
   const buyer = privateKeyToAccount(t.devAccounts![3].privateKey);
@@ -105,17 +122,18 @@ async function seed(t: Tributary, creators: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 1100)); // the epoch ends on a whole second after the license start
 }
 
-async function run(creators: number): Promise<Run> {
+export async function run(creators: number, opts: RunOptions = {}): Promise<Run> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-epoch-"));
   const t = await startTributary({
-    env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" },
+    env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent", ...opts.env },
     background: false,
   });
   try {
-    await seed(t, creators);
+    await seed(t, creators, opts.datasets ?? DATASETS);
     const phases: Record<string, number> = {};
+    opts.beforeClose?.();
     const t0 = performance.now();
-    const closed = await closeEpoch(
+    const closed = await (opts.close ?? closeEpoch)(
       { prisma: t.db.prisma, common: t.common },
       "bench",
       {},
@@ -138,7 +156,10 @@ async function run(creators: number): Promise<Run> {
     await devRpc(t.rpcUrl, "evm_mine");
     const tMatured = performance.now(); // excluded: the timelock
     await t.publisher.runOnce();
-    const status = (await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: closed.epoch } })).status;
+    const { status } = await t.db.prisma.epoch.findUniqueOrThrow({
+      where: { id: closed.epoch },
+      select: { status: true }, // not the carried state
+    });
     if (status !== "claimable") throw new Error(`epoch ${closed.epoch} is ${status}, not claimable`);
     const tClaimable = performance.now();
     phases.markClaimable = tClaimable - tMatured;
@@ -148,7 +169,15 @@ async function run(creators: number): Promise<Run> {
     if (!(BigInt(body.proofs[0]?.claimable ?? "0") > 0n)) throw new Error(`no claimable proof served for ${who}`);
     phases.apiProofServed = performance.now() - tClaimable;
     const closeToClaimableMs = tPublished - t0 + (performance.now() - tMatured);
-    return { creators, leafCount: closed.leafCount, closeToClaimableMs, phases };
+    const result = {
+      creators,
+      leafCount: closed.leafCount,
+      contentHash: closed.contentHash,
+      closeToClaimableMs,
+      phases,
+    };
+    await opts.whileClaimable?.(t, result);
+    return result;
   } finally {
     await t.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -203,10 +232,11 @@ async function main(): Promise<void> {
   console.log(`wrote ${out}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+if (require.main === module)
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
