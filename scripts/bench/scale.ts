@@ -183,13 +183,14 @@ async function main(): Promise<void> {
     }
   }
   const ok = (n: string) => (results[n] && !("error" in results[n]) ? (results[n] as CaseResult) : undefined);
-  const maxRps = (r?: CaseResult) =>
-    r?.proofs
-      ? Math.max(
-          r.proofs.at1000.errors === 0 && r.proofs.at1000.p99Ms <= 100 ? r.proofs.at1000.achievedRps : 0,
-          ...r.proofs.steps.filter((x) => x.errors === 0 && x.p99Ms <= 100).map((x) => x.achievedRps),
-        )
-      : undefined;
+  // The highest rate served with no errors and p99 ≤ 100 ms (null when no step qualifies), and apart from that the
+  // highest throughput seen at any latency.
+  const steps = (r?: CaseResult) => (r?.proofs ? [r.proofs.at1000, ...r.proofs.steps] : []);
+  const maxRps = (r?: CaseResult) => {
+    const good = steps(r).filter((x) => x.errors === 0 && x.p99Ms <= 100);
+    return r?.proofs ? (good.length ? Math.max(...good.map((x) => x.achievedRps)) : null) : undefined;
+  };
+  const highest = (r?: CaseResult) => (r?.proofs ? Math.max(...steps(r).map((x) => x.achievedRps)) : undefined);
   const figures = {
     creators: LARGE,
     datasets: DATASETS,
@@ -208,11 +209,13 @@ async function main(): Promise<void> {
       postgres: ok("postgres-large")?.proofs?.at1000.p99Ms,
     },
     proofMaxRps: { pglite: maxRps(ok("pglite-large")), postgres: maxRps(ok("postgres-large")) },
+    proofHighestServedRps: { pglite: highest(ok("pglite-large")), postgres: highest(ok("postgres-large")) },
     proofP99MsAt250RpsWith3Downloads: {
       pglite: ok("pglite-large")?.proofs?.withDownloads.p99Ms,
       postgres: ok("postgres-large")?.proofs?.withDownloads.p99Ms,
     },
-    pgliteIngestRowsFlat: null,
+    pgliteIngestRowsFlat: null, // not measured by this script (bench:ingest is time-boxed and prints no curve)
+    load: os.loadavg(),
     targets: {
       closeToClaimable1MPostgresMs: 30_000,
       closeToClaimable1MPgliteMs: 45_000,
