@@ -25,7 +25,7 @@ import path from "node:path";
 import { encodeFunctionData, erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
-import { closeEpoch, type ClosePhase } from "../../offchain/epochs";
+import { closeEpoch, type ClosedEpoch, type ClosePhase, type NothingToSettle } from "../../offchain/epochs";
 import { registerBuyer } from "../../offchain/api/services/buyers";
 import { createDataset, registerCreator } from "../../offchain/api/services/creators";
 import { createOffer } from "../../offchain/api/services/offers";
@@ -36,19 +36,34 @@ import { startTributary, type Tributary } from "../../offchain/main/start";
 import { devRpc } from "../../offchain/cli/api-client";
 
 const DATASETS = 10;
-const account = (i: number) =>
+export const account = (i: number) =>
   ("0x" + crypto.createHash("sha256").update(`creator-${i}`).digest("hex").slice(0, 40)) as Address;
 
-type Run = {
+export type Run = {
   creators: number;
   events: number;
   leafCount: number;
+  contentHash: Hex;
   closeMs: number;
   closeToClaimableMs: number;
   phases: Record<string, number>;
 };
 
-async function seed(t: Tributary, creators: number, events: number): Promise<void> {
+/** What bench:scale varies: dataset count, billed events, extra environment (a PostgreSQL URL), the close, hooks. */
+export type RunOptions = {
+  datasets?: number;
+  /** Billed per-use events seeded before the close (default 0). */
+  events?: number;
+  env?: Record<string, string>;
+  /** The close under test (bench:scale's baseline is the close before scoping, which predates the usage commitment). */
+  close?: (...args: Parameters<typeof closeEpoch>) => Promise<Omit<ClosedEpoch, "usageRoot"> | NothingToSettle>;
+  /** Called once seeding is done, just before the close (bench:scale starts its RSS sampling there). */
+  beforeClose?: () => void;
+  /** Called with the stack still running once the proofs are served (bench:scale measures proof load there). */
+  whileClaimable?: (t: Tributary, run: Run) => Promise<void>;
+};
+
+async function seed(t: Tributary, creators: number, events: number, DATASETS: number): Promise<void> {
   const deps = { prisma: t.db.prisma, common: t.common };
   const owner = t.devAccounts![4].address.toLowerCase();
   const buyer = privateKeyToAccount(t.devAccounts![3].privateKey);
@@ -139,17 +154,19 @@ async function seed(t: Tributary, creators: number, events: number): Promise<voi
   await new Promise((r) => setTimeout(r, 1100)); // the epoch ends on a whole second after the license start
 }
 
-async function run(creators: number, events: number): Promise<Run> {
+export async function run(creators: number, opts: RunOptions = {}): Promise<Run> {
+  const events = opts.events ?? 0;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-epoch-"));
   const t = await startTributary({
-    env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent" },
+    env: { DATA_DIR: dataDir, PORT: "0", DEV_CHAIN_PORT: "0", LOG_LEVEL: "silent", ...opts.env },
     background: false,
   });
   try {
-    await seed(t, creators, events);
+    await seed(t, creators, events, opts.datasets ?? DATASETS);
     const phases: Record<string, number> = {};
+    opts.beforeClose?.();
     const t0 = performance.now();
-    const closed = await closeEpoch(
+    const closed = await (opts.close ?? closeEpoch)(
       { prisma: t.db.prisma, common: t.common },
       "bench",
       {},
@@ -173,7 +190,10 @@ async function run(creators: number, events: number): Promise<Run> {
     await devRpc(t.rpcUrl, "evm_mine");
     const tMatured = performance.now(); // excluded: the timelock
     await t.publisher.runOnce();
-    const status = (await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: closed.epoch } })).status;
+    const { status } = await t.db.prisma.epoch.findUniqueOrThrow({
+      where: { id: closed.epoch },
+      select: { status: true }, // not the carried state
+    });
     if (status !== "claimable") throw new Error(`epoch ${closed.epoch} is ${status}, not claimable`);
     const tClaimable = performance.now();
     phases.markClaimable = tClaimable - tMatured;
@@ -183,7 +203,17 @@ async function run(creators: number, events: number): Promise<Run> {
     if (!(BigInt(body.proofs[0]?.claimable ?? "0") > 0n)) throw new Error(`no claimable proof served for ${who}`);
     phases.apiProofServed = performance.now() - tClaimable;
     const closeToClaimableMs = tPublished - t0 + (performance.now() - tMatured);
-    return { creators, events, leafCount: closed.leafCount, closeMs, closeToClaimableMs, phases };
+    const result = {
+      creators,
+      events,
+      leafCount: closed.leafCount,
+      contentHash: closed.contentHash,
+      closeMs,
+      closeToClaimableMs,
+      phases,
+    };
+    await opts.whileClaimable?.(t, result);
+    return result;
   } finally {
     await t.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -195,8 +225,8 @@ const ms = (v: number) => `${(v / 1000).toFixed(2)} s`.padStart(9);
 async function main(): Promise<void> {
   const target = Number(process.env.BENCH_CREATORS ?? 100_000);
   const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-  const baseline = await run(target / 10, events / 10);
-  const full = await run(target, events);
+  const baseline = await run(target / 10, { events: events / 10 });
+  const full = await run(target, { events });
   console.log(
     `epoch close → claimable proofs in the API (timelock excluded), embedded default, ${os.cpus().length} cores`,
   );
@@ -252,10 +282,11 @@ async function main(): Promise<void> {
   console.log(`wrote ${out}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+if (require.main === module)
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

@@ -290,4 +290,98 @@ describe("offchain/epochs/close", () => {
     expect(await f.db.prisma.epoch.count()).to.equal(1);
     expect(await f.db.prisma.allocation.count()).to.equal(3); // not six: the deposit counted once
   });
+  it("reads only the licenses and datasets the epoch can touch, and allocates what the engine does from all of them", async () => {
+    const { prisma } = f.db;
+    await confirmedDeposit(f, FEE);
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const end1 = new Date(now - 2000);
+    closed(await closeEpoch(f.deps, "operator-1", { endsAt: end1.toISOString() }));
+
+    const owner = await prisma.creator.findFirstOrThrow();
+    const buyer = await prisma.buyer.findFirstOrThrow();
+    const offer = await prisma.offer.findFirstOrThrow();
+    const other = "0x" + "d2".padStart(64, "0");
+    await prisma.dataset.create({
+      data: { id: other, ownerId: owner.id, name: "Other", shares: { create: [{ account: OWNER, bps: 10_000 }] } },
+    });
+    const day = 86_400_000;
+    const license = async (id: string, startsAt: number, datasetId: string) =>
+      prisma.license.create({
+        data: {
+          id,
+          offerId: offer.id,
+          buyerId: buyer.id,
+          model: "one_time",
+          token: TOKEN,
+          scope: "training",
+          price: FEE.toString(),
+          exclusive: false,
+          startsAt: new Date(startsAt),
+          endsAt: new Date(startsAt + day),
+          datasets: { create: [{ datasetId, weightBps: 10_000 }] },
+        },
+      });
+    const ended = "0x" + "01".repeat(32); // over 9 days ago, beyond the 1-day late-usage grace: nothing left
+    const future = "0x" + "02".repeat(32); // starts after the window
+    const paidLate = "0x" + "03".repeat(32); // ended, but a deposit towards it arrives in this window
+    await license(ended, now - 10 * day, other);
+    await license(future, now + 2 * day, other);
+    await license(paidLate, now - 5 * day, DATASET);
+    await prisma.deposit.create({
+      data: {
+        licenseId: paidLate,
+        token: TOKEN,
+        amount: FEE.toString(),
+        payer: buyer.address,
+        txHash: "0x" + "ab".repeat(32),
+        logIndex: 0,
+        blockNumber: 11n,
+        blockHash: "0x" + "cd".repeat(32),
+        state: "confirmed",
+      },
+    });
+
+    const end2 = new Date(now - 1000);
+    const { raw } = await prisma.$transaction((tx) => settlementInput(tx, f.deps, 2, end1, end2, 1));
+    expect(raw.licenses.map((l) => l.id)).to.deep.equal([paidLate, f.licenseId].sort());
+    expect(raw.datasets.map((d) => d.id)).to.deep.equal([DATASET]);
+
+    // What reading every license and dataset (the close before it scaled with the epoch) would have settled.
+    const unread = [ended, future].map((id, i) => ({
+      id,
+      token: TOKEN,
+      datasets: [{ datasetId: other, weight: 10_000 }],
+      model: { kind: "oneTime" as const, fee: FEE.toString() },
+      payer: buyer.address,
+      endsAt: Math.floor((i === 0 ? now - 9 * day : now + 3 * day) / 1000),
+      exclusivity: [],
+    }));
+    const full = allocate(
+      SettlementInputSchema.parse({
+        ...raw,
+        licenses: [...raw.licenses, ...unread],
+        datasets: [...raw.datasets, { id: other, contributors: [{ account: OWNER, bps: 10_000 }] }],
+      }),
+    );
+    const scoped = allocate(SettlementInputSchema.parse(raw));
+    expect(scoped.allocations).to.deep.equal(full.allocations);
+    expect(scoped.totals).to.deep.equal(full.totals);
+    expect(scoped.state.cumulative).to.deep.equal(full.state.cumulative);
+    expect(scoped.state.ledger).to.deep.equal(full.state.ledger);
+
+    // The close stores exactly that: the deposit to the ended license refunded to its payer, epoch 1's leaves
+    // carried at their cumulative; the carried state as the engine returned it.
+    const r = closed(await closeEpoch(f.deps, "operator-1", { endsAt: end2.toISOString() }));
+    const rows = await prisma.allocation.findMany({ where: { epochId: r.epoch }, orderBy: { account: "asc" } });
+    expect(rows.map((a) => [a.account, a.amount.toFixed(), a.cumulative.toFixed()])).to.deep.equal([
+      [OWNER, "0", "585000"],
+      [buyer.address, "1000000", "1000000"],
+      [CONTRIBUTOR, "0", "390000"],
+      [TREASURY, "0", "25000"],
+    ]);
+    const stored = await prisma.epoch.findUniqueOrThrow({ where: { id: r.epoch }, select: { state: true } });
+    expect(stored.state).to.deep.equal(
+      JSON.parse(JSON.stringify(r.result.state, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
+    );
+  });
 });
