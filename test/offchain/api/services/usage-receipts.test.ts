@@ -10,7 +10,13 @@ import type { Hex } from "viem";
 import { closeEpoch, settlementInput, type ClosedEpoch } from "../../../../offchain/epochs";
 import { distributionStoreOf } from "../../../../offchain/files";
 import { readDistributionFile } from "../../../../offchain/merkle";
-import { usageEventRef, verifyUsageReceipt, type UsageReceipt } from "../../../../offchain/merkle/usage-commitment";
+import {
+  usageEventLeaf,
+  usageEventRef,
+  verifyUsageReceipt,
+  type UsageEventRecord,
+  type UsageReceipt,
+} from "../../../../offchain/merkle/usage-commitment";
 import { allocate, SettlementInputSchema } from "../../../../offchain/settlement";
 import { seededRandom } from "../../../../offchain/common/seeded-random";
 import { bearer, startTestApi, type TestApi } from "../../helpers/api";
@@ -112,12 +118,24 @@ describe(`offchain/api/services/usage-receipts (${TEST_DATABASE})`, function () 
     const tampered = [
       { ...r, record: { ...r.record, units: String(Number(r.record.units) + 1) } },
       { ...r, record: { ...r.record, datasetId: s.datasets.d2 } },
-      { ...r, epoch: 2 },
+      { ...r, salt: receipts["e1-1"].salt },
       { ...r, proof: [...r.proof.slice(0, -1), r.proof[0]] },
     ];
     for (const x of tampered) expect(verifyUsageReceipt(x, one.usageRoot).ok).to.equal(false);
-    // A receipt of epoch 1 does not verify against epoch 2's root.
+    // A receipt of epoch 1 does not verify against epoch 2's root, even relabelled as epoch 2 (an event leaf holds no
+    // epoch: its root is epoch 1's, which only epoch 1's file header names).
     expect(verifyUsageReceipt(r, two.usageRoot).ok).to.equal(false);
+    expect(verifyUsageReceipt({ ...r, epoch: 2, root: two.usageRoot }, two.usageRoot).ok).to.equal(false);
+    // The receipt's salt is the one stored with the event at ingestion (random, 32 bytes), and its leaf the stored one.
+    const stored = await t.db.prisma.usageEvent.findFirstOrThrow({
+      where: { idempotencyKey: "e1-0" },
+      select: { commitmentSalt: true, commitmentLeaf: true },
+    });
+    expect(`0x${Buffer.from(stored.commitmentSalt!).toString("hex")}`).to.equal(r.salt);
+    expect(`0x${Buffer.from(stored.commitmentLeaf!).toString("hex")}`).to.equal(
+      usageEventLeaf(r.salt as Hex, r.record as UsageEventRecord),
+    );
+    expect(new Set(Object.values(receipts).map((x) => x.salt)).size).to.equal(Object.keys(receipts).length);
 
     // Privacy: a receipt names no other event, and its size does not depend on how many other events there were.
     const text = JSON.stringify(receipts["e1-0"]);
