@@ -40,7 +40,12 @@ async function backfillLeaves(tx: Tx, start: Date, end: Date): Promise<number> {
           OR (u.billable_at >= ${start} AND u.billable_at < ${end}))`;
   if (rows.length === 0) return 0;
   const { salts, leaves } = await usageEventCommitments(
-    rows.map((r) => ({ licenseId: r.license_id, datasetId: r.dataset_id, idempotencyKey: r.idempotency_key, units: r.units })),
+    rows.map((r) => ({
+      licenseId: r.license_id,
+      datasetId: r.dataset_id,
+      idempotencyKey: r.idempotency_key,
+      units: r.units,
+    })),
   );
   const hex = (b: Uint8Array, i: number) => Buffer.from(b.subarray(32 * i, 32 * i + 32)).toString("hex");
   await tx.$executeRaw`

@@ -24,7 +24,15 @@
  * header (`usageRoot`), so it is anchored on-chain through contentHash.
  */
 import { createSHA256 } from "hash-wasm";
-import { bytesToHex, encodeAbiParameters, encodePacked, hexToBytes, keccak256, sha256, stringToHex, type Hex } from "viem";
+import {
+  encodeAbiParameters,
+  encodePacked,
+  hexToBytes,
+  keccak256,
+  sha256,
+  stringToHex,
+  type Hex,
+} from "viem";
 import { z } from "zod";
 import { MerkleError } from "./errors";
 import { createKeccakHasher, processProof, type KeccakHasher } from "./leaf";

@@ -80,10 +80,7 @@ describe("offchain/merkle/usage-commitment", function () {
   it("a receipt contains no other record's identifiers and has the same size with 3 or 3,000 other events", async () => {
     const small = events(4);
     const large = events(3001);
-    const [a, b] = await Promise.all([
-      commit(1, b32(), small),
-      commit(1, b32(), large),
-    ]);
+    const [a, b] = await Promise.all([commit(1, b32(), small), commit(1, b32(), large)]);
     const ra = JSON.stringify(a.receipt(0));
     const rb = JSON.stringify(b.receipt(0));
     expect(ra.length).to.equal(rb.length);
@@ -144,7 +141,12 @@ describe("offchain/merkle/usage-commitment", function () {
       { licenseId, datasetId: b32(), idempotencyKey: "k-1", units: "1" },
       { licenseId, datasetId: b32(), idempotencyKey: "clé ünïcode ✓ 🙂", units: "0" },
       { licenseId, datasetId: b32(), idempotencyKey: "x".repeat(200), units: `${"9".repeat(77)}` },
-      ...Array.from({ length: 300 }, (_, i) => ({ licenseId, datasetId: b32(), idempotencyKey: `e-${i}`, units: `${i * 37}` })),
+      ...Array.from({ length: 300 }, (_, i) => ({
+        licenseId,
+        datasetId: b32(),
+        idempotencyKey: `e-${i}`,
+        units: `${i * 37}`,
+      })),
     ];
     const { salts, leaves } = await usageEventCommitments(fields);
     expect(salts.length).to.equal(32 * fields.length);

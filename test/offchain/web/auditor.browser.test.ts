@@ -190,7 +190,12 @@ run("offchain/web auditor page (browser)", function () {
     const row = await s.db.prisma.epoch.findUniqueOrThrow({ where: { id: posted.epoch } });
     // An event receipt as the buyer route builds it: the stored salt, under the epoch's published root.
     const { records, salts } = await billedUsageRecords(s.db.prisma, row.startsAt, row.endsAt);
-    const commitment = await buildUsageCommitment({ epoch: posted.epoch, secret: row.usageSecret as Hex, records, salts });
+    const commitment = await buildUsageCommitment({
+      epoch: posted.epoch,
+      secret: row.usageSecret as Hex,
+      records,
+      salts,
+    });
     expect(commitment.root).to.equal(row.usageRoot);
     const receipt = commitment.receipt(commitment.records.findIndex((r) => r.kind === "event"));
     await page.fill("#receipt", JSON.stringify({ epoch: posted.epoch, contentHash: posted.contentHash, receipt }));
