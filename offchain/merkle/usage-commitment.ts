@@ -24,15 +24,7 @@
  * header (`usageRoot`), so it is anchored on-chain through contentHash.
  */
 import { createSHA256 } from "hash-wasm";
-import {
-  encodeAbiParameters,
-  encodePacked,
-  hexToBytes,
-  keccak256,
-  sha256,
-  stringToHex,
-  type Hex,
-} from "viem";
+import { encodeAbiParameters, encodePacked, hexToBytes, keccak256, sha256, stringToHex, type Hex } from "viem";
 import { z } from "zod";
 import { MerkleError } from "./errors";
 import { createKeccakHasher, processProof, type KeccakHasher } from "./leaf";
@@ -280,11 +272,18 @@ export async function buildUsageTree(p: {
   const order = sortedOrder(leaves, padded);
   // Shared memory: the tree's lower levels are hashed on two threads.
   const flat = new Uint8Array(new SharedArrayBuffer(padded * 32));
-  for (let pos = 0; pos < padded; pos++) flat.set(leaves.subarray(32 * order[pos], 32 * order[pos] + 32), 32 * pos);
+  // Copied and compared as 32-bit words (8 per leaf): a subarray view per leaf is an allocation, 1M of them.
+  const src = new Uint32Array(leaves.buffer, leaves.byteOffset, 8 * padded);
+  const dst = new Uint32Array(flat.buffer, 0, 8 * padded);
+  for (let pos = 0; pos < padded; pos++) {
+    const from = 8 * order[pos];
+    const to = 8 * pos;
+    for (let k = 0; k < 8; k++) dst[to + k] = src[from + k];
+  }
   for (let pos = 1; pos < padded; pos++) {
-    let d = 0;
-    for (let k = 0; k < 32 && d === 0; k++) d = flat[32 * pos - 32 + k] - flat[32 * pos + k];
-    if (d === 0) throw new MerkleError("MERKLE_DUPLICATE_LEAF", "usage commitment: a leaf appears twice");
+    let same = true;
+    for (let k = 0; k < 8 && same; k++) same = dst[8 * pos - 8 + k] === dst[8 * pos + k];
+    if (same) throw new MerkleError("MERKLE_DUPLICATE_LEAF", "usage commitment: a leaf appears twice");
   }
   const tree: FlatMerkleTree = await buildHashedLeafTree(flat);
   return {
