@@ -164,6 +164,29 @@ describe(`offchain/api/services/usage-receipts (${TEST_DATABASE})`, function () 
     expect((await receiptOf(k.licenseId, "k-0")).status).to.equal(200);
   });
 
+  it("events stored without a commitment (before leaves moved to ingestion) get one at the close, and their receipts verify", async () => {
+    const end1 = T - 30_000;
+    const events = randomEvents(5, 6, s.licenseStart.getTime(), end1, "old");
+    await report(events);
+    await t.db.prisma.$executeRaw`UPDATE usage_events SET commitment_salt = NULL, commitment_leaf = NULL`;
+    const one = await close(end1);
+    const left = await t.db.prisma.usageEvent.count({ where: { commitmentLeaf: null } });
+    expect(left).to.equal(0);
+    for (const e of events) {
+      const r = await receiptOf(e.licenseId, e.idempotencyKey);
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      const receipt = r.body.receipt as UsageReceipt;
+      expect(receipt.record).to.deep.equal({
+        kind: "event",
+        licenseId: e.licenseId,
+        datasetId: e.datasetId,
+        eventRef: usageEventRef(e.licenseId, e.idempotencyKey),
+        units: e.units,
+      });
+      expect(verifyUsageReceipt(receipt, one.usageRoot)).to.deep.equal({ ok: true });
+    }
+  });
+
   it("a creator's aggregates verify, sum its datasets' events, and in place of the engine's usage reproduce the file", async () => {
     const end1 = T - 30_000;
     const events = randomEvents(4, 20, s.licenseStart.getTime(), end1, "c");
