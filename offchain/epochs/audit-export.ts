@@ -34,7 +34,10 @@ export const AuditExportSchema = z.strictObject({
   /** What the service stored and published, for comparison; the chain is the authority. */
   published: z.strictObject({ root: BYTES32, contentHash: BYTES32, usageRoot: BYTES32.nullable() }),
   input: z.unknown(),
-  usage: z.strictObject({ secret: BYTES32, records: z.array(UsageRecordSchema) }).nullable(),
+  /** The commitment's records; `salts[i]` is event record i's stored salt, null for an aggregate (derived). */
+  usage: z
+    .strictObject({ secret: BYTES32, records: z.array(UsageRecordSchema), salts: z.array(BYTES32.nullable()) })
+    .nullable(),
 });
 export type AuditExport = Omit<z.infer<typeof AuditExportSchema>, "input"> & { input: SettlementInputRaw };
 
@@ -63,7 +66,7 @@ export async function auditExport(deps: EpochsDeps, epoch: number): Promise<Audi
     const usage =
       row.usageSecret === null
         ? null
-        : { secret: row.usageSecret, records: await billedUsageRecords(tx, row.startsAt, row.endsAt) };
+        : { secret: row.usageSecret, ...(await billedUsageRecords(tx, row.startsAt, row.endsAt)) };
     return {
       format: AUDIT_EXPORT_FORMAT,
       version: 1,
@@ -101,7 +104,14 @@ export async function recomputeAudit(json: unknown): Promise<Recomputed> {
     result.allocations.map((a) => ({ account: a.account, token: a.token, cumulativeAmount: a.cumulative })),
   );
   const usageRoot = e.usage
-    ? (await buildUsageCommitment({ epoch: e.epoch, secret: e.usage.secret as Hex, records: e.usage.records })).root
+    ? (
+        await buildUsageCommitment({
+          epoch: e.epoch,
+          secret: e.usage.secret as Hex,
+          records: e.usage.records,
+          salts: e.usage.salts as (Hex | null)[],
+        })
+      ).root
     : null;
   const { contentHash } = await distributionContentHash(distribution, usageRoot ?? undefined);
   const inconsistencies = e.usage ? usageInconsistencies(e.usage.records, e.input as SettlementInputRaw) : [];

@@ -27,7 +27,7 @@ export {
   EpochWindowEmptyError,
   type EpochErrorCode,
 } from "./errors";
-export { billedUsageRecords, commitEpochUsage, rebuildEpochUsage } from "./usage-commitment";
+export { billedUsageLeaves, billedUsageRecords, commitEpochUsage, rebuildEpochUsage } from "./usage-commitment";
 export {
   createProofState,
   latestProofEpoch,

@@ -64,6 +64,39 @@ export async function buildLeafTree(leaves: CanonicalLeaves, options: LeafTreeOp
   return finishLevels(layers, levels + 1, hasher);
 }
 
+/**
+ * Builds the tree over leaves already hashed (`leafHashes`, N × 32 bytes, kept as layer 0), on two threads from
+ * `parallelThreshold` leaves: the worker hashes the right part of the lowest levels, as in `buildLeafTree`.
+ * Byte-identical to `buildMerkleTree` (the tests pin the two). `leafHashes` must live in a SharedArrayBuffer for the
+ * worker to read it without a copy; otherwise the build is serial.
+ */
+export async function buildHashedLeafTree(
+  leafHashes: Uint8Array,
+  options: LeafTreeOptions = {},
+): Promise<FlatMerkleTree> {
+  const n = leafHashes.length / 32;
+  const threshold = options.parallelThreshold ?? DEFAULT_THRESHOLD;
+  const levels = Math.max(1, Math.floor(Math.log2(Math.max(n, 1))) - 6);
+  const split = Math.round(n / 2 / 2 ** levels) * 2 ** levels;
+  const hasher = await createKeccakHasher();
+  const shared = leafHashes.buffer instanceof SharedArrayBuffer;
+  if (!shared || n < Math.max(threshold, 2) || availableParallelism() < 2 || split <= 0 || split >= n)
+    return finishLevels(allocateLayers(leafHashes), 1, hasher);
+  const layers = allocateLayers(leafHashes, true);
+  const worker = startWorker();
+  const done = workerDone(worker);
+  worker.postMessage({ layers: layers.slice(0, levels + 1), split });
+  try {
+    for (let level = 1; level <= levels; level++) {
+      hashLayerRange(hasher, layers[level - 1], layers[level - 1].length / 32, layers[level], 0, split >> level);
+    }
+    await done;
+  } finally {
+    void worker.terminate();
+  }
+  return finishLevels(layers, levels + 1, hasher);
+}
+
 function finishLevels(
   layers: Uint8Array[],
   from: number,
@@ -87,7 +120,8 @@ function startWorker(): Worker {
     parentPort.once("message", async (job) => {
       try {
         const hasher = await createKeccak(256);
-        hashLeafRange(hasher, job.accounts, job.tokens, job.tokenIndex, job.amounts, job.layers[0], 32 * job.split);
+        // Without accounts the leaves arrive hashed (buildHashedLeafTree): only the levels above them are built.
+        if (job.accounts) hashLeafRange(hasher, job.accounts, job.tokens, job.tokenIndex, job.amounts, job.layers[0], 32 * job.split);
         for (let level = 1; level < job.layers.length; level++) {
           const count = job.layers[level - 1].length / 32;
           hashLayerRange(hasher, job.layers[level - 1], count, job.layers[level], job.split >> level, Math.ceil(count / 2));

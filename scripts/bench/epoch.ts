@@ -8,8 +8,11 @@
  * 1 bps each, one one-time bundle license over them, deposited on chain and picked up by the deposit indexer.
  *
  * Usage: BENCH_EVENTS (default 1,000,000; a tenth in the baseline) billed events on one per-use license over the
- * same datasets, inserted in bulk (INSERT … SELECT FROM generate_series), which the close's usage-inclusion commitment
- * covers (offchain/epochs/usage-commitment.ts: one event record each plus one aggregate per dataset).
+ * same datasets, inserted in bulk (INSERT … SELECT FROM unnest, 100,000 a statement), which the close's usage-inclusion
+ * commitment covers (offchain/epochs/usage-commitment.ts: one stored event leaf each plus one aggregate per dataset).
+ * Each event's salt and leaf come from `usageEventCommitments`, the function ingestion calls in its transaction; that
+ * call is timed and printed as µs/event (the per-event work that moved from the close to ingestion). After the timed
+ * path, the commitment is re-run on the same rows to print its split (leaves query / tree), checked against the root.
  *
  * Timed, in order: closeEpoch (the service function the operator route and the scheduler call; phases: DB read,
  * settlement, usage commitment (its own query and tree), tree, file, DB write, commit) → root publisher pass (sign, send, receipt) → [time travel: excluded] →
@@ -25,7 +28,14 @@ import path from "node:path";
 import { encodeFunctionData, erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../offchain/chain";
-import { closeEpoch, type ClosedEpoch, type ClosePhase, type NothingToSettle } from "../../offchain/epochs";
+import {
+  billedUsageLeaves,
+  closeEpoch,
+  type ClosedEpoch,
+  type ClosePhase,
+  type NothingToSettle,
+} from "../../offchain/epochs";
+import { buildUsageTree, usageEventCommitments } from "../../offchain/merkle/usage-commitment";
 import { registerBuyer } from "../../offchain/api/services/buyers";
 import { createDataset, registerCreator } from "../../offchain/api/services/creators";
 import { createOffer } from "../../offchain/api/services/offers";
@@ -47,6 +57,10 @@ export type Run = {
   closeMs: number;
   closeToClaimableMs: number;
   phases: Record<string, number>;
+  /** Seeding: usageEventCommitments over every event (what ingestion now adds per event). */
+  ingestCommitmentMs: number;
+  /** The usage commitment's two parts, re-run after the close on the same rows (not part of `phases`). */
+  usageSplit: { leavesQuery: number; tree: number };
 };
 
 /** What bench:scale varies: dataset count, billed events, extra environment (a PostgreSQL URL), the close, hooks. */
@@ -63,7 +77,12 @@ export type RunOptions = {
   whileClaimable?: (t: Tributary, run: Run) => Promise<void>;
 };
 
-async function seed(t: Tributary, creators: number, events: number, DATASETS: number): Promise<void> {
+async function seed(
+  t: Tributary,
+  creators: number,
+  events: number,
+  DATASETS: number,
+): Promise<{ ingestCommitmentMs: number }> {
   const deps = { prisma: t.db.prisma, common: t.common };
   const owner = t.devAccounts![4].address.toLowerCase();
   const buyer = privateKeyToAccount(t.devAccounts![3].privateKey);
@@ -130,11 +149,33 @@ async function seed(t: Tributary, creators: number, events: number, DATASETS: nu
     startsAt: new Date(Date.now() - 3_600_000).toISOString(),
   });
   const from = new Date(Date.now() - 3_000_000);
-  await t.db.prisma.$executeRaw`INSERT INTO usage_events
-      (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key)
-    SELECT ${buyerRow.id}::uuid, ${usageLicense.licenseId}, (${ids}::text[])[1 + g % ${DATASETS}], 'item-' || g,
-      1 + g % 7, ${from}::timestamptz + (g % 2000000) * interval '1 millisecond', 'bench-' || g
-    FROM generate_series(1, ${events}) g`;
+  // Each event's commitment (salt, leaf) through the function ingestion calls in its transaction
+  // (offchain/api/services/usage.ts), timed: the per-event cost that moved from the close to ingestion.
+  const licenseId = usageLicense.licenseId.toLowerCase();
+  const fields = Array.from({ length: events }, (_, k) => ({
+    licenseId,
+    datasetId: ids[(k + 1) % DATASETS],
+    idempotencyKey: `bench-${k + 1}`,
+    units: String(1 + ((k + 1) % 7)),
+  }));
+  const tc = performance.now();
+  const commitments = await usageEventCommitments(fields);
+  const ingestCommitmentMs = performance.now() - tc;
+  const CHUNK = 100_000;
+  for (let at = 0; at < events; at += CHUNK) {
+    const n = Math.min(CHUNK, events - at);
+    const hex = (b: Uint8Array, i: number) => Buffer.from(b.buffer, b.byteOffset + 32 * (at + i), 32).toString("hex");
+    const salts = Array.from({ length: n }, (_, i) => hex(commitments.salts, i));
+    const leaves = Array.from({ length: n }, (_, i) => hex(commitments.leaves, i));
+    await t.db.prisma.$executeRaw`INSERT INTO usage_events
+        (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, commitment_salt, commitment_leaf)
+      SELECT ${buyerRow.id}::uuid, ${usageLicense.licenseId}, (${ids}::text[])[1 + g % ${DATASETS}], 'item-' || g,
+        1 + g % 7, ${from}::timestamptz + (g % 2000000) * interval '1 millisecond', 'bench-' || g,
+        decode(t.s, 'hex'), decode(t.l, 'hex')
+      FROM (SELECT ${at}::bigint + u.k AS g, u.s, u.l
+        FROM unnest(${salts}::text[], ${leaves}::text[]) WITH ORDINALITY AS u(s, l, k)) t`;
+  }
+  const seeded = { ingestCommitmentMs };
   const c = createChainClients({ rpcUrl: t.rpcUrl, account: buyer });
   for (const [to, data] of [
     [t.stablecoin!, encodeFunctionData({ abi: testStablecoinAbi, functionName: "mint", args: [buyer.address, price] })],
@@ -152,6 +193,7 @@ async function seed(t: Tributary, creators: number, events: number, DATASETS: nu
   }
   await t.indexer.runOnce();
   await new Promise((r) => setTimeout(r, 1100)); // the epoch ends on a whole second after the license start
+  return seeded;
 }
 
 export async function run(creators: number, opts: RunOptions = {}): Promise<Run> {
@@ -162,7 +204,7 @@ export async function run(creators: number, opts: RunOptions = {}): Promise<Run>
     background: false,
   });
   try {
-    await seed(t, creators, events, opts.datasets ?? DATASETS);
+    const { ingestCommitmentMs } = await seed(t, creators, events, opts.datasets ?? DATASETS);
     const phases: Record<string, number> = {};
     opts.beforeClose?.();
     const t0 = performance.now();
@@ -203,6 +245,17 @@ export async function run(creators: number, opts: RunOptions = {}): Promise<Run>
     if (!(BigInt(body.proofs[0]?.claimable ?? "0") > 0n)) throw new Error(`no claimable proof served for ${who}`);
     phases.apiProofServed = performance.now() - tClaimable;
     const closeToClaimableMs = tPublished - t0 + (performance.now() - tMatured);
+    // The usage commitment's two parts re-run on the same rows (the baseline close of bench:scale commits nothing).
+    let usageSplit = { leavesQuery: 0, tree: 0 };
+    if (!opts.close) {
+      const closedRow = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: closed.epoch } });
+      const ts = performance.now();
+      const billed = await billedUsageLeaves(t.db.prisma, closedRow.startsAt, closedRow.endsAt);
+      const leavesQuery = performance.now() - ts;
+      const tree = await buildUsageTree({ epoch: closed.epoch, secret: closedRow.usageSecret as Hex, ...billed });
+      if (tree.root !== closedRow.usageRoot) throw new Error("the re-run usage commitment differs from the close's");
+      usageSplit = { leavesQuery, tree: performance.now() - ts - leavesQuery };
+    }
     const result = {
       creators,
       events,
@@ -211,6 +264,8 @@ export async function run(creators: number, opts: RunOptions = {}): Promise<Run>
       closeMs,
       closeToClaimableMs,
       phases,
+      ingestCommitmentMs,
+      usageSplit,
     };
     await opts.whileClaimable?.(t, result);
     return result;
@@ -248,6 +303,15 @@ async function main(): Promise<void> {
     `close ${ms(full.closeMs)} (target ≤ 15 s: ${full.closeMs <= 15_000 ? "met" : "NOT met"}); usage commitment over ` +
       `${full.events} events ${ms(full.phases.usageCommitment)} (target ≤ 3 s: ${full.phases.usageCommitment <= 3_000 ? "met" : "NOT met"})`,
   );
+  const perEvent = (r: Run) => (1000 * r.ingestCommitmentMs) / Math.max(r.events, 1);
+  console.log(
+    `usage commitment split (re-run after the close): leaves query ${ms(full.usageSplit.leavesQuery)}, ` +
+      `aggregates + padding + sort + tree ${ms(full.usageSplit.tree)}`,
+  );
+  console.log(
+    `moved to ingestion: salt + event ref + leaf ${perEvent(full).toFixed(2)} µs/event ` +
+      `(${ms(full.ingestCommitmentMs)} for ${full.events} events; 64 more bytes stored per event)`,
+  );
   const load = os.loadavg().map((l) => l.toFixed(2));
   const out = path.join(__dirname, "..", "..", "bench", "results", "epoch.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -262,6 +326,9 @@ async function main(): Promise<void> {
         billedEvents: full.events,
         [`close${target / 1000}kMs`]: Math.round(full.closeMs),
         usageCommitmentMs: Math.round(full.phases.usageCommitment),
+        usageCommitmentSplitMs: round(full.usageSplit),
+        ingestCommitmentUsPerEvent: Number(perEvent(full).toFixed(2)),
+        baselineIngestCommitmentUsPerEvent: Number(perEvent(baseline).toFixed(2)),
         breakdownMs: round(full.phases),
         baseline: {
           creators: baseline.creators,

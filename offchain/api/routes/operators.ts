@@ -72,9 +72,17 @@ export const operatorRoutes = [
           published: z.object({ root: z.string(), contentHash: z.string(), usageRoot: z.string().nullable() }),
           input: z.unknown().openapi({ description: "The settlement engine's input (offchain/settlement)" }),
           usage: z
-            .object({ secret: z.string(), records: z.array(z.record(z.string(), z.string())) })
+            .object({
+              secret: z.string(),
+              records: z.array(z.record(z.string(), z.string())),
+              salts: z.array(z.string().nullable()),
+            })
             .nullable()
-            .openapi({ description: "The usage commitment's records and the epoch secret they are salted with" }),
+            .openapi({
+              description:
+                "The usage commitment's records, each event's stored salt (null for an aggregate) and the epoch " +
+                "secret the aggregates and the padding are derived from",
+            }),
         })
         .openapi("AuditExport"),
       description: "The export; its retrieval is recorded in the audit log",

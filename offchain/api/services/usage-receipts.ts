@@ -3,10 +3,21 @@
  * in epoch N, and a creator's per-(license, dataset) aggregates of one of its datasets in epoch N with the terms they
  * were billed at. Each receipt verifies against the `usageRoot` in the epoch's distribution file header, which is
  * anchored on-chain through the file's contentHash; it names only its own record and salt.
+ *
+ * Served from the event's stored salt and leaf and the epoch's tree, which `rebuildEpochUsage` builds once from the
+ * stored leaves and keeps for the most recent epochs asked about (the first receipt of an epoch costs one rebuild).
  */
 import { rebuildEpochUsage } from "../../epochs";
 import { EpochUsageCommitmentMismatchError } from "../../epochs/errors";
-import { usageEventRef, type UsageReceipt } from "../../merkle/usage-commitment";
+import type { Hex } from "viem";
+import {
+  usageEventLeaf,
+  usageEventRef,
+  usageLeaf,
+  usageSalt,
+  type UsageEventRecord,
+  type UsageReceipt,
+} from "../../merkle/usage-commitment";
 import { conflict, notFound } from "../errors";
 import { ownedDataset } from "./creators";
 import type { Deps } from "./deps";
@@ -52,7 +63,15 @@ export async function buyerUsageReceipt(
   const license = await ownLicense(deps, buyerAddress, licenseId);
   const event = await deps.prisma.usageEvent.findUnique({
     where: { buyerId_idempotencyKey: { buyerId: license.buyerId, idempotencyKey } },
-    select: { licenseId: true, occurredAt: true, billableAt: true },
+    select: {
+      licenseId: true,
+      datasetId: true,
+      units: true,
+      occurredAt: true,
+      billableAt: true,
+      commitmentSalt: true,
+      commitmentLeaf: true,
+    },
   });
   if (!event || event.licenseId.toLowerCase() !== licenseId.toLowerCase())
     throw notFound(`usage event ${JSON.stringify(idempotencyKey)} of license ${licenseId}`);
@@ -65,11 +84,26 @@ export async function buyerUsageReceipt(
     select: EPOCH_FIELDS,
   });
   if (!epoch) throw conflict(`the event is not billed yet: no closed epoch holds ${at.toISOString()}`);
-  const commitment = await commitmentOf(deps, epoch);
-  const ref = usageEventRef(licenseId, idempotencyKey);
-  const index = commitment.records.findIndex((r) => r.kind === "event" && r.eventRef === ref);
-  if (index < 0) throw conflict(`epoch ${epoch.id}'s commitment has no record of the event`);
-  return { epoch: epoch.id, contentHash: epoch.contentHash, receipt: commitment.receipt(index) };
+  const { tree } = await commitmentOf(deps, epoch);
+  if (!event.commitmentSalt || !event.commitmentLeaf)
+    throw conflict(`epoch ${epoch.id}'s commitment has no record of the event`);
+  const record: UsageEventRecord = {
+    kind: "event",
+    licenseId: event.licenseId.toLowerCase(),
+    datasetId: event.datasetId.toLowerCase(),
+    eventRef: usageEventRef(licenseId, idempotencyKey),
+    units: event.units.toFixed(0),
+  };
+  const salt = `0x${Buffer.from(event.commitmentSalt).toString("hex")}` as Hex;
+  const leaf = usageEventLeaf(salt, record);
+  // The stored leaf must be the one the record and salt give, and be in the tree the epoch published.
+  const proof = leaf === `0x${Buffer.from(event.commitmentLeaf).toString("hex")}` ? tree.proof(leaf) : null;
+  if (!proof) throw conflict(`epoch ${epoch.id}'s commitment has no record of the event`);
+  return {
+    epoch: epoch.id,
+    contentHash: epoch.contentHash,
+    receipt: { format: "tributary-usage-receipt", version: 1, epoch: epoch.id, root: tree.root, record, salt, proof },
+  };
 }
 
 /**
@@ -80,11 +114,9 @@ export async function creatorUsageReceipts(deps: Deps, ownerAddress: string, dat
   await ownedDataset(deps, ownerAddress, datasetId);
   const epoch = await deps.prisma.epoch.findUnique({ where: { id: epochId }, select: EPOCH_FIELDS });
   if (!epoch) throw notFound(`epoch ${epochId}`);
-  const commitment = await commitmentOf(deps, epoch);
-  const mine = commitment.records.flatMap((r, i) =>
-    r.kind === "aggregate" && r.datasetId === datasetId.toLowerCase() ? [i] : [],
-  );
-  const licenseIds = mine.map((i) => commitment.records[i].licenseId);
+  const { tree, aggregates, secret } = await commitmentOf(deps, epoch);
+  const mine = aggregates.filter((r) => r.datasetId === datasetId.toLowerCase());
+  const licenseIds = mine.map((r) => r.licenseId);
   const licenses = await deps.prisma.license.findMany({
     where: { id: { in: licenseIds } },
     select: {
@@ -100,8 +132,18 @@ export async function creatorUsageReceipts(deps: Deps, ownerAddress: string, dat
   return {
     epoch: epoch.id,
     contentHash: epoch.contentHash,
-    aggregates: mine.map((i) => {
-      const receipt = commitment.receipt(i);
+    aggregates: mine.map((record) => {
+      const salt = usageSalt(secret, record);
+      const receipt: UsageReceipt = {
+        format: "tributary-usage-receipt",
+        version: 1,
+        epoch: epoch.id,
+        root: tree.root,
+        record,
+        salt,
+        // The aggregate is one of the tree's own records: its leaf is there.
+        proof: tree.proof(usageLeaf(epoch.id, salt, record)) ?? [],
+      };
       const l = terms.get(receipt.record.licenseId);
       return {
         receipt,

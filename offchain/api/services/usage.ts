@@ -15,6 +15,7 @@
 import type { Prisma } from "../../db/generated/client";
 import type { PrismaClient } from "../../db/client";
 import { EPOCH_CLOSE_LOCK } from "../../epochs/lock";
+import { usageEventCommitments } from "../../merkle/usage-commitment";
 import { enqueueFor } from "../../webhooks/events";
 import { ApiError, unprocessable, type FieldError } from "../errors";
 import { usageCoverage } from "./consent-basis";
@@ -204,17 +205,26 @@ async function ingestLocked(
     i: events.map((e) => e.itemRef),
     u: events.map((e) => e.units),
   };
+  // Each event's usage-inclusion commitment (random salt, leaf), stored with it so the close reads 32-byte leaves
+  // instead of hashing every event (offchain/epochs/usage-commitment.ts). A re-sent event keeps its first salt.
+  const commitment = await usageEventCommitments(
+    events.map((e, i) => ({ licenseId: e.licenseId, datasetId: e.datasetId, idempotencyKey: keys[i], units: e.units })),
+  );
+  const hex32 = (b: Uint8Array, i: number) => Buffer.from(b.buffer, b.byteOffset + 32 * i, 32).toString("hex");
+  const salts = events.map((_, i) => hex32(commitment.salts, i));
+  const leaves = events.map((_, i) => hex32(commitment.leaves, i));
   await hooks.beforeInsert?.();
   // Inside the caller's transaction: the insert, then (only when some keys were already stored) the check that
   // each stored event is the one re-sent. A key re-used for another event rolls the whole batch back. Checking
   // after the insert, in READ COMMITTED, also sees an event a concurrent request committed while this one waited.
   const inserted = await prisma.$executeRaw`
-    INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at, billable_at)
-    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date(now))}::timestamp, t.b::timestamp
+    INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at, billable_at, commitment_salt, commitment_leaf)
+    SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date(now))}::timestamp, t.b::timestamp,
+      decode(t.s, 'hex'), decode(t.c, 'hex')
     FROM unnest(
       ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
-      ${occurred}::text[], ${keys}::text[], ${billable}::text[]
-    ) AS t(l, d, i, u, o, k, b)
+      ${occurred}::text[], ${keys}::text[], ${billable}::text[], ${salts}::text[], ${leaves}::text[]
+    ) AS t(l, d, i, u, o, k, b, s, c)
     ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
   if (inserted !== events.length) {
     const reused = await prisma.$queryRaw<{ n: bigint }[]>`

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { encodeFunctionData, type Address } from "viem";
+import { encodeFunctionData, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createChainClients, royaltySplitterAbi, testStablecoinAbi } from "../../../offchain/chain";
 import { runCli } from "../../../offchain/cli/program";
@@ -10,7 +10,8 @@ import { resolveContext } from "../../../offchain/cli/context";
 import { devRpc } from "../../../offchain/cli/api-client";
 import { startTributary, type Tributary } from "../../../offchain/main/start";
 import { runStory, type StoryResult } from "../../../scripts/demo/story";
-import { rebuildEpochUsage } from "../../../offchain/epochs";
+import { billedUsageRecords } from "../../../offchain/epochs";
+import { buildUsageCommitment } from "../../../offchain/merkle/usage-commitment";
 import { auditExport, recomputeAudit } from "../../../offchain/epochs/audit-export";
 import { readDistributionFile } from "../../../offchain/merkle";
 
@@ -92,11 +93,10 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
     const file = path.join(dataDir, "epoch-1-receipt.ndjson");
     fs.writeFileSync(file, await (await fetch(`${t.apiUrl}/v1/epochs/1/distribution`)).text());
     const row = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: 1 } });
-    const commitment = await rebuildEpochUsage(t.db.prisma, {
-      ...row,
-      usageRoot: row.usageRoot!,
-      usageSecret: row.usageSecret!,
-    });
+    // An event receipt as the buyer route builds it: the stored salt, under the epoch's published root.
+    const { records, salts } = await billedUsageRecords(t.db.prisma, row.startsAt, row.endsAt);
+    const commitment = await buildUsageCommitment({ epoch: 1, secret: row.usageSecret as Hex, records, salts });
+    expect(commitment.root).to.equal(row.usageRoot);
     const index = commitment.records.findIndex((r) => r.kind === "event");
     expect(index).to.be.greaterThanOrEqual(0);
     const receipt = commitment.receipt(index);

@@ -6,9 +6,11 @@
  */
 import { expect } from "chai";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Hex } from "viem";
 import { clickForStatus, horizontalOverflow, launchBrowser, screenshot } from "../helpers/browser";
 import { startWebStack, type WebStack } from "../helpers/web-stack";
-import { rebuildEpochUsage } from "../../../offchain/epochs";
+import { billedUsageRecords } from "../../../offchain/epochs";
+import { buildUsageCommitment } from "../../../offchain/merkle/usage-commitment";
 
 const run = process.env.TRIBUTARY_BROWSER_TESTS === "1" ? describe : describe.skip;
 const PER_USE = `0x${"ee".repeat(32)}`;
@@ -186,11 +188,15 @@ run("offchain/web auditor page (browser)", function () {
     const r0 = await clickForStatus(page, `.verify-file[data-epoch="${posted.epoch}"]`, "file-status");
     expect(r0.kind, r0.text).to.equal("ok");
     const row = await s.db.prisma.epoch.findUniqueOrThrow({ where: { id: posted.epoch } });
-    const commitment = await rebuildEpochUsage(s.db.prisma, {
-      ...row,
-      usageRoot: row.usageRoot!,
-      usageSecret: row.usageSecret!,
+    // An event receipt as the buyer route builds it: the stored salt, under the epoch's published root.
+    const { records, salts } = await billedUsageRecords(s.db.prisma, row.startsAt, row.endsAt);
+    const commitment = await buildUsageCommitment({
+      epoch: posted.epoch,
+      secret: row.usageSecret as Hex,
+      records,
+      salts,
     });
+    expect(commitment.root).to.equal(row.usageRoot);
     const receipt = commitment.receipt(commitment.records.findIndex((r) => r.kind === "event"));
     await page.fill("#receipt", JSON.stringify({ epoch: posted.epoch, contentHash: posted.contentHash, receipt }));
     const ok = await clickForStatus(page, "#verify-receipt", "receipt-status");

@@ -10,7 +10,13 @@ import type { Hex } from "viem";
 import { closeEpoch, settlementInput, type ClosedEpoch } from "../../../../offchain/epochs";
 import { distributionStoreOf } from "../../../../offchain/files";
 import { readDistributionFile } from "../../../../offchain/merkle";
-import { usageEventRef, verifyUsageReceipt, type UsageReceipt } from "../../../../offchain/merkle/usage-commitment";
+import {
+  usageEventLeaf,
+  usageEventRef,
+  verifyUsageReceipt,
+  type UsageEventRecord,
+  type UsageReceipt,
+} from "../../../../offchain/merkle/usage-commitment";
 import { allocate, SettlementInputSchema } from "../../../../offchain/settlement";
 import { seededRandom } from "../../../../offchain/common/seeded-random";
 import { bearer, startTestApi, TOKEN, type TestApi } from "../../helpers/api";
@@ -114,12 +120,24 @@ describe(`offchain/api/services/usage-receipts (${TEST_DATABASE})`, function () 
     const tampered = [
       { ...r, record: { ...r.record, units: String(Number(r.record.units) + 1) } },
       { ...r, record: { ...r.record, datasetId: s.datasets.d2 } },
-      { ...r, epoch: 2 },
+      { ...r, salt: receipts["e1-1"].salt },
       { ...r, proof: [...r.proof.slice(0, -1), r.proof[0]] },
     ];
     for (const x of tampered) expect(verifyUsageReceipt(x, one.usageRoot).ok).to.equal(false);
-    // A receipt of epoch 1 does not verify against epoch 2's root.
+    // A receipt of epoch 1 does not verify against epoch 2's root, even relabelled as epoch 2 (an event leaf holds no
+    // epoch: its root is epoch 1's, which only epoch 1's file header names).
     expect(verifyUsageReceipt(r, two.usageRoot).ok).to.equal(false);
+    expect(verifyUsageReceipt({ ...r, epoch: 2, root: two.usageRoot }, two.usageRoot).ok).to.equal(false);
+    // The receipt's salt is the one stored with the event at ingestion (random, 32 bytes), and its leaf the stored one.
+    const stored = await t.db.prisma.usageEvent.findFirstOrThrow({
+      where: { idempotencyKey: "e1-0" },
+      select: { commitmentSalt: true, commitmentLeaf: true },
+    });
+    expect(`0x${Buffer.from(stored.commitmentSalt!).toString("hex")}`).to.equal(r.salt);
+    expect(`0x${Buffer.from(stored.commitmentLeaf!).toString("hex")}`).to.equal(
+      usageEventLeaf(r.salt as Hex, r.record as UsageEventRecord),
+    );
+    expect(new Set(Object.values(receipts).map((x) => x.salt)).size).to.equal(Object.keys(receipts).length);
 
     // Privacy: a receipt names no other event, and its size does not depend on how many other events there were.
     const text = JSON.stringify(receipts["e1-0"]);
@@ -146,6 +164,29 @@ describe(`offchain/api/services/usage-receipts (${TEST_DATABASE})`, function () 
     expect(missing.status).to.equal(404);
     expect(missing.body.detail).to.equal(`usage event "no-such-key" of license ${k.licenseId} not found`);
     expect((await receiptOf(k.licenseId, "k-0")).status).to.equal(200);
+  });
+
+  it("events stored without a commitment (before leaves moved to ingestion) get one at the close, and their receipts verify", async () => {
+    const end1 = T - 30_000;
+    const events = randomEvents(5, 6, s.licenseStart.getTime(), end1, "old");
+    await report(events);
+    await t.db.prisma.$executeRaw`UPDATE usage_events SET commitment_salt = NULL, commitment_leaf = NULL`;
+    const one = await close(end1);
+    const left = await t.db.prisma.usageEvent.count({ where: { commitmentLeaf: null } });
+    expect(left).to.equal(0);
+    for (const e of events) {
+      const r = await receiptOf(e.licenseId, e.idempotencyKey);
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      const receipt = r.body.receipt as UsageReceipt;
+      expect(receipt.record).to.deep.equal({
+        kind: "event",
+        licenseId: e.licenseId,
+        datasetId: e.datasetId,
+        eventRef: usageEventRef(e.licenseId, e.idempotencyKey),
+        units: e.units,
+      });
+      expect(verifyUsageReceipt(receipt, one.usageRoot)).to.deep.equal({ ok: true });
+    }
   });
 
   it("a creator's aggregates verify, sum its datasets' events, and in place of the engine's usage reproduce the file", async () => {
