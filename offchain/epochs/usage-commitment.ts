@@ -32,7 +32,7 @@ export async function billedUsageRecords(tx: Tx, start: Date, end: Date): Promis
         array_agg(u.idempotency_key) AS keys, array_agg(u.units::text) AS units
       FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
-      WHERE l.model IN ('per_use', 'revenue_share')
+      WHERE u.voided_at IS NULL AND l.model IN ('per_use', 'revenue_share')
         AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
           OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY 1, 2 ORDER BY 1, 2`;
