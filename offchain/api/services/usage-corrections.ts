@@ -222,23 +222,33 @@ async function correctLocked(
       if (BigInt(item.units) > 0n) {
         replacementKey = replacementKeyOf(event.idempotencyKey, item.correctionKey);
         const license = licenseById.get(item.licenseId)!;
-        await ingestLocked(
-          tx,
-          deps,
-          buyerId,
-          [
-            {
-              licenseId: event.licenseId,
-              datasetId: event.datasetId,
-              itemRef: event.itemRef,
-              units: item.units,
-              occurredAt: event.occurredAt.toISOString(),
-              idempotencyKey: replacementKey,
-              ...(license.model === "revenue_share" ? { currency: license.token } : {}),
-            },
-          ],
-          {},
-        );
+        try {
+          await ingestLocked(
+            tx,
+            deps,
+            buyerId,
+            [
+              {
+                licenseId: event.licenseId,
+                datasetId: event.datasetId,
+                itemRef: event.itemRef,
+                units: item.units,
+                occurredAt: event.occurredAt.toISOString(),
+                idempotencyKey: replacementKey,
+                ...(license.model === "revenue_share" ? { currency: license.token } : {}),
+              },
+            ],
+            {},
+          );
+        } catch (err) {
+          // The corrected event is refused by an ingestion check (e.g. late usage past its grace): name the correction.
+          if (err instanceof ApiError && err.status === 422)
+            throw unprocessable(
+              `correction ${p.index} refused: its corrected event is not accepted; nothing was stored`,
+              (err.errors ?? []).map((e) => ({ ...e, index: p.index, path: `/corrections/${p.index}/idempotencyKey` })),
+            );
+          throw err;
+        }
       }
     }
     await tx.usageCorrection.create({

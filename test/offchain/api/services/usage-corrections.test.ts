@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { closeEpoch, type CloseEpochResult } from "../../../../offchain/epochs";
+import { auditExport, recomputeAudit } from "../../../../offchain/epochs/audit-export";
 import { licenseBalance } from "../../../../offchain/api/services/licenses";
 import { bearer, startTestApi, type TestApi } from "../../helpers/api";
 import { rowCounts, TEST_DATABASE } from "../../helpers/database";
@@ -60,6 +61,12 @@ describe(`offchain/api/services/usage-corrections (${TEST_DATABASE})`, function 
     await sleep(1100); // each close ends on a later second than the one before
     return closeEpoch(deps(), "operator", {});
   }
+  /** The epoch's audit export, replayed offline, rebuilds its published root and content hash, consistently. */
+  async function expectReplayed(r: CloseEpochResult) {
+    if (r.status !== "closed") throw new Error(`epoch ${r.epoch} empty`);
+    const replay = await recomputeAudit(JSON.parse(JSON.stringify(await auditExport(deps(), r.epoch))));
+    expect([replay.root, replay.contentHash, replay.inconsistencies]).to.deep.equal([r.root, r.contentHash, []]);
+  }
   async function cumulatives(epoch: number) {
     const rows = await t.db.prisma.allocation.findMany({ where: { epochId: epoch } });
     return new Map(rows.map((r) => [`${r.account}:${r.token}`, BigInt(r.cumulative.toFixed())]));
@@ -87,6 +94,7 @@ describe(`offchain/api/services/usage-corrections (${TEST_DATABASE})`, function 
     const e1 = await close();
     // Billed 1 unit × 7 = 7, not 10 × 7 = 70 nor 4 × 7 = 28.
     expect(perUseState(e1).recognized).to.equal(7n);
+    await expectReplayed(e1);
   });
 
   it("after the close: a credit of Δunits × rate is set against the next epoch's charges; no cumulative decreases", async () => {
@@ -112,6 +120,12 @@ describe(`offchain/api/services/usage-corrections (${TEST_DATABASE})`, function 
     expect([st.recognized, st.credit]).to.deep.equal([245n, []]);
     const correction = await t.db.prisma.usageCorrection.findFirstOrThrow({ where: { correctionKey: "c1" } });
     expect(correction.settledEpoch).to.equal(2);
+    // The audit export replays each epoch with the credits it settled, and only those.
+    expect((await auditExport(deps(), 2)).input.credits).to.deep.equal([
+      { licenseId: s.licenses.perUse, datasetId: s.datasets.d1, amount: "70" },
+    ]);
+    expect((await auditExport(deps(), 1)).input.credits).to.deep.equal([]);
+    await expectReplayed(e2);
     const [c1, c2] = [await cumulatives(1), await cumulatives(2)];
     for (const [leaf, before] of c1)
       expect(c2.get(leaf)! >= before, `${leaf} ${before} → ${c2.get(leaf)}`).to.equal(true);
