@@ -52,10 +52,14 @@ export async function buyerUsageReceipt(
   const license = await ownLicense(deps, buyerAddress, licenseId);
   const event = await deps.prisma.usageEvent.findUnique({
     where: { buyerId_idempotencyKey: { buyerId: license.buyerId, idempotencyKey } },
-    select: { licenseId: true, occurredAt: true, billableAt: true },
+    select: { licenseId: true, occurredAt: true, billableAt: true, voidedAt: true },
   });
   if (!event || event.licenseId.toLowerCase() !== licenseId.toLowerCase())
     throw notFound(`usage event ${JSON.stringify(idempotencyKey)} of license ${licenseId}`);
+  if (event.voidedAt)
+    throw conflict(
+      "the event was voided by a correction before it was billed: it is in no commitment (its corrected event is)",
+    );
   if (license.model !== "per_use" && license.model !== "revenue_share")
     throw conflict(`license ${licenseId} is ${license.model}: its usage is not billed, so it is in no commitment`);
   // The window rule of the close: each event lies in exactly one standing epoch's [startsAt, endsAt).

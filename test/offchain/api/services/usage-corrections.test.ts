@@ -95,6 +95,18 @@ describe(`offchain/api/services/usage-corrections (${TEST_DATABASE})`, function 
     // Billed 1 unit × 7 = 7, not 10 × 7 = 70 nor 4 × 7 = 28.
     expect(perUseState(e1).recognized).to.equal(7n);
     await expectReplayed(e1);
+    // The receipt is the corrected event's; the voided original is in no commitment.
+    const receipt = (key: string) =>
+      request(t.app)
+        .get(`/v1/licenses/${s.licenses.perUse}/usage-receipt`)
+        .query({ idempotencyKey: key })
+        .set(bearer(s.tokens.buyer));
+    const ok = await receipt("k1~correction~c2").expect(200);
+    expect([ok.body.epoch, ok.body.receipt.record.units]).to.deep.equal([1, "1"]);
+    const voided = await receipt("k1").expect(409);
+    expect(voided.body.detail).to.equal(
+      "the event was voided by a correction before it was billed: it is in no commitment (its corrected event is)",
+    );
   });
 
   it("after the close: a credit of Δunits × rate is set against the next epoch's charges; no cumulative decreases", async () => {
