@@ -57,12 +57,25 @@ export async function auditExport(deps: EpochsDeps, epoch: number): Promise<Audi
       select: { id: true },
     });
     const baseEpoch = base?.id ?? 0;
-    const { raw, depositIds } = await settlementInput(tx, deps, epoch, row.startsAt, row.endsAt, baseEpoch);
+    const { raw, depositIds, creditKeys } = await settlementInput(tx, deps, epoch, row.startsAt, row.endsAt, baseEpoch);
     // The deposits this close settled (it marks every deposit it read), not those that arrived after it.
     const settled = new Set(
       (await tx.deposit.findMany({ where: { settledEpoch: epoch }, select: { id: true } })).map((d) => d.id),
     );
-    const input: SettlementInputRaw = { ...raw, deposits: raw.deposits?.filter((_, i) => settled.has(depositIds[i])) };
+    // Likewise the usage credits it settled.
+    const credited = new Set(
+      (
+        await tx.usageCorrection.findMany({
+          where: { settledEpoch: epoch },
+          select: { buyerId: true, correctionKey: true },
+        })
+      ).map((c) => `${c.buyerId}:${c.correctionKey}`),
+    );
+    const input: SettlementInputRaw = {
+      ...raw,
+      deposits: raw.deposits?.filter((_, i) => settled.has(depositIds[i])),
+      credits: raw.credits?.filter((_, i) => credited.has(`${creditKeys[i].buyerId}:${creditKeys[i].correctionKey}`)),
+    };
     const usage =
       row.usageSecret === null
         ? null

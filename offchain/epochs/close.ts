@@ -115,7 +115,8 @@ function modelOf(l: LicenseRow): LicenseModel | SettlementInputRaw["licenses"][n
 
 /**
  * Reads everything the engine needs for epoch `epoch` over [start, end), chaining from the state of epoch `baseId`
- * (the last epoch that was not vetoed). Deposits settled by a vetoed epoch after it return to the pool.
+ * (the last epoch that was not vetoed). Deposits and usage credits settled by a vetoed epoch after it return to the
+ * pool. Usage rows voided by a correction (offchain/api/services/usage-corrections.ts) are skipped.
  * Usage is billed by occurred_at, late usage (received after its epoch closed) by billable_at, the start of the epoch
  * that was open at receipt: each event lies in exactly one window (see offchain/api/services/usage.ts).
  */
@@ -126,7 +127,12 @@ export async function settlementInput(
   start: Date,
   end: Date,
   baseId = epoch - 1,
-): Promise<{ raw: SettlementInputRaw; depositIds: string[]; lateEvents: number }> {
+): Promise<{
+  raw: SettlementInputRaw;
+  depositIds: string[];
+  creditKeys: { buyerId: string; correctionKey: string }[];
+  lateEvents: number;
+}> {
   const { config } = deps.common;
   // Sequential on purpose: inside a transaction every query shares one connection (pg 9 forbids overlapping ones).
   // Share changes inside the window (few, whatever the history): they split it, and usage is billed by event time,
@@ -147,7 +153,7 @@ export async function settlementInput(
   const usage = await tx.$queryRaw<{ license_id: string; dataset_id: string; period: Date | null; units: string }[]>`
       SELECT u.license_id, u.dataset_id, ${period} AS period, sum(u.units)::text AS units FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
-      WHERE l.model = 'per_use' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
+      WHERE u.voided_at IS NULL AND l.model = 'per_use' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
         OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY 1, 2, 3`;
   // Per dataset: the dataset a report names is charged on that dataset of a bundle, not re-split by weight.
@@ -156,12 +162,19 @@ export async function settlementInput(
   >`
       SELECT u.license_id, u.dataset_id, ${period} AS period, sum(u.units)::text AS revenue FROM usage_events u
       JOIN licenses l ON l.id = u.license_id
-      WHERE l.model = 'revenue_share' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
+      WHERE u.voided_at IS NULL AND l.model = 'revenue_share' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
         OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY 1, 2, 3`;
   const [{ late }] = await tx.$queryRaw<{ late: number }[]>`
       SELECT count(*)::int AS late FROM usage_events u
-      WHERE u.billable_at >= ${start} AND u.billable_at < ${end}`;
+      WHERE u.voided_at IS NULL AND u.billable_at >= ${start} AND u.billable_at < ${end}`;
+  // Corrections of already-billed usage: credited against the license's later charges. Like deposits, those a
+  // vetoed epoch settled return to the pool.
+  const credits = await tx.usageCorrection.findMany({
+    where: { credit: { gt: 0 }, OR: [{ settledEpoch: null }, { settledEpoch: { gt: baseId } }] },
+    select: { buyerId: true, correctionKey: true, licenseId: true, datasetId: true, credit: true },
+    orderBy: [{ licenseId: "asc" }, { datasetId: "asc" }, { correctionKey: "asc" }],
+  });
   const previous = await tx.epoch.findUnique({ where: { id: baseId }, select: { state: true } });
   const previousState = (previous?.state ?? null) as SettlementInputRaw["previous"];
   const touched = [
@@ -169,6 +182,7 @@ export async function settlementInput(
       ...deposits.map((d) => d.licenseId),
       ...usage.map((u) => u.license_id),
       ...revenue.map((r) => r.license_id),
+      ...credits.map((c) => c.licenseId),
       ...openLicenseIds(previousState as Parameters<typeof openLicenseIds>[0]),
     ]),
   ];
@@ -259,11 +273,21 @@ export async function settlementInput(
       revenue: r.revenue,
       ...(r.period ? { at: secs(r.period) } : {}),
     })),
+    credits: credits.map((c) => ({
+      licenseId: c.licenseId,
+      datasetId: c.datasetId,
+      amount: (c.credit as Prisma.Decimal).toFixed(),
+    })),
     splitter: config.splitterAddress,
     lifecycle: config.lifecycle,
     previous: previousState,
   };
-  return { raw, depositIds: deposits.map((d) => d.id), lateEvents: late };
+  return {
+    raw,
+    depositIds: deposits.map((d) => d.id),
+    creditKeys: credits.map((c) => ({ buyerId: c.buyerId, correctionKey: c.correctionKey })),
+    lateEvents: late,
+  };
 }
 
 /** A stored, `computed` epoch. */
@@ -321,7 +345,14 @@ export async function closeEpoch(
       const epoch = (last?.id ?? 0) + 1;
       const start = base?.endsAt ?? new Date(0);
       if (end <= start) throw new EpochWindowEmptyError(epoch, start, end);
-      const { raw, depositIds, lateEvents } = await settlementInput(tx, deps, epoch, start, end, base?.id ?? 0);
+      const { raw, depositIds, creditKeys, lateEvents } = await settlementInput(
+        tx,
+        deps,
+        epoch,
+        start,
+        end,
+        base?.id ?? 0,
+      );
       lap("dbRead");
       const result = allocate(SettlementInputSchema.parse(raw));
       lap("settlement");
@@ -391,6 +422,11 @@ export async function closeEpoch(
         SELECT ${epoch}::int, * FROM unnest(${cols.account}::text[], ${cols.token}::text[], ${cols.amount}::numeric[], ${cols.cumulative}::numeric[], ${cols.leaf}::int[])`;
       if (depositIds.length)
         await tx.deposit.updateMany({ where: { id: { in: depositIds } }, data: { settledEpoch: epoch } });
+      if (creditKeys.length)
+        await tx.usageCorrection.updateMany({
+          where: { OR: creditKeys.map((k) => ({ buyerId: k.buyerId, correctionKey: k.correctionKey })) },
+          data: { settledEpoch: epoch },
+        });
       await audit(tx, {
         actor: operator,
         action: "epoch.closed",

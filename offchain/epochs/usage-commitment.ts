@@ -35,7 +35,7 @@ async function backfillLeaves(tx: Tx, start: Date, end: Date): Promise<number> {
       SELECT u.buyer_id::text, lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id,
         u.idempotency_key, u.units::text AS units
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE u.commitment_leaf IS NULL AND l.model IN ('per_use', 'revenue_share')
+      WHERE u.commitment_leaf IS NULL AND u.voided_at IS NULL AND l.model IN ('per_use', 'revenue_share')
         AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
           OR (u.billable_at >= ${start} AND u.billable_at < ${end}))`;
   if (rows.length === 0) return 0;
@@ -90,7 +90,7 @@ export async function billedUsageLeaves(
       SELECT count(*) FILTER (WHERE u.commitment_leaf IS NULL)::int AS missing,
         encode(string_agg(u.commitment_leaf, ''::bytea), 'hex') AS leaves
       FROM usage_events u
-      WHERE u.license_id = ANY(${licenseIds}::text[])
+      WHERE u.license_id = ANY(${licenseIds}::text[]) AND u.voided_at IS NULL
         AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
           OR (u.billable_at >= ${start} AND u.billable_at < ${end}))`;
   let [{ missing, leaves }] = await leavesOf();
@@ -102,7 +102,7 @@ export async function billedUsageLeaves(
       SELECT lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id,
         count(*)::text AS events, sum(u.units)::text AS units
       FROM usage_events u
-      WHERE u.license_id = ANY(${licenseIds}::text[])
+      WHERE u.license_id = ANY(${licenseIds}::text[]) AND u.voided_at IS NULL
         AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
           OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       GROUP BY 1, 2 ORDER BY 1, 2`;
@@ -134,7 +134,7 @@ export async function billedUsageRecords(
       SELECT lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id, u.idempotency_key,
         u.units::text AS units, encode(u.commitment_salt, 'hex') AS salt
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE l.model IN ('per_use', 'revenue_share')
+      WHERE u.voided_at IS NULL AND l.model IN ('per_use', 'revenue_share')
         AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
           OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
       ORDER BY 1, 2, u.buyer_id, u.idempotency_key`;

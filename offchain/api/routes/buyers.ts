@@ -4,6 +4,7 @@ import { createOffer, listOffers } from "../services/offers";
 import { cancelLicense, depositInstructions, getLicense, listLicenses, takeLicense } from "../services/licenses";
 import { licenseMoney } from "../services/license-money";
 import { ingestUsage } from "../services/usage";
+import { correctUsage } from "../services/usage-corrections";
 import { buyerUsageReceipt } from "../services/usage-receipts";
 import { defineRoute } from "../route";
 import { Address, Bytes32, Bytes32AnyCase, IsoDate, PositiveAmount, Amount, Scope, Text, Uuid, z } from "../schemas";
@@ -159,6 +160,18 @@ export const UsageEvent = z.strictObject({
 /** The largest usage batch accepted: one statement of this size stays well under a second. */
 export const MAX_USAGE_BATCH = 10_000;
 export const UsageBatch = z.strictObject({ events: z.array(UsageEvent).min(1).max(MAX_USAGE_BATCH) });
+
+export const UsageCorrection = z.strictObject({
+  licenseId: Bytes32AnyCase,
+  idempotencyKey: Text(200).openapi({ description: "The idempotencyKey of the original event corrected" }),
+  units: Amount.openapi({
+    description: "The corrected units (≥ 0), lower than the event's units (or its last correction's)",
+  }),
+  correctionKey: Text(200).openapi({ description: "Idempotency key of this correction" }),
+});
+export const UsageCorrectionBatch = z.strictObject({
+  corrections: z.array(UsageCorrection).min(1).max(MAX_USAGE_BATCH),
+});
 
 export const buyerRoutes = [
   defineRoute({
@@ -435,6 +448,48 @@ export const buyerRoutes = [
     },
     async handler({ services, actor, body }) {
       return { body: await ingestUsage(services.deps, buyerIdOf(actor), body.events, {}, services.tokens) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/usage/corrections",
+    summary: "Correct own usage events to lower units (API key). All-or-nothing; idempotent per correctionKey",
+    description:
+      "Before a closed epoch bills the event, the event is voided and the corrected event (if units > 0) stored in " +
+      "its place: the epoch bills the corrected units only (`applied: voided`). After, billed amounts and every " +
+      "cumulative stay as published; the correction becomes a credit of (previous − corrected units) × ratePerUnit, " +
+      "in base units of the license token, set by the next close against the license's owed and later charges " +
+      "(`applied: credit`). Credit still unused when the license ends is not refunded (only escrow left is). " +
+      "Revenue-share events can be corrected only before their epoch closes. A vetoed epoch's credits are " +
+      "applied again by the next close.",
+    tag: "buyers",
+    access: { kind: "apiKey" },
+    body: UsageCorrectionBatch,
+    errors: {
+      402: "The corrected event would exceed a license's escrow + credit limit (as for usage); nothing was stored",
+      404: "Some corrections name no usage event of the caller's on that license (each listed); nothing was stored",
+      409: "A correctionKey already stored with a different correction; nothing was stored",
+      422: "Some corrections are refused (units not lower, not billable, …; each listed with a code); nothing stored",
+    },
+    response: {
+      status: 200,
+      schema: z.object({
+        received: z.number(),
+        applied: z.number(),
+        duplicates: z.number(),
+        corrections: z.array(
+          z.object({
+            correctionKey: z.string(),
+            applied: z.enum(["voided", "credit"]),
+            credit: z.string().openapi({ description: "Base units of the license token credited (0 when voided)" }),
+            duplicate: z.boolean(),
+          }),
+        ),
+      }),
+      description: "Stored (committed) before this reply; duplicates were already stored",
+    },
+    async handler({ services, actor, body }) {
+      return { body: await correctUsage(services.deps, buyerIdOf(actor), body.corrections) };
     },
   }),
 ];

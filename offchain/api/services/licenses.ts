@@ -267,11 +267,17 @@ export async function licenseBalance(
     const since = (last?.endsAt ?? new Date(0)).toISOString().slice(0, 23);
     const [{ units }] = await db.$queryRaw<{ units: string | null }[]>`
       SELECT sum(units)::text AS units FROM usage_events
-      WHERE license_id = ${l.id}
+      WHERE license_id = ${l.id} AND voided_at IS NULL
         AND ((billable_at IS NULL AND occurred_at >= ${since}::timestamp) OR billable_at >= ${since}::timestamp)`;
     unbilled = BigInt(units ?? "0") * BigInt(l.ratePerUnit.toFixed());
   }
-  const charges = sum(entry.owed) - sum(entry.credit) + unbilled;
+  // Credits of corrections the next close has not yet taken (or took in an epoch since vetoed) lower the charges too.
+  const [{ pending }] = await db.$queryRaw<{ pending: string | null }[]>`
+      SELECT sum(credit)::text AS pending FROM usage_corrections
+      WHERE license_id = ${l.id} AND credit > 0 AND (settled_epoch IS NULL OR settled_epoch > ${baseId})`;
+  // Unused credit is no money of the buyer's (the engine only sets it against later charges): never below zero.
+  const net = sum(entry.owed) - sum(entry.credit) - BigInt(pending ?? "0") + unbilled;
+  const charges = net < 0n ? 0n : net;
   const owed = charges > escrow ? charges - escrow : 0n;
   return {
     escrow: escrow.toString(),

@@ -71,10 +71,15 @@ export async function buyerUsageReceipt(
       billableAt: true,
       commitmentSalt: true,
       commitmentLeaf: true,
+      voidedAt: true,
     },
   });
   if (!event || event.licenseId.toLowerCase() !== licenseId.toLowerCase())
     throw notFound(`usage event ${JSON.stringify(idempotencyKey)} of license ${licenseId}`);
+  if (event.voidedAt)
+    throw conflict(
+      "the event was voided by a correction before it was billed: it is in no commitment (its corrected event is)",
+    );
   if (license.model !== "per_use" && license.model !== "revenue_share")
     throw conflict(`license ${licenseId} is ${license.model}: its usage is not billed, so it is in no commitment`);
   // The window rule of the close: each event lies in exactly one standing epoch's [startsAt, endsAt).

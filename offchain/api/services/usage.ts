@@ -100,7 +100,8 @@ export async function ingestUsage(
   }
 }
 
-async function ingestLocked(
+/** The ingestion path without the lock: the caller holds EPOCH_CLOSE_LOCK (shared) in `prisma`, its transaction. */
+export async function ingestLocked(
   prisma: Deps["prisma"],
   deps: Deps,
   buyerId: string,

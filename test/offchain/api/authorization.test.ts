@@ -32,6 +32,9 @@ const signedIn = (allowed: Partial<Expect>, others = 403): Expect => ({ ...every
 const MIN = 60_000;
 const d = (n: number) => "0x" + n.toString(16).padStart(64, "0");
 
+/** Per scenario, when the event the corrections row corrects occurred. */
+const correctedAt = new WeakMap<MatrixScenario, string>();
+
 const matrix: Record<string, Case> = {
   "GET /health": { path: () => "/health", expect: every(200) },
   "GET /ready": { path: () => "/ready", expect: every(200) },
@@ -186,6 +189,27 @@ const matrix: Record<string, Case> = {
     }),
     // Sessions never stand in for an API key; the other buyer's key does not reach this buyer's license.
     expect: { ...every(401), buyer: 200, otherBuyer: 422 },
+  },
+  "POST /v1/usage/corrections": {
+    path: () => "/v1/usage/corrections",
+    apiKey: true,
+    mutates: true,
+    async body(s, role, t) {
+      // The buyer's event to correct (idempotent: re-sent for each role, the same event, stored once).
+      if (!correctedAt.has(s)) correctedAt.set(s, new Date(Date.now() - MIN).toISOString());
+      const occurredAt = correctedAt.get(s);
+      const ev = { licenseId: s.licenses.perUse, datasetId: s.datasets.d1, itemRef: "m", units: "3", occurredAt };
+      await request(t.app)
+        .post("/v1/usage")
+        .set("x-api-key", s.apiKey)
+        .send({ events: [{ ...ev, idempotencyKey: "matrix-c" }] })
+        .expect(200);
+      return {
+        corrections: [{ licenseId: s.licenses.perUse, idempotencyKey: "matrix-c", units: "1", correctionKey: role }],
+      };
+    },
+    // Sessions never stand in for an API key; the other buyer's key finds no such event of its own.
+    expect: { ...every(401), buyer: 200, otherBuyer: 404 },
   },
   "POST /v1/operator/epochs": {
     path: () => "/v1/operator/epochs",

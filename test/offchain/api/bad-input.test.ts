@@ -185,6 +185,21 @@ const samples: Record<string, Sample> = {
       ["events.0.currency", "0x12"],
     ],
   },
+  "POST /v1/usage/corrections": {
+    path: () => "/v1/usage/corrections",
+    body: (s) => ({
+      corrections: [{ licenseId: s.licenses.perUse, idempotencyKey: "k", units: "0", correctionKey: "c" }],
+    }),
+    fields: [
+      ["corrections", []],
+      ["corrections", "all"],
+      ...AMOUNT_ABUSE.map((v): [string, unknown] => ["corrections.0.units", v]),
+      ["corrections.0.licenseId", "0x12"],
+      ["corrections.0.idempotencyKey", ""],
+      ["corrections.0.correctionKey", 5],
+      ["corrections.0.extra", true],
+    ],
+  },
   "POST /v1/operator/epochs": {
     path: () => "/v1/operator/epochs",
     body: () => ({}),
