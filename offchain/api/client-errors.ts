@@ -10,7 +10,7 @@ import type http from "node:http";
 import type { Duplex } from "node:stream";
 
 /** Node's default `--max-http-header-size`: the request line and every header together. */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 type ParserError = Error & { code?: string };
 

@@ -2,9 +2,7 @@
 import type { Prisma } from "./generated/client";
 
 export function toJson(value: unknown): Prisma.InputJsonValue {
-  return JSON.parse(
-    JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
-  ) as Prisma.InputJsonValue;
+  return JSON.parse(jsonText(value)) as Prisma.InputJsonValue;
 }
 
 /**

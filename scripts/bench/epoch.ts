@@ -46,7 +46,7 @@ import { startTributary, type Tributary } from "../../offchain/main/start";
 import { devRpc } from "../../offchain/cli/api-client";
 
 const DATASETS = 10;
-export const account = (i: number) =>
+const account = (i: number) =>
   ("0x" + crypto.createHash("sha256").update(`creator-${i}`).digest("hex").slice(0, 40)) as Address;
 
 export type Run = {
@@ -245,9 +245,10 @@ export async function run(creators: number, opts: RunOptions = {}): Promise<Run>
     if (!(BigInt(body.proofs[0]?.claimable ?? "0") > 0n)) throw new Error(`no claimable proof served for ${who}`);
     phases.apiProofServed = performance.now() - tClaimable;
     const closeToClaimableMs = tPublished - t0 + (performance.now() - tMatured);
-    // The usage commitment's two parts re-run on the same rows (the baseline close of bench:scale commits nothing).
+    // The usage commitment's two parts re-run on the same rows: only with billed events (bench:scale bills none, and
+    // its baseline close commits nothing).
     let usageSplit = { leavesQuery: 0, tree: 0 };
-    if (!opts.close) {
+    if (!opts.close && events > 0) {
       const closedRow = await t.db.prisma.epoch.findUniqueOrThrow({ where: { id: closed.epoch } });
       const ts = performance.now();
       const billed = await billedUsageLeaves(t.db.prisma, closedRow.startsAt, closedRow.endsAt);

@@ -8,7 +8,7 @@ import { badRequest, conflict, forbidden, notFound, unprocessable, type FieldErr
 import { audit } from "./audit";
 import type { Deps } from "./deps";
 import { ensureRole } from "./roles";
-import type { TokenAllowList } from "./token-allow-list";
+import { NATIVE, type TokenAllowList } from "./token-allow-list";
 
 export type Share = { account: string; bps: number };
 
@@ -40,7 +40,6 @@ function checkShares(shares: Share[]): void {
 }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
-const NATIVE = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 
 /**
  * A leaf for the zero address, the splitter or a token could never be claimed usefully, and the engine skips a dataset
@@ -153,16 +152,17 @@ export async function createDataset(
 
 /** The dataset if the caller owns it; another creator's dataset is reported as not found. */
 export async function ownedDataset({ prisma }: Deps, ownerAddress: string, id: string) {
-  const d = await prisma.dataset.findUnique({
-    where: { id },
-    include: { shares: true, shareChanges: true, owner: true },
-  });
+  const d = await prisma.dataset.findUnique({ where: { id }, include: { owner: true } });
   if (!d || d.owner.address !== ownerAddress) throw notFound(`dataset ${id}`);
   return d;
 }
 
 export async function getDataset(deps: Deps, ownerAddress: string, id: string) {
-  return datasetView(await ownedDataset(deps, ownerAddress, id));
+  await ownedDataset(deps, ownerAddress, id);
+  // The view shows the shares in force and the scheduled changes: only it needs the change history.
+  return datasetView(
+    await deps.prisma.dataset.findUniqueOrThrow({ where: { id }, include: { shares: true, shareChanges: true } }),
+  );
 }
 
 /** One page of the caller's datasets in (createdAt, id) order; `after` is the last id of the previous page. */

@@ -17,7 +17,8 @@ export type TokenAllowList = {
 };
 
 /** The splitter's sentinel for native ETH deposits: 18 decimals, like wei. */
-const NATIVE = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+/** The splitter's native-ETH sentinel token address. */
+export const NATIVE = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 
 export type SplitterTokenAllowListParameters = { publicClient: PublicClient; splitter: Address };
 

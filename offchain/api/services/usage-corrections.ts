@@ -50,7 +50,7 @@ type Tx = PrismaClient;
 type ItemError = FieldError & { index: number; code: string };
 
 /** The key of the row a before-close correction inserts. */
-export const replacementKeyOf = (eventKey: string, correctionKey: string) => `${eventKey}~correction~${correctionKey}`;
+const replacementKeyOf = (eventKey: string, correctionKey: string) => `${eventKey}~correction~${correctionKey}`;
 
 export async function correctUsage(
   deps: Deps,

@@ -5,6 +5,8 @@
  * wallet with the creator page's claim path (lib/claims.ts: claim or claimBatch against the claimable root).
  */
 import { erc20Abi, parseSignature, parseUnits, type Address, type Hex } from "viem";
+// Type-only: the response type of GET /v1/licenses/:id/money; nothing of the server is bundled.
+import type { LicenseMoney } from "../../api/services/license-money";
 import { api, loadWebConfig, type WebConfig } from "./lib/api";
 import { royaltySplitterAbi, tokenInfo } from "./lib/chain";
 import { claimStateText, claimTokens, readClaimView, type ClaimContext, type ClaimView } from "./lib/claims";
@@ -59,15 +61,6 @@ type License = {
   cancelledAt: string | null;
   /** What ending (term or cancel) means in money for this model. */
   onEnd: string;
-};
-/** GET /v1/licenses/:id/money: as of the last epoch that stood; deposited = recognized + refunded + escrow. */
-type Money = {
-  asOfEpoch: number | null;
-  deposited: string;
-  recognized: string;
-  refunded: string;
-  escrow: string;
-  owed: string;
 };
 type Instructions = {
   chainId: number;
@@ -135,7 +128,7 @@ async function load(wallet: Wallet): Promise<void> {
       const [info, ins, money] = await Promise.all([
         tokenInfo(wallet.publicClient, l.token),
         api.get<Instructions>(`/v1/licenses/${l.licenseId}/deposit-instructions`),
-        api.get<Money>(`/v1/licenses/${l.licenseId}/money`),
+        api.get<LicenseMoney>(`/v1/licenses/${l.licenseId}/money`),
       ]);
       const balance = await wallet.publicClient.readContract({
         address: l.token,
@@ -215,7 +208,7 @@ async function load(wallet: Wallet): Promise<void> {
 }
 
 /** The license's money as the last settled epoch left it; the data attributes carry exact base units. */
-function moneyCell(l: License, m: Money, info: TokenInfo): HTMLElement {
+function moneyCell(l: License, m: LicenseMoney, info: TokenInfo): HTMLElement {
   if (m.asOfEpoch === null) return h("div", { class: "meta" }, "No epoch has settled this license yet.");
   const line = (label: string, units: string) =>
     h("div", {}, `${label}: `, h("span", { "data-units": units }, formatAmount(units, info)));
