@@ -45,10 +45,6 @@ export async function enqueueDepositsConfirmed(tx: Tx, deposits: readonly Confir
   }
 }
 
-type StateLicense = { licenseId: string; token: string; refunded?: string };
-const stateLicenses = (state: Prisma.JsonValue | undefined): StateLicense[] =>
-  ((state as { licenses?: StateLicense[] } | null | undefined)?.licenses ?? []).filter((l) => l?.licenseId);
-
 /**
  * epoch.claimable and refund.available for epoch `epochId`, whose root was just promoted. A refund is the growth of
  * a license's cumulative `refunded` over the state this epoch was computed from (the last earlier epoch that was
@@ -57,7 +53,7 @@ const stateLicenses = (state: Prisma.JsonValue | undefined): StateLicense[] =>
 export async function enqueueEpochClaimable(tx: Tx, epochId: number): Promise<void> {
   const epoch = await tx.epoch.findUniqueOrThrow({
     where: { id: epochId },
-    select: { root: true, endsAt: true, state: true },
+    select: { root: true, endsAt: true },
   });
   // Creators with a leaf that grew this epoch: each is told its own leaves, nothing of anyone else's.
   const leaves = await tx.$queryRaw<{ account: string; token: string; amount: string; cumulative: string }[]>`
@@ -66,11 +62,11 @@ export async function enqueueEpochClaimable(tx: Tx, epochId: number): Promise<vo
     WHERE a.epoch_id = ${epochId} AND a.amount > 0
     ORDER BY a.account, a.token`;
   const byCreator = new Map<string, { token: string; amount: string; cumulative: string }[]>();
-  for (const l of leaves)
-    byCreator.set(l.account, [
-      ...(byCreator.get(l.account) ?? []),
-      { token: l.token, amount: l.amount, cumulative: l.cumulative },
-    ]);
+  for (const l of leaves) {
+    const own = byCreator.get(l.account) ?? [];
+    own.push({ token: l.token, amount: l.amount, cumulative: l.cumulative });
+    byCreator.set(l.account, own);
+  }
   for (const [account, own] of byCreator)
     await enqueueFor(tx, account, "creator", "epoch.claimable", {
       epoch: epochId,
@@ -84,30 +80,36 @@ export async function enqueueEpochClaimable(tx: Tx, epochId: number): Promise<vo
   const base = await tx.epoch.findFirst({
     where: { id: { lt: epochId }, status: { not: "vetoed" } },
     orderBy: { id: "desc" },
-    select: { state: true },
+    select: { id: true },
   });
-  const before = new Map(stateLicenses(base?.state).map((l) => [l.licenseId, BigInt(l.refunded ?? "0")]));
-  const grown = stateLicenses(epoch.state)
-    .map((l) => ({ ...l, to: BigInt(l.refunded ?? "0"), from: before.get(l.licenseId) ?? 0n }))
-    .filter((l) => l.to > l.from);
-  if (grown.length === 0) return;
-  const buyers = await tx.license.findMany({
-    where: { id: { in: grown.map((g) => g.licenseId) } },
-    select: { id: true, buyer: { select: { address: true } } },
-  });
-  const buyerOf = new Map(buyers.map((b) => [b.id, b.buyer.address]));
+  // Per-license refunds compared inside the database: the carried state also holds every cumulative allocation
+  // (one entry per account ever paid), which must not be loaded to find a few licenses whose refund grew.
+  const grown = await tx.$queryRaw<{ licenseId: string; token: string; buyer: string; from: string; to: string }[]>`
+    WITH now AS (
+      SELECT l.value ->> 'licenseId' AS id, l.value ->> 'token' AS token,
+        coalesce((l.value ->> 'refunded')::numeric, 0) AS refunded
+      FROM epochs e, jsonb_array_elements(e.state::jsonb -> 'licenses') l(value) WHERE e.id = ${epochId}
+    ), before AS (
+      SELECT l.value ->> 'licenseId' AS id, coalesce((l.value ->> 'refunded')::numeric, 0) AS refunded
+      FROM epochs e, jsonb_array_elements(e.state::jsonb -> 'licenses') l(value) WHERE e.id = ${base?.id ?? -1}
+    )
+    SELECT now.id AS "licenseId", now.token, b.address AS buyer,
+      coalesce(before.refunded, 0)::text AS "from", now.refunded::text AS "to"
+    FROM now LEFT JOIN before ON before.id = now.id
+      JOIN licenses li ON li.id = now.id JOIN buyers b ON b.id = li.buyer_id
+    WHERE now.refunded > coalesce(before.refunded, 0)
+    ORDER BY now.id`;
   for (const g of grown) {
-    const buyer = buyerOf.get(g.licenseId);
-    if (!buyer) continue;
-    await enqueueFor(tx, buyer, "buyer", "refund.available", {
+    const to = BigInt(g.to);
+    await enqueueFor(tx, g.buyer, "buyer", "refund.available", {
       epoch: epochId,
       root: epoch.root,
       licenseId: g.licenseId,
       token: g.token,
-      amount: (g.to - g.from).toString(),
-      refundedToDate: g.to.toString(),
-      account: buyer,
-      proof: `/v1/proofs/${buyer}`,
+      amount: (to - BigInt(g.from)).toString(),
+      refundedToDate: to.toString(),
+      account: g.buyer,
+      proof: `/v1/proofs/${g.buyer}`,
     });
   }
 }
