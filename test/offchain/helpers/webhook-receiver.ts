@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 
 export type Received = { path: string; headers: Record<string, string>; body: string; status: number };
 
-export async function startReceiver(opts: { failFirst?: number } = {}) {
+export async function startReceiver(opts: { failFirst?: number; host?: string } = {}) {
   const received: Received[] = [];
   const tries = new Map<string, number>();
   const server = http.createServer((req, res) => {
@@ -22,8 +22,9 @@ export async function startReceiver(opts: { failFirst?: number } = {}) {
       res.end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((r) => server.listen(0, host, () => r()));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     url,
     received,

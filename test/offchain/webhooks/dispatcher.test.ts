@@ -104,15 +104,17 @@ describe("webhook dispatcher: the SSRF guard at delivery time", () => {
 
   it("connects to the address it checked (the resolver's answer), with the URL's host in the Host header", async () => {
     const db = await openTestDatabase();
-    const receiver = await startReceiver();
+    // Listening on 127.0.0.2 only, which the system resolver never answers for localhost: the delivery can succeed
+    // only by connecting to the address the (stub) resolver gave and the guard checked.
+    const receiver = await startReceiver({ host: "127.0.0.2" });
     try {
-      const url = bare(receiver.url);
+      const url = receiver.url.replace("http://127.0.0.2:", "http://localhost:");
       const { id } = await endpointWithEvent(db, `${url}/pinned`);
       const d = createWebhookDispatcher({
         common: { logger: silent },
         prisma: db.prisma,
         config: { pollMs: 10, retryBaseMs: 1, maxAttempts: 5, allowHttpLoopback: true },
-        resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+        resolve: async () => [{ address: "127.0.0.2", family: 4 }],
       });
       await d.runOnce();
       const row = await db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id } });
