@@ -36,9 +36,9 @@ export function fastProofs({ common, services }: { common: Common; services: Ser
   const duration = common.metrics.httpDuration.labels("get", ROUTE);
   let served = 0;
   let slowestMs = 0;
-  let summary: NodeJS.Timeout | undefined;
+  let scheduled = false;
   const report = () => {
-    summary = undefined;
+    scheduled = false;
     if (served === 0) return;
     common.logger.info({ route: ROUTE, method: "GET", status: 200, requests: served, slowestMs }, "requests served");
     served = 0;
@@ -64,7 +64,10 @@ export function fastProofs({ common, services }: { common: Common; services: Ser
         requests.inc();
         served++;
         if (ms > slowestMs) slowestMs = ms;
-        summary ??= setTimeout(report, SUMMARY_MS).unref();
+        if (!scheduled) {
+          scheduled = true;
+          setTimeout(report, SUMMARY_MS).unref();
+        }
       },
       // The general stack answers (and logs) failures the way it answers every route's.
       () => next(),
