@@ -94,7 +94,7 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
   ],
   PROOF_STATE_MAX_AGE_MS: [
     "1000",
-    "proofs served from memory: this process's promotions and claims show at once, other replicas' within this (+ one refresh); 0 reads the database per request",
+    "proofs served from memory: this process's promotions and claims show at once, other replicas' (PostgreSQL) within this (+ one refresh); 0 reads the database per request",
   ],
   LATE_USAGE_GRACE_SECONDS: [
     "86400",

@@ -64,7 +64,12 @@ export async function latestProofEpoch(prisma: PrismaClient): Promise<ProofEpoch
   );
 }
 
-export function createProofState(p: { prisma: PrismaClient; maxAgeMs: number }): ProofState {
+/**
+ * `periodic: false` (the embedded database, whose data folder one process opens: every writer is in this process
+ * and signals): no refresh after `maxAgeMs`, only after a signal. Each refresh is three queries that PGlite runs on
+ * this event loop, a stall every `maxAgeMs` that showed in the proofs' p99.
+ */
+export function createProofState(p: { prisma: PrismaClient; maxAgeMs: number; periodic?: boolean }): ProofState {
   const claimed = new Map<string, bigint>();
   const take = (k: string, v: bigint) => {
     if (v > (claimed.get(k) ?? 0n)) claimed.set(k, v);
@@ -122,7 +127,7 @@ export function createProofState(p: { prisma: PrismaClient; maxAgeMs: number }):
       }
       // A refresh already in flight may have started before the change: wait until one that started after it ends.
       while (mustWait) await startRefresh();
-      if (performance.now() - refreshedAt >= p.maxAgeMs)
+      if (p.periodic !== false && performance.now() - refreshedAt >= p.maxAgeMs)
         startRefresh().catch(() => {
           // A failed background refresh keeps the snapshot; the next request past maxAgeMs tries again.
         });

@@ -139,4 +139,18 @@ describe("offchain/epochs/proof-state", () => {
     proofClaimsRecorded(other.prisma, [{ account: A, token: T, total: 9n }]);
     expect((await state.forAccount(A)).claimed(T)).to.equal(0n);
   });
+
+  it("periodic: false (embedded database) reads only after a signal, never because maxAgeMs passed", async () => {
+    const { db, prisma } = fakeDatabase();
+    db.epochs.push({ id: 1, root: "0x01", status: "mined" });
+    const state = createProofState({ prisma, maxAgeMs: 1, periodic: false });
+    await state.forAccount(A);
+    const queries = db.queries;
+    db.epochs[0].status = "claimable";
+    await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 3; i++) expect((await state.forAccount(A)).latest?.status).to.equal("mined");
+    expect(db.queries).to.equal(queries);
+    proofEpochsChanged(prisma);
+    expect((await state.forAccount(A)).latest?.status).to.equal("claimable");
+  });
 });
