@@ -2,7 +2,6 @@
  * The Express 5 app: request ids and logs → JSON body parsing → per route: authenticate, authorize, validate
  * (zod), call the service → one problem+json error middleware.
  */
-import crypto from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import express, { type Express, type Request, type Response } from "express";
@@ -17,12 +16,19 @@ import { routeTable } from "./routes";
 import { createServices, type Services } from "./services";
 import type { TokenAllowList } from "./services/token-allow-list";
 import { mountWeb } from "../web/serve";
+import { fastProofs, requestIdOf } from "./fast-proofs";
 
 /**
  * `tokens`: the splitter's token allow-list (splitterTokenAllowList over the chain clients); offers in other
  * tokens are refused. Without it offers are not checked, and a warning says so at start.
  */
-export type CreateAppOptions = { common: Common; db: { prisma: PrismaClient }; tokens?: TokenAllowList };
+export type CreateAppOptions = {
+  common: Common;
+  db: { prisma: PrismaClient };
+  tokens?: TokenAllowList;
+  /** GET /v1/proofs/:account ahead of the middleware stack (fast-proofs.ts); default true. False: the general stack. */
+  fastProofs?: boolean;
+};
 export type App = Express & { locals: { routes: AnyRoute[]; services: Services } };
 
 function authorize(access: Access, actor: Actor): void {
@@ -65,7 +71,7 @@ async function sendStream(res: Response, body: Readable, contentType?: string): 
   }
 }
 
-export function createApp({ common, db, tokens }: CreateAppOptions): App {
+export function createApp({ common, db, tokens, fastProofs: fast = true }: CreateAppOptions): App {
   const app = express() as App;
   const services = createServices({ common, prisma: db.prisma, tokens });
   if (!tokens) common.logger.warn("no token allow-list given: offers are not checked against the splitter's tokens");
@@ -75,9 +81,9 @@ export function createApp({ common, db, tokens }: CreateAppOptions): App {
   app.disable("x-powered-by");
   app.set("etag", false);
 
+  if (fast) app.use(fastProofs({ common, services }));
   app.use((req, res, next) => {
-    const given = req.get("x-request-id");
-    res.locals.requestId = given && /^[A-Za-z0-9_.:-]{1,100}$/.test(given) ? given : crypto.randomUUID();
+    res.locals.requestId = requestIdOf(req.get("x-request-id"));
     res.setHeader("x-request-id", res.locals.requestId);
     next();
   });

@@ -16,6 +16,7 @@ import { RANGE_TRANSACTION, readCursor, writeCursor } from "./cursor";
 import { createLoop } from "./loop";
 import type { Db } from "../db/client";
 import { ChainError } from "./errors";
+import { proofClaimsRecorded, type ClaimedTotal } from "../epochs/proof-state";
 
 export const CLAIM_CURSOR = "claims";
 
@@ -64,7 +65,9 @@ export function createClaimWatcher(p: {
         if (!prev || log.args.cumulativeAmount > prev.total)
           latest.set(k, { account, token, total: log.args.cumulativeAmount });
       }
+      const written: ClaimedTotal[] = [];
       await prisma.$transaction(async (tx) => {
+        written.length = 0; // a retried transaction starts over
         for (const c of latest.values()) {
           const row = await tx.claimedTotal.findUnique({
             where: { account_token: { account: c.account, token: c.token } },
@@ -75,9 +78,12 @@ export function createClaimWatcher(p: {
             create: { account: c.account, token: c.token, claimed: c.total.toString() },
             update: { claimed: c.total.toString() },
           });
+          written.push(c);
         }
         await writeCursor(tx, CLAIM_CURSOR, to + 1n);
       }, RANGE_TRANSACTION);
+      // Committed: this process's proofs show the new totals from the next request on (no database read).
+      proofClaimsRecorded(prisma, written);
       logs += claimed.length;
     }
     if (logs > 0) common.logger.info({ logs, toBlock: safe.toString() }, "claims indexed");

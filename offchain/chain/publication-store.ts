@@ -8,6 +8,7 @@ import type { Db } from "../db/client";
 import type { ChainLogger } from "./common";
 import type { SignedTx } from "./publication-tx";
 import { enqueueEpochClaimable } from "../webhooks/money-events";
+import { proofEpochsChanged } from "../epochs/proof-state";
 
 export type Publication = NonNullable<Awaited<ReturnType<Db["prisma"]["epochPublication"]["findUnique"]>>>;
 
@@ -15,6 +16,11 @@ export const TAKEN = Symbol("taken");
 
 export function createPublicationStore(db: Db, log: ChainLogger, now: () => number) {
   const prisma = db.prisma;
+  // Every epoch status this store commits changes what proofs show (epochStatus, or which epoch is claimable).
+  const epochChanged = <T>(committed: T): T => {
+    proofEpochsChanged(prisma);
+    return committed;
+  };
 
   /** Runs an insert of a publication row; TAKEN when another instance inserted that epoch first. */
   async function unlessTaken<T>(insert: () => Promise<T>): Promise<T | typeof TAKEN> {
@@ -52,18 +58,20 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
     },
 
     /** Signed, not yet broadcast: recorded first, so a crash can never leave an unknown transaction behind. */
-    recordSigned: (epochId: number, tx: SignedTx) =>
-      unlessTaken(() =>
-        prisma.$transaction([
-          prisma.epochPublication.create({
-            data: { epochId, state: "submitted", nonce: tx.nonce, attempts: [tx.hash], ...txFields(tx) },
-          }),
-          prisma.epoch.update({
-            where: { id: epochId },
-            data: { status: "submitted", txHash: tx.hash },
-            select: { id: true },
-          }),
-        ]),
+    recordSigned: async (epochId: number, tx: SignedTx) =>
+      epochChanged(
+        await unlessTaken(() =>
+          prisma.$transaction([
+            prisma.epochPublication.create({
+              data: { epochId, state: "submitted", nonce: tx.nonce, attempts: [tx.hash], ...txFields(tx) },
+            }),
+            prisma.epoch.update({
+              where: { id: epochId },
+              data: { status: "submitted", txHash: tx.hash },
+              select: { id: true },
+            }),
+          ]),
+        ),
       ),
 
     /** A root found on chain that this database had no record of. */
@@ -85,6 +93,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
         }),
         prisma.epoch.update({ where: { id: epochId }, data: { status: "mined", txHash }, select: { id: true } }),
       ]);
+      epochChanged(epochId);
       log.info({ epoch: epochId, txHash }, "root mined");
     },
 
@@ -97,6 +106,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
         }),
         prisma.epoch.update({ where: { id: epochId }, data: { status: "submitted" }, select: { id: true } }),
       ]);
+      epochChanged(epochId);
     },
 
     /** A claimable root also queues its epoch.claimable / refund.available webhooks, in the same transaction. */
@@ -106,6 +116,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
         await tx.epoch.update({ where: { id: epochId }, data: { status: fate }, select: { id: true } });
         if (fate === "claimable") await enqueueEpochClaimable(tx, epochId);
       });
+      epochChanged(epochId);
       log.info({ epoch: epochId, fate }, "root settled");
     },
 
@@ -119,6 +130,7 @@ export function createPublicationStore(db: Db, log: ChainLogger, now: () => numb
           select: { id: true },
         }),
       ]);
+      epochChanged(epochId);
       log.warn({ epoch: epochId }, `publication forgotten: ${why}`);
     },
 

@@ -26,7 +26,7 @@ export const envShape = {
   PLATFORM_FEE_BPS: int(0).max(10_000).default(0),
   WEB_RPC_URL: z.string().url().optional(),
   DISTRIBUTION_STORE_DIR: z.string().min(1).optional(),
-  PROOF_STATE_MAX_AGE_MS: int(0).default(0),
+  PROOF_STATE_MAX_AGE_MS: int(0).default(1000),
   LATE_USAGE_GRACE_SECONDS: int(0).default(86_400),
   UNKNOWN_LICENSE_GRACE_SECONDS: int(0).default(7 * 86_400),
   SHARE_CHANGE_PAST_TOLERANCE_SECONDS: int(0).default(300),
@@ -92,7 +92,10 @@ export const DOCS: Record<VariableName, readonly [string, string]> = {
     "`DATA_DIR/distributions`",
     "content-addressed store of the published distribution files (replicas must share it: a volume)",
   ],
-  PROOF_STATE_MAX_AGE_MS: ["0", "> 0: proofs served from memory, latest epoch and claimed totals at most this stale"],
+  PROOF_STATE_MAX_AGE_MS: [
+    "1000",
+    "proofs served from memory: this process's promotions and claims show at once, other replicas' (PostgreSQL) within this (+ one refresh); 0 reads the database per request",
+  ],
   LATE_USAGE_GRACE_SECONDS: [
     "86400",
     "usage may be reported this long after it occurred (billed in the next open epoch, counted late)",

@@ -8,6 +8,7 @@
  * operator's close) — a known simplification.
  */
 import { closeEpoch, type ClosedEpoch, type EpochsDeps } from "./close";
+import { proofEpochsChanged } from "./proof-state";
 
 export const SCHEDULER_ACTOR = "scheduler";
 
@@ -32,6 +33,7 @@ export async function closeDueEpoch(deps: EpochsDeps, now = new Date()): Promise
   if (deposits === 0 && usage === 0) return { skipped: "nothing new to settle" };
   const closed = await closeEpoch(deps, SCHEDULER_ACTOR, { endsAt: now.toISOString() });
   if (closed.status === "empty") return { skipped: closed.reason };
+  proofEpochsChanged(prisma); // a new computed epoch: this process's proofs show it from the next request
   deps.common.logger.info(
     { epoch: closed.epoch, root: closed.root, leafCount: closed.leafCount },
     "epoch closed by the scheduler",

@@ -31,6 +31,9 @@ export { billedUsageLeaves, billedUsageRecords, commitEpochUsage, rebuildEpochUs
 export {
   createProofState,
   latestProofEpoch,
+  proofClaimsRecorded,
+  proofEpochsChanged,
+  type ClaimedTotal,
   type AccountProofState,
   type ProofEpoch,
   type ProofState,

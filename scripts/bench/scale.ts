@@ -5,7 +5,7 @@
  *    PostgreSQL, and at BENCH_SCALE_SMALL (100,000) on PGlite; the close before it scaled with the epoch
  *    (close-baseline.ts) at the small size on both, as the baseline. Each case runs in its own process, so its peak
  *    RSS (sampled from just before the close until the proofs are served) is its own.
- *  - proofs from memory on the large epoch (PROOF_STATE_MAX_AGE_MS=1000): an open-loop constant-rate load from a
+ *  - proofs from memory on the large epoch (the default PROOF_STATE_MAX_AGE_MS=1000): an open-loop constant-rate load from a
  *    second process (proof-load.ts) at 1,000 req/s (p99), then rising rates (the highest rate served), then 250 req/s
  *    while three clients download the distribution file.
  * BENCH_SCALE_CASES (comma list of pglite-large, postgres-large, pglite-small, pglite-small-baseline,
@@ -23,6 +23,8 @@ const PG_URL = process.env.BENCH_PG_URL ?? "postgres://root@127.0.0.1:5432";
 const LARGE = Number(process.env.BENCH_SCALE_CREATORS ?? 1_000_000);
 const SMALL = Number(process.env.BENCH_SCALE_SMALL ?? 100_000);
 const DATASETS = 100;
+// BENCH_SCALE_CPU_PROF=<dir>: each case's process (the server) writes a V8 CPU profile there (node --cpu-prof).
+const PROFILE_DIR = process.env.BENCH_SCALE_CPU_PROF;
 
 type Case = { name: string; db: "pglite" | "postgres"; creators: number; baseline: boolean; proofs: boolean };
 type LoadResult = {
@@ -56,7 +58,7 @@ const CASES: Case[] = [
 async function runCase(c: Case): Promise<CaseResult> {
   const loadBefore = os.loadavg();
   let dbName: string | undefined;
-  const env: Record<string, string> = { PROOF_STATE_MAX_AGE_MS: "1000" };
+  const env: Record<string, string> = {};
   if (c.db === "postgres") {
     dbName = `tributary_bench_scale_${process.pid}`;
     const admin = new Client({ connectionString: `${PG_URL}/postgres` });
@@ -138,7 +140,15 @@ function childCase(c: Case): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--max-old-space-size=6144", "-r", "ts-node/register/transpile-only", __filename, "case", JSON.stringify(c)],
+      [
+        "--max-old-space-size=6144",
+        ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+        "-r",
+        "ts-node/register/transpile-only",
+        __filename,
+        "case",
+        JSON.stringify(c),
+      ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     let out = "";
@@ -149,6 +159,22 @@ function childCase(c: Case): Promise<CaseResult> {
       else reject(new Error(`case ${c.name} exited ${code}: ${out.slice(-500)}`));
     });
   });
+}
+
+/** `next` over `previous`, key by key (objects recursively, arrays replaced); an undefined value keeps the old one. */
+export function mergeFigures(
+  previous: Record<string, unknown>,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...previous };
+  for (const [k, v] of Object.entries(next)) {
+    if (v === undefined) continue;
+    const old = previous[k];
+    const isObj = (x: unknown): x is Record<string, unknown> =>
+      typeof x === "object" && x !== null && !Array.isArray(x);
+    out[k] = isObj(v) && isObj(old) ? mergeFigures(old, v) : v;
+  }
+  return out;
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -231,7 +257,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ ...figures, cases: undefined }, null, 2));
   const out = path.join(__dirname, "..", "..", "bench", "results", "scale.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
+  // A run of some cases (BENCH_SCALE_CASES) merges into the file: the figures of cases it did not run are kept.
+  const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, "utf8")) as Record<string, unknown>) : {};
+  fs.writeFileSync(out, `${JSON.stringify(mergeFigures(previous, figures), null, 2)}\n`);
   console.log(`wrote ${out}`);
 }
 

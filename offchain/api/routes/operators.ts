@@ -7,6 +7,7 @@ import { listAudit } from "../services/audit";
 import { grantRole, listRoles, revokeRole } from "../services/roles";
 import { defineRoute } from "../route";
 import { Address, EpochNumber, IsoDate, Role, z } from "../schemas";
+import { proofEpochsChanged } from "../../epochs";
 
 const OPERATOR = { kind: "session", roles: ["operator"] } as const;
 const Assignment = z.object({ address: z.string(), role: Role });
@@ -39,6 +40,7 @@ export const operatorRoutes = [
       const r = await closeEpoch(services.deps, addressOf(actor), body);
       // For the operator who asked for this close, an epoch without leaves is a refusal of the request.
       if (r.status === "empty") throw conflict(r.reason);
+      proofEpochsChanged(services.deps.prisma); // a new computed epoch: proofs show it from the next request
       const totals = r.result.totals.map((t) => ({
         token: t.token,
         amount: t.amount.toString(),

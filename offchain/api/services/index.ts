@@ -29,7 +29,12 @@ export function createServices({
     deps: { common, prisma },
     distributions: createDistributionCache({ prisma, store: files }),
     files,
-    proofState: createProofState({ prisma, maxAgeMs: common.config.proofStateMaxAgeMs }),
+    proofState: createProofState({
+      prisma,
+      maxAgeMs: common.config.proofStateMaxAgeMs,
+      // Embedded PGlite: one process holds the data folder, so every writer signals (see proof-state.ts).
+      periodic: common.config.database.url !== undefined,
+    }),
     tokens,
   };
 }

@@ -4,6 +4,7 @@ import { keccak256, parseUnits, toHex, type Address, type Hex } from "viem";
 import { createClaimWatcher } from "../../../offchain/chain/claim-watcher";
 import { royaltySplitterAbi } from "../../../offchain/chain/abi";
 import { silentLogger } from "../../../offchain/chain/common";
+import { createProofState } from "../../../offchain/epochs";
 import type { DevStack } from "../../../offchain/chain/deploy";
 import { openTestDatabase, type TestDb } from "../helpers/database";
 import { clientsFor, createLicense, deployStack, deposit, devAccount, mine, rpc } from "../helpers/chain";
@@ -81,6 +82,10 @@ describe("offchain/chain/claim-watcher", () => {
         pollIntervalMs: 10,
       },
     });
+    // This process's proof state, read once now and not refreshed for an hour: only the watcher's update moves it.
+    const proofState = createProofState({ prisma: db.prisma, maxAgeMs: 3_600_000 });
+    const inMemory = async (account: Address) => (await proofState.forAccount(account)).claimed(stack.stablecoin);
+    expect(await inMemory(creator)).to.equal(0n);
     const unit = parseUnits("1", 18);
     const t1 = await postRoot(1, [
       [creator, 30n * unit],
@@ -92,6 +97,7 @@ describe("offchain/chain/claim-watcher", () => {
     await mine(2);
     await watcher.runOnce();
     expect(await dbClaimed(creator)).to.equal(30n * unit);
+    expect(await inMemory(creator), "proof state updated by the watcher").to.equal(30n * unit);
 
     const t2 = await postRoot(2, [
       [creator, 45n * unit],
@@ -107,5 +113,7 @@ describe("offchain/chain/claim-watcher", () => {
     expect(await dbClaimed(creator)).to.equal(45n * unit);
     expect(await dbClaimed(other)).to.equal(await onChainClaimed(other));
     expect(await dbClaimed(other)).to.equal(25n * unit);
+    expect(await inMemory(creator)).to.equal(45n * unit);
+    expect(await inMemory(other)).to.equal(25n * unit);
   });
 });

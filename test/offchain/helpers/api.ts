@@ -41,6 +41,10 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     TREASURY_ADDRESS: TREASURY,
     SPLITTER_ADDRESS: SPLITTER,
     PLATFORM_FEE_BPS: "250",
+    // The API tests write epochs and claimed totals straight into the database (no publisher or claim watcher in
+    // process to tell the proof state) and empty it between tests: proofs read it per request. The in-memory state
+    // has its own tests (fast-proofs.test.ts, epochs/proof-state.test.ts).
+    PROOF_STATE_MAX_AGE_MS: "0",
     ...env,
   });
   const common = createCommon(config, { defaultMetrics: false });
