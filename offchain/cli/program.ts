@@ -9,6 +9,7 @@ import { deposit } from "./commands/deposit";
 import { closeEpochViaApi, epochStatus, publishOnce } from "./commands/epoch";
 import { verifyAccountProofs, verifyDistributionFile } from "./commands/verify";
 import { verifyReceiptFile } from "./commands/verify-receipt";
+import { verifyEarnings } from "./commands/verify-earnings";
 import { auditRecompute } from "./commands/audit";
 import { claimFromFile } from "./commands/claim-file";
 import { runWatch, type WatchOptions } from "./commands/watch";
@@ -101,6 +102,43 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
         ].join("\n"),
       );
       if (!r.ok) throw new CheckFailed("usage receipt verification failed");
+    });
+
+  verify
+    .command("earnings <account>")
+    .description(
+      "a creator's allocation in an epoch against the usage billed on its datasets: receipts, published rates, its share",
+    )
+    .requiredOption(
+      "--usage <responses...>",
+      "its datasets' usage responses (GET /v1/datasets/:id/usage-receipts/:epoch)",
+    )
+    .requiredOption("--file <distribution>", "the epoch's distribution file")
+    .option("--previous <distribution>", "the previous epoch's distribution file (omit for the first epoch)")
+    .option("--no-chain", "do not check the files on chain (no RPC needed)")
+    .action(async (account: Address, o: { usage: string[]; file: string; previous?: string; chain: boolean }) => {
+      const r = await verifyEarnings(o.chain ? await ctx() : null, account, o.usage, o.file, o.previous);
+      emit(io, json(), r, () =>
+        [
+          `epoch ${r.epoch}${r.previousEpoch !== null ? ` (since epoch ${r.previousEpoch})` : ""}, account ${r.account}`,
+          `files ${r.fileAnchored === null ? "not checked on chain" : r.fileAnchored ? "match the chain" : "DO NOT match the chain"}`,
+          `${r.receiptsVerified} aggregate receipts verify against the usage root`,
+          ...r.tokens.map(
+            (t) =>
+              `${t.status.padEnd(8)} ${t.token}: leaf grew ${t.got}, usage gives ${t.expectedMin === t.expectedMax ? t.expectedMin : `${t.expectedMin} … ${t.expectedMax}`} (±${t.bound})` +
+              t.notCheckable
+                .map((n) => `\n  not checkable from usage: ${n.model} license ${n.licenseId} on ${n.datasetId}`)
+                .join(""),
+          ),
+          ...(r.mismatch
+            ? [
+                `MISMATCH${r.mismatch.datasetId ? ` dataset ${r.mismatch.datasetId}` : ""}${r.mismatch.licenseId ? ` license ${r.mismatch.licenseId}` : ""}${r.mismatch.token ? ` token ${r.mismatch.token}: expected ${r.mismatch.expected}, got ${r.mismatch.got}` : ""}: ${r.mismatch.reason}`,
+              ]
+            : []),
+          r.ok ? "OK" : "FAILED",
+        ].join("\n"),
+      );
+      if (!r.ok) throw new CheckFailed("earnings verification failed");
     });
 
   const audit = program.command("audit").description("recompute an epoch from its audit export");
