@@ -1,8 +1,8 @@
 /** The `tributary` command line: claim (API or file), verify, watch, epoch close|publish|status, deposit. */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { formatUnits, type Address, type Hex } from "viem";
 import { resolveContext, type Context, type GlobalOptions } from "./context";
-import { CheckFailed, CliError } from "./errors";
+import { CheckFailed, CliError, errorLine, EXIT_STATUS, exitStatusOf } from "./errors";
 import { emit, progress, type Io } from "./output";
 import { claimAll } from "./commands/claim";
 import { deposit } from "./commands/deposit";
@@ -267,15 +267,18 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
   return program;
 }
 
-/** Runs argv (without node and script); returns the exit status. */
+/** Runs argv (without node and script); returns the exit status ({@link EXIT_STATUS}). */
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   try {
     await createProgram(deps).parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
-    const e = err as { code?: string; exitCode?: number; message?: string };
-    if (e.code?.startsWith("commander.")) return e.exitCode ?? 1; // help, version, usage errors: commander printed them
-    if (!(err instanceof CheckFailed)) deps.io.err(`error: ${e.message ?? String(err)}\n`);
-    return 1;
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; a usage mistake (commander printed it) is a usage error.
+      return err.exitCode === 0 ? EXIT_STATUS.ok : EXIT_STATUS.usage;
+    }
+    const line = errorLine(err);
+    if (line !== null) deps.io.err(`${line}\n`);
+    return exitStatusOf(err);
   }
 }

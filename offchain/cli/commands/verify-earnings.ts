@@ -154,6 +154,8 @@ export async function verifyEarnings(
   previousFile?: string,
 ): Promise<EarningsVerification> {
   const me = account.toLowerCase();
+  // The reader's stream reports a missing file as an uncaught stream error: stat first so it throws here.
+  for (const f of [file, ...(previousFile ? [previousFile] : [])]) fs.statSync(f);
   const current = await readDistributionFile(file);
   const epoch = Number(current.header.epoch);
   const previous = previousFile ? await readDistributionFile(previousFile) : undefined;
