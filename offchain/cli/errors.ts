@@ -1,9 +1,10 @@
 /**
- * Typed failures of the command-line tool, on the project's one error base. The binary prints `error: <message>`
- * and exits 1 for every one of them (a failed check has printed its own output and prints nothing more); the codes
- * and kinds let a script (or a test) tell a usage mistake from a node that is down.
+ * Typed failures of the command-line tool, on the project's one error base. The binary prints
+ * `error: <message> (<code>[, retryable])` — a failed check has printed its own output and prints nothing more — and
+ * exits with the status its code and kind give ({@link exitStatusOf}), so a script can tell a failed check from a
+ * usage mistake, a node that is down (worth retrying) and a refusal (not worth retrying).
  */
-import { TributaryError, type TributaryErrorOptions } from "../common/errors";
+import { errorKind, isTributaryError, TributaryError, type TributaryErrorOptions } from "../common/errors";
 
 export type CliErrorCode =
   /** An argument or option value the command cannot use (amount not in base units, no file source). */
@@ -49,4 +50,44 @@ export class ApiCallError extends CliError {
   ) {
     super("CLI_API_FAILED", message, { kind: status >= 500 || status === 429 ? "retryable" : "permanent" });
   }
+}
+
+/** The CLI's exit statuses (README, "Command line"). */
+export const EXIT_STATUS = {
+  ok: 0,
+  /** A verification ran and failed: a root, file, proof, receipt or allocation does not check out. */
+  checkFailed: 1,
+  /** The command line cannot be run as given: unknown option, missing argument, bad value, missing setting. */
+  usage: 2,
+  /** A failure that may pass when run again unchanged: the API's 5xx or 429, an RPC or network failure. */
+  retryable: 3,
+  /** Any other failure: the API refused (4xx), a transaction reverted, an RPC error answer. */
+  failed: 4,
+} as const;
+
+const USAGE_CODES: ReadonlySet<string> = new Set<CliErrorCode>(["CLI_ARGUMENT_INVALID", "CLI_CONFIG_MISSING"]);
+const CHECK_CODES: ReadonlySet<string> = new Set<CliErrorCode>(["CLI_CHECK_FAILED", "CLI_FILE_MISMATCH"]);
+
+/** A file named on the command line that cannot be read: a usage mistake, not worth retrying. */
+const FILE_ERRNO: ReadonlySet<string> = new Set(["ENOENT", "EISDIR", "ENOTDIR", "EACCES"]);
+
+/**
+ * The exit status of a command that threw `err`. An error outside the project's hierarchy (a driver's, a network
+ * library's: `fetch failed`, a viem transport error) counts as retryable, the rule every loop of the project
+ * applies (`errorKind`), except a file the command line names that cannot be read.
+ */
+export function exitStatusOf(err: unknown): number {
+  if (isTributaryError(err)) {
+    if (CHECK_CODES.has(err.code)) return EXIT_STATUS.checkFailed;
+    if (USAGE_CODES.has(err.code)) return EXIT_STATUS.usage;
+  } else if (FILE_ERRNO.has((err as { code?: unknown } | null)?.code as string)) return EXIT_STATUS.usage;
+  return errorKind(err) === "retryable" ? EXIT_STATUS.retryable : EXIT_STATUS.failed;
+}
+
+/** The line printed for `err` on stderr (nothing for a failed check, whose output said why). */
+export function errorLine(err: unknown): string | null {
+  if (err instanceof CheckFailed) return null;
+  const message = err instanceof Error ? err.message : String(err);
+  if (!isTributaryError(err)) return `error: ${message}`;
+  return `error: ${message} (${err.code}${err.retryable ? ", retryable" : ""})`;
 }

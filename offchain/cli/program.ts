@@ -1,14 +1,15 @@
 /** The `tributary` command line: claim (API or file), verify, watch, epoch close|publish|status, deposit. */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { formatUnits, type Address, type Hex } from "viem";
 import { resolveContext, type Context, type GlobalOptions } from "./context";
-import { CheckFailed, CliError } from "./errors";
+import { CheckFailed, CliError, errorLine, EXIT_STATUS, exitStatusOf } from "./errors";
 import { emit, progress, type Io } from "./output";
 import { claimAll } from "./commands/claim";
 import { deposit } from "./commands/deposit";
 import { closeEpochViaApi, epochStatus, publishOnce } from "./commands/epoch";
 import { verifyAccountProofs, verifyDistributionFile } from "./commands/verify";
 import { verifyReceiptFile } from "./commands/verify-receipt";
+import { verifyEarnings } from "./commands/verify-earnings";
 import { auditRecompute } from "./commands/audit";
 import { claimFromFile } from "./commands/claim-file";
 import { runWatch, type WatchOptions } from "./commands/watch";
@@ -101,6 +102,43 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
         ].join("\n"),
       );
       if (!r.ok) throw new CheckFailed("usage receipt verification failed");
+    });
+
+  verify
+    .command("earnings <account>")
+    .description(
+      "a creator's allocation in an epoch against the usage billed on its datasets: receipts, published rates, its share",
+    )
+    .requiredOption(
+      "--usage <responses...>",
+      "its datasets' usage responses (GET /v1/datasets/:id/usage-receipts/:epoch)",
+    )
+    .requiredOption("--file <distribution>", "the epoch's distribution file")
+    .option("--previous <distribution>", "the previous epoch's distribution file (omit for the first epoch)")
+    .option("--no-chain", "do not check the files on chain (no RPC needed)")
+    .action(async (account: Address, o: { usage: string[]; file: string; previous?: string; chain: boolean }) => {
+      const r = await verifyEarnings(o.chain ? await ctx() : null, account, o.usage, o.file, o.previous);
+      emit(io, json(), r, () =>
+        [
+          `epoch ${r.epoch}${r.previousEpoch !== null ? ` (since epoch ${r.previousEpoch})` : ""}, account ${r.account}`,
+          `files ${r.fileAnchored === null ? "not checked on chain" : r.fileAnchored ? "match the chain" : "DO NOT match the chain"}`,
+          `${r.receiptsVerified} aggregate receipts verify against the usage root`,
+          ...r.tokens.map(
+            (t) =>
+              `${t.status.padEnd(8)} ${t.token}: leaf grew ${t.got}, usage gives ${t.expectedMin === t.expectedMax ? t.expectedMin : `${t.expectedMin} … ${t.expectedMax}`} (±${t.bound})` +
+              t.notCheckable
+                .map((n) => `\n  not checkable from usage: ${n.model} license ${n.licenseId} on ${n.datasetId}`)
+                .join(""),
+          ),
+          ...(r.mismatch
+            ? [
+                `MISMATCH${r.mismatch.datasetId ? ` dataset ${r.mismatch.datasetId}` : ""}${r.mismatch.licenseId ? ` license ${r.mismatch.licenseId}` : ""}${r.mismatch.token ? ` token ${r.mismatch.token}: expected ${r.mismatch.expected}, got ${r.mismatch.got}` : ""}: ${r.mismatch.reason}`,
+              ]
+            : []),
+          r.ok ? "OK" : "FAILED",
+        ].join("\n"),
+      );
+      if (!r.ok) throw new CheckFailed("earnings verification failed");
     });
 
   const audit = program.command("audit").description("recompute an epoch from its audit export");
@@ -229,15 +267,18 @@ export function createProgram({ io, env, context, until = new Promise(() => {}) 
   return program;
 }
 
-/** Runs argv (without node and script); returns the exit status. */
+/** Runs argv (without node and script); returns the exit status ({@link EXIT_STATUS}). */
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   try {
     await createProgram(deps).parseAsync(argv, { from: "user" });
     return 0;
   } catch (err) {
-    const e = err as { code?: string; exitCode?: number; message?: string };
-    if (e.code?.startsWith("commander.")) return e.exitCode ?? 1; // help, version, usage errors: commander printed them
-    if (!(err instanceof CheckFailed)) deps.io.err(`error: ${e.message ?? String(err)}\n`);
-    return 1;
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; a usage mistake (commander printed it) is a usage error.
+      return err.exitCode === 0 ? EXIT_STATUS.ok : EXIT_STATUS.usage;
+    }
+    const line = errorLine(err);
+    if (line !== null) deps.io.err(`${line}\n`);
+    return exitStatusOf(err);
   }
 }

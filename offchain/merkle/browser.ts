@@ -13,6 +13,7 @@ export { leafHash, hashPair, processProof, verifyProof, encodeLeaf, type LeafVal
 export { buildDistribution, type Distribution, type Claim } from "./distribution";
 export { DistributionFileInvalidError } from "./errors";
 export { verifyUsageReceipt, type UsageReceipt } from "./usage-commitment";
+export { unwrapUsageReceipt, usageReceiptEpoch } from "./usage-receipt-input";
 export type { ReadDistributionFile } from "./distribution-reader";
 
 /**

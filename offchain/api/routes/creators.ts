@@ -158,6 +158,17 @@ export const creatorRoutes = [
       schema: z.object({
         epoch: z.number(),
         contentHash: z.string(),
+        datasetId: z.string(),
+        account: z.string().openapi({ description: "The caller, whose share the share periods give" }),
+        platformFeeBps: z.number().openapi({ description: "The treasury's fee on every pool, in basis points" }),
+        sharePeriods: z
+          .array(z.object({ from: z.string(), bps: z.number() }))
+          .openapi({ description: "The caller's bps from each time on, the first at the epoch's start" }),
+        otherLicenses: z.array(z.object({ licenseId: z.string(), model: z.string(), token: z.string() })).openapi({
+          description:
+            "Subscription and one-time licenses of the dataset that may have recognized revenue in the epoch: " +
+            "not from usage, so not checkable from the aggregates",
+        }),
         aggregates: z.array(
           z.object({
             receipt: UsageReceipt,

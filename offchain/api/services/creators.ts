@@ -81,7 +81,11 @@ const byAccount = (shares: Share[]) =>
   shares.map((s) => ({ account: s.account, bps: s.bps })).sort((a, b) => a.account.localeCompare(b.account));
 
 /** The shares in force at `at`: the change with the latest effectiveAt <= at, else the listed shares. */
-function sharesAt(listed: Share[], changes: ChangeRow[], at: Date): Share[] {
+export function sharesAt(
+  listed: Share[],
+  changes: readonly { effectiveAt: Date; shares: Prisma.JsonValue }[],
+  at: Date,
+): Share[] {
   let current = listed;
   for (const c of [...changes].sort((a, b) => a.effectiveAt.getTime() - b.effectiveAt.getTime()))
     if (c.effectiveAt <= at) current = sharesOf(c.shares);

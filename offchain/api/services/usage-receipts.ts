@@ -19,7 +19,7 @@ import {
   type UsageReceipt,
 } from "../../merkle/usage-commitment";
 import { conflict, notFound } from "../errors";
-import { ownedDataset } from "./creators";
+import { ownedDataset, sharesAt } from "./creators";
 import type { Deps } from "./deps";
 import { amountString } from "./deps";
 import { ownLicense } from "./licenses";
@@ -113,10 +113,15 @@ export async function buyerUsageReceipt(
 
 /**
  * The aggregates of the caller's dataset `datasetId` in epoch `epochId`, each with its receipt and the terms of its
- * license, from which the creator recomputes what the dataset was billed.
+ * license, from which the creator recomputes what the dataset was billed (`tributary verify earnings`). Beside them,
+ * what that recomputation needs and only concerns the caller: the platform fee, the caller's own bps in each share
+ * period of the epoch (the engine splits by the shares in force at each event's time), and the dataset's
+ * subscription and one-time licenses that may have recognized revenue in the epoch (their recognition depends on
+ * deposits and periods, not on usage, so the check says that part is not checkable from usage). Nothing about
+ * other parties: no buyer, no other contributor's share.
  */
 export async function creatorUsageReceipts(deps: Deps, ownerAddress: string, datasetId: string, epochId: number) {
-  await ownedDataset(deps, ownerAddress, datasetId);
+  const dataset = await ownedDataset(deps, ownerAddress, datasetId);
   const epoch = await deps.prisma.epoch.findUnique({ where: { id: epochId }, select: EPOCH_FIELDS });
   if (!epoch) throw notFound(`epoch ${epochId}`);
   const { tree, aggregates, secret } = await commitmentOf(deps, epoch);
@@ -134,9 +139,39 @@ export async function creatorUsageReceipts(deps: Deps, ownerAddress: string, dat
     },
   });
   const terms = new Map(licenses.map((l) => [l.id.toLowerCase(), l]));
+  // Share periods as the close builds them: the shares in force at the window's start, then each change inside it.
+  const [listed, changes, others] = await Promise.all([
+    deps.prisma.contributorShare.findMany({ where: { datasetId }, select: { account: true, bps: true } }),
+    deps.prisma.shareChange.findMany({
+      where: { datasetId, effectiveAt: { lt: epoch.endsAt } },
+      select: { effectiveAt: true, shares: true },
+    }),
+    deps.prisma.licenseDataset.findMany({
+      where: {
+        datasetId,
+        license: { model: { in: ["one_time", "subscription"] }, startsAt: { lt: epoch.endsAt } },
+      },
+      select: { license: { select: { id: true, model: true, token: true } } },
+      orderBy: { licenseId: "asc" },
+    }),
+  ]);
+  const me = dataset.owner.address.toLowerCase();
+  const bpsAt = (at: Date) => sharesAt(listed, changes, at).find((x) => x.account.toLowerCase() === me)?.bps ?? 0;
+  const sharePeriods = [
+    { from: epoch.startsAt, bps: bpsAt(epoch.startsAt) },
+    ...changes
+      .filter((c) => c.effectiveAt > epoch.startsAt)
+      .sort((a, b) => a.effectiveAt.getTime() - b.effectiveAt.getTime())
+      .map((c) => ({ from: c.effectiveAt, bps: bpsAt(c.effectiveAt) })),
+  ].map((p) => ({ from: p.from.toISOString(), bps: p.bps }));
   return {
     epoch: epoch.id,
     contentHash: epoch.contentHash,
+    datasetId: datasetId.toLowerCase(),
+    account: me,
+    platformFeeBps: deps.common.config.platformFeeBps,
+    sharePeriods,
+    otherLicenses: others.map(({ license: l }) => ({ licenseId: l.id.toLowerCase(), model: l.model, token: l.token })),
     aggregates: mine.map((record) => {
       const salt = usageSalt(secret, record);
       const receipt: UsageReceipt = {

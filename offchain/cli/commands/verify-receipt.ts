@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import type { Hex } from "viem";
 import { verifyUsageReceipt } from "../../merkle/usage-commitment";
+import { unwrapUsageReceipt, usageReceiptEpoch } from "../../merkle/usage-receipt-input";
 import type { Context } from "../context";
 import { verifyDistributionFile } from "./verify";
 
@@ -27,16 +28,14 @@ export async function verifyReceiptFile(ctx: Context, receiptPath: string, file:
   } catch {
     return fail(receiptPath, "the receipt is not JSON");
   }
-  // The routes answer { epoch, contentHash, receipt }; a bare receipt is accepted too.
-  if (typeof receipt === "object" && receipt !== null && "receipt" in receipt)
-    receipt = (receipt as { receipt: unknown }).receipt;
+  receipt = unwrapUsageReceipt(receipt);
   const anchored = await verifyDistributionFile(ctx, file);
   const usageRoot = anchored.usageRoot ?? null;
   const epoch = anchored.epoch;
   const base = { receipt: receiptPath, epoch, usageRoot, fileAnchored: anchored.ok };
   if (usageRoot === null)
     return { ...base, receiptValid: false, reason: "the file's header has no usageRoot", ok: false };
-  if ((receipt as { epoch?: unknown }).epoch !== epoch)
+  if (usageReceiptEpoch(receipt) !== epoch)
     return { ...base, receiptValid: false, reason: `the receipt is not of epoch ${epoch}`, ok: false };
   const v = verifyUsageReceipt(receipt, usageRoot);
   return v.ok

@@ -10,6 +10,8 @@ import {
   processProof,
   readDistributionBytes,
   traceProof,
+  unwrapUsageReceipt,
+  usageReceiptEpoch,
   verifyUsageReceipt,
   type Distribution,
 } from "../../merkle/browser";
@@ -356,12 +358,8 @@ async function verifyReceiptForm(): Promise<void> {
   } catch {
     return setStatus(status, "error", "The receipt is not JSON.");
   }
-  // The API answers { epoch, contentHash, receipt }; a bare receipt is accepted too.
-  const receipt =
-    typeof parsed === "object" && parsed !== null && "receipt" in parsed
-      ? (parsed as { receipt: unknown }).receipt
-      : parsed;
-  const epoch = (receipt as { epoch?: unknown } | null)?.epoch;
+  const receipt = unwrapUsageReceipt(parsed);
+  const epoch = usageReceiptEpoch(receipt);
   if (epoch !== verifiedUsage.epoch)
     return setStatus(
       status,

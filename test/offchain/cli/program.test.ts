@@ -287,7 +287,7 @@ describe("offchain/cli (tributary, against the in-process stack)", function () {
 
   it("fails with a message, not a stack, when a signing command has no key", async () => {
     const r = await cli(["deposit", story.licenses.oneTime, "1", "--token", t.stablecoin!]);
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2); // a missing setting: a usage error (EXIT_STATUS.usage)
     expect(r.err).to.include("PRIVATE_KEY");
   });
 });
