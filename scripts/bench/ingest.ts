@@ -299,15 +299,18 @@ async function admin(sql: string) {
 function print(label: string, r: Result) {
   console.log(
     `${label.padEnd(10)} HTTP batch endpoint: ${Math.round(r.eventsPerSec).toLocaleString("en")} events/s over ${r.batches} batches ` +
-      `(p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms) | baseline Prisma createMany (no HTTP): ` +
-      `${Math.round(r.baselineRowsPerSec).toLocaleString("en")} rows/s | ratio ${(r.eventsPerSec / r.baselineRowsPerSec).toFixed(1)}x | ` +
+      `(p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms) | ` +
+      (Number.isNaN(r.baselineRowsPerSec)
+        ? "baseline: the other database's curve (run-until-rows mode) | "
+        : `baseline Prisma createMany (no HTTP): ${Math.round(r.baselineRowsPerSec).toLocaleString("en")} rows/s | ` +
+          `ratio ${(r.eventsPerSec / r.baselineRowsPerSec).toFixed(1)}x | `) +
       `acknowledged ${r.acknowledged}, in database ${r.counted}, lost ${r.lost}`,
   );
 }
 
 async function main() {
   console.log(
-    `bench:ingest — ${SECONDS}s per database, ${BATCH}-event batches, clients: PGlite ${CLIENTS.pglite}, PostgreSQL ${CLIENTS.postgres}; ` +
+    `bench:ingest — ${TARGET_ROWS !== undefined ? `until ${TARGET_ROWS.toLocaleString("en")} rows` : `${SECONDS}s`} per database, ${BATCH}-event batches, clients: PGlite ${CLIENTS.pglite}, PostgreSQL ${CLIENTS.postgres}; ` +
       `${os.cpus().length} cores, load average ${LOAD_AT_START.toFixed(1)} at start`,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-"));
