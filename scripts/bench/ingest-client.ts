@@ -13,6 +13,13 @@ export type ClientParams = {
   datasetIds: string[];
   tag: string;
   batch: number;
+  /**
+   * Run-until-rows mode (bench:ingest-flat): events claimed so far by all clients, shared between the threads
+   * (Int32Array over a SharedArrayBuffer, [0]); a client claims a batch before sending it and stops once the
+   * claims reach `targetRows`. Absent: run until the deadline.
+   */
+  claimed?: SharedArrayBuffer;
+  targetRows?: number;
 };
 /** Times are epoch milliseconds (comparable across threads). */
 export type ClientReport = {
@@ -21,6 +28,8 @@ export type ClientReport = {
   failures: string[];
   firstStart: number;
   lastEnd: number;
+  /** Each batch's reply time (epoch ms) and events it stored, in order: the per-window curve of bench:ingest-flat. */
+  done: [at: number, accepted: number][];
 };
 
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -65,18 +74,33 @@ export function post(
 
 async function run(p: ClientParams, deadline: number): Promise<ClientReport> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const report: ClientReport = { latencies: [], acknowledged: 0, failures: [], firstStart: nowMs(), lastEnd: 0 };
+  const report: ClientReport = {
+    latencies: [],
+    acknowledged: 0,
+    failures: [],
+    firstStart: nowMs(),
+    lastEnd: 0,
+    done: [],
+  };
+  const claimed = p.claimed ? new Int32Array(p.claimed) : undefined;
+  const more = () =>
+    claimed && p.targetRows !== undefined
+      ? Atomics.add(claimed, 0, p.batch) < p.targetRows && report.failures.length === 0
+      : nowMs() < deadline;
   let n = 0;
   let next = batchBody(p, `${p.tag}-${n++}`);
-  while (nowMs() < deadline) {
+  while (more()) {
     const start = performance.now();
     const pending = post(agent, p.port, p.apiKey, next);
     next = batchBody(p, `${p.tag}-${n++}`); // build the next body while the server works on this one
     const res = await pending;
     report.latencies.push(performance.now() - start);
     report.lastEnd = nowMs();
-    if (res.status === 200) report.acknowledged += (JSON.parse(res.text) as { accepted: number }).accepted;
-    else report.failures.push(`${res.status} ${res.text.slice(0, 200)}`);
+    if (res.status === 200) {
+      const { accepted } = JSON.parse(res.text) as { accepted: number };
+      report.acknowledged += accepted;
+      report.done.push([report.lastEnd, accepted]);
+    } else report.failures.push(`${res.status} ${res.text.slice(0, 200)}`);
   }
   agent.destroy();
   return report;
@@ -89,7 +113,14 @@ if (parentPort) {
     run(workerData as ClientParams, deadline).then(
       (r) => port.postMessage(r),
       (e: unknown) =>
-        port.postMessage({ latencies: [], acknowledged: 0, failures: [String(e)], firstStart: 0, lastEnd: 0 }),
+        port.postMessage({
+          latencies: [],
+          acknowledged: 0,
+          failures: [String(e)],
+          firstStart: 0,
+          lastEnd: 0,
+          done: [],
+        }),
     );
   });
   port.postMessage("ready");

@@ -7,6 +7,15 @@
  *
  * Environment: BENCH_SECONDS (30), BENCH_CLIENTS_PGLITE (2), BENCH_CLIENTS_PG (4), BENCH_PG_URL (postgres://root@127.0.0.1:5432),
  * BENCH_BASELINE_BATCHES (5).
+ *
+ * npm run bench:ingest-flat (BENCH_TARGET_ROWS set; the script sets 5,000,000) — issue 15 must-show 3: the same
+ * clients run until the database holds BENCH_TARGET_ROWS events (no deadline), on PGlite and then PostgreSQL. The
+ * accepted events are binned into 10-s windows by reply time (BENCH_WINDOW_SECONDS; a last, shorter window is
+ * left out); each window's events/s is compared with the median window. `pgliteIngestRowsFlat` /
+ * `postgresIngestRowsFlat` = the rows stored before the first window outside [0.5, 1.5] × median (all rows when
+ * none is; null when the very first is). Writes those keys and the curves (`ingestFlat`) into
+ * bench/results/scale.json, keeping every other key there (read-modify-write). The createMany baseline is skipped:
+ * the two databases' curves side by side are the comparison.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -40,6 +49,8 @@ const PG_URL = process.env.BENCH_PG_URL ?? "postgres://root@127.0.0.1:5432";
 const BASELINE_BATCHES = Number(process.env.BENCH_BASELINE_BATCHES ?? 5);
 const BATCH = 10_000;
 const LOAD_AT_START = os.loadavg()[0];
+const TARGET_ROWS = process.env.BENCH_TARGET_ROWS ? Number(process.env.BENCH_TARGET_ROWS) : undefined;
+const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW_SECONDS ?? 10);
 
 type Fixture = { apiKey: string; buyerId: string; licenseId: string; datasetIds: string[] };
 
@@ -105,7 +116,12 @@ type Result = {
   lost: number;
   batches: number;
   baselineRowsPerSec: number;
+  elapsedSeconds: number;
+  curve: Window[];
 };
+
+/** One window of the run-until-rows curve: events stored in it per second, and the 1-min load average at its end. */
+type Window = { t: number; eventsPerSec: number; rowsAtEnd: number; load1: number };
 
 async function measure(label: string, db: Db): Promise<Result> {
   const f = await fixture(db);
@@ -123,6 +139,11 @@ async function measure(label: string, db: Db): Promise<Result> {
   acknowledged += (JSON.parse(warm.text) as { accepted: number }).accepted;
 
   const clients = CLIENTS[label as "pglite" | "postgres"];
+  // Run-until-rows: the clients share one claim counter (the warm-up batch already stored BATCH rows).
+  const claimed = new SharedArrayBuffer(4);
+  // The load average at each window's end, sampled by this (the server's) thread.
+  const loads: [at: number, load1: number][] = [];
+  const sampler = setInterval(() => loads.push([Date.now(), os.loadavg()[0]]), WINDOW_SECONDS * 1000);
   // Start every client thread first, then give them one common deadline, so thread start-up is not timed.
   const workers = await Promise.all(
     Array.from({ length: clients }, (_, c) => {
@@ -133,6 +154,7 @@ async function measure(label: string, db: Db): Promise<Result> {
         datasetIds: f.datasetIds,
         tag: `c${c}`,
         batch: BATCH,
+        ...(TARGET_ROWS !== undefined ? { claimed, targetRows: TARGET_ROWS - BATCH } : {}),
       };
       const worker = new Worker(path.join(__dirname, "ingest-client.ts"), {
         workerData: params,
@@ -154,7 +176,9 @@ async function measure(label: string, db: Db): Promise<Result> {
     }),
   );
   // The timed window: first request sent to last reply received, over all clients.
-  const elapsed = (Math.max(...reports.map((r) => r.lastEnd)) - Math.min(...reports.map((r) => r.firstStart))) / 1000;
+  const firstStart = Math.min(...reports.map((r) => r.firstStart));
+  const elapsed = (Math.max(...reports.map((r) => r.lastEnd)) - firstStart) / 1000;
+  clearInterval(sampler);
   await new Promise((r) => server.close(r));
   const failures = reports.flatMap((r) => r.failures);
   if (failures.length) throw new Error(`${label}: ${failures.length} batches failed: ${failures[0]}`);
@@ -164,6 +188,41 @@ async function measure(label: string, db: Db): Promise<Result> {
   const counted = Number(n);
   const eventsPerSec = (acknowledged - BATCH) / elapsed; // the warm-up batch is outside the timed window
 
+  // The curve: accepted events binned by reply time into whole windows from the common start.
+  const done = reports.flatMap((r) => r.done).sort((a, b) => a[0] - b[0]);
+  const whole = Math.floor(elapsed / WINDOW_SECONDS);
+  const perWindow = new Array<number>(whole).fill(0);
+  for (const [at, accepted] of done) {
+    const w = Math.floor((at - firstStart) / 1000 / WINDOW_SECONDS);
+    if (w < whole) perWindow[w] += accepted;
+  }
+  let stored = BATCH; // the warm-up batch
+  const curve: Window[] = perWindow.map((n, w) => {
+    stored += n;
+    const end = firstStart + (w + 1) * WINDOW_SECONDS * 1000;
+    const load = loads.find(([at]) => at >= end - 1000)?.[1] ?? os.loadavg()[0];
+    return {
+      t: (w + 1) * WINDOW_SECONDS,
+      eventsPerSec: Math.round(n / WINDOW_SECONDS),
+      rowsAtEnd: stored,
+      load1: load,
+    };
+  });
+
+  if (TARGET_ROWS !== undefined) {
+    return {
+      eventsPerSec,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      acknowledged,
+      counted,
+      lost: acknowledged - counted,
+      batches: latencies.length,
+      baselineRowsPerSec: Number.NaN,
+      elapsedSeconds: elapsed,
+      curve,
+    };
+  }
   // Baseline: Prisma createMany of the same 10,000-event batches, straight to the database.
   const rows = (tag: string) =>
     Array.from({ length: BATCH }, (_, i) => ({
@@ -189,7 +248,42 @@ async function measure(label: string, db: Db): Promise<Result> {
     lost: acknowledged - counted,
     batches: latencies.length,
     baselineRowsPerSec,
+    elapsedSeconds: elapsed,
+    curve,
   };
+}
+
+/** Median window, extreme ratios to it, and the rows stored before the first window outside [0.5, 1.5] × median. */
+export function flatness(curve: Window[], totalRows: number) {
+  if (curve.length === 0) return { medianEventsPerSec: null, minRatio: null, maxRatio: null, rowsFlat: null };
+  const rates = curve.map((w) => w.eventsPerSec);
+  const sorted = [...rates].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const outside = curve.findIndex((w) => w.eventsPerSec < 0.5 * median || w.eventsPerSec > 1.5 * median);
+  // Flat all along: every stored row counts (the last, partial window included); else up to the window before.
+  const rowsFlat = outside === -1 ? totalRows : outside === 0 ? null : curve[outside - 1].rowsAtEnd;
+  return {
+    medianEventsPerSec: median,
+    minRatio: Number((sorted[0] / median).toFixed(3)),
+    maxRatio: Number((sorted[sorted.length - 1] / median).toFixed(3)),
+    rowsFlat,
+  };
+}
+
+function printCurve(label: string, r: Result) {
+  const f = flatness(r.curve, r.counted);
+  console.log(
+    `${label}: ${r.counted.toLocaleString("en")} rows in ${r.elapsedSeconds.toFixed(0)} s; ${WINDOW_SECONDS}-s windows: ` +
+      `median ${f.medianEventsPerSec?.toLocaleString("en")} events/s, min ${f.minRatio}x, max ${f.maxRatio}x of median; ` +
+      `rows while every window within 50 % of the median: ${f.rowsFlat?.toLocaleString("en") ?? "null"}`,
+  );
+  for (const w of r.curve)
+    console.log(
+      `  ${String(w.t).padStart(5)} s  ${String(w.eventsPerSec).padStart(6)} events/s  ` +
+        `${"#".repeat(Math.round(w.eventsPerSec / 1000))}  (${w.rowsAtEnd.toLocaleString("en")} rows, load ${w.load1.toFixed(1)})`,
+    );
+  return f;
 }
 
 async function admin(sql: string) {
@@ -205,15 +299,18 @@ async function admin(sql: string) {
 function print(label: string, r: Result) {
   console.log(
     `${label.padEnd(10)} HTTP batch endpoint: ${Math.round(r.eventsPerSec).toLocaleString("en")} events/s over ${r.batches} batches ` +
-      `(p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms) | baseline Prisma createMany (no HTTP): ` +
-      `${Math.round(r.baselineRowsPerSec).toLocaleString("en")} rows/s | ratio ${(r.eventsPerSec / r.baselineRowsPerSec).toFixed(1)}x | ` +
+      `(p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms) | ` +
+      (Number.isNaN(r.baselineRowsPerSec)
+        ? "baseline: the other database's curve (run-until-rows mode) | "
+        : `baseline Prisma createMany (no HTTP): ${Math.round(r.baselineRowsPerSec).toLocaleString("en")} rows/s | ` +
+          `ratio ${(r.eventsPerSec / r.baselineRowsPerSec).toFixed(1)}x | `) +
       `acknowledged ${r.acknowledged}, in database ${r.counted}, lost ${r.lost}`,
   );
 }
 
 async function main() {
   console.log(
-    `bench:ingest — ${SECONDS}s per database, ${BATCH}-event batches, clients: PGlite ${CLIENTS.pglite}, PostgreSQL ${CLIENTS.postgres}; ` +
+    `bench:ingest — ${TARGET_ROWS !== undefined ? `until ${TARGET_ROWS.toLocaleString("en")} rows` : `${SECONDS}s`} per database, ${BATCH}-event batches, clients: PGlite ${CLIENTS.pglite}, PostgreSQL ${CLIENTS.postgres}; ` +
       `${os.cpus().length} cores, load average ${LOAD_AT_START.toFixed(1)} at start`,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-"));
@@ -241,6 +338,7 @@ async function main() {
     await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
   print("PostgreSQL", postgres);
+  if (TARGET_ROWS !== undefined) return writeFlat(pglite, postgres);
   console.log(
     `targets: PostgreSQL >= 20,000/s ${postgres.eventsPerSec >= 20_000 ? "met" : "MISSED"}, PGlite >= 10,000/s ${pglite.eventsPerSec >= 10_000 ? "met" : "MISSED"}, lost = 0 ${pglite.lost + postgres.lost === 0 ? "met" : "MISSED"}`,
   );
@@ -261,9 +359,63 @@ async function main() {
     loadAverageAtStart: Number(LOAD_AT_START.toFixed(1)),
     batchEvents: BATCH,
   };
-  fs.mkdirSync(path.join(__dirname, "../../bench/results"), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, "../../bench/results/ingest.json"), JSON.stringify(out, null, 2) + "\n");
+  const file = path.join(__dirname, "../../bench/results/ingest.json");
+  // The previous recorded run stays beside the new figures (its own load), as the before-this-run reference.
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : null;
+  if (previous) {
+    delete previous.previousRun;
+    console.log(
+      `previous recorded run: PostgreSQL ${previous.postgresEventsPerSec} events/s, PGlite ${previous.pgliteEventsPerSec} events/s ` +
+        `(load ${previous.loadAverageAtStart} at its start)`,
+    );
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ ...out, previousRun: previous }, null, 2) + "\n");
   console.log("wrote bench/results/ingest.json");
+}
+
+function writeFlat(pglite: Result, postgres: Result) {
+  const lite = printCurve("PGlite", pglite);
+  const pg = printCurve("PostgreSQL", postgres);
+  const target = TARGET_ROWS!;
+  console.log(
+    `target: pgliteIngestRowsFlat >= ${target.toLocaleString("en")} ${(lite.rowsFlat ?? 0) >= target ? "met" : "MISSED"} ` +
+      `(PostgreSQL beside it: ${pg.rowsFlat?.toLocaleString("en") ?? "null"}); lost ${pglite.lost + postgres.lost}`,
+  );
+  const file = path.join(__dirname, "../../bench/results/scale.json");
+  // Read-modify-write: bench:scale owns the other keys of this file.
+  const scale = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  const side = (r: Result, f: ReturnType<typeof flatness>, clients: number) => ({
+    rows: r.counted,
+    acknowledged: r.acknowledged,
+    lost: r.lost,
+    seconds: Number(r.elapsedSeconds.toFixed(1)),
+    meanEventsPerSec: Math.round(r.eventsPerSec),
+    medianWindowEventsPerSec: f.medianEventsPerSec,
+    minWindowRatio: f.minRatio,
+    maxWindowRatio: f.maxRatio,
+    p50Ms: Math.round(r.p50Ms),
+    p99Ms: Math.round(r.p99Ms),
+    clients,
+    curve: r.curve,
+  });
+  scale.pgliteIngestRowsFlat = lite.rowsFlat;
+  scale.postgresIngestRowsFlat = pg.rowsFlat;
+  scale.ingestFlat = {
+    targetRows: target,
+    windowSeconds: WINDOW_SECONDS,
+    band: [0.5, 1.5],
+    batchEvents: BATCH,
+    loadAverageAtStart: Number(LOAD_AT_START.toFixed(1)),
+    loadAverageAtEnd: Number(os.loadavg()[0].toFixed(1)),
+    cores: os.cpus().length,
+    pglite: side(pglite, lite, CLIENTS.pglite),
+    postgres: side(postgres, pg, CLIENTS.postgres),
+  };
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(scale, null, 2) + "\n");
+  fs.renameSync(tmp, file);
+  console.log("wrote pgliteIngestRowsFlat, postgresIngestRowsFlat, ingestFlat into bench/results/scale.json");
 }
 
 main().then(

@@ -13,6 +13,7 @@ import { enqueueLicenseCancelled, enqueueLicenseTaken } from "../../webhooks/eve
 import type { Prisma } from "../../db/generated/client";
 import type { Address } from "viem";
 import type { TokenAllowList } from "./token-allow-list";
+import { openUnits, openWindow, type OpenWindow } from "./open-usage";
 
 const EXCLUSIVITY_LOCK = 0x7472696275; // arbitrary constant naming this lock
 
@@ -234,15 +235,13 @@ type Db = Pick<Deps["prisma"], "$queryRaw" | "epoch" | "deposit">;
 export async function licenseBalance(
   db: Db,
   l: { id: string; model: string; ratePerUnit: { toFixed(): string } | null; creditLimit: { toFixed(): string } },
+  /** Per-use: the open units when the caller already holds them (ingestion, from the counter it just updated). */
+  known?: { window: OpenWindow; units: bigint },
 ) {
-  const last = await db.epoch.findFirst({
-    where: { status: { not: "vetoed" } },
-    orderBy: { id: "desc" },
-    select: { id: true, endsAt: true },
-  });
-  const baseId = last?.id ?? 0;
+  const window = known?.window ?? (await openWindow(db));
+  const baseId = window.baseEpoch;
   // Only this license's entry of the carried state: the state of a large epoch is not sent over for one license.
-  const [carried] = last
+  const [carried] = baseId
     ? await db.$queryRaw<{ entry: Record<string, unknown> }[]>`
         SELECT elem AS entry FROM epochs e, jsonb_array_elements(e.state->'licenses') elem
         WHERE e.id = ${baseId} AND elem->>'licenseId' = ${l.id}`
@@ -262,14 +261,9 @@ export async function licenseBalance(
     fresh.reduce((a, d) => a + BigInt(d.amount.toFixed()), 0n);
   let unbilled = 0n;
   if (l.model === "per_use" && l.ratePerUnit) {
-    // Timestamp columns hold UTC without a zone: compare with a zone-less literal (see usage.ts). Written as the
-    // close's window test so the occurred_at and billable_at indexes bound the scan to the open epoch's rows.
-    const since = (last?.endsAt ?? new Date(0)).toISOString().slice(0, 23);
-    const [{ units }] = await db.$queryRaw<{ units: string | null }[]>`
-      SELECT sum(units)::text AS units FROM usage_events
-      WHERE license_id = ${l.id} AND voided_at IS NULL
-        AND ((billable_at IS NULL AND occurred_at >= ${since}::timestamp) OR billable_at >= ${since}::timestamp)`;
-    unbilled = BigInt(units ?? "0") * BigInt(l.ratePerUnit.toFixed());
+    // The running counter of open units (offchain/api/services/open-usage.ts), not a sum over the epoch's events.
+    const units = known?.units ?? (await openUnits(db, l.id, window));
+    unbilled = units * BigInt(l.ratePerUnit.toFixed());
   }
   // Credits of corrections the next close has not yet taken (or took in an epoch since vetoed) lower the charges too.
   const [{ pending }] = await db.$queryRaw<{ pending: string | null }[]>`

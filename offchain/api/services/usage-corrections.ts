@@ -19,6 +19,7 @@
  */
 import type { PrismaClient } from "../../db/client";
 import { EPOCH_CLOSE_LOCK } from "../../epochs/lock";
+import { openWindow, subtractOpenUnits } from "./open-usage";
 import { ApiError, unprocessable, type FieldError } from "../errors";
 import type { Deps } from "./deps";
 import { ingestLocked } from "./usage";
@@ -100,12 +101,8 @@ async function correctLocked(
       })
     ).map((c) => c.replacementKey),
   );
-  const lastEpoch = await tx.epoch.findFirst({
-    where: { status: { not: "vetoed" } },
-    orderBy: { id: "desc" },
-    select: { endsAt: true },
-  });
-  const closedUntil = lastEpoch?.endsAt.getTime() ?? -Infinity;
+  const window = await openWindow(tx);
+  const closedUntil = window.since?.getTime() ?? -Infinity;
 
   const missing: ItemError[] = [];
   const errors: ItemError[] = [];
@@ -215,10 +212,14 @@ async function correctLocked(
     const { item, event } = p;
     let replacementKey: string | null = null;
     if (p.credit === null) {
-      await tx.usageEvent.update({
+      const voided = await tx.usageEvent.update({
         where: { buyerId_idempotencyKey: { buyerId, idempotencyKey: p.liveKey! } },
         data: { voidedAt: now },
+        select: { units: true },
       });
+      // The voided row was unbilled, so the license's running open units held it (the replacement adds its own).
+      if (licenseById.get(item.licenseId)?.model === "per_use")
+        await subtractOpenUnits(tx, item.licenseId, window, BigInt(voided.units.toFixed()));
       if (BigInt(item.units) > 0n) {
         replacementKey = replacementKeyOf(event.idempotencyKey, item.correctionKey);
         const license = licenseById.get(item.licenseId)!;

@@ -21,6 +21,7 @@ import { ApiError, unprocessable, type FieldError } from "../errors";
 import { usageCoverage } from "./consent-basis";
 import type { Deps } from "./deps";
 import { instructionsFor, licenseBalance } from "./licenses";
+import { addOpenUnits, openWindow } from "./open-usage";
 import type { TokenAllowList } from "./token-allow-list";
 
 async function usageHooks(prisma: PrismaClient, buyerId: string) {
@@ -73,8 +74,12 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 // Timestamp columns hold UTC without a zone; send "YYYY-MM-DDTHH:MM:SS.mmm" so the session time zone never applies.
 const utc = (d: Date) => d.toISOString().slice(0, 23);
 
-/** Test seam: runs after the batch's reads and before its insert (the window in which a close used to slip in). */
-export type IngestHooks = { beforeInsert?: () => Promise<void> };
+/**
+ * Test seams: `beforeInsert` runs after the batch's reads and before its insert (the window in which a close used
+ * to slip in); `afterCreditCheck` after the 402 decision, before the commit (the window in which a concurrent batch
+ * of the same license used to pass its own check without seeing this one's rows).
+ */
+export type IngestHooks = { beforeInsert?: () => Promise<void>; afterCreditCheck?: () => Promise<void> };
 
 export async function ingestUsage(
   deps: Deps,
@@ -118,7 +123,7 @@ export async function ingestLocked(
   }));
   const licenseIds = [...new Set(events.map((e) => e.licenseId))];
   // Sequential: inside a transaction every query shares one connection.
-  const [licenses, lastEpoch] = [
+  const [licenses, window] = [
     await prisma.license.findMany({
       where: { id: { in: licenseIds }, buyerId },
       select: {
@@ -138,20 +143,16 @@ export async function ingestLocked(
         datasets: { select: { datasetId: true } },
       },
     }),
-    await prisma.epoch.findFirst({
-      where: { status: { not: "vetoed" } },
-      orderBy: { id: "desc" },
-      select: { endsAt: true },
-    }),
+    await openWindow(prisma),
   ];
   const byId = new Map(licenses.map((l) => [l.id, { ...l, datasetIds: new Set(l.datasets.map((d) => d.datasetId)) }]));
   const datasetIds = [...new Set(licenses.flatMap((l) => l.datasets.map((d) => d.datasetId)))];
   // Consent coverage of every item in the batch, for every model: one-time and subscription reports record which
   // items were used (units are informational, not billed), per-use and revenue-share reports are billed.
   const coverage = await usageCoverage(prisma, datasetIds, [...new Set(events.map((e) => e.itemRef))]);
-  const closedUntil = lastEpoch?.endsAt.getTime() ?? -Infinity;
+  const closedUntil = window.since?.getTime() ?? -Infinity;
   const now = Date.now();
-  const openFrom = lastEpoch ? utc(lastEpoch.endsAt) : null;
+  const openFrom = window.since ? utc(window.since) : null;
   const billable: (string | null)[] = new Array(events.length).fill(null);
   const lateUntil = now - common.config.lifecycle.lateUsageGraceSeconds * 1000;
   const errors: (FieldError & { index: number; code: string })[] = [];
@@ -218,15 +219,19 @@ export async function ingestLocked(
   // Inside the caller's transaction: the insert, then (only when some keys were already stored) the check that
   // each stored event is the one re-sent. A key re-used for another event rolls the whole batch back. Checking
   // after the insert, in READ COMMITTED, also sees an event a concurrent request committed while this one waited.
-  const inserted = await prisma.$executeRaw`
-    INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at, billable_at, commitment_salt, commitment_leaf)
+  // Returns the units actually inserted per license (re-sent duplicates are skipped), for the open-units counter.
+  const perLicense = await prisma.$queryRaw<{ license_id: string; n: number; units: string }[]>`
+    WITH ins AS (INSERT INTO usage_events (buyer_id, license_id, dataset_id, item_ref, units, occurred_at, idempotency_key, received_at, billable_at, commitment_salt, commitment_leaf)
     SELECT ${buyerId}::uuid, t.l, t.d, t.i, t.u::numeric, t.o::timestamp, t.k, ${utc(new Date(now))}::timestamp, t.b::timestamp,
       decode(t.s, 'hex'), decode(t.c, 'hex')
     FROM unnest(
       ${columns.l}::text[], ${columns.d}::text[], ${columns.i}::text[], ${columns.u}::text[],
       ${occurred}::text[], ${keys}::text[], ${billable}::text[], ${salts}::text[], ${leaves}::text[]
     ) AS t(l, d, i, u, o, k, b, s, c)
-    ON CONFLICT (buyer_id, idempotency_key) DO NOTHING`;
+    ON CONFLICT (buyer_id, idempotency_key) DO NOTHING
+    RETURNING license_id, units)
+    SELECT license_id, count(*)::int AS n, sum(units)::text AS units FROM ins GROUP BY license_id`;
+  const inserted = perLicense.reduce((a, r) => a + r.n, 0);
   if (inserted !== events.length) {
     const reused = await prisma.$queryRaw<{ n: bigint }[]>`
       SELECT t.n FROM unnest(
@@ -255,10 +260,15 @@ export async function ingestLocked(
     }
   }
   // Credit: checked after the insert, in the same transaction, so re-sent duplicates are not counted twice and a
-  // refusal rolls the batch back. A per-use license may owe at most its credit limit beyond its escrow.
+  // refusal rolls the batch back. A per-use license may owe at most its credit limit beyond its escrow. Its open
+  // units come from the running counter, updated here under its row lock: a concurrent batch of the same license
+  // waits for this one's commit and then counts these rows too (offchain/api/services/open-usage.ts).
+  const insertedUnits = new Map(perLicense.map((r) => [r.license_id, BigInt(r.units)]));
   const over = [];
-  for (const l of licenses.filter((x) => x.model === "per_use")) {
-    const balance = await licenseBalance(prisma, l);
+  const perUse = licenses.filter((x) => x.model === "per_use").sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const l of perUse) {
+    const units = await addOpenUnits(prisma, l.id, window, insertedUnits.get(l.id) ?? 0n);
+    const balance = await licenseBalance(prisma, l, { window, units });
     if (BigInt(balance.owed) > BigInt(balance.creditLimit))
       over.push({
         licenseId: l.id,
@@ -275,6 +285,7 @@ export async function ingestLocked(
         "Deposit at least owed − creditLimit and re-send the batch",
       extensions: { licenses: over },
     });
+  await hooks.afterCreditCheck?.();
   // The usage.accepted notice is queued in the same transaction as the rows: both are stored, or neither.
   const webhooks = await usageHooks(prisma, buyerId);
   if (webhooks.accepted) {

@@ -2,6 +2,9 @@ import { expect } from "chai";
 import request from "supertest";
 import { bearer, SPLITTER, startTestApi, TOKEN, TOKEN_DECIMALS, type TestApi } from "../../helpers/api";
 import { TEST_DATABASE } from "../../helpers/database";
+import { ApiError } from "../../../../offchain/api/errors";
+import { ingestUsage } from "../../../../offchain/api/services/usage";
+import { closeEpoch } from "../../../../offchain/epochs";
 import { buildScenario, type Scenario } from "../../helpers/scenario";
 
 describe(`offchain/api/services/usage and licenses under concurrency (${TEST_DATABASE})`, function () {
@@ -201,6 +204,70 @@ describe(`offchain/api/services/usage: credit limit and revenue currency (${TEST
     await post([event("u-3")]).expect(402);
     await post([event("u-2", { units: "2142" })]).expect(200);
     expect(await t.db.prisma.usageEvent.count()).to.equal(1);
+  });
+
+  it("two batches racing for the last credit: the second waits for the first and is 402; only one is stored", async () => {
+    // Escrow 5,000 + credit 10,000 at 7 per unit: 2,142 units fit. Each batch of 1,500 units (10,500) fits alone;
+    // both (21,000, owing 16,000) do not. Batch A passes its check, then holds its transaction open while B runs:
+    // before the running counter, B summed only the rows it could see (its own: A's were uncommitted), passed too,
+    // and both were stored. (PostgreSQL shows it; PGlite runs one transaction at a time, so B starts after A's commit.)
+    const buyerId = (await t.db.prisma.buyer.findUniqueOrThrow({ where: { address: s.buyer.address.toLowerCase() } }))
+      .id;
+    const deps = { prisma: t.db.prisma, common: t.common };
+    const order: string[] = [];
+    let second: Promise<string> | undefined;
+    const first = await ingestUsage(deps, buyerId, [event("race-a", { units: "1500" })], {
+      async afterCreditCheck() {
+        second = ingestUsage(deps, buyerId, [event("race-b", { units: "1500" })]).then(
+          () => "accepted",
+          (err: unknown) => (err instanceof ApiError ? String(err.status) : String(err)),
+        );
+        second.then(() => order.push("B done"));
+        await new Promise((r) => setTimeout(r, 500)); // long enough for B to finish if it did not wait for A
+        order.push("A commits");
+      },
+    });
+    expect(first.accepted).to.equal(1);
+    expect(await second!).to.equal("402");
+    expect(order).to.deep.equal(["A commits", "B done"]);
+    expect(
+      (await t.db.prisma.usageEvent.findMany({ select: { idempotencyKey: true } })).map((e) => e.idempotencyKey),
+    ).to.deep.equal(["race-a"]);
+    expect((await license(s.licenses.perUse)).balance).to.include({ charges: "10500", owed: "5500" });
+  });
+
+  it("the open-units counter follows a close, a correction and a veto: the balance equals the sum of unbilled events", async () => {
+    const buyerId = (await t.db.prisma.buyer.findUniqueOrThrow({ where: { address: s.buyer.address.toLowerCase() } }))
+      .id;
+    const deps = { prisma: t.db.prisma, common: t.common };
+    const charges = async () => (await license(s.licenses.perUse)).balance.charges as string;
+    const counter = () => t.db.prisma.licenseOpenUsage.findUnique({ where: { licenseId: s.licenses.perUse } });
+    await post([event("c-1", { units: "100" }), event("c-2", { units: "10" })]).expect(200);
+    expect(await charges()).to.equal("770"); // 110 units × 7
+    expect((await counter())?.units.toFixed()).to.equal("110");
+    // Before close: correcting c-2 from 10 to 4 units voids it (−10) and stores a 4-unit row (+4): 104 units.
+    await request(t.app)
+      .post("/v1/usage/corrections")
+      .set("x-api-key", s.apiKey)
+      .send({
+        corrections: [{ licenseId: s.licenses.perUse, idempotencyKey: "c-2", units: "4", correctionKey: "k-1" }],
+      })
+      .expect(200);
+    expect((await counter())?.units.toFixed()).to.equal("104");
+    // A close bills those 104 units (the escrow of 5,000 covers 728): nothing is open; the stale row is not read.
+    const closed = await closeEpoch(deps, "operator", {});
+    expect(closed.status).to.equal("closed");
+    expect(await charges()).to.equal("0");
+    // The first batch after the close re-derives the row from the events: only its own 3 units are open.
+    await ingestUsage(deps, buyerId, [event("c-3", { units: "3" })]);
+    expect((await counter())?.units.toFixed()).to.equal("3");
+    expect(await charges()).to.equal("21");
+    // A veto returns epoch 1's usage to the pool: 104 + 3 units open again, and the next batch counts from there.
+    await t.db.prisma.epoch.update({ where: { id: 1 }, data: { status: "vetoed" } });
+    expect(await charges()).to.equal(String(107 * 7));
+    await ingestUsage(deps, buyerId, [event("c-4", { units: "1" })]);
+    expect((await counter())?.units.toFixed()).to.equal("108");
+    expect(await charges()).to.equal(String(108 * 7));
   });
 
   it("revenue states its currency, the license token: missing or another token is 422; per-use units take none", async () => {
