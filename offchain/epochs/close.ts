@@ -24,6 +24,7 @@ import { audit } from "../db/audit-log";
 import { jsonText, toJson } from "../db/json";
 import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
 import { EPOCH_CLOSE_LOCK } from "./lock";
+import { scanBilledUsage, type BilledUsageGroup } from "./billed-usage";
 import { commitEpochUsage } from "./usage-commitment";
 
 /**
@@ -127,11 +128,14 @@ export async function settlementInput(
   start: Date,
   end: Date,
   baseId = epoch - 1,
+  opts: { leaves?: boolean } = {},
 ): Promise<{
   raw: SettlementInputRaw;
   depositIds: string[];
   creditKeys: { buyerId: string; correctionKey: string }[];
   lateEvents: number;
+  /** The window's usage groups (with their stored event leaves when `opts.leaves`), for the usage commitment. */
+  billed: BilledUsageGroup[];
 }> {
   const { config } = deps.common;
   // Sequential on purpose: inside a transaction every query shares one connection (pg 9 forbids overlapping ones).
@@ -150,24 +154,17 @@ export async function settlementInput(
   const deposits = await tx.deposit.findMany({
     where: { state: "confirmed", OR: [{ settledEpoch: null }, { settledEpoch: { gt: baseId } }] },
   });
-  const usage = await tx.$queryRaw<{ license_id: string; dataset_id: string; period: Date | null; units: string }[]>`
-      SELECT u.license_id, u.dataset_id, ${period} AS period, sum(u.units)::text AS units FROM usage_events u
-      JOIN licenses l ON l.id = u.license_id
-      WHERE u.voided_at IS NULL AND l.model = 'per_use' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
-        OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
-      GROUP BY 1, 2, 3`;
-  // Per dataset: the dataset a report names is charged on that dataset of a bundle, not re-split by weight.
-  const revenue = await tx.$queryRaw<
-    { license_id: string; dataset_id: string; period: Date | null; revenue: string }[]
-  >`
-      SELECT u.license_id, u.dataset_id, ${period} AS period, sum(u.units)::text AS revenue FROM usage_events u
-      JOIN licenses l ON l.id = u.license_id
-      WHERE u.voided_at IS NULL AND l.model = 'revenue_share' AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
-        OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
-      GROUP BY 1, 2, 3`;
-  const [{ late }] = await tx.$queryRaw<{ late: number }[]>`
-      SELECT count(*)::int AS late FROM usage_events u
-      WHERE u.voided_at IS NULL AND u.billable_at >= ${start} AND u.billable_at < ${end}`;
+  // One grouped scan of the window's usage feeds the per-use units, the revenue-share revenue (per dataset: the
+  // dataset a report names is charged on that dataset of a bundle, not re-split by weight), the late count and, with
+  // `leaves`, the usage commitment (offchain/epochs/billed-usage.ts).
+  const billed = await scanBilledUsage(tx, start, end, { period, leaves: opts.leaves });
+  const usage = billed
+    .filter((g) => g.model === "per_use")
+    .map((g) => ({ license_id: g.licenseId, dataset_id: g.datasetId, period: g.period, units: g.units }));
+  const revenue = billed
+    .filter((g) => g.model === "revenue_share")
+    .map((g) => ({ license_id: g.licenseId, dataset_id: g.datasetId, period: g.period, revenue: g.units }));
+  const late = billed.reduce((n, g) => n + g.late, 0);
   // Corrections of already-billed usage: credited against the license's later charges. Like deposits, those a
   // vetoed epoch settled return to the pool.
   const credits = await tx.usageCorrection.findMany({
@@ -287,6 +284,7 @@ export async function settlementInput(
     depositIds: deposits.map((d) => d.id),
     creditKeys: credits.map((c) => ({ buyerId: c.buyerId, correctionKey: c.correctionKey })),
     lateEvents: late,
+    billed,
   };
 }
 
@@ -345,13 +343,14 @@ export async function closeEpoch(
       const epoch = (last?.id ?? 0) + 1;
       const start = base?.endsAt ?? new Date(0);
       if (end <= start) throw new EpochWindowEmptyError(epoch, start, end);
-      const { raw, depositIds, creditKeys, lateEvents } = await settlementInput(
+      const { raw, depositIds, creditKeys, lateEvents, billed } = await settlementInput(
         tx,
         deps,
         epoch,
         start,
         end,
         base?.id ?? 0,
+        { leaves: true },
       );
       lap("dbRead");
       const result = allocate(SettlementInputSchema.parse(raw));
@@ -363,7 +362,7 @@ export async function closeEpoch(
           epoch,
           reason: `nothing has been recognized yet: epoch ${epoch} would have no leaves`,
         };
-      const usage = await commitEpochUsage(tx, epoch, start, end);
+      const usage = await commitEpochUsage(tx, epoch, start, end, billed);
       lap("usageCommitment");
       const { config } = deps.common;
       const distribution = await buildDistribution(

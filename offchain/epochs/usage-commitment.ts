@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
 import type { PrismaClient } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import {
   buildUsageTree,
   usageEventCommitments,
@@ -20,6 +21,7 @@ import {
   type UsageRecord,
   type UsageTree,
 } from "../merkle/usage-commitment";
+import { BILLED_MODELS, billedWindow, isBilled, scanBilledUsage, type BilledUsageGroup } from "./billed-usage";
 import { EpochUsageCommitmentMismatchError } from "./errors";
 
 type Tx = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
@@ -27,6 +29,7 @@ type Tx = Pick<PrismaClient, "$queryRaw" | "$executeRaw">;
 /**
  * Fills in the commitment of billed events of the window stored before commitments moved to ingestion (none on a
  * database created since): the same function ingestion uses, so their leaves are what ingestion would have stored.
+ * Runs only when the window's scan counted such events (`missing`), so once none are left it costs nothing.
  */
 async function backfillLeaves(tx: Tx, start: Date, end: Date): Promise<number> {
   const rows = await tx.$queryRaw<
@@ -35,9 +38,7 @@ async function backfillLeaves(tx: Tx, start: Date, end: Date): Promise<number> {
       SELECT u.buyer_id::text, lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id,
         u.idempotency_key, u.units::text AS units
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE u.commitment_leaf IS NULL AND u.voided_at IS NULL AND l.model IN ('per_use', 'revenue_share')
-        AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
-          OR (u.billable_at >= ${start} AND u.billable_at < ${end}))`;
+      WHERE u.commitment_leaf IS NULL AND l.model::text IN (${Prisma.join(BILLED_MODELS)}) AND ${billedWindow(start, end)}`;
   if (rows.length === 0) return 0;
   const { salts, leaves } = await usageEventCommitments(
     rows.map((r) => ({
@@ -57,86 +58,81 @@ async function backfillLeaves(tx: Tx, start: Date, end: Date): Promise<number> {
 }
 
 /**
- * Refreshes usage_events' planner statistics when a sizeable share of its rows changed since the last ANALYZE (the
- * embedded PGlite has no autovacuum, so after a bulk of ingestion they are those of a near-empty table). Without it
- * the aggregate query below is planned as a sort of every billed row on two text keys: measured on the embedded
- * database at 1M rows, ≈ 2 s (idle machine) to 13 s (loaded) for that plan, against 0.2–1.2 s for the ANALYZE (narrow
- * to usage_events-wide rows) and ≈ 0.5 s for the hashed aggregate once analyzed. On a server with autovacuum the
- * statistics are usually fresh and this does nothing. (reltuples < 0: never analyzed.)
+ * The per-(license, dataset) aggregates of the window's billed groups (which `scanBilledUsage` returns ordered by the
+ * lower-cased ids, a (license, dataset) split over share periods in adjacent groups) and their events' leaves.
  */
-async function refreshStatistics(tx: Tx): Promise<void> {
-  const [stale] = await tx.$queryRaw<{ stale: boolean }[]>`
-      SELECT c.reltuples < 0 OR coalesce(s.n_mod_since_analyze, 0) > greatest(1000, c.reltuples / 10) AS stale
-      FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-      WHERE c.oid = 'usage_events'::regclass`;
-  if (stale?.stale) await tx.$executeRaw`ANALYZE usage_events`;
+function aggregateBilled(groups: readonly BilledUsageGroup[]): {
+  eventLeaves: Uint8Array;
+  aggregates: UsageAggregateRecord[];
+} {
+  const aggregates: UsageAggregateRecord[] = [];
+  const leaves: Buffer[] = [];
+  let last: { licenseId: string; datasetId: string; events: bigint; units: bigint } | null = null;
+  const flush = () => {
+    if (last)
+      aggregates.push({
+        kind: "aggregate",
+        licenseId: last.licenseId,
+        datasetId: last.datasetId,
+        events: last.events.toString(),
+        units: last.units.toString(),
+      });
+  };
+  for (const g of groups) {
+    if (!isBilled(g)) continue;
+    leaves.push(g.leaves);
+    const licenseId = g.licenseId.toLowerCase();
+    const datasetId = g.datasetId.toLowerCase();
+    if (last && last.licenseId === licenseId && last.datasetId === datasetId) {
+      last.events += g.events;
+      last.units += BigInt(g.units);
+      continue;
+    }
+    flush();
+    last = { licenseId, datasetId, events: g.events, units: BigInt(g.units) };
+  }
+  flush();
+  const all = Buffer.concat(leaves);
+  return { eventLeaves: new Uint8Array(all.buffer, all.byteOffset, all.length), aggregates };
 }
 
 /**
- * The window's billed usage as the tree needs it: the stored event leaves (one lean query: a single hex string of
- * all 32-byte leaves, not a million row objects) and the per-(license, dataset) aggregates (event count, unit sum).
- * Billed licenses are read first (a few rows) so that the scans filter on their ids instead of joining.
+ * The window's billed usage as the tree needs it: the stored event leaves (per group, one hex string of its 32-byte
+ * leaves, not a million row objects) and the per-(license, dataset) aggregates (event count, unit sum). `groups`: the
+ * close's own scan (`settlementInput`'s `billed`, read with leaves), so that the close reads the events once.
  */
 export async function billedUsageLeaves(
   tx: Tx,
   start: Date,
   end: Date,
+  groups?: readonly BilledUsageGroup[],
 ): Promise<{ eventLeaves: Uint8Array; aggregates: UsageAggregateRecord[] }> {
-  const licenseIds = (
-    await tx.$queryRaw<{ id: string }[]>`SELECT id FROM licenses WHERE model IN ('per_use', 'revenue_share')`
-  ).map((l) => l.id);
-  await refreshStatistics(tx);
-  const leavesOf = () => tx.$queryRaw<{ missing: number; leaves: string | null }[]>`
-      SELECT count(*) FILTER (WHERE u.commitment_leaf IS NULL)::int AS missing,
-        encode(string_agg(u.commitment_leaf, ''::bytea), 'hex') AS leaves
-      FROM usage_events u
-      WHERE u.license_id = ANY(${licenseIds}::text[]) AND u.voided_at IS NULL
-        AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
-          OR (u.billable_at >= ${start} AND u.billable_at < ${end}))`;
-  let [{ missing, leaves }] = await leavesOf();
-  if (missing > 0) {
+  let scanned = groups ?? (await scanBilledUsage(tx, start, end, { leaves: true }));
+  if (scanned.some((g) => isBilled(g) && g.missing > 0)) {
     await backfillLeaves(tx, start, end);
-    [{ missing, leaves }] = await leavesOf();
+    scanned = await scanBilledUsage(tx, start, end, { leaves: true });
   }
-  const groups = await tx.$queryRaw<{ license_id: string; dataset_id: string; events: string; units: string }[]>`
-      SELECT lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id,
-        count(*)::text AS events, sum(u.units)::text AS units
-      FROM usage_events u
-      WHERE u.license_id = ANY(${licenseIds}::text[]) AND u.voided_at IS NULL
-        AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
-          OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
-      GROUP BY 1, 2 ORDER BY 1, 2`;
-  return {
-    eventLeaves: leaves ? new Uint8Array(Buffer.from(leaves, "hex")) : new Uint8Array(0),
-    aggregates: groups.map((g) => ({
-      kind: "aggregate",
-      licenseId: g.license_id,
-      datasetId: g.dataset_id,
-      events: g.events,
-      units: g.units,
-    })),
-  };
+  return aggregateBilled(scanned);
 }
 
 /**
  * The billed usage of window [start, end) as full commitment records with their salts (the audit export): per
  * (license, dataset), ascending, its events (stored salt) and then its aggregate (salt null: derived from the secret).
+ * The aggregates come from the grouped scan (no leaves read); the events from one ordered read of their salts.
  */
 export async function billedUsageRecords(
   tx: Tx,
   start: Date,
   end: Date,
 ): Promise<{ records: UsageRecord[]; salts: (Hex | null)[] }> {
-  const { aggregates } = await billedUsageLeaves(tx, start, end);
+  const { aggregates } = aggregateBilled(await scanBilledUsage(tx, start, end));
   const rows = await tx.$queryRaw<
     { license_id: string; dataset_id: string; idempotency_key: string; units: string; salt: string }[]
   >`
       SELECT lower(u.license_id) AS license_id, lower(u.dataset_id) AS dataset_id, u.idempotency_key,
         u.units::text AS units, encode(u.commitment_salt, 'hex') AS salt
       FROM usage_events u JOIN licenses l ON l.id = u.license_id
-      WHERE u.voided_at IS NULL AND l.model IN ('per_use', 'revenue_share')
-        AND ((u.billable_at IS NULL AND u.occurred_at >= ${start} AND u.occurred_at < ${end})
-          OR (u.billable_at >= ${start} AND u.billable_at < ${end}))
+      WHERE l.model::text IN (${Prisma.join(BILLED_MODELS)}) AND ${billedWindow(start, end)}
       ORDER BY 1, 2, u.buyer_id, u.idempotency_key`;
   const records: UsageRecord[] = [];
   const salts: (Hex | null)[] = [];
@@ -165,9 +161,10 @@ export async function commitEpochUsage(
   epoch: number,
   start: Date,
   end: Date,
+  groups?: readonly BilledUsageGroup[],
 ): Promise<{ commitment: UsageTree; secret: Hex }> {
   const secret = `0x${randomBytes(32).toString("hex")}` as Hex;
-  const { eventLeaves, aggregates } = await billedUsageLeaves(tx, start, end);
+  const { eventLeaves, aggregates } = await billedUsageLeaves(tx, start, end, groups);
   return { commitment: await buildUsageTree({ epoch, secret, eventLeaves, aggregates }), secret };
 }
 
@@ -186,7 +183,7 @@ const cache = new Map<string, Promise<EpochUsage>>();
  *   changed after the close): no receipt is issued against a root the chain does not anchor.
  */
 export async function rebuildEpochUsage(
-  tx: Tx,
+  prisma: Pick<PrismaClient, "$transaction">,
   epoch: { id: number; startsAt: Date; endsAt: Date; usageRoot: string; usageSecret: string },
 ): Promise<EpochUsage> {
   const key = `${epoch.id}:${epoch.usageRoot}:${epoch.usageSecret}`;
@@ -195,7 +192,11 @@ export async function rebuildEpochUsage(
   else
     entry = (async () => {
       const secret = epoch.usageSecret as Hex;
-      const { eventLeaves, aggregates } = await billedUsageLeaves(tx, epoch.startsAt, epoch.endsAt);
+      // In a transaction of its own: the scan's plan setting is transaction-local (offchain/epochs/billed-usage.ts).
+      const { eventLeaves, aggregates } = await prisma.$transaction(
+        (tx) => billedUsageLeaves(tx, epoch.startsAt, epoch.endsAt),
+        { timeout: 600_000, maxWait: 60_000 },
+      );
       const tree = await buildUsageTree({ epoch: epoch.id, secret, eventLeaves, aggregates });
       if (tree.root !== epoch.usageRoot) throw new EpochUsageCommitmentMismatchError(epoch.id);
       return { tree, aggregates, secret };
