@@ -5,6 +5,7 @@
  * usage mistake, a node that is down (worth retrying) and a refusal (not worth retrying).
  */
 import { errorKind, isTributaryError, TributaryError, type TributaryErrorOptions } from "../common/errors";
+import type { MerkleErrorCode } from "../merkle/errors";
 
 export type CliErrorCode =
   /** An argument or option value the command cannot use (amount not in base units, no file source). */
@@ -66,7 +67,18 @@ export const EXIT_STATUS = {
 } as const;
 
 const USAGE_CODES: ReadonlySet<string> = new Set<CliErrorCode>(["CLI_ARGUMENT_INVALID", "CLI_CONFIG_MISSING"]);
-const CHECK_CODES: ReadonlySet<string> = new Set<CliErrorCode>(["CLI_CHECK_FAILED", "CLI_FILE_MISMATCH"]);
+// A distribution file or proof the Merkle reader refuses (a leaf or total changed, a malformed line) did not check
+// out: the same status as a rebuilt root that differs. The worker's failure is the machine's, not the file's.
+const CHECK_CODES: ReadonlySet<string> = new Set<string>([
+  "CLI_CHECK_FAILED",
+  "CLI_FILE_MISMATCH",
+  "MERKLE_EMPTY_TREE",
+  "MERKLE_INVALID_LEAF",
+  "MERKLE_DUPLICATE_LEAF",
+  "MERKLE_LEAF_INDEX_OUT_OF_RANGE",
+  "MERKLE_DISTRIBUTION_META_INVALID",
+  "MERKLE_DISTRIBUTION_FILE_INVALID",
+] satisfies (CliErrorCode | MerkleErrorCode)[]);
 
 /** A file named on the command line that cannot be read: a usage mistake, not worth retrying. */
 const FILE_ERRNO: ReadonlySet<string> = new Set(["ENOENT", "EISDIR", "ENOTDIR", "EACCES"]);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { TributaryError } from "../../../offchain/common/errors";
 import { ApiCallError, CheckFailed, CliError, EXIT_STATUS, exitStatusOf } from "../../../offchain/cli/errors";
+import { DistributionFileInvalidError } from "../../../offchain/merkle/errors";
 import { runCli } from "../../../offchain/cli/program";
 import type { Context } from "../../../offchain/cli/context";
 
@@ -43,6 +44,7 @@ describe("offchain/cli/errors", () => {
     const statuses = [
       new CheckFailed("proof verification failed"),
       new CliError("CLI_FILE_MISMATCH", "not the claimable root"),
+      new DistributionFileInvalidError(2, "leaves sum to more than the header's total"),
       new CliError("CLI_ARGUMENT_INVALID", "amount: base units, digits only"),
       new CliError("CLI_CONFIG_MISSING", "no JSON-RPC URL"),
       new ApiCallError("GET /v1/epochs → 503", 503),
@@ -55,6 +57,7 @@ describe("offchain/cli/errors", () => {
     ].map(exitStatusOf);
     const { checkFailed, usage, retryable, failed } = EXIT_STATUS;
     expect(statuses).to.deep.equal([
+      checkFailed,
       checkFailed,
       checkFailed,
       usage,
