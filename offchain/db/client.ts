@@ -11,6 +11,7 @@ import { Pool } from "pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/client";
 import { applyMigrations } from "./migrations";
+import { type BulkCopy, pgliteBulkCopy, postgresBulkCopy, registerBulkCopy, TrackedPGlite } from "./bulk-copy";
 import {
   createWalCheckpointer,
   DEFAULT_WAL_CHECKPOINTS,
@@ -38,10 +39,15 @@ export async function openDatabase(
   const migrate = opts.migrate ?? true;
   let factory: SqlMigrationAwareDriverAdapterFactory;
   let pglite: PGlite | undefined;
+  let pool: Pool | undefined;
+  let bulkCopy: BulkCopy;
   let walCheckpointer: WalCheckpointer | undefined;
   let appliedMigrations: string[] = [];
   if (cfg.url) {
-    factory = new PrismaPg({ connectionString: cfg.url, max: 20 });
+    // Our own pool, so the COPY path can find a transaction's client (bulk-copy.ts).
+    pool = new Pool({ connectionString: cfg.url, max: 20 });
+    factory = new PrismaPg(pool);
+    bulkCopy = postgresBulkCopy(pool);
     if (migrate) {
       // The schema engine's session advisory lock outlives its run on a pooled connection; migrating over a
       // one-connection pool of our own that is ended afterwards releases it, so replicas started together
@@ -61,12 +67,18 @@ export async function openDatabase(
       fs.mkdirSync(dir, { recursive: true });
     }
     const walOpts = { ...DEFAULT_WAL_CHECKPOINTS, ...opts.walCheckpoints };
-    pglite = new PGlite({ dataDir: dir, startParams: pgliteStartParams(PGlite.defaultStartParams, walOpts) });
+    const tracked = new TrackedPGlite({
+      dataDir: dir,
+      startParams: pgliteStartParams(PGlite.defaultStartParams, walOpts),
+    });
+    pglite = tracked;
+    bulkCopy = pgliteBulkCopy(tracked);
     walCheckpointer = createWalCheckpointer(pglite, walOpts);
     factory = new PrismaPGlite(pglite);
   }
   if (pglite && migrate) appliedMigrations = await applyMigrations(factory);
   const prisma = new PrismaClient({ adapter: factory });
+  registerBulkCopy(prisma, bulkCopy);
   return {
     prisma,
     kind: cfg.url ? "postgres" : "pglite",
@@ -76,6 +88,8 @@ export async function openDatabase(
       await walCheckpointer?.stop();
       await prisma.$disconnect();
       if (pglite) await pglite.close();
+      // PrismaPg does not end a pool it was given.
+      await pool?.end();
     },
   };
 }

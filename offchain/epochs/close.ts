@@ -10,6 +10,7 @@
 import type { Address, Hex } from "viem";
 import {
   allocate,
+  EXACT_SCALE,
   SettlementInputSchema,
   type LicenseModel,
   type SettlementInputRaw,
@@ -21,6 +22,7 @@ import type { Common } from "../common";
 import type { PrismaClient } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { audit } from "../db/audit-log";
+import { bulkCopyOf } from "../db/bulk-copy";
 import { jsonText, toJson } from "../db/json";
 import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
 import { EPOCH_CLOSE_LOCK } from "./lock";
@@ -172,8 +174,7 @@ export async function settlementInput(
     select: { buyerId: true, correctionKey: true, licenseId: true, datasetId: true, credit: true },
     orderBy: [{ licenseId: "asc" }, { datasetId: "asc" }, { correctionKey: "asc" }],
   });
-  const previous = await tx.epoch.findUnique({ where: { id: baseId }, select: { state: true } });
-  const previousState = (previous?.state ?? null) as SettlementInputRaw["previous"];
+  const previousState = await carriedState(tx, baseId);
   const touched = [
     ...new Set([
       ...deposits.map((d) => d.licenseId),
@@ -288,6 +289,29 @@ export async function settlementInput(
   };
 }
 
+/**
+ * The carried state of epoch `baseId` (null for none), as the engine wrote it: its `cumulative` list is not in the
+ * state column but rebuilt from the epoch's allocations (one per (account, token) ever paid, with `exact`; see the
+ * write in closeEpoch and the migration allocation_exact_state_cumulative). Read as one text, a line per allocation:
+ * a million rows through the client's row decoding would cost more than the split. Ordered by bytes, as the engine
+ * orders addresses (lowercase hex, so `COLLATE "C"` matches JavaScript's `<`).
+ */
+export async function carriedState(tx: Tx, baseId: number): Promise<SettlementInputRaw["previous"]> {
+  const previous = await tx.epoch.findUnique({ where: { id: baseId }, select: { state: true } });
+  if (!previous) return null;
+  const [{ lines }] = await tx.$queryRaw<{ lines: string | null }[]>`
+      SELECT string_agg(account || ' ' || token || ' ' || cumulative::text || ' ' || coalesce(exact::text, ''), E'\n'
+        ORDER BY account COLLATE "C", token COLLATE "C") AS lines
+      FROM allocations WHERE epoch_id = ${baseId}`;
+  const cumulative: { account: string; token: string; amount: string; exact?: string }[] = [];
+  if (lines)
+    for (const line of lines.split("\n")) {
+      const [account, token, amount, exact] = line.split(" ");
+      cumulative.push(exact ? { account, token, amount, exact } : { account, token, amount });
+    }
+  return { ...(previous.state as object), cumulative } as SettlementInputRaw["previous"];
+}
+
 /** A stored, `computed` epoch. */
 export type ClosedEpoch = {
   status: "closed";
@@ -398,27 +422,57 @@ export async function closeEpoch(
         },
         select: { id: true }, // not the row back: it holds the carried state
       });
-      // The carried state (one entry per account ever paid) bound as one jsonb text: through Prisma's Json
-      // conversion it took twice as long (4.6 s vs 1.5 s at 100,000 accounts on PGlite).
-      await tx.$executeRaw`UPDATE epochs SET state = ${jsonText(result.state)}::jsonb WHERE id = ${epoch}`;
-      // One statement over arrays (unnest) instead of createMany's multi-row VALUES: at 100,000 leaves the latter
-      // spent seconds building and binding parameters (bench:epoch).
-      const cols = {
-        account: [] as string[],
-        token: [] as string[],
-        amount: [] as string[],
-        cumulative: [] as string[],
-        leaf: [] as number[],
-      };
-      for (const a of result.allocations) {
-        cols.account.push(a.account);
-        cols.token.push(a.token);
-        cols.amount.push(a.amount.toString());
-        cols.cumulative.push(a.cumulative.toString());
-        cols.leaf.push(distribution.indexOf(a.account, a.token));
+      // The carried state without its cumulative list, bound as one jsonb text (through Prisma's Json conversion it
+      // took twice as long). The list (one entry per (account, token) ever paid) is this epoch's allocations plus
+      // each one's `exact`, written with them below: at 1,000,000 accounts it was a 170 MB parameter that cost ~20 s
+      // on PGlite as jsonb and as much as a plain text column (27 s, load ~10: the cost is the parameter itself).
+      const { cumulative, ...rest } = result.state;
+      await tx.$executeRaw`UPDATE epochs SET state = ${jsonText(rest)}::jsonb WHERE id = ${epoch}`;
+      // Same order as the allocations (result.ts); an entry without `exact` means amount × scale to the engine.
+      const exactAt = (i: number) => cumulative[i].exact ?? cumulative[i].amount * EXACT_SCALE;
+      const copy = bulkCopyOf(deps.prisma);
+      if (copy) {
+        // COPY inside this transaction (offchain/db/bulk-copy.ts), streamed in chunks: no statement parameters.
+        const allocations = result.allocations;
+        const columns = ["epoch_id", "account", "token", "amount", "cumulative", "exact", "leaf_index"];
+        await copy(tx, "allocations", columns, {
+          *[Symbol.iterator]() {
+            for (let i = 0; i < allocations.length; i++) {
+              const a = allocations[i];
+              yield [
+                epoch,
+                a.account,
+                a.token,
+                a.amount,
+                a.cumulative,
+                exactAt(i),
+                distribution.indexOf(a.account, a.token),
+              ];
+            }
+          },
+        });
+      } else {
+        // A client not opened by openDatabase: one statement over arrays (unnest) instead of createMany's multi-row
+        // VALUES, which at 100,000 leaves spent seconds building and binding parameters (bench:epoch).
+        const cols = {
+          account: [] as string[],
+          token: [] as string[],
+          amount: [] as string[],
+          cumulative: [] as string[],
+          exact: [] as string[],
+          leaf: [] as number[],
+        };
+        result.allocations.forEach((a, i) => {
+          cols.account.push(a.account);
+          cols.token.push(a.token);
+          cols.amount.push(a.amount.toString());
+          cols.cumulative.push(a.cumulative.toString());
+          cols.exact.push(exactAt(i).toString());
+          cols.leaf.push(distribution.indexOf(a.account, a.token));
+        });
+        await tx.$executeRaw`INSERT INTO allocations (epoch_id, account, token, amount, cumulative, exact, leaf_index)
+          SELECT ${epoch}::int, * FROM unnest(${cols.account}::text[], ${cols.token}::text[], ${cols.amount}::numeric[], ${cols.cumulative}::numeric[], ${cols.exact}::numeric[], ${cols.leaf}::int[])`;
       }
-      await tx.$executeRaw`INSERT INTO allocations (epoch_id, account, token, amount, cumulative, leaf_index)
-        SELECT ${epoch}::int, * FROM unnest(${cols.account}::text[], ${cols.token}::text[], ${cols.amount}::numeric[], ${cols.cumulative}::numeric[], ${cols.leaf}::int[])`;
       if (depositIds.length)
         await tx.deposit.updateMany({ where: { id: { in: depositIds } }, data: { settledEpoch: epoch } });
       if (creditKeys.length)

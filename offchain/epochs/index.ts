@@ -3,6 +3,7 @@
  * HTTP; offchain/api (the operator route, proofs) and offchain/main (the scheduler) call it.
  */
 export {
+  carriedState,
   closeEpoch,
   settlementInput,
   type ClosedEpoch,

@@ -3,6 +3,7 @@ import { allocate, SettlementInputSchema } from "../../../offchain/settlement";
 import { readDistributionFile, verifyProof } from "../../../offchain/merkle";
 import { distributionStoreOf } from "../../../offchain/files";
 import {
+  carriedState,
   closeEpoch,
   EpochEndsInFutureError,
   EpochWindowEmptyError,
@@ -379,9 +380,19 @@ describe("offchain/epochs/close", () => {
       [CONTRIBUTOR, "0", "390000"],
       [TREASURY, "0", "25000"],
     ]);
+    // The state column holds all but the cumulative list, which is the allocations' (cumulative, exact): read back
+    // for the next epoch, the two give the engine's state exactly.
+    const asJson = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
     const stored = await prisma.epoch.findUniqueOrThrow({ where: { id: r.epoch }, select: { state: true } });
-    expect(stored.state).to.deep.equal(
-      JSON.parse(JSON.stringify(r.result.state, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
+    const { cumulative, ...rest } = r.result.state;
+    expect(stored.state).to.deep.equal(asJson(rest));
+    const exact = await prisma.allocation.findMany({
+      where: { epochId: r.epoch },
+      orderBy: [{ account: "asc" }, { token: "asc" }],
+    });
+    expect(exact.map((a) => [a.account, a.token, a.cumulative.toFixed(), a.exact?.toFixed()])).to.deep.equal(
+      asJson(cumulative.map((c) => [c.account, c.token, c.amount, c.exact])),
     );
+    expect(await prisma.$transaction((tx) => carriedState(tx, r.epoch))).to.deep.equal(asJson(r.result.state));
   });
 });

@@ -19,17 +19,23 @@ export const FEE = 1_000_000n;
 
 export type EpochsFixture = { db: TestDb; common: Common; deps: EpochsDeps; licenseId: Hex; licenseStart: Date };
 
-export async function openEpochsFixture(): Promise<EpochsFixture> {
-  const common = createCommon(
+/** The fixture's service config (extra environment on top, e.g. the file store's folder). */
+export function epochsCommon(env: Record<string, string> = {}): Common {
+  return createCommon(
     loadConfig({
       LOG_LEVEL: "silent",
       TREASURY_ADDRESS: TREASURY,
       SPLITTER_ADDRESS: SPLITTER,
       PLATFORM_FEE_BPS: "250",
+      ...env,
     }),
     { defaultMetrics: false },
   );
-  const db = await openTestDatabase();
+}
+
+/** The fixture in a fresh test database, or in `db` (already open and migrated; closed with the fixture). */
+export async function openEpochsFixture(db?: TestDb, common = epochsCommon()): Promise<EpochsFixture> {
+  db ??= await openTestDatabase();
   const { prisma } = db;
   const creator = await prisma.creator.create({ data: { address: OWNER, name: "Owner" } });
   const buyer = await prisma.buyer.create({ data: { address: "0x" + "b0".repeat(20), name: "Buyer" } });
