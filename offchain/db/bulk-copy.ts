@@ -21,7 +21,19 @@ import { pipeline } from "node:stream/promises";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Pool, PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { TributaryError } from "../common/errors";
 import type { PrismaClient } from "./generated/client";
+
+export type BulkCopyErrorCode = "DB_COPY_VALUE_UNSAFE" | "DB_COPY_IDENTIFIER_INVALID" | "DB_COPY_NO_TRANSACTION";
+
+/** The bulk path refused its input or could not find the transaction to write into (a programming error). */
+export class BulkCopyError extends TributaryError {
+  override readonly name = "BulkCopyError";
+  declare readonly code: BulkCopyErrorCode;
+  constructor(code: BulkCopyErrorCode, message: string) {
+    super(code, message);
+  }
+}
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
@@ -47,7 +59,8 @@ export function copyLine(row: readonly (string | number | bigint)[]): string {
   let line = "";
   for (let i = 0; i < row.length; i++) {
     const v = String(row[i]);
-    if (UNSAFE.test(v)) throw new Error(`COPY value ${JSON.stringify(v.slice(0, 40))} needs escaping`);
+    if (UNSAFE.test(v))
+      throw new BulkCopyError("DB_COPY_VALUE_UNSAFE", `COPY value ${JSON.stringify(v.slice(0, 40))} needs escaping`);
     line += i === 0 ? v : `\t${v}`;
   }
   return `${line}\n`;
@@ -73,7 +86,8 @@ export function* copyChunks(
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 function copySql(table: string, columns: readonly string[], source: string): string {
-  for (const n of [table, ...columns]) if (!IDENT.test(n)) throw new Error(`not a plain identifier: ${n}`);
+  for (const n of [table, ...columns])
+    if (!IDENT.test(n)) throw new BulkCopyError("DB_COPY_IDENTIFIER_INVALID", `not a plain identifier: ${n}`);
   return `COPY ${table} (${columns.join(", ")}) FROM ${source}`;
 }
 
@@ -94,7 +108,7 @@ export class TrackedPGlite extends PGlite {
 
   /** The open transaction; throws when none is (COPY outside a transaction would not be atomic with anything). */
   openTransaction(): Transaction {
-    if (!this.#open) throw new Error("no open PGlite transaction to COPY into");
+    if (!this.#open) throw new BulkCopyError("DB_COPY_NO_TRANSACTION", "no open PGlite transaction to COPY into");
     return this.#open;
   }
 }
@@ -127,7 +141,11 @@ export function postgresBulkCopy(pool: Pool): BulkCopy {
     const sql = copySql(table, columns, "STDIN");
     const [{ pid }] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
     const client = byPid.get(pid);
-    if (!client) throw new Error(`the transaction's connection (backend ${pid}) is not one of this pool's clients`);
+    if (!client)
+      throw new BulkCopyError(
+        "DB_COPY_NO_TRANSACTION",
+        `the transaction's connection (backend ${pid}) is not one of this pool's clients`,
+      );
     let n = 0;
     const text = (function* () {
       for (const chunk of copyChunks(rows)) {

@@ -4,7 +4,7 @@
  * PostgreSQL each write through their own connection.
  */
 import { expect } from "chai";
-import { bulkCopyOf, COPY_CHUNK_ROWS, copyLine } from "../../../offchain/db/bulk-copy";
+import { BulkCopyError, bulkCopyOf, COPY_CHUNK_ROWS, copyLine } from "../../../offchain/db/bulk-copy";
 import { openTestDatabase, type TestDb } from "../helpers/database";
 
 describe("offchain/db/bulk-copy", () => {
@@ -28,7 +28,8 @@ describe("offchain/db/bulk-copy", () => {
 
   it("copyLine joins values by tabs and refuses any value COPY text would need to escape", () => {
     expect(copyLine([1, "0xab", 10n ** 70n])).to.equal(`1\t0xab\t${10n ** 70n}\n`);
-    for (const bad of ["a\tb", "a\nb", "a\rb", "a\\b"]) expect(() => copyLine([bad])).to.throw(/needs escaping/);
+    for (const bad of ["a\tb", "a\nb", "a\rb", "a\\b"])
+      expect(() => copyLine([bad])).to.throw(BulkCopyError, /needs escaping/);
   });
 
   it("writes every row exactly, over more than one chunk, inside the transaction", async function () {
