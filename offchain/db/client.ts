@@ -46,6 +46,10 @@ export async function openDatabase(
   if (cfg.url) {
     // Our own pool, so the COPY path can find a transaction's client (bulk-copy.ts).
     pool = new Pool({ connectionString: cfg.url, max: 20 });
+    // An idle client whose connection the server ends (a restart, a failover, pg_terminate_backend, DROP DATABASE
+    // … WITH (FORCE)) is dropped by the pool, which then emits "error"; PrismaPg removes its own listener on
+    // disconnect, and with none left Node throws it as an uncaught exception. The next query opens a new connection.
+    pool.on("error", () => {});
     factory = new PrismaPg(pool);
     bulkCopy = postgresBulkCopy(pool);
     if (migrate) {
