@@ -165,7 +165,12 @@ export function registerBulkCopy(prisma: PrismaClient, copy: BulkCopy): void {
   registry.set(prisma, copy);
 }
 
-/** The COPY path for a client opened by openDatabase; undefined for any other client. */
-export function bulkCopyOf(prisma: PrismaClient): BulkCopy | undefined {
-  return registry.get(prisma);
+/**
+ * The COPY path of a client opened by openDatabase (the only place a PrismaClient is made).
+ * @throws BulkCopyError for any other client
+ */
+export function bulkCopyOf(prisma: PrismaClient): BulkCopy {
+  const copy = registry.get(prisma);
+  if (!copy) throw new BulkCopyError("DB_COPY_NO_TRANSACTION", "this client was not opened by openDatabase");
+  return copy;
 }

@@ -430,49 +430,25 @@ export async function closeEpoch(
       await tx.$executeRaw`UPDATE epochs SET state = ${jsonText(rest)}::jsonb WHERE id = ${epoch}`;
       // Same order as the allocations (result.ts); an entry without `exact` means amount × scale to the engine.
       const exactAt = (i: number) => cumulative[i].exact ?? cumulative[i].amount * EXACT_SCALE;
-      const copy = bulkCopyOf(deps.prisma);
-      if (copy) {
-        // COPY inside this transaction (offchain/db/bulk-copy.ts), streamed in chunks: no statement parameters.
-        const allocations = result.allocations;
-        const columns = ["epoch_id", "account", "token", "amount", "cumulative", "exact", "leaf_index"];
-        await copy(tx, "allocations", columns, {
-          *[Symbol.iterator]() {
-            for (let i = 0; i < allocations.length; i++) {
-              const a = allocations[i];
-              yield [
-                epoch,
-                a.account,
-                a.token,
-                a.amount,
-                a.cumulative,
-                exactAt(i),
-                distribution.indexOf(a.account, a.token),
-              ];
-            }
-          },
-        });
-      } else {
-        // A client not opened by openDatabase: one statement over arrays (unnest) instead of createMany's multi-row
-        // VALUES, which at 100,000 leaves spent seconds building and binding parameters (bench:epoch).
-        const cols = {
-          account: [] as string[],
-          token: [] as string[],
-          amount: [] as string[],
-          cumulative: [] as string[],
-          exact: [] as string[],
-          leaf: [] as number[],
-        };
-        result.allocations.forEach((a, i) => {
-          cols.account.push(a.account);
-          cols.token.push(a.token);
-          cols.amount.push(a.amount.toString());
-          cols.cumulative.push(a.cumulative.toString());
-          cols.exact.push(exactAt(i).toString());
-          cols.leaf.push(distribution.indexOf(a.account, a.token));
-        });
-        await tx.$executeRaw`INSERT INTO allocations (epoch_id, account, token, amount, cumulative, exact, leaf_index)
-          SELECT ${epoch}::int, * FROM unnest(${cols.account}::text[], ${cols.token}::text[], ${cols.amount}::numeric[], ${cols.cumulative}::numeric[], ${cols.exact}::numeric[], ${cols.leaf}::int[])`;
-      }
+      // COPY inside this transaction (offchain/db/bulk-copy.ts), streamed in chunks: no statement parameters.
+      const allocations = result.allocations;
+      const columns = ["epoch_id", "account", "token", "amount", "cumulative", "exact", "leaf_index"];
+      await bulkCopyOf(deps.prisma)(tx, "allocations", columns, {
+        *[Symbol.iterator]() {
+          for (let i = 0; i < allocations.length; i++) {
+            const a = allocations[i];
+            yield [
+              epoch,
+              a.account,
+              a.token,
+              a.amount,
+              a.cumulative,
+              exactAt(i),
+              distribution.indexOf(a.account, a.token),
+            ];
+          }
+        },
+      });
       if (depositIds.length)
         await tx.deposit.updateMany({ where: { id: { in: depositIds } }, data: { settledEpoch: epoch } });
       if (creditKeys.length)

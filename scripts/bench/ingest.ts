@@ -209,20 +209,19 @@ async function measure(label: string, db: Db): Promise<Result> {
     };
   });
 
-  if (TARGET_ROWS !== undefined) {
-    return {
-      eventsPerSec,
-      p50Ms: quantile(latencies, 0.5),
-      p99Ms: quantile(latencies, 0.99),
-      acknowledged,
-      counted,
-      lost: acknowledged - counted,
-      batches: latencies.length,
-      baselineRowsPerSec: Number.NaN,
-      elapsedSeconds: elapsed,
-      curve,
-    };
-  }
+  const result = (baselineRowsPerSec: number) => ({
+    eventsPerSec,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    acknowledged,
+    counted,
+    lost: acknowledged - counted,
+    batches: latencies.length,
+    baselineRowsPerSec,
+    elapsedSeconds: elapsed,
+    curve,
+  });
+  if (TARGET_ROWS !== undefined) return result(Number.NaN);
   // Baseline: Prisma createMany of the same 10,000-event batches, straight to the database.
   const rows = (tag: string) =>
     Array.from({ length: BATCH }, (_, i) => ({
@@ -239,18 +238,7 @@ async function measure(label: string, db: Db): Promise<Result> {
     await db.prisma.usageEvent.createMany({ data: rows(`base-${i}`), skipDuplicates: true });
   const baselineRowsPerSec = (BASELINE_BATCHES * BATCH) / ((performance.now() - b0) / 1000);
 
-  return {
-    eventsPerSec,
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
-    acknowledged,
-    counted,
-    lost: acknowledged - counted,
-    batches: latencies.length,
-    baselineRowsPerSec,
-    elapsedSeconds: elapsed,
-    curve,
-  };
+  return result(baselineRowsPerSec);
 }
 
 /** Median window, extreme ratios to it, and the rows stored before the first window outside [0.5, 1.5] × median. */

@@ -15,6 +15,7 @@
  * usage_events with the close's own window test (events billable at or after the last standing epoch's end, which
  * includes any event the close left for later), once per license per epoch. The close itself never touches it.
  */
+import { Prisma } from "../../db/generated/client";
 import type { Deps } from "./deps";
 
 type Db = Pick<Deps["prisma"], "$queryRaw" | "epoch">;
@@ -36,15 +37,18 @@ export async function openWindow(db: Db): Promise<OpenWindow> {
 const sinceLiteral = (w: OpenWindow) => (w.since ?? new Date(0)).toISOString().slice(0, 23);
 
 /**
- * The exact sum from usage_events, written as the close's window test so the occurred_at and billable_at indexes
+ * The license's unbilled rows, written as the close's window test so the occurred_at and billable_at indexes
  * bound the scan to the open epoch's rows. Used when the counter row is missing or was kept under other epochs.
  */
-async function summedUnits(db: Db, licenseId: string, w: OpenWindow): Promise<bigint> {
+function openRows(licenseId: string, w: OpenWindow): Prisma.Sql {
   const since = sinceLiteral(w);
+  return Prisma.sql`license_id = ${licenseId} AND voided_at IS NULL
+    AND ((billable_at IS NULL AND occurred_at >= ${since}::timestamp) OR billable_at >= ${since}::timestamp)`;
+}
+
+async function summedUnits(db: Db, licenseId: string, w: OpenWindow): Promise<bigint> {
   const [{ units }] = await db.$queryRaw<{ units: string | null }[]>`
-    SELECT sum(units)::text AS units FROM usage_events
-    WHERE license_id = ${licenseId} AND voided_at IS NULL
-      AND ((billable_at IS NULL AND occurred_at >= ${since}::timestamp) OR billable_at >= ${since}::timestamp)`;
+    SELECT sum(units)::text AS units FROM usage_events WHERE ${openRows(licenseId, w)}`;
   return BigInt(units ?? "0");
 }
 
@@ -70,13 +74,10 @@ export async function addOpenUnits(db: Db, licenseId: string, w: OpenWindow, del
   // Missing or stale: store the exact sum, which already holds this transaction's own rows. If a concurrent batch
   // stored the current row first, this one waits for it and adds its delta to that row instead (the sum computed
   // here is then discarded: it could not see that batch's rows).
-  const since = sinceLiteral(w);
   const [row] = await db.$queryRaw<{ units: string }[]>`
     INSERT INTO license_open_usage AS o (license_id, base_epoch, latest_epoch, units)
     VALUES (${licenseId}, ${w.baseEpoch}, ${w.latestEpoch}, (
-      SELECT coalesce(sum(units), 0) FROM usage_events
-      WHERE license_id = ${licenseId} AND voided_at IS NULL
-        AND ((billable_at IS NULL AND occurred_at >= ${since}::timestamp) OR billable_at >= ${since}::timestamp)))
+      SELECT coalesce(sum(units), 0) FROM usage_events WHERE ${openRows(licenseId, w)}))
     ON CONFLICT (license_id) DO UPDATE SET
       units = CASE WHEN o.base_epoch = excluded.base_epoch AND o.latest_epoch = excluded.latest_epoch
                    THEN o.units + ${delta.toString()}::numeric ELSE excluded.units END,

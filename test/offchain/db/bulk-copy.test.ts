@@ -34,7 +34,7 @@ describe("offchain/db/bulk-copy", () => {
 
   it("writes every row exactly, over more than one chunk, inside the transaction", async function () {
     this.timeout(120_000);
-    const copy = bulkCopyOf(db.prisma)!;
+    const copy = bulkCopyOf(db.prisma);
     const count = 2 * COPY_CHUNK_ROWS + 7;
     const n = await db.prisma.$transaction((tx) => copy(tx, "copy_probe", COLUMNS, rows(1, count)), {
       timeout: 120_000,
@@ -52,7 +52,7 @@ describe("offchain/db/bulk-copy", () => {
   });
 
   it("rolls back with the transaction: a failure after the copy leaves no row", async () => {
-    const copy = bulkCopyOf(db.prisma)!;
+    const copy = bulkCopyOf(db.prisma);
     let copied = -1;
     const failed = await db.prisma
       .$transaction(async (tx) => {
@@ -71,7 +71,7 @@ describe("offchain/db/bulk-copy", () => {
 
   it("two transactions copying at once each write their own rows", async function () {
     this.timeout(60_000);
-    const copy = bulkCopyOf(db.prisma)!;
+    const copy = bulkCopyOf(db.prisma);
     const one = (batch: number) =>
       db.prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_sleep(0.05)`; // both transactions open before either copies
@@ -87,7 +87,7 @@ describe("offchain/db/bulk-copy", () => {
   });
 
   it("refuses a table or column that is not a plain identifier", async () => {
-    const copy = bulkCopyOf(db.prisma)!;
+    const copy = bulkCopyOf(db.prisma);
     const err = await db.prisma
       .$transaction((tx) => copy(tx, "copy_probe; DROP TABLE x", COLUMNS, rows(1, 1)))
       .catch((e: Error) => e.message);
