@@ -28,7 +28,9 @@ describe("offchain/epochs/close-due", () => {
     expect(await closeDueEpoch(f.deps, new Date(one.endsAt.getTime() + 999))).to.deep.equal({
       skipped: "the last epoch ended less than a second ago",
     });
-    await new Promise((r) => setTimeout(r, Math.max(0, one.endsAt.getTime() + 1000 - Date.now())));
+    // A timer may fire a millisecond early (libuv rounds), so wait until the clock has really reached the next second.
+    const nextSecond = one.endsAt.getTime() + 1000;
+    while (Date.now() < nextSecond) await new Promise((r) => setTimeout(r, nextSecond - Date.now() + 1));
     const next = await closeDueEpoch(f.deps);
     expect("closed" in next && next.closed.epoch, "skipped" in next ? next.skipped : "closed").to.equal(2);
   });
