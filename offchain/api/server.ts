@@ -2,11 +2,11 @@
  * Runs the API alone: config → logger → database (migrated) → bootstrap operator → HTTP. `npm start` (next
  * issue) wraps this with the chain; this entry is what `npm run serve` runs.
  */
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { createCommon, type Common } from "../common";
 import { loadConfig, type Config } from "../config";
 import { openDatabase, type Db } from "../db/client";
-import { createApp } from "./app";
+import { createApp, requestListener } from "./app";
 import { answerClientErrors } from "./client-errors";
 import { bootstrapOperator } from "./services/roles";
 
@@ -18,7 +18,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   if (db.appliedMigrations.length) common.logger.info({ migrations: db.appliedMigrations }, "applied migrations");
   await bootstrapOperator({ prisma: db.prisma, common });
   const app = createApp({ common, db });
-  const server = app.listen(config.http.port, config.http.host);
+  const server = createServer(requestListener(app)).listen(config.http.port, config.http.host);
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const address = server.address();

@@ -5,7 +5,7 @@
  * `scripts/start.ts` prints what this returns; the demo and the end-to-end tests drive the same object.
  */
 import type { Address } from "viem";
-import { createApp } from "../api/app";
+import { createApp, requestListener } from "../api/app";
 import { splitterTokenAllowList } from "../api/services/token-allow-list";
 import { bootstrapOperator } from "../api/services/roles";
 import {
@@ -191,7 +191,7 @@ export async function startTributary(opts: StartOptions = {}): Promise<Tributary
     // API + pages.
     // Offers are checked against the splitter's token allow-list, read from the chain.
     const tokens = splitterTokenAllowList({ publicClient: clients.publicClient, splitter: chain.splitter });
-    gate.open(createApp({ common, db, tokens }));
+    gate.open(requestListener(createApp({ common, db, tokens })));
     logger.info({ url: `http://${gate.listening}` }, "ready");
 
     return {

@@ -37,6 +37,7 @@ type LoadResult = {
   p99Ms: number;
   maxMs: number;
   downloadsCompleted: number;
+  generatorCpuPct: number;
 };
 type CaseResult = Run & {
   name: string;
@@ -53,6 +54,9 @@ const CASES: Case[] = [
   { name: "pglite-small-baseline", db: "pglite", creators: SMALL, baseline: true, proofs: false },
   { name: "postgres-small-baseline", db: "postgres", creators: SMALL, baseline: true, proofs: false },
 ];
+
+/** Kept up with the offered rate: no errors, ≥ 99 % of it answered in the step's time, p99 ≤ 100 ms (no queue growing). */
+const sustained = (s: LoadResult) => s.errors === 0 && s.achievedRps >= s.rate * 0.99 && s.p99Ms <= 100;
 
 /** Runs as a child: one case, one JSON line on stdout. */
 async function runCase(c: Case): Promise<CaseResult> {
@@ -91,10 +95,10 @@ async function runCase(c: Case): Promise<CaseResult> {
           spawnLoad({ api: t.apiUrl, creators: c.creators, file: `/v1/distributions/${res.contentHash}`, ...p });
         const at1000 = await load({ rate: 1000, seconds: 10 });
         const steps: LoadResult[] = [];
-        for (const rate of [2000, 3000, 5000, 8000]) {
+        for (const rate of [2000, 3000, 4000, 5000, 5500, 6000, 7000, 8000, 10000, 12000]) {
           const s = await load({ rate, seconds: 5 });
           steps.push(s);
-          if (s.errors > 0 || s.achievedRps < rate * 0.95 || s.p99Ms > 100) break;
+          if (!sustained(s)) break;
         }
         const withDownloads = await load({ rate: 250, seconds: 10, downloads: 3 });
         proofs = { at1000, steps, withDownloads };
@@ -197,7 +201,7 @@ async function main(): Promise<void> {
         );
         for (const st of steps)
           console.log(
-            `  proofs at ${st.rate} req/s: achieved ${st.achievedRps}/s, p99 ${st.p99Ms} ms, errors ${st.errors}`,
+            `  proofs at ${st.rate} req/s: achieved ${st.achievedRps}/s, p99 ${st.p99Ms} ms, errors ${st.errors}, load generator CPU ${st.generatorCpuPct} %`,
           );
         console.log(
           `  proofs at 250 req/s with 3 downloads: p99 ${withDownloads.p99Ms} ms (target ≤ 20), ${withDownloads.downloadsCompleted} downloads completed`,
@@ -209,12 +213,13 @@ async function main(): Promise<void> {
     }
   }
   const ok = (n: string) => (results[n] && !("error" in results[n]) ? (results[n] as CaseResult) : undefined);
-  // The highest rate served with no errors and p99 ≤ 100 ms (null when no step qualifies), and apart from that the
-  // highest throughput seen at any latency.
+  // The highest offered rate the server kept up with (`sustained`; null when no step did), and apart from that the
+  // highest throughput seen at any latency. The offered rate, not the achieved one: achieved is answers over the time
+  // to the last answer, so it sits a little below the offered rate even when the server keeps up (4,999 at 5,000).
   const steps = (r?: CaseResult) => (r?.proofs ? [r.proofs.at1000, ...r.proofs.steps] : []);
   const maxRps = (r?: CaseResult) => {
-    const good = steps(r).filter((x) => x.errors === 0 && x.p99Ms <= 100);
-    return r?.proofs ? (good.length ? Math.max(...good.map((x) => x.achievedRps)) : null) : undefined;
+    const good = steps(r).filter(sustained);
+    return r?.proofs ? (good.length ? Math.max(...good.map((x) => x.rate)) : null) : undefined;
   };
   const highest = (r?: CaseResult) => (r?.proofs ? Math.max(...steps(r).map((x) => x.achievedRps)) : undefined);
   const figures = {
@@ -240,7 +245,8 @@ async function main(): Promise<void> {
       pglite: ok("pglite-large")?.proofs?.withDownloads.p99Ms,
       postgres: ok("postgres-large")?.proofs?.withDownloads.p99Ms,
     },
-    pgliteIngestRowsFlat: null, // not measured by this script (bench:ingest is time-boxed and prints no curve)
+    // Not measured here: bench:ingest-flat writes it (and the curves) into this file; undefined keeps its value.
+    pgliteIngestRowsFlat: undefined,
     load: os.loadavg(),
     targets: {
       closeToClaimable1MPostgresMs: 30_000,

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { createApp } from "../../../offchain/api/app";
+import { createApp, requestListener } from "../../../offchain/api/app";
 import { createPublicationStore } from "../../../offchain/chain/publication-store";
 import { proofClaimsRecorded } from "../../../offchain/epochs";
 import { bearer, startTestApi, TOKEN, type TestApi } from "../helpers/api";
@@ -50,8 +50,11 @@ describe(`API fast proofs route (${TEST_DATABASE})`, function () {
   });
   after(async () => t?.close());
 
-  it("answers with the general stack's body and headers, byte for byte", async () => {
+  it("answers with the general stack's body and headers, byte for byte, as middleware and ahead of Express", async () => {
     const general = createApp({ common: t.common, db: t.db, fastProofs: false });
+    const listener = requestListener(t.app);
+    expect(listener, "the server's listener is not the bare app").to.not.equal(t.app);
+    expect(requestListener(general), "without the fast path the listener is the app").to.equal(general);
     const a = s.creatorA.address;
     for (const path of [
       `/v1/proofs/${a}`,
@@ -59,10 +62,13 @@ describe(`API fast proofs route (${TEST_DATABASE})`, function () {
       `/v1/proofs/0x${"0".repeat(40)}?x=1`,
     ]) {
       const fast = await request(t.app).get(path).set("x-request-id", "req-1").expect(200);
+      const first = await request(listener).get(path).set("x-request-id", "req-1").expect(200);
       const slow = await request(general).get(path).set("x-request-id", "req-1").expect(200);
-      expect(fast.text, path).to.equal(slow.text);
-      for (const h of ["content-type", "content-length", "x-request-id", "etag", "cache-control"])
-        expect(fast.headers[h], `${path} ${h}`).to.equal(slow.headers[h]);
+      for (const r of [fast, first]) {
+        expect(r.text, path).to.equal(slow.text);
+        for (const h of ["content-type", "content-length", "x-request-id", "etag", "cache-control"])
+          expect(r.headers[h], `${path} ${h}`).to.equal(slow.headers[h]);
+      }
     }
     expect((await request(t.app).get(`/v1/proofs/${a}`).expect(200)).body.proofs).to.have.length.greaterThan(0);
     // Without a usable x-request-id each response gets a fresh one, as everywhere else.
@@ -78,9 +84,11 @@ describe(`API fast proofs route (${TEST_DATABASE})`, function () {
 
   it("leaves a bad address to the general stack: problem+json 400", async () => {
     for (const path of ["/v1/proofs/0x12", `/v1/proofs/0x${"g".repeat(40)}`, `/v1/proofs/0x${"1".repeat(41)}`]) {
-      const res = await request(t.app).get(path).expect(400);
-      expect(res.headers["content-type"], path).to.match(/^application\/problem\+json/);
-      expect(res.body.status).to.equal(400);
+      for (const app of [t.app, requestListener(t.app)]) {
+        const res = await request(app).get(path).expect(400);
+        expect(res.headers["content-type"], path).to.match(/^application\/problem\+json/);
+        expect(res.body.status).to.equal(400);
+      }
     }
   });
 
