@@ -74,7 +74,10 @@ class Connection {
     if (end < 0) return;
     const head = buf.subarray(0, end).toString("latin1");
     const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    if (!length) return this.finish(false);
+    if (!length) {
+      this.finish(false);
+      return;
+    }
     const total = end + HEADER_END.length + Number(length[1]);
     if (buf.length < total) return;
     this.finish(head.startsWith("HTTP/1.1 200 ") && buf.length === total);
