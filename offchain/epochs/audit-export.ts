@@ -18,6 +18,7 @@ import { buildUsageCommitment, UsageRecordSchema, type UsageRecord } from "../me
 import { allocate, SettlementInputSchema, type SettlementInputRaw } from "../settlement";
 import { settlementInput, type EpochsDeps } from "./close";
 import { EpochNotFoundError } from "./errors";
+import { lastStandingEpoch } from "./standing-epoch";
 import { billedUsageRecords } from "./usage-commitment";
 
 export const AUDIT_EXPORT_FORMAT = "tributary-audit-export";
@@ -51,11 +52,7 @@ export async function auditExport(deps: EpochsDeps, epoch: number): Promise<Audi
     const row = await tx.epoch.findUnique({ where: { id: epoch } });
     if (!row) throw new EpochNotFoundError(epoch);
     // The close chained from the last epoch before it that was not vetoed.
-    const base = await tx.epoch.findFirst({
-      where: { id: { lt: epoch }, status: { not: "vetoed" } },
-      orderBy: { id: "desc" },
-      select: { id: true },
-    });
+    const base = await lastStandingEpoch(tx, epoch);
     const baseEpoch = base?.id ?? 0;
     const { raw, depositIds, creditKeys } = await settlementInput(tx, deps, epoch, row.startsAt, row.endsAt, baseEpoch);
     // The deposits this close settled (it marks every deposit it read), not those that arrived after it.

@@ -26,6 +26,7 @@ import { bulkCopyOf } from "../db/bulk-copy";
 import { jsonText, toJson } from "../db/json";
 import { EpochEndsInFutureError, EpochWindowEmptyError } from "./errors";
 import { EPOCH_CLOSE_LOCK } from "./lock";
+import { lastStandingEpoch } from "./standing-epoch";
 import { scanBilledUsage, type BilledUsageGroup } from "./billed-usage";
 import { commitEpochUsage } from "./usage-commitment";
 
@@ -359,11 +360,7 @@ export async function closeEpoch(
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EPOCH_CLOSE_LOCK}::bigint)`;
       const last = await tx.epoch.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
       // A vetoed epoch is recomputed: the window starts where the last epoch that stood ended, from its state.
-      const base = await tx.epoch.findFirst({
-        where: { status: { not: "vetoed" } },
-        orderBy: { id: "desc" },
-        select: { id: true, endsAt: true },
-      });
+      const base = await lastStandingEpoch(tx);
       const epoch = (last?.id ?? 0) + 1;
       const start = base?.endsAt ?? new Date(0);
       if (end <= start) throw new EpochWindowEmptyError(epoch, start, end);

@@ -8,6 +8,7 @@
  * No payload names another party: a creator never learns which buyers paid, a buyer never another buyer's refund.
  */
 import type { Prisma } from "../db/generated/client";
+import { lastStandingEpoch } from "../epochs/standing-epoch";
 import { enqueueFor } from "./events";
 
 type Tx = Prisma.TransactionClient;
@@ -77,11 +78,7 @@ export async function enqueueEpochClaimable(tx: Tx, epochId: number): Promise<vo
       proof: `/v1/proofs/${account}`,
     });
 
-  const base = await tx.epoch.findFirst({
-    where: { id: { lt: epochId }, status: { not: "vetoed" } },
-    orderBy: { id: "desc" },
-    select: { id: true },
-  });
+  const base = await lastStandingEpoch(tx, epochId);
   // Per-license refunds compared inside the database: the carried state also holds every cumulative allocation
   // (one entry per account ever paid), which must not be loaded to find a few licenses whose refund grew.
   const grown = await tx.$queryRaw<{ licenseId: string; token: string; buyer: string; from: string; to: string }[]>`

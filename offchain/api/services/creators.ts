@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import type { Address } from "viem";
 import type { Prisma } from "../../db/generated/client";
 import { EPOCH_CLOSE_LOCK } from "../../epochs/lock";
+import { lastStandingEpoch } from "../../epochs/standing-epoch";
 import { enqueueFor } from "../../webhooks/events";
 import { badRequest, conflict, forbidden, notFound, unprocessable, type FieldError } from "../errors";
 import { audit } from "./audit";
@@ -220,11 +221,7 @@ export async function setShares(
     ]);
   const d = await deps.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(${EPOCH_CLOSE_LOCK}::bigint)`;
-    const closed = await tx.epoch.findFirst({
-      where: { status: { not: "vetoed" } },
-      orderBy: { id: "desc" },
-      select: { endsAt: true },
-    });
+    const closed = await lastStandingEpoch(tx);
     if (closed && requestedAt < closed.endsAt)
       throw unprocessable("a share change cannot take effect inside a closed epoch", [
         { path: "/effectiveAt", message: `before ${closed.endsAt.toISOString()}`, code: "epoch-closed" },
@@ -289,11 +286,7 @@ export async function approveShareChange(deps: Deps, address: string, changeId: 
     const approvedBy = [...c.approvedBy, address];
     let effectiveAt = c.effectiveAt;
     if (c.affected.every((a) => approvedBy.includes(a))) {
-      const closed = await tx.epoch.findFirst({
-        where: { status: { not: "vetoed" } },
-        orderBy: { id: "desc" },
-        select: { endsAt: true },
-      });
+      const closed = await lastStandingEpoch(tx);
       const earliest = closed && closed.endsAt > c.requestedAt ? closed.endsAt : c.requestedAt;
       if (earliest < effectiveAt) effectiveAt = earliest;
     }

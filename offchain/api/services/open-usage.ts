@@ -16,6 +16,7 @@
  * includes any event the close left for later), once per license per epoch. The close itself never touches it.
  */
 import { Prisma } from "../../db/generated/client";
+import { lastStandingEpoch } from "../../epochs/standing-epoch";
 import type { Deps } from "./deps";
 
 type Db = Pick<Deps["prisma"], "$queryRaw" | "epoch">;
@@ -24,11 +25,7 @@ type Db = Pick<Deps["prisma"], "$queryRaw" | "epoch">;
 export type OpenWindow = { baseEpoch: number; latestEpoch: number; since: Date | null };
 
 export async function openWindow(db: Db): Promise<OpenWindow> {
-  const base = await db.epoch.findFirst({
-    where: { status: { not: "vetoed" } },
-    orderBy: { id: "desc" },
-    select: { id: true, endsAt: true },
-  });
+  const base = await lastStandingEpoch(db);
   const latest = await db.epoch.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
   return { baseEpoch: base?.id ?? 0, latestEpoch: latest?.id ?? 0, since: base?.endsAt ?? null };
 }

@@ -1,0 +1,52 @@
+/**
+ * lastStandingEpoch: the latest epoch that was not vetoed (optionally before a given epoch), the one every next close
+ * chains from.
+ */
+import { expect } from "chai";
+import { lastStandingEpoch } from "../../../offchain/epochs/standing-epoch";
+import { openTestDatabase, type TestDb } from "../helpers/database";
+
+const id32 = (c: string) => `0x${c.repeat(64)}`;
+const endOf = (id: number) => new Date(Date.UTC(2026, 0, id + 1));
+
+async function epoch(db: TestDb, id: number, status: "claimable" | "vetoed" | "computed") {
+  await db.prisma.epoch.create({
+    data: {
+      id,
+      startsAt: new Date(Date.UTC(2026, 0, id)),
+      endsAt: endOf(id),
+      status,
+      root: id32(String(id).padStart(2, "0")),
+      contentHash: id32("cc"),
+      totals: {},
+      leafCount: 0,
+      report: {},
+      state: {},
+      distributionSize: 0n,
+      closedBy: "operator",
+    },
+  });
+}
+
+describe("offchain/epochs/standing-epoch", () => {
+  let db: TestDb;
+  before(async () => {
+    db = await openTestDatabase();
+  });
+  after(async () => db?.close());
+
+  it("is null before any epoch stood, and skips vetoed epochs, before a given epoch or not", async () => {
+    expect(await lastStandingEpoch(db.prisma)).to.equal(null);
+    await epoch(db, 1, "vetoed");
+    expect(await lastStandingEpoch(db.prisma)).to.equal(null);
+    await epoch(db, 2, "claimable");
+    await epoch(db, 3, "vetoed");
+    expect(await lastStandingEpoch(db.prisma)).to.deep.equal({ id: 2, endsAt: endOf(2) });
+    await epoch(db, 4, "computed");
+    expect(await lastStandingEpoch(db.prisma)).to.deep.equal({ id: 4, endsAt: endOf(4) });
+    expect(await lastStandingEpoch(db.prisma, 4)).to.deep.equal({ id: 2, endsAt: endOf(2) });
+    expect(await lastStandingEpoch(db.prisma, 2)).to.equal(null);
+    // Inside a transaction, as the close and ingestion ask it.
+    expect(await db.prisma.$transaction((tx) => lastStandingEpoch(tx, 3))).to.deep.equal({ id: 2, endsAt: endOf(2) });
+  });
+});
