@@ -6,8 +6,8 @@
  *    (close-baseline.ts) at the small size on both, as the baseline. Each case runs in its own process, so its peak
  *    RSS (sampled from just before the close until the proofs are served) is its own.
  *  - proofs from memory on the large epoch (the default PROOF_STATE_MAX_AGE_MS=1000): an open-loop constant-rate load from a
- *    second process (proof-load.ts) at 1,000 req/s (p99), then rising rates (the highest rate served), then 250 req/s
- *    while three clients download the distribution file.
+ *    second process (proof-load.ts) at 1,000 req/s (p99), then rising rates up to 12,000 req/s (proofMaxRps: the highest
+ *    offered rate sustained, see `sustained`), then 250 req/s while three clients download the distribution file.
  * BENCH_SCALE_CASES (comma list of pglite-large, postgres-large, pglite-small, pglite-small-baseline,
  * postgres-small-baseline; default all) picks cases. The ingest curve (pgliteIngestRowsFlat) is not measured here.
  */
