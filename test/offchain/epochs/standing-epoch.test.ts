@@ -5,28 +5,10 @@
 import { expect } from "chai";
 import { lastStandingEpoch } from "../../../offchain/epochs/standing-epoch";
 import { openTestDatabase, type TestDb } from "../helpers/database";
+import { createEpochRow, epochRowEnd } from "../helpers/epoch-row";
 
-const id32 = (c: string) => `0x${c.repeat(64)}`;
-const endOf = (id: number) => new Date(Date.UTC(2026, 0, id + 1));
-
-async function epoch(db: TestDb, id: number, status: "claimable" | "vetoed" | "computed") {
-  await db.prisma.epoch.create({
-    data: {
-      id,
-      startsAt: new Date(Date.UTC(2026, 0, id)),
-      endsAt: endOf(id),
-      status,
-      root: id32(String(id).padStart(2, "0")),
-      contentHash: id32("cc"),
-      totals: {},
-      leafCount: 0,
-      report: {},
-      state: {},
-      distributionSize: 0n,
-      closedBy: "operator",
-    },
-  });
-}
+const epoch = createEpochRow;
+const endOf = epochRowEnd;
 
 describe("offchain/epochs/standing-epoch", () => {
   let db: TestDb;

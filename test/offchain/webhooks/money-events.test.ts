@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { createPublicationStore } from "../../../offchain/chain/publication-store";
 import { silentLogger } from "../../../offchain/chain/common";
 import { openTestDatabase, type TestDb } from "../helpers/database";
+import { createEpochRow } from "../helpers/epoch-row";
 
 const addr = (c: string) => `0x${c.repeat(40)}`;
 const id32 = (c: string) => `0x${c.repeat(64)}`;
@@ -16,26 +17,11 @@ const [C1, C2, C3, B1, B2] = [addr("c1"), addr("c2"), addr("c3"), addr("b1"), ad
 const [L1, L2] = [id32("11"), id32("22")];
 
 async function epoch(db: TestDb, id: number, status: "claimable" | "vetoed" | "mined", refunded: [string, string]) {
-  await db.prisma.epoch.create({
-    data: {
-      id,
-      startsAt: new Date(Date.UTC(2026, 0, id)),
-      endsAt: new Date(Date.UTC(2026, 0, id + 1)),
-      status,
-      root: id32(String(id).padStart(2, "0")),
-      contentHash: id32("cc"),
-      totals: {},
-      leafCount: 0,
-      report: {},
-      state: {
-        licenses: [
-          { licenseId: L1, token: TOKEN, deposited: "100", recognized: "0", refunded: refunded[0] },
-          { licenseId: L2, token: TOKEN, deposited: "100", recognized: "0", refunded: refunded[1] },
-        ],
-      },
-      distributionSize: 0n,
-      closedBy: addr("0e"),
-    },
+  await createEpochRow(db, id, status, {
+    licenses: [
+      { licenseId: L1, token: TOKEN, deposited: "100", recognized: "0", refunded: refunded[0] },
+      { licenseId: L2, token: TOKEN, deposited: "100", recognized: "0", refunded: refunded[1] },
+    ],
   });
 }
 
