@@ -3,9 +3,10 @@
  * of requests a second (bench:scale: ≥ 5,000 req/s, p99 ≤ 10 ms at 1,000 req/s on a 1M-leaf epoch); profiled under
  * that load, the stack around it (request-id middleware, pino-http's per-request log line and serializers, Express's
  * router, res.json) cost more than the proof itself, which comes from memory (the proof state and the cached tree).
-The server runs it before Express itself (app.ts `requestListener`): even as Express's first middleware it paid for
-Express's request set-up, and dropping that took the p99 at 1,000 req/s from 7.4 to 3.0 ms and the sustained rate from
-~5,600 to ≥ 12,000 req/s (PGlite, 1M leaves). As a middleware it is still there for callers that run the app itself.
+ * The server runs it before Express itself (app.ts `requestListener`): even as Express's first middleware it paid for
+ * Express's request set-up, and dropping that took the p99 at 1,000 req/s from 7.4 to 3.0 ms and the sustained rate
+ * from ~5,600 to ≥ 12,000 req/s (PGlite, 1M leaves). It is also the app's first middleware, for callers that run the app
+ * itself (supertest); a request it has already passed on is not tried twice when it is mounted both ways.
  *
  * Same contract as the route in routes/public.ts (the OpenAPI document comes from that one): the same body
  * (`proofsFor`, JSON.stringify like res.json), the same headers (content-type, content-length, x-request-id echoed
@@ -19,7 +20,7 @@ Express's request set-up, and dropping that took the p99 at 1,000 req/s from 7.4
  * per request; nothing per account is logged.
  */
 import crypto from "node:crypto";
-import type { RequestHandler } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Common } from "../common";
 import { proofsFor } from "./services/epochs";
 import type { Services } from "./services";
@@ -34,7 +35,10 @@ export function requestIdOf(given: string | undefined): string {
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
 }
 
-export function fastProofs({ common, services }: { common: Common; services: Services }): RequestHandler {
+/** Plain Node request and response, so it runs ahead of Express as well as inside it (Express's types extend these). */
+export type FastProofsHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export function fastProofs({ common, services }: { common: Common; services: Services }): FastProofsHandler {
   const requests = common.metrics.httpRequests.labels("get", ROUTE, "200");
   const duration = common.metrics.httpDuration.labels("get", ROUTE);
   let served = 0;
@@ -48,10 +52,16 @@ export function fastProofs({ common, services }: { common: Common; services: Ser
     slowestMs = 0;
   };
 
+  // Requests already handed on: a failed proof (say, the database down) falls through once, not once per mount.
+  const passedOn = new WeakSet<IncomingMessage>();
   return (req, res, next) => {
-    if (req.method !== "GET") return next();
-    const m = PROOF_PATH.exec(req.url);
-    if (!m) return next();
+    const pass = () => {
+      passedOn.add(req);
+      next();
+    };
+    if (req.method !== "GET" || passedOn.has(req)) return next();
+    const m = PROOF_PATH.exec(req.url ?? "");
+    if (!m) return pass();
     const started = performance.now();
     proofsFor(services.deps, services.distributions, m[1].toLowerCase(), services.proofState).then(
       (body) => {
@@ -73,7 +83,7 @@ export function fastProofs({ common, services }: { common: Common; services: Ser
         }
       },
       // The general stack answers (and logs) failures the way it answers every route's.
-      () => next(),
+      pass,
     );
   };
 }

@@ -4,9 +4,11 @@
  * problem+json 400, and with the proof state in memory (a refresh only after an hour) a promotion and a claim this
  * process records between two requests show on the second.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { expect } from "chai";
 import request from "supertest";
 import { createApp, requestListener } from "../../../offchain/api/app";
+import { fastProofs } from "../../../offchain/api/fast-proofs";
 import { createPublicationStore } from "../../../offchain/chain/publication-store";
 import { proofClaimsRecorded } from "../../../offchain/epochs";
 import { bearer, startTestApi, TOKEN, type TestApi } from "../helpers/api";
@@ -62,9 +64,9 @@ describe(`API fast proofs route (${TEST_DATABASE})`, function () {
       `/v1/proofs/0x${"0".repeat(40)}?x=1`,
     ]) {
       const fast = await request(t.app).get(path).set("x-request-id", "req-1").expect(200);
-      const first = await request(listener).get(path).set("x-request-id", "req-1").expect(200);
+      const ahead = await request(listener).get(path).set("x-request-id", "req-1").expect(200);
       const slow = await request(general).get(path).set("x-request-id", "req-1").expect(200);
-      for (const r of [fast, first]) {
+      for (const r of [fast, ahead]) {
         expect(r.text, path).to.equal(slow.text);
         for (const h of ["content-type", "content-length", "x-request-id", "etag", "cache-control"])
           expect(r.headers[h], `${path} ${h}`).to.equal(slow.headers[h]);
@@ -90,6 +92,33 @@ describe(`API fast proofs route (${TEST_DATABASE})`, function () {
         expect(res.body.status).to.equal(400);
       }
     }
+  });
+
+  it("tries a failed proof once when mounted both ahead of Express and inside it, then leaves it to the general stack", async () => {
+    let reads = 0;
+    const services = t.app.locals.services;
+    const failing = {
+      ...services,
+      proofState: {
+        forAccount: async () => {
+          reads++;
+          throw new Error("database down");
+        },
+      },
+    };
+    const handler = fastProofs({ common: t.common, services: failing });
+    const req = { method: "GET", url: `/v1/proofs/${s.creatorA.address}`, headers: {} } as IncomingMessage;
+    const res = {} as ServerResponse;
+    let passed = 0;
+    await new Promise<void>((resolve) =>
+      handler(req, res, () => {
+        passed++;
+        resolve();
+      }),
+    );
+    // The same request reaching the middleware mount after the listener mount passed it on.
+    handler(req, res, () => passed++);
+    expect({ reads, passed }).to.deep.equal({ reads: 1, passed: 2 });
   });
 
   it("shows a promotion and a claim recorded between two requests on the second (no refresh due for an hour)", async () => {
